@@ -1,0 +1,3 @@
+export { HttpTransport } from './http-transport';
+export { parseRetryAfter } from './retry-after';
+export * from './transport';

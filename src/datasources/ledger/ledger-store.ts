@@ -1,0 +1,126 @@
+import type {
+  BoundingBox,
+  FaceRecord,
+  FaceStatus,
+  FieldDefinition,
+  FieldValues,
+  LibraryRecord,
+  Page,
+  PageArgs,
+  PersonRecord,
+  ResolvedFaceFilter,
+} from '../../domain/model';
+
+// The gateway's own index of libraries, persons and faces. Asynchronous on purpose: SQLite answers
+// synchronously today, a PostgreSQL store will not. Every batch method returns results in the order
+// of its keys (null where nothing matched), which is what DataLoader needs.
+
+export interface NewLibrary {
+  providerId: string;
+  name: string;
+  displayName: string | null;
+  fieldSchema: FieldDefinition[];
+  vendorMeta?: Record<string, unknown>;
+}
+
+export interface NewPerson {
+  libraryRowId: number;
+  externalId: string;
+  name: string | null;
+  userData: string | null;
+}
+
+export interface NewFace {
+  libraryRowId: number;
+  personRowId: number | null;
+  vendorFaceId: string;
+  externalImageId: string | null;
+  fields: FieldValues;
+  userData: string | null;
+  boundingBox: BoundingBox | null;
+  imageSha256: string | null;
+  status?: FaceStatus;
+  /** Face descriptor (e.g. 128 float32) for local search; stored as a blob. */
+  descriptor?: Float32Array | null;
+}
+
+export interface FacePatch {
+  externalImageId?: string | null;
+  fields?: FieldValues;
+  userData?: string | null;
+  status?: FaceStatus;
+}
+
+export interface IdempotencyRecord {
+  providerId: string;
+  key: string;
+  /** sha256 of the canonical request, to refuse the same key with a different request. */
+  requestHash: string;
+  faceRowId: number;
+  createdAt: Date;
+}
+
+export interface LibraryKey {
+  providerId: string;
+  name: string;
+}
+
+export interface PersonKey {
+  libraryRowId: number;
+  externalId: string;
+}
+
+export interface FaceKey {
+  libraryRowId: number;
+  vendorFaceId: string;
+}
+
+export interface LibraryCounts {
+  faceCount: number;
+  personCount: number;
+}
+
+export interface LedgerStore {
+  /** Applies pending migrations; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** True when the store is open and every migration is applied. */
+  isReady(): Promise<boolean>;
+  close(): Promise<void>;
+  /** Number of statements run against the database since the store was opened. */
+  queryCount(): number;
+
+  insertLibrary(lib: NewLibrary): Promise<LibraryRecord>; // AlreadyExistsError LIBRARY on a duplicate (providerId, name)
+  /** Replaces the library's vendor facts (e.g. whether it needs training). */
+  updateLibraryMeta(rowId: number, vendorMeta: Record<string, unknown>): Promise<LibraryRecord>;
+  librariesByKey(keys: readonly LibraryKey[]): Promise<(LibraryRecord | null)[]>;
+  librariesByRowId(rowIds: readonly number[]): Promise<(LibraryRecord | null)[]>;
+  listLibraries(providerId: string | null, page: PageArgs): Promise<Page<LibraryRecord>>;
+  libraryCounts(rowIds: readonly number[]): Promise<LibraryCounts[]>;
+  /** Deletes the library with its persons, faces and idempotency records; returns the number of faces removed. */
+  deleteLibrary(rowId: number): Promise<number>;
+
+  insertPerson(person: NewPerson): Promise<PersonRecord>; // AlreadyExistsError PERSON on a duplicate (library, externalId)
+  personsByKey(keys: readonly PersonKey[]): Promise<(PersonRecord | null)[]>;
+  personsByRowId(rowIds: readonly number[]): Promise<(PersonRecord | null)[]>;
+  /** One page of persons for each library, in one round trip. */
+  listPersons(libraryRowIds: readonly number[], page: PageArgs): Promise<Page<PersonRecord>[]>;
+
+  /** Inserts a face; with `idempotency`, records the key in the same transaction. */
+  insertFace(face: NewFace, idempotency?: { providerId: string; key: string; requestHash: string }): Promise<FaceRecord>;
+  facesByKey(keys: readonly FaceKey[]): Promise<(FaceRecord | null)[]>;
+  facesByRowId(rowIds: readonly number[]): Promise<(FaceRecord | null)[]>;
+  /** A page of the library's faces matching the filter (all filter parts must match), in created order. */
+  listFaces(libraryRowId: number, filter: ResolvedFaceFilter, page: PageArgs): Promise<Page<FaceRecord>>;
+  /** One page of faces for each person, in one round trip. */
+  listFacesOfPersons(personRowIds: readonly number[], page: PageArgs): Promise<Page<FaceRecord>[]>;
+  /** Every face of the library matching the filter, in created order (for planning deletes and syncs). */
+  findFaces(libraryRowId: number, filter: ResolvedFaceFilter): Promise<FaceRecord[]>;
+  updateFace(rowId: number, patch: FacePatch): Promise<FaceRecord>;
+  deleteFaces(rowIds: readonly number[]): Promise<number>;
+  /** How many faces still reference this image digest (for removing stored images). */
+  countFacesWithImage(imageSha256: string): Promise<number>;
+  /** Descriptors of a library's faces, for 1:N search. */
+  faceDescriptors(libraryRowId: number): Promise<{ rowIds: number[]; descriptors: Float32Array[] }>;
+
+  getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null>;
+}

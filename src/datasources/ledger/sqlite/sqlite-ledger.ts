@@ -1,0 +1,537 @@
+import Database from 'better-sqlite3';
+import { alreadyExists, FaceGraphError, notFound } from '../../../domain/errors';
+import type {
+  FaceRecord,
+  FieldValues,
+  LibraryRecord,
+  Page,
+  PageArgs,
+  PersonRecord,
+  ResolvedFaceFilter,
+} from '../../../domain/model';
+import type {
+  FaceKey,
+  FacePatch,
+  IdempotencyRecord,
+  LedgerStore,
+  LibraryCounts,
+  LibraryKey,
+  NewFace,
+  NewLibrary,
+  NewPerson,
+  PersonKey,
+} from '../ledger-store';
+import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
+import {
+  FACE_COLUMNS,
+  type FaceRow,
+  LIBRARY_COLUMNS,
+  type LibraryRow,
+  PERSON_COLUMNS,
+  type PersonRow,
+  toFace,
+  toLibrary,
+  toPerson,
+} from './rows';
+import { Statements } from './statements';
+
+const BUSY_TIMEOUT_MS = 5000;
+
+// Batch methods pass their keys as one JSON array and join on json_each, whose `key` is the position
+// of each key: one statement whatever the number of keys, and results land back in key order.
+
+export class SqliteLedger implements LedgerStore {
+  private readonly statements: Statements;
+
+  private constructor(private readonly db: Database.Database) {
+    this.statements = new Statements(db);
+    this.statements.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.statements.pragma('journal_mode = WAL');
+    this.statements.pragma('synchronous = NORMAL');
+    this.statements.pragma('foreign_keys = ON');
+  }
+
+  /** Opens (creating when missing) the database file, or ':memory:'. Call migrate() before use. */
+  static open(filename: string): SqliteLedger {
+    return new SqliteLedger(new Database(filename));
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.statements);
+  }
+
+  async isReady(): Promise<boolean> {
+    if (!this.db.open) return false;
+    const applied = appliedVersions(this.statements);
+    return MIGRATIONS.every((m) => applied.has(m.version));
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    this.statements.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+  }
+
+  queryCount(): number {
+    return this.statements.count;
+  }
+
+  /** The value of a PRAGMA, e.g. 'journal_mode' (for health checks and tests). */
+  pragma(name: string): unknown {
+    return this.statements.pragma(name);
+  }
+
+  // Libraries
+
+  async insertLibrary(lib: NewLibrary): Promise<LibraryRecord> {
+    try {
+      const row = this.statements.get<LibraryRow>(
+        `INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         RETURNING *`,
+        [
+          lib.providerId,
+          lib.name,
+          lib.displayName,
+          JSON.stringify(lib.fieldSchema),
+          JSON.stringify(lib.vendorMeta ?? {}),
+          now(),
+        ],
+      );
+      return toLibrary(row!);
+    } catch (e) {
+      if (constraintOf(e) === 'UNIQUE') {
+        throw alreadyExists(
+          'LIBRARY',
+          lib.name,
+          `A library named '${lib.name}' already exists in provider '${lib.providerId}'.`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  async updateLibraryMeta(rowId: number, vendorMeta: Record<string, unknown>): Promise<LibraryRecord> {
+    const row = this.statements.get<LibraryRow>(`UPDATE libraries SET vendor_meta = ? WHERE row_id = ? RETURNING *`, [
+      JSON.stringify(vendorMeta),
+      rowId,
+    ]);
+    if (!row) throw notFound('LIBRARY', String(rowId));
+    return toLibrary(row);
+  }
+
+  async librariesByKey(keys: readonly LibraryKey[]): Promise<(LibraryRecord | null)[]> {
+    const rows = this.statements.all<LibraryRow & Position>(
+      `SELECT k.key AS position, ${LIBRARY_COLUMNS}
+       FROM json_each(?) k JOIN libraries l ON l.provider_id = k.value ->> 'providerId' AND l.name = k.value ->> 'name'`,
+      [JSON.stringify(keys.map(({ providerId, name }) => ({ providerId, name })))],
+    );
+    return inKeyOrder(keys.length, rows, toLibrary);
+  }
+
+  async librariesByRowId(rowIds: readonly number[]): Promise<(LibraryRecord | null)[]> {
+    const rows = this.statements.all<LibraryRow & Position>(
+      `SELECT k.key AS position, ${LIBRARY_COLUMNS} FROM json_each(?) k JOIN libraries l ON l.row_id = k.value`,
+      [JSON.stringify(rowIds)],
+    );
+    return inKeyOrder(rowIds.length, rows, toLibrary);
+  }
+
+  async listLibraries(providerId: string | null, page: PageArgs): Promise<Page<LibraryRecord>> {
+    const where = providerId === null ? 'TRUE' : 'l.provider_id = ?';
+    const params = providerId === null ? [] : [providerId];
+    const rows = this.statements.all<LibraryRow>(
+      `SELECT ${LIBRARY_COLUMNS} FROM libraries l WHERE ${where} AND l.row_id > ? ORDER BY l.row_id LIMIT ?`,
+      [...params, page.afterRowId ?? 0, limitOf(page)],
+    );
+    const { total } = this.statements.get<{ total: number }>(
+      `SELECT count(*) AS total FROM libraries l WHERE ${where}`,
+      params,
+    )!;
+    return pageOf(rows.map(toLibrary), page, total);
+  }
+
+  async libraryCounts(rowIds: readonly number[]): Promise<LibraryCounts[]> {
+    const rows = this.statements.all<{ faceCount: number; personCount: number }>(
+      `SELECT (SELECT count(*) FROM faces WHERE library_row_id = k.value) AS faceCount,
+              (SELECT count(*) FROM persons WHERE library_row_id = k.value) AS personCount
+       FROM json_each(?) k ORDER BY k.key`,
+      [JSON.stringify(rowIds)],
+    );
+    return rows.map(({ faceCount, personCount }) => ({ faceCount, personCount }));
+  }
+
+  async deleteLibrary(rowId: number): Promise<number> {
+    return this.statements.transaction(() => {
+      const { faces } = this.statements.get<{ faces: number }>(
+        `SELECT count(*) AS faces FROM faces WHERE library_row_id = ?`,
+        [rowId],
+      )!;
+      const { changes } = this.statements.run(`DELETE FROM libraries WHERE row_id = ?`, [rowId]);
+      if (changes === 0) throw notFound('LIBRARY', String(rowId));
+      return faces;
+    });
+  }
+
+  // Persons
+
+  async insertPerson(person: NewPerson): Promise<PersonRecord> {
+    let rowId: number;
+    try {
+      const result = this.statements.run(
+        `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, ?, ?)`,
+        [person.libraryRowId, person.externalId, person.name, person.userData, now()],
+      );
+      rowId = Number(result.lastInsertRowid);
+    } catch (e) {
+      const constraint = constraintOf(e);
+      if (constraint === 'FOREIGNKEY') throw notFound('LIBRARY', String(person.libraryRowId));
+      if (constraint === 'UNIQUE') {
+        throw alreadyExists(
+          'PERSON',
+          person.externalId,
+          `A person with external id '${person.externalId}' already exists in library '${this.libraryName(person.libraryRowId)}'.`,
+        );
+      }
+      throw e;
+    }
+    return (await this.personsByRowId([rowId]))[0]!;
+  }
+
+  async personsByKey(keys: readonly PersonKey[]): Promise<(PersonRecord | null)[]> {
+    const rows = this.statements.all<PersonRow & Position>(
+      `SELECT k.key AS position, ${PERSON_COLUMNS}
+       FROM json_each(?) k
+       JOIN persons p ON p.library_row_id = k.value ->> 'libraryRowId' AND p.external_id = k.value ->> 'externalId'
+       JOIN libraries l ON l.row_id = p.library_row_id`,
+      [JSON.stringify(keys.map(({ libraryRowId, externalId }) => ({ libraryRowId, externalId })))],
+    );
+    return inKeyOrder(keys.length, rows, toPerson);
+  }
+
+  async personsByRowId(rowIds: readonly number[]): Promise<(PersonRecord | null)[]> {
+    const rows = this.statements.all<PersonRow & Position>(
+      `SELECT k.key AS position, ${PERSON_COLUMNS}
+       FROM json_each(?) k JOIN persons p ON p.row_id = k.value JOIN libraries l ON l.row_id = p.library_row_id`,
+      [JSON.stringify(rowIds)],
+    );
+    return inKeyOrder(rowIds.length, rows, toPerson);
+  }
+
+  async listPersons(libraryRowIds: readonly number[], page: PageArgs): Promise<Page<PersonRecord>[]> {
+    const rows = this.statements.all<PersonRow & Position>(
+      `SELECT * FROM (
+         SELECT k.key AS position, ${PERSON_COLUMNS},
+                ROW_NUMBER() OVER (PARTITION BY k.key ORDER BY p.row_id) AS n
+         FROM json_each(?) k
+         JOIN persons p ON p.library_row_id = k.value AND p.row_id > ?
+         JOIN libraries l ON l.row_id = p.library_row_id
+       ) WHERE n <= ? ORDER BY position, row_id`,
+      [JSON.stringify(libraryRowIds), page.afterRowId ?? 0, limitOf(page)],
+    );
+    const totals = this.statements.all<{ total: number }>(
+      `SELECT (SELECT count(*) FROM persons WHERE library_row_id = k.value) AS total FROM json_each(?) k ORDER BY k.key`,
+      [JSON.stringify(libraryRowIds)],
+    );
+    return pagesPerParent(libraryRowIds.length, rows, totals, page, toPerson);
+  }
+
+  // Faces
+
+  async insertFace(
+    face: NewFace,
+    idempotency?: { providerId: string; key: string; requestHash: string },
+  ): Promise<FaceRecord> {
+    try {
+      return this.statements.transaction(() => {
+        const createdAt = now();
+        const result = this.statements.run(
+          `INSERT INTO faces (library_row_id, person_row_id, vendor_face_id, external_image_id, fields, user_data,
+                              bounding_box, image_sha256, status, descriptor, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            face.libraryRowId,
+            face.personRowId,
+            face.vendorFaceId,
+            face.externalImageId,
+            JSON.stringify(face.fields),
+            face.userData,
+            face.boundingBox === null ? null : JSON.stringify(face.boundingBox),
+            face.imageSha256,
+            face.status ?? 'ACTIVE',
+            face.descriptor
+              ? Buffer.from(face.descriptor.buffer, face.descriptor.byteOffset, face.descriptor.byteLength)
+              : null,
+            createdAt,
+            createdAt,
+          ],
+        );
+        const rowId = Number(result.lastInsertRowid);
+        this.writeFaceFields(rowId, face.libraryRowId, face.fields);
+        if (idempotency) {
+          this.statements.run(
+            `INSERT INTO idempotency_keys (provider_id, key, request_hash, face_row_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+            [idempotency.providerId, idempotency.key, idempotency.requestHash, rowId, createdAt],
+          );
+        }
+        return this.faceByRowId(rowId)!;
+      });
+    } catch (e) {
+      throw this.explainFaceInsertFailure(e, face, idempotency?.key);
+    }
+  }
+
+  async facesByKey(keys: readonly FaceKey[]): Promise<(FaceRecord | null)[]> {
+    const rows = this.statements.all<FaceRow & Position>(
+      `SELECT k.key AS position, ${FACE_COLUMNS}
+       FROM json_each(?) k
+       JOIN faces f ON f.library_row_id = k.value ->> 'libraryRowId' AND f.vendor_face_id = k.value ->> 'vendorFaceId'
+       JOIN libraries l ON l.row_id = f.library_row_id`,
+      [JSON.stringify(keys.map(({ libraryRowId, vendorFaceId }) => ({ libraryRowId, vendorFaceId })))],
+    );
+    return inKeyOrder(keys.length, rows, toFace);
+  }
+
+  async facesByRowId(rowIds: readonly number[]): Promise<(FaceRecord | null)[]> {
+    const rows = this.statements.all<FaceRow & Position>(
+      `SELECT k.key AS position, ${FACE_COLUMNS}
+       FROM json_each(?) k JOIN faces f ON f.row_id = k.value JOIN libraries l ON l.row_id = f.library_row_id`,
+      [JSON.stringify(rowIds)],
+    );
+    return inKeyOrder(rowIds.length, rows, toFace);
+  }
+
+  async listFaces(libraryRowId: number, filter: ResolvedFaceFilter, page: PageArgs): Promise<Page<FaceRecord>> {
+    const { where, params } = faceFilter(libraryRowId, filter);
+    const rows = this.statements.all<FaceRow>(
+      `SELECT ${FACE_COLUMNS} FROM faces f JOIN libraries l ON l.row_id = f.library_row_id
+       WHERE ${where} AND f.row_id > ? ORDER BY f.row_id LIMIT ?`,
+      [...params, page.afterRowId ?? 0, limitOf(page)],
+    );
+    const { total } = this.statements.get<{ total: number }>(
+      `SELECT count(*) AS total FROM faces f WHERE ${where}`,
+      params,
+    )!;
+    return pageOf(rows.map(toFace), page, total);
+  }
+
+  async listFacesOfPersons(personRowIds: readonly number[], page: PageArgs): Promise<Page<FaceRecord>[]> {
+    const rows = this.statements.all<FaceRow & Position>(
+      `SELECT * FROM (
+         SELECT k.key AS position, ${FACE_COLUMNS},
+                ROW_NUMBER() OVER (PARTITION BY k.key ORDER BY f.row_id) AS n
+         FROM json_each(?) k
+         JOIN faces f ON f.person_row_id = k.value AND f.row_id > ?
+         JOIN libraries l ON l.row_id = f.library_row_id
+       ) WHERE n <= ? ORDER BY position, row_id`,
+      [JSON.stringify(personRowIds), page.afterRowId ?? 0, limitOf(page)],
+    );
+    const totals = this.statements.all<{ total: number }>(
+      `SELECT (SELECT count(*) FROM faces WHERE person_row_id = k.value) AS total FROM json_each(?) k ORDER BY k.key`,
+      [JSON.stringify(personRowIds)],
+    );
+    return pagesPerParent(personRowIds.length, rows, totals, page, toFace);
+  }
+
+  async findFaces(libraryRowId: number, filter: ResolvedFaceFilter): Promise<FaceRecord[]> {
+    const { where, params } = faceFilter(libraryRowId, filter);
+    const rows = this.statements.all<FaceRow>(
+      `SELECT ${FACE_COLUMNS} FROM faces f JOIN libraries l ON l.row_id = f.library_row_id
+       WHERE ${where} ORDER BY f.row_id`,
+      params,
+    );
+    return rows.map(toFace);
+  }
+
+  async updateFace(rowId: number, patch: FacePatch): Promise<FaceRecord> {
+    const sets = ['updated_at = ?'];
+    const params: unknown[] = [now()];
+    if (patch.externalImageId !== undefined) {
+      sets.push('external_image_id = ?');
+      params.push(patch.externalImageId);
+    }
+    if (patch.fields !== undefined) {
+      sets.push('fields = ?');
+      params.push(JSON.stringify(patch.fields));
+    }
+    if (patch.userData !== undefined) {
+      sets.push('user_data = ?');
+      params.push(patch.userData);
+    }
+    if (patch.status !== undefined) {
+      sets.push('status = ?');
+      params.push(patch.status);
+    }
+    return this.statements.transaction(() => {
+      const updated = this.statements.get<{ library_row_id: number }>(
+        `UPDATE faces SET ${sets.join(', ')} WHERE row_id = ? RETURNING library_row_id`,
+        [...params, rowId],
+      );
+      if (!updated) throw notFound('FACE', String(rowId));
+      if (patch.fields !== undefined) {
+        this.statements.run(`DELETE FROM face_fields WHERE face_row_id = ?`, [rowId]);
+        this.writeFaceFields(rowId, updated.library_row_id, patch.fields);
+      }
+      return this.faceByRowId(rowId)!;
+    });
+  }
+
+  async deleteFaces(rowIds: readonly number[]): Promise<number> {
+    const { changes } = this.statements.run(`DELETE FROM faces WHERE row_id IN (SELECT value FROM json_each(?))`, [
+      JSON.stringify(rowIds),
+    ]);
+    return changes;
+  }
+
+  async countFacesWithImage(imageSha256: string): Promise<number> {
+    return this.statements.get<{ total: number }>(`SELECT count(*) AS total FROM faces WHERE image_sha256 = ?`, [
+      imageSha256,
+    ])!.total;
+  }
+
+  async faceDescriptors(libraryRowId: number): Promise<{ rowIds: number[]; descriptors: Float32Array[] }> {
+    const rows = this.statements.all<{ row_id: number; descriptor: Buffer }>(
+      `SELECT row_id, descriptor FROM faces WHERE library_row_id = ? AND descriptor IS NOT NULL ORDER BY row_id`,
+      [libraryRowId],
+    );
+    return {
+      rowIds: rows.map((row) => row.row_id),
+      // Copy: a Buffer's offset into its pool need not be a multiple of 4.
+      descriptors: rows.map(
+        ({ descriptor: b }) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+      ),
+    };
+  }
+
+  async getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null> {
+    const row = this.statements.get<{ request_hash: string; face_row_id: number; created_at: string }>(
+      `SELECT request_hash, face_row_id, created_at FROM idempotency_keys WHERE provider_id = ? AND key = ?`,
+      [providerId, key],
+    );
+    if (!row) return null;
+    return {
+      providerId,
+      key,
+      requestHash: row.request_hash,
+      faceRowId: row.face_row_id,
+      createdAt: new Date(row.created_at),
+    };
+  }
+
+  private faceByRowId(rowId: number): FaceRecord | null {
+    const row = this.statements.get<FaceRow>(
+      `SELECT ${FACE_COLUMNS} FROM faces f JOIN libraries l ON l.row_id = f.library_row_id WHERE f.row_id = ?`,
+      [rowId],
+    );
+    return row ? toFace(row) : null;
+  }
+
+  // Field values are stored as their JSON text, so 3, "3" and true stay distinct and filters compare exactly.
+  private writeFaceFields(faceRowId: number, libraryRowId: number, fields: FieldValues): void {
+    const entries = Object.entries(fields).map(([name, value]) => [name, JSON.stringify(value)]);
+    if (entries.length === 0) return;
+    this.statements.run(
+      `INSERT INTO face_fields (face_row_id, library_row_id, name, value)
+       SELECT ?, ?, e.value ->> 0, e.value ->> 1 FROM json_each(?) e`,
+      [faceRowId, libraryRowId, JSON.stringify(entries)],
+    );
+  }
+
+  private libraryName(rowId: number): string {
+    return (
+      this.statements.get<{ name: string }>(`SELECT name FROM libraries WHERE row_id = ?`, [rowId])?.name ??
+      String(rowId)
+    );
+  }
+
+  private explainFaceInsertFailure(e: unknown, face: NewFace, idempotencyKey: string | undefined): unknown {
+    switch (constraintOf(e)) {
+      case 'UNIQUE':
+        return alreadyExists(
+          'FACE',
+          face.vendorFaceId,
+          `A face with vendor id '${face.vendorFaceId}' already exists in library '${this.libraryName(face.libraryRowId)}'.`,
+        );
+      case 'PRIMARYKEY':
+        return new FaceGraphError({
+          type: 'ConflictError',
+          reason: 'IDEMPOTENCY_KEY_IN_USE',
+          message: `The idempotency key '${idempotencyKey}' was already used by another registration; retry with the same key to get its result.`,
+        });
+      case 'FOREIGNKEY': {
+        const library = this.statements.get(`SELECT 1 FROM libraries WHERE row_id = ?`, [face.libraryRowId]);
+        return library ? notFound('PERSON', String(face.personRowId)) : notFound('LIBRARY', String(face.libraryRowId));
+      }
+      default:
+        return e;
+    }
+  }
+}
+
+interface Position {
+  position: number;
+}
+
+type Constraint = 'UNIQUE' | 'PRIMARYKEY' | 'FOREIGNKEY';
+
+// By its code, not instanceof: the native addon keeps the SqliteError class of the first module instance
+// (and realm) that loaded it, which is not the class a later instance (e.g. another jest test file) sees.
+function constraintOf(e: unknown): Constraint | null {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  if (typeof code !== 'string') return null;
+  const match = /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY|FOREIGNKEY)$/.exec(code);
+  return match ? (match[1] as Constraint) : null;
+}
+
+function faceFilter(libraryRowId: number, filter: ResolvedFaceFilter): { where: string; params: unknown[] } {
+  const parts = ['f.library_row_id = ?'];
+  const params: unknown[] = [libraryRowId];
+  if (filter.vendorFaceIds != null) {
+    parts.push('f.vendor_face_id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(filter.vendorFaceIds));
+  }
+  if (filter.externalImageId != null) {
+    parts.push('f.external_image_id = ?');
+    params.push(filter.externalImageId);
+  }
+  if (filter.personRowId != null) {
+    parts.push('f.person_row_id = ?');
+    params.push(filter.personRowId);
+  }
+  for (const [name, value] of Object.entries(filter.fields ?? {})) {
+    parts.push(
+      `EXISTS (SELECT 1 FROM face_fields ff
+               WHERE ff.library_row_id = f.library_row_id AND ff.name = ? AND ff.value = ? AND ff.face_row_id = f.row_id)`,
+    );
+    params.push(name, JSON.stringify(value));
+  }
+  return { where: parts.join(' AND '), params };
+}
+
+const now = () => new Date().toISOString();
+
+// One row more than asked tells whether there is a next page.
+const limitOf = (page: PageArgs) => Math.max(0, Math.floor(page.first)) + 1;
+
+function pageOf<T>(items: T[], page: PageArgs, totalCount: number): Page<T> {
+  const first = limitOf(page) - 1;
+  return { items: items.slice(0, first), hasNextPage: items.length > first, totalCount };
+}
+
+function inKeyOrder<R extends Position, T>(count: number, rows: R[], map: (row: R) => T): (T | null)[] {
+  const out: (T | null)[] = new Array(count).fill(null);
+  for (const row of rows) out[row.position] = map(row);
+  return out;
+}
+
+function pagesPerParent<R extends Position, T>(
+  count: number,
+  rows: R[],
+  totals: { total: number }[],
+  page: PageArgs,
+  map: (row: R) => T,
+): Page<T>[] {
+  const items: T[][] = Array.from({ length: count }, () => []);
+  for (const row of rows) items[row.position].push(map(row));
+  return items.map((list, i) => pageOf(list, page, totals[i].total));
+}

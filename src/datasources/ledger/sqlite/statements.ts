@@ -1,0 +1,51 @@
+import type Database from 'better-sqlite3';
+
+export type SqlParams = readonly unknown[];
+
+// Every statement goes through here: each SQL text is prepared once, and each execution is counted.
+export class Statements {
+  private readonly prepared = new Map<string, Database.Statement>();
+  private executed = 0;
+
+  constructor(private readonly db: Database.Database) {}
+
+  get count(): number {
+    return this.executed;
+  }
+
+  run(sql: string, params: SqlParams = []): Database.RunResult {
+    return this.statement(sql).run(...params);
+  }
+
+  get<T>(sql: string, params: SqlParams = []): T | undefined {
+    return this.statement(sql).get(...params) as T | undefined;
+  }
+
+  all<T>(sql: string, params: SqlParams = []): T[] {
+    return this.statement(sql).all(...params) as T[];
+  }
+
+  iterate<T>(sql: string, params: SqlParams = []): IterableIterator<T> {
+    return this.statement(sql).iterate(...params) as IterableIterator<T>;
+  }
+
+  pragma(source: string): unknown {
+    this.executed++;
+    return this.db.pragma(source, { simple: true });
+  }
+
+  /** Runs fn in one IMMEDIATE transaction (a savepoint when nested), so a writer never has to upgrade a read lock. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.prepared.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.prepared.set(sql, statement);
+    }
+    this.executed++;
+    return statement;
+  }
+}

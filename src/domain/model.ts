@@ -1,0 +1,106 @@
+// The domain model shared by every layer. Nothing here knows GraphQL, SQL or HTTP.
+
+export type VendorKind = 'LOCAL' | 'HUAWEI_FRS' | 'AZURE_FACE' | 'ALIBABA_MTS';
+export type Support = 'NATIVE' | 'EMULATED' | 'UNSUPPORTED';
+export type FieldType = 'STRING' | 'INTEGER' | 'LONG' | 'FLOAT' | 'DOUBLE' | 'BOOLEAN';
+export const FIELD_TYPES: readonly FieldType[] = ['STRING', 'INTEGER', 'LONG', 'FLOAT', 'DOUBLE', 'BOOLEAN'];
+
+export type FaceSelection = 'REJECT_MULTIPLE' | 'LARGEST';
+
+export interface FieldDefinition {
+  name: string;
+  type: FieldType;
+}
+
+export type FieldValue = string | number | boolean;
+export type FieldValues = Record<string, FieldValue>;
+
+export interface BoundingBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Capabilities {
+  createLibrary: Support;
+  registerFace: Support;
+  updateFace: Support;
+  deleteFaces: Support;
+  deleteFacesByFilter: Support;
+  customFields: Support;
+  persons: Support;
+  searchFaces: Support;
+  imageUrl: boolean;
+  imageBase64: boolean;
+  maxFacesPerPerson: number | null;
+  requiresTraining: boolean;
+}
+
+export interface LibraryRecord {
+  rowId: number;
+  providerId: string;
+  /** The vendor's own name or id of the library (FRS face set name, Azure personGroupId, MTS CategoryId). */
+  name: string;
+  displayName: string | null;
+  fieldSchema: FieldDefinition[];
+  /** Vendor-specific facts about the library (e.g. Azure group kind), opaque to the services. */
+  vendorMeta: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface PersonRecord {
+  rowId: number;
+  libraryRowId: number;
+  providerId: string;
+  libraryName: string;
+  /** The vendor's person id (Azure personId, MTS PersonId) or the caller's own id. */
+  externalId: string;
+  name: string | null;
+  userData: string | null;
+  createdAt: Date;
+}
+
+/** ACTIVE: confirmed at the vendor and in the ledger. PENDING: the vendor may hold it, sync decides. */
+export type FaceStatus = 'ACTIVE' | 'PENDING';
+
+export interface FaceRecord {
+  rowId: number;
+  libraryRowId: number;
+  personRowId: number | null;
+  /** The person's vendor-side id, for adapters that address faces through their person (Azure). */
+  personExternalId: string | null;
+  providerId: string;
+  libraryName: string;
+  vendorFaceId: string;
+  externalImageId: string | null;
+  fields: FieldValues;
+  userData: string | null;
+  boundingBox: BoundingBox | null;
+  imageSha256: string | null;
+  status: FaceStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A face filter after its global IDs were decoded and checked against the library. */
+export interface ResolvedFaceFilter {
+  vendorFaceIds?: string[];
+  externalImageId?: string;
+  personRowId?: number;
+  /** The same person's vendor-side id, for adapters that filter at the vendor. */
+  personExternalId?: string;
+  fields?: FieldValues;
+}
+
+export interface PageArgs {
+  first: number;
+  /** Exclusive lower bound on rowId (decoded from the cursor). */
+  afterRowId?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
