@@ -1,0 +1,124 @@
+import type {
+  BoundingBox,
+  Capabilities,
+  FaceRecord,
+  FieldDefinition,
+  FaceSelection,
+  FieldValues,
+  LibraryRecord,
+  PersonRecord,
+  ResolvedFaceFilter,
+  VendorKind,
+} from '../../domain/model';
+import type { VendorImage } from '../images/image';
+
+// One adapter per vendor implements this. Adapters speak to the vendor only: the ledger, planning
+// and emulation of missing operations belong to the services. Failures are thrown as FaceGraphError.
+
+export interface NewVendorLibrary {
+  name: string;
+  /** The vendor's kind of collection, where it has several (Azure: PersonGroup or LargePersonGroup). */
+  kind: string | null;
+  displayName: string | null;
+  fieldSchema: FieldDefinition[];
+}
+
+export interface NewVendorPerson {
+  /** The caller's id for the person, when the vendor lets the caller choose it. */
+  externalId: string | null;
+  name: string | null;
+  userData: string | null;
+}
+
+export interface NewVendorFace {
+  image: VendorImage;
+  faceSelection: FaceSelection;
+  externalImageId: string | null;
+  fields: FieldValues;
+  userData: string | null;
+}
+
+export interface RegisteredFace {
+  vendorFaceId: string;
+  boundingBox: BoundingBox | null;
+  descriptor?: Float32Array | null;
+  /** How many faces the vendor saw in the image, when it says. */
+  detectedFaceCount?: number | null;
+  /** The vendor's externalImageId when it generated one (FRS does when none is given). */
+  externalImageId?: string | null;
+}
+
+export interface SearchRequest {
+  image: VendorImage;
+  topN: number;
+  /** Lowest similarity (0..1) to return. */
+  threshold: number;
+}
+
+/** A face the vendor matched, or (Azure identify) a person, whose faces then match. */
+export type VendorMatch = ({ vendorFaceId: string } | { personExternalId: string }) & {
+  /** 0..1 */
+  similarity: number;
+};
+
+export type TrainingState = 'running' | 'succeeded' | 'failed';
+
+export interface TrainingOutcome {
+  state: TrainingState;
+  message: string | null;
+}
+
+export interface VendorFacePatch {
+  externalImageId?: string | null;
+  fields?: FieldValues;
+  userData?: string | null;
+}
+
+/** A face as the vendor lists it, for syncLibrary. */
+export interface ListedFace {
+  vendorFaceId: string;
+  personExternalId: string | null;
+  externalImageId: string | null;
+  fields: FieldValues;
+  userData: string | null;
+  boundingBox: BoundingBox | null;
+}
+
+export interface FaceListing {
+  faces: ListedFace[];
+  /** Faces the vendor holds but would not let us read (e.g. past a paging cap). */
+  unreadable: number;
+}
+
+export interface FaceVendor {
+  readonly providerId: string;
+  readonly kind: VendorKind;
+  readonly region: string | null;
+  readonly capabilities: Capabilities;
+  /** True when the vendor downloads image URLs itself (the gateway then only checks the URL). */
+  readonly imageUrlFetchedByVendor: boolean;
+
+  /** Checks a library name against the vendor's rules and returns its canonical spelling. */
+  normalizeLibraryName(name: string): string;
+
+  createLibrary(spec: NewVendorLibrary): Promise<{ vendorMeta?: Record<string, unknown> }>;
+  deleteLibrary(library: LibraryRecord): Promise<void>;
+  createPerson(library: LibraryRecord, spec: NewVendorPerson): Promise<{ externalId: string }>;
+  registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace>;
+  updateFace(library: LibraryRecord, face: FaceRecord, patch: VendorFacePatch, person: PersonRecord | null): Promise<void>;
+  deleteFace(library: LibraryRecord, face: FaceRecord): Promise<void>;
+  /** Only where capabilities.deleteFacesByFilter is NATIVE: one vendor call for the whole filter (never given faceIds). */
+  deleteFacesByFilter?(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void>;
+  /** Where the vendor deletes only some filters in one call (MTS: a whole person): whether this one. */
+  canDeleteNatively?(filter: ResolvedFaceFilter): boolean;
+  /** Everything the vendor holds in the library, for syncLibrary. */
+  listFaces(library: LibraryRecord): Promise<FaceListing>;
+  /** Only where capabilities.searchFaces is not UNSUPPORTED: the best matches for the probe image's face. */
+  searchFaces?(library: LibraryRecord, request: SearchRequest): Promise<VendorMatch[]>;
+  /** Only where capabilities.requiresTraining: trains the library and waits (bounded) for the outcome. */
+  trainLibrary?(library: LibraryRecord): Promise<TrainingOutcome>;
+  /** False while the adapter cannot serve yet (e.g. models still loading); absent means always ready. */
+  isReady?(): boolean;
+  /** Called once when the server stops. */
+  close?(): Promise<void>;
+}

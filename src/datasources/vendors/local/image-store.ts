@@ -1,0 +1,36 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+// Content-addressed image files: <root>/<first two hex digits>/<sha256>. Writes are atomic
+// (temp file + rename), so a crash never leaves half an image under a digest's name.
+export class ImageStore {
+  constructor(private readonly root: string) {}
+
+  pathOf(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('not a sha256 digest');
+    return path.join(this.root, sha256.slice(0, 2), sha256);
+  }
+
+  async put(sha256: string, bytes: Buffer): Promise<void> {
+    const target = this.pathOf(sha256);
+    if (await this.has(sha256)) return;
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${randomUUID()}.tmp`;
+    await fs.writeFile(temp, bytes, { flag: 'wx' });
+    await fs.rename(temp, target);
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    try {
+      await fs.access(this.pathOf(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async remove(sha256: string): Promise<void> {
+    await fs.rm(this.pathOf(sha256), { force: true });
+  }
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/errors';
+import type { Capabilities, FaceRecord, LibraryRecord, ResolvedFaceFilter } from '../../../domain/model';
+import type { LoadedImage, VendorImage } from '../../images/image';
+import type { LedgerStore } from '../../ledger/ledger-store';
+import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
+import { distanceToSimilarity, euclideanDistance, FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
+import { ImageStore } from './image-store';
+
+const LIBRARY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Faces smaller than this (shorter side, in pixels) give unreliable descriptors; Azure's own floor is 36 px. */
+export const MIN_FACE_SIDE = 40;
+
+// The built-in provider. The ledger is its index; this adapter keeps the image bytes.
+export class LocalFaceVendor implements FaceVendor {
+  readonly kind = 'LOCAL' as const;
+  readonly region = null;
+  readonly imageUrlFetchedByVendor = false;
+  readonly capabilities: Capabilities = {
+    createLibrary: 'NATIVE',
+    registerFace: 'NATIVE',
+    updateFace: 'NATIVE',
+    deleteFaces: 'NATIVE',
+    deleteFacesByFilter: 'NATIVE',
+    customFields: 'NATIVE',
+    persons: 'NATIVE',
+    searchFaces: 'NATIVE',
+    imageUrl: true,
+    imageBase64: true,
+    maxFacesPerPerson: null,
+    requiresTraining: false,
+  };
+  private readonly images: ImageStore;
+
+  constructor(
+    readonly providerId: string,
+    dataDir: string,
+    private readonly ledger: LedgerStore,
+    private readonly engine: FaceEngine,
+  ) {
+    this.images = new ImageStore(path.join(dataDir, 'images'));
+  }
+
+  normalizeLibraryName(name: string): string {
+    if (!LIBRARY_NAME.test(name)) {
+      throw invalidInput('input.name', `Library name '${name}' is not allowed: use 1-64 letters, digits, '_' or '-'.`, 'LIBRARY_NAME');
+    }
+    return name;
+  }
+
+  async createLibrary() {
+    return {};
+  }
+
+  async deleteLibrary(library: LibraryRecord): Promise<void> {
+    await this.releaseImages(await this.ledger.findFaces(library.rowId, {}));
+  }
+
+  async createPerson(_library: LibraryRecord, spec: { externalId: string | null }) {
+    return { externalId: spec.externalId ?? randomUUID() };
+  }
+
+  isReady(): boolean {
+    return this.engine.isReady();
+  }
+
+  async registerFace(_library: LibraryRecord, _person: unknown, face: NewVendorFace): Promise<RegisteredFace> {
+    const image = bytesOf(face.image);
+    const faces = await this.detect(image);
+    if (faces.length > 1 && face.faceSelection === 'REJECT_MULTIPLE') {
+      throw imageRejected(
+        'MULTIPLE_FACES',
+        `The image shows ${faces.length} faces; register one face per image, or pass faceSelection: LARGEST to register the largest.`,
+      );
+    }
+    const chosen = requireUsableFace(faces, 'registered');
+    await this.images.put(image.sha256, image.bytes);
+    return { vendorFaceId: randomUUID(), boundingBox: chosen.box, descriptor: chosen.descriptor, detectedFaceCount: faces.length };
+  }
+
+  async searchFaces(library: LibraryRecord, request: SearchRequest): Promise<VendorMatch[]> {
+    const probe = requireUsableFace(await this.detect(bytesOf(request.image)), 'searched for');
+    const { rowIds, descriptors } = await this.ledger.faceDescriptors(library.rowId);
+    const scored: { rowId: number; similarity: number }[] = [];
+    descriptors.forEach((descriptor, i) => {
+      const similarity = distanceToSimilarity(euclideanDistance(probe.descriptor, descriptor));
+      if (similarity >= request.threshold) scored.push({ rowId: rowIds[i], similarity });
+    });
+    scored.sort((a, b) => b.similarity - a.similarity);
+    const best = scored.slice(0, request.topN);
+    const faces = await this.ledger.facesByRowId(best.map((m) => m.rowId));
+    return best.flatMap((m, i) => (faces[i] ? [{ vendorFaceId: faces[i]!.vendorFaceId, similarity: m.similarity }] : []));
+  }
+
+  async updateFace(): Promise<void> {
+    // The ledger holds everything that can change about a LOCAL face.
+  }
+
+  async deleteFace(_library: LibraryRecord, face: FaceRecord): Promise<void> {
+    await this.releaseImages([face]);
+  }
+
+  async deleteFacesByFilter(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void> {
+    await this.releaseImages(await this.ledger.findFaces(library.rowId, filter));
+  }
+
+  async listFaces(library: LibraryRecord): Promise<FaceListing> {
+    const faces = await this.ledger.findFaces(library.rowId, {});
+    const present = [];
+    for (const face of faces) {
+      if (face.imageSha256 && !(await this.images.has(face.imageSha256))) continue;
+      present.push({
+        vendorFaceId: face.vendorFaceId,
+        personExternalId: null,
+        externalImageId: face.externalImageId,
+        fields: face.fields,
+        userData: face.userData,
+        boundingBox: face.boundingBox,
+      });
+    }
+    return { faces: present, unreadable: 0 };
+  }
+
+  /** The engine's failures in the API's terms: an unreadable image is the caller's, a crashed worker is ours. */
+  private async detect(image: LoadedImage): Promise<DetectedFace[]> {
+    try {
+      return await this.engine.detect(image.bytes);
+    } catch (e) {
+      if (!(e instanceof FaceEngineError)) throw e;
+      if (!e.retryable) throw imageRejected('UNSUPPORTED_FORMAT', 'The face engine could not read the image.');
+      throw new FaceGraphError({
+        type: 'VendorUnavailableError',
+        message: 'The LOCAL face engine could not analyse the image just now; retry.',
+        retryable: true,
+        vendor: { providerId: this.providerId },
+      });
+    }
+  }
+
+  /** Removes the image files that no face outside `leaving` still references. */
+  private async releaseImages(leaving: FaceRecord[]): Promise<void> {
+    const leavingBySha = new Map<string, number>();
+    for (const face of leaving) {
+      if (face.imageSha256) leavingBySha.set(face.imageSha256, (leavingBySha.get(face.imageSha256) ?? 0) + 1);
+    }
+    for (const [sha, count] of leavingBySha) {
+      if ((await this.ledger.countFacesWithImage(sha)) <= count) await this.images.remove(sha);
+    }
+  }
+}
+
+function bytesOf(image: VendorImage): LoadedImage {
+  if (image.kind !== 'bytes') throw new Error('the LOCAL provider needs the image bytes');
+  return image.image;
+}
+
+/** The largest face, if there is one big enough to describe. */
+function requireUsableFace(faces: DetectedFace[], purpose: string): DetectedFace {
+  if (faces.length === 0) throw imageRejected('NO_FACE', `No face was found in the image, so nothing can be ${purpose}.`);
+  const largest = faces[0];
+  const side = Math.min(largest.box.width, largest.box.height);
+  if (side < MIN_FACE_SIDE) {
+    throw imageRejected('TOO_SMALL', `The face is ${side} px across; faces must be at least ${MIN_FACE_SIDE} px across. Use a larger or closer photo.`);
+  }
+  return largest;
+}
