@@ -1,0 +1,84 @@
+import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { faceId, tryDecodeGlobalId } from '../domain/global-id';
+import type { FaceRecord } from '../domain/model';
+import { FaceType } from '../schema/face.type';
+import { FaceFilterInput, ImageInput, RegisterFaceInput, UpdateFaceInput } from '../schema/inputs';
+import { LibraryType } from '../schema/library.type';
+import { PersonType } from '../schema/person.type';
+import { DeleteFacesResult, RegisterFaceResult, SearchFacesResult, UpdateFaceResult } from '../schema/result.types';
+import { userInputError } from './connection';
+import type { RequestContext } from './context';
+import { asResult, toErrorMember } from './error-member';
+
+@Resolver(() => FaceType)
+export class FaceResolver {
+  @Query(() => FaceType, { nullable: true })
+  face(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return loadFace(ctx, id, 'id');
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() face: FaceRecord): string {
+    return faceId(face.providerId, face.libraryName, face.vendorFaceId);
+  }
+
+  @FieldResolver(() => LibraryType)
+  library(@Root() face: FaceRecord, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.libraryByRowId.load(face.libraryRowId);
+  }
+
+  @FieldResolver(() => PersonType, { nullable: true })
+  person(@Root() face: FaceRecord, @Ctx() ctx: RequestContext) {
+    return face.personRowId === null ? null : ctx.loaders.personByRowId.load(face.personRowId);
+  }
+
+  @Query(() => SearchFacesResult.union)
+  searchFaces(
+    @Arg('libraryId', () => ID) libraryId: string,
+    @Arg('image', () => ImageInput) image: ImageInput,
+    @Ctx() ctx: RequestContext,
+    @Arg('topN', () => Int, { nullable: true, defaultValue: 5 }) topN: number | null,
+    @Arg('threshold', () => Float, { nullable: true, defaultValue: 0.6 }) threshold: number | null,
+  ) {
+    return asResult(SearchFacesResult, 'SearchFacesSuccess', () => ctx.services.faces.searchFaces({ libraryId, image, topN, threshold }));
+  }
+
+  @Mutation(() => RegisterFaceResult.union)
+  registerFace(@Arg('input', () => RegisterFaceInput) input: RegisterFaceInput, @Ctx() ctx: RequestContext) {
+    return asResult(RegisterFaceResult, 'RegisterFaceSuccess', () => ctx.services.faces.registerFace(input));
+  }
+
+  @Mutation(() => UpdateFaceResult.union)
+  updateFace(@Arg('input', () => UpdateFaceInput) input: UpdateFaceInput, @Ctx() ctx: RequestContext) {
+    return asResult(UpdateFaceResult, 'UpdateFaceSuccess', async () => ({ face: await ctx.services.faces.updateFace(input) }));
+  }
+
+  @Mutation(() => DeleteFacesResult.union)
+  deleteFaces(
+    @Arg('libraryId', () => ID) libraryId: string,
+    @Arg('filter', () => FaceFilterInput) filter: FaceFilterInput,
+    @Ctx() ctx: RequestContext,
+    @Arg('dryRun', () => Boolean, { nullable: true, defaultValue: false }) dryRun: boolean | null,
+  ) {
+    return asResult(DeleteFacesResult, 'DeleteFacesSuccess', async () => {
+      const outcome = await ctx.services.faces.deleteFaces(libraryId, filter, dryRun ?? false);
+      const ids = (faces: FaceRecord[]) => faces.map((f) => faceId(f.providerId, f.libraryName, f.vendorFaceId));
+      return {
+        dryRun: outcome.dryRun,
+        matchedCount: outcome.matched.length,
+        matchedFaceIds: ids(outcome.matched),
+        deletedCount: outcome.deleted.length,
+        deletedFaceIds: ids(outcome.deleted),
+        failures: outcome.failures.map((f) => ({ faceId: f.faceId, error: toErrorMember(f.error) })),
+        plan: outcome.plan,
+      };
+    });
+  }
+}
+
+export async function loadFace(ctx: RequestContext, rawId: string, argumentName: string): Promise<FaceRecord | null> {
+  const id = tryDecodeGlobalId(rawId);
+  if (!id || id.type !== 'Face') throw userInputError(`'${argumentName}' is not a Face ID.`, argumentName);
+  const library = await ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library });
+  return library && ctx.loaders.faceByKey.load({ libraryRowId: library.rowId, vendorFaceId: id.face });
+}

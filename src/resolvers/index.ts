@@ -1,0 +1,9 @@
+import { FaceResolver } from './face.resolver';
+import { LibraryResolver } from './library.resolver';
+import { NodeResolver } from './node.resolver';
+import { PersonResolver } from './person.resolver';
+import { ProviderResolver } from './provider.resolver';
+
+export const resolvers = [ProviderResolver, LibraryResolver, PersonResolver, FaceResolver, NodeResolver] as const;
+export { createRequestContext, type RequestContext } from './context';
+export { referenceResolvers } from './reference.resolvers';

@@ -1,0 +1,116 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { tryDecodeGlobalId, libraryId } from '../domain/global-id';
+import type { LibraryRecord } from '../domain/model';
+import { LibraryConnection, FaceConnection, PersonConnection } from '../schema/connection.types';
+import { CreateLibraryInput, FaceFilterInput } from '../schema/inputs';
+import { LibraryType } from '../schema/library.type';
+import { ProviderType } from '../schema/provider.type';
+import { TrainingStatusEnum } from '../schema/enums';
+import { CreateLibraryResult, DeleteLibraryResult, SyncLibraryResult, TrainLibraryResult } from '../schema/result.types';
+import { trainingStatusOf, type TrainingStatus } from '../services/training';
+import { pageArgs, toConnection, userInputError } from './connection';
+import type { RequestContext } from './context';
+import { asResult, orGraphQLError } from './error-member';
+
+@Resolver(() => LibraryType)
+export class LibraryResolver {
+  @Query(() => LibraryConnection)
+  async libraries(
+    @Ctx() ctx: RequestContext,
+    @Arg('providerId', () => ID, { nullable: true }) providerId?: string | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null = null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    if (providerId != null && !ctx.services.providers.find(providerId)) {
+      throw userInputError(`There is no provider '${providerId}'; query providers { id } for the configured ones.`, 'providerId');
+    }
+    return toConnection(await ctx.services.ledger.listLibraries(providerId ?? null, pageArgs(first, after)));
+  }
+
+  @Query(() => LibraryType, { nullable: true })
+  library(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return loadLibrary(ctx, id, 'id');
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() library: LibraryRecord): string {
+    return libraryId(library.providerId, library.name);
+  }
+
+  @FieldResolver(() => ProviderType)
+  provider(@Root() library: LibraryRecord, @Ctx() ctx: RequestContext) {
+    return ctx.services.providers.get(library.providerId);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "The vendor's kind of collection, where it has several (Azure: PersonGroup or LargePersonGroup)." })
+  kind(@Root() library: LibraryRecord): string | null {
+    return typeof library.vendorMeta.kind === 'string' ? library.vendorMeta.kind : null;
+  }
+
+  @FieldResolver(() => TrainingStatusEnum)
+  trainingStatus(@Root() library: LibraryRecord, @Ctx() ctx: RequestContext): TrainingStatus {
+    return trainingStatusOf(library, ctx.services.providers.get(library.providerId));
+  }
+
+  @FieldResolver(() => Int)
+  async faceCount(@Root() library: LibraryRecord, @Ctx() ctx: RequestContext): Promise<number> {
+    return (await ctx.loaders.libraryCounts.load(library.rowId)).faceCount;
+  }
+
+  @FieldResolver(() => Int)
+  async personCount(@Root() library: LibraryRecord, @Ctx() ctx: RequestContext): Promise<number> {
+    return (await ctx.loaders.libraryCounts.load(library.rowId)).personCount;
+  }
+
+  @FieldResolver(() => PersonConnection)
+  async persons(
+    @Root() library: LibraryRecord,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    return toConnection(await ctx.loaders.personsOfLibrary.load({ parentRowId: library.rowId, page: pageArgs(first, after) }));
+  }
+
+  @FieldResolver(() => FaceConnection)
+  async faces(
+    @Root() library: LibraryRecord,
+    @Ctx() ctx: RequestContext,
+    @Arg('filter', () => FaceFilterInput, { nullable: true }) filter?: FaceFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null = null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    const page = pageArgs(first, after);
+    const resolved = filter ? await orGraphQLError(() => ctx.services.faces.resolveFilter(library, filter, { allowEmpty: true })) : null;
+    return toConnection(await ctx.loaders.facesOfLibrary.load({ parentRowId: library.rowId, page, filter: resolved?.filter ?? {} }));
+  }
+
+  @Mutation(() => CreateLibraryResult.union)
+  createLibrary(@Arg('input', () => CreateLibraryInput) input: CreateLibraryInput, @Ctx() ctx: RequestContext) {
+    return asResult(CreateLibraryResult, 'CreateLibrarySuccess', async () => ({
+      library: await ctx.services.libraries.createLibrary(input),
+    }));
+  }
+
+  @Mutation(() => DeleteLibraryResult.union)
+  deleteLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return asResult(DeleteLibraryResult, 'DeleteLibrarySuccess', () => ctx.services.libraries.deleteLibrary(id));
+  }
+
+  @Mutation(() => TrainLibraryResult.union, { description: 'Trains the library where the provider needs it (AZURE_FACE) and waits for the outcome.' })
+  trainLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return asResult(TrainLibraryResult, 'TrainLibrarySuccess', async () => ({ library: await ctx.services.libraries.trainLibrary(id) }));
+  }
+
+  @Mutation(() => SyncLibraryResult.union)
+  syncLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return asResult(SyncLibraryResult, 'SyncLibrarySuccess', () => ctx.services.sync.syncLibrary(id));
+  }
+}
+
+/** library(id): malformed -> GraphQL user error, unknown -> null. */
+export async function loadLibrary(ctx: RequestContext, rawId: string, argumentName: string): Promise<LibraryRecord | null> {
+  const id = tryDecodeGlobalId(rawId);
+  if (!id || id.type !== 'Library') throw userInputError(`'${argumentName}' is not a Library ID.`, argumentName);
+  return ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library });
+}

@@ -1,0 +1,93 @@
+import DataLoader from 'dataloader';
+import type { FaceRecord, LibraryRecord, Page, PageArgs, PersonRecord, ResolvedFaceFilter } from '../domain/model';
+import type { FaceKey, LedgerStore, LibraryCounts, LibraryKey, PersonKey } from '../datasources/ledger/ledger-store';
+
+export interface PagedKey {
+  parentRowId: number;
+  page: PageArgs;
+}
+
+export interface FilteredPageKey extends PagedKey {
+  filter: ResolvedFaceFilter;
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+// Every by-id lookup and every nested connection of a request goes through these, so a query's
+// ledger round trips grow with its depth, not with the number of objects it returns.
+export function createLoaders(ledger: LedgerStore) {
+  const libraryByRowId: DataLoader<number, LibraryRecord | null> = new DataLoader(async (rowIds) =>
+    primeAll(await ledger.librariesByRowId(rowIds), (l) => libraryByKey.prime({ providerId: l.providerId, name: l.name }, l)),
+  );
+  const libraryByKey: DataLoader<LibraryKey, LibraryRecord | null, string> = new DataLoader(
+    async (keys) => primeAll(await ledger.librariesByKey(keys), (l) => libraryByRowId.prime(l.rowId, l)),
+    { cacheKeyFn: (k) => `${k.providerId}\u0000${k.name}` },
+  );
+  const personByRowId: DataLoader<number, PersonRecord | null> = new DataLoader(async (rowIds) =>
+    primeAll(await ledger.personsByRowId(rowIds), (p) => personByKey.prime({ libraryRowId: p.libraryRowId, externalId: p.externalId }, p)),
+  );
+  const personByKey: DataLoader<PersonKey, PersonRecord | null, string> = new DataLoader(
+    async (keys) => primeAll(await ledger.personsByKey(keys), (p) => personByRowId.prime(p.rowId, p)),
+    { cacheKeyFn: (k) => `${k.libraryRowId}\u0000${k.externalId}` },
+  );
+  const faceByRowId: DataLoader<number, FaceRecord | null> = new DataLoader(async (rowIds) =>
+    primeAll(await ledger.facesByRowId(rowIds), (f) => faceByKey.prime({ libraryRowId: f.libraryRowId, vendorFaceId: f.vendorFaceId }, f)),
+  );
+  const faceByKey: DataLoader<FaceKey, FaceRecord | null, string> = new DataLoader(
+    async (keys) => primeAll(await ledger.facesByKey(keys), (f) => faceByRowId.prime(f.rowId, f)),
+    { cacheKeyFn: (k) => `${k.libraryRowId}\u0000${k.vendorFaceId}` },
+  );
+  const libraryCounts = new DataLoader<number, LibraryCounts>((rowIds) => ledger.libraryCounts(rowIds));
+
+  const personsOfLibrary = new DataLoader<PagedKey, Page<PersonRecord>, string>(
+    (keys) => batchByPage(keys, (ids, page) => ledger.listPersons(ids, page)).then((pages) => primePages(pages, personByRowId)),
+    { cacheKeyFn: pagedCacheKey },
+  );
+  const facesOfPerson = new DataLoader<PagedKey, Page<FaceRecord>, string>(
+    (keys) => batchByPage(keys, (ids, page) => ledger.listFacesOfPersons(ids, page)).then((pages) => primePages(pages, faceByRowId)),
+    { cacheKeyFn: pagedCacheKey },
+  );
+  // Filters differ from key to key, so each is its own ledger query; the loader still dedupes them.
+  const facesOfLibrary = new DataLoader<FilteredPageKey, Page<FaceRecord>, string>(
+    (keys) => Promise.all(keys.map((k) => ledger.listFaces(k.parentRowId, k.filter, k.page))).then((pages) => primePages(pages, faceByRowId)),
+    { cacheKeyFn: (k) => `${pagedCacheKey(k)}\u0000${JSON.stringify(k.filter)}` },
+  );
+
+  return { libraryByRowId, libraryByKey, personByRowId, personByKey, faceByRowId, faceByKey, libraryCounts, personsOfLibrary, facesOfPerson, facesOfLibrary };
+}
+
+function primeAll<T>(records: (T | null)[], prime: (record: T) => unknown): (T | null)[] {
+  for (const r of records) if (r) prime(r);
+  return records;
+}
+
+function primePages<T extends { rowId: number }>(pages: Page<T>[], byRowId: DataLoader<number, T | null>): Page<T>[] {
+  for (const page of pages) for (const item of page.items) byRowId.prime(item.rowId, item);
+  return pages;
+}
+
+function pagedCacheKey(k: PagedKey): string {
+  return `${k.parentRowId}\u0000${k.page.first}\u0000${k.page.afterRowId ?? ''}`;
+}
+
+/** Groups keys with the same paging arguments into one batched ledger call each. */
+async function batchByPage<T>(
+  keys: readonly PagedKey[],
+  load: (parentRowIds: number[], page: PageArgs) => Promise<Page<T>[]>,
+): Promise<Page<T>[]> {
+  const groups = new Map<string, { page: PageArgs; indexes: number[] }>();
+  keys.forEach((k, i) => {
+    const id = `${k.page.first}\u0000${k.page.afterRowId ?? ''}`;
+    const group = groups.get(id) ?? { page: k.page, indexes: [] };
+    group.indexes.push(i);
+    groups.set(id, group);
+  });
+  const results = new Array<Page<T>>(keys.length);
+  await Promise.all(
+    [...groups.values()].map(async ({ page, indexes }) => {
+      const pages = await load(indexes.map((i) => keys[i].parentRowId), page);
+      indexes.forEach((keyIndex, j) => (results[keyIndex] = pages[j]));
+    }),
+  );
+  return results;
+}

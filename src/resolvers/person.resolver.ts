@@ -1,0 +1,53 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { personId, tryDecodeGlobalId } from '../domain/global-id';
+import type { PersonRecord } from '../domain/model';
+import { FaceConnection } from '../schema/connection.types';
+import { CreatePersonInput } from '../schema/inputs';
+import { LibraryType } from '../schema/library.type';
+import { PersonType } from '../schema/person.type';
+import { CreatePersonResult } from '../schema/result.types';
+import { pageArgs, toConnection, userInputError } from './connection';
+import type { RequestContext } from './context';
+import { asResult } from './error-member';
+
+@Resolver(() => PersonType)
+export class PersonResolver {
+  @Query(() => PersonType, { nullable: true })
+  person(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return loadPerson(ctx, id, 'id');
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() person: PersonRecord): string {
+    return personId(person.providerId, person.libraryName, person.externalId);
+  }
+
+  @FieldResolver(() => LibraryType)
+  library(@Root() person: PersonRecord, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.libraryByRowId.load(person.libraryRowId);
+  }
+
+  @FieldResolver(() => FaceConnection)
+  async faces(
+    @Root() person: PersonRecord,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    return toConnection(await ctx.loaders.facesOfPerson.load({ parentRowId: person.rowId, page: pageArgs(first, after) }));
+  }
+
+  @Mutation(() => CreatePersonResult.union)
+  createPerson(@Arg('input', () => CreatePersonInput) input: CreatePersonInput, @Ctx() ctx: RequestContext) {
+    return asResult(CreatePersonResult, 'CreatePersonSuccess', async () => ({
+      person: await ctx.services.libraries.createPerson(input),
+    }));
+  }
+}
+
+export async function loadPerson(ctx: RequestContext, rawId: string, argumentName: string): Promise<PersonRecord | null> {
+  const id = tryDecodeGlobalId(rawId);
+  if (!id || id.type !== 'Person') throw userInputError(`'${argumentName}' is not a Person ID.`, argumentName);
+  const library = await ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library });
+  return library && ctx.loaders.personByKey.load({ libraryRowId: library.rowId, externalId: id.person });
+}

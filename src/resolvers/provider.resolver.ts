@@ -1,0 +1,39 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { FaceVendor } from '../datasources/vendors/face-vendor';
+import { LibraryConnection } from '../schema/connection.types';
+import { CapabilitiesType, ProviderType } from '../schema/provider.type';
+import { pageArgs, toConnection } from './connection';
+import type { RequestContext } from './context';
+
+@Resolver(() => ProviderType)
+export class ProviderResolver {
+  @Query(() => [ProviderType])
+  providers(@Ctx() ctx: RequestContext): FaceVendor[] {
+    return ctx.services.providers.all();
+  }
+
+  @Query(() => ProviderType, { nullable: true })
+  provider(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): FaceVendor | null {
+    return ctx.services.providers.find(id);
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() vendor: FaceVendor): string {
+    return vendor.providerId;
+  }
+
+  @FieldResolver(() => CapabilitiesType)
+  capabilities(@Root() vendor: FaceVendor) {
+    return vendor.capabilities;
+  }
+
+  @FieldResolver(() => LibraryConnection)
+  async libraries(
+    @Root() vendor: FaceVendor,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ) {
+    return toConnection(await ctx.services.ledger.listLibraries(vendor.providerId, pageArgs(first, after)));
+  }
+}

@@ -1,0 +1,117 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express } from 'express';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import { openLedger } from '../datasources/ledger';
+import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import { createRequestContext, referenceResolvers, resolvers, type RequestContext } from '../resolvers';
+import { buildSubgraph } from '../schema/build-subgraph';
+import { createServices, ProviderRegistry, type Services } from '../services';
+import type { FacegraphConfig } from './config';
+import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
+import { createVendors } from './providers';
+
+export interface FacegraphApp {
+  app: Express;
+  apollo: ApolloServer<RequestContext>;
+  schema: GraphQLSchema;
+  services: Services;
+  ledger: LedgerStore;
+  /** Stops Apollo (draining in-flight operations) and closes the vendors and the ledger. */
+  close(): Promise<void>;
+}
+
+/** Everything but listening: tests and main.ts share this. */
+export async function createFacegraphApp(config: FacegraphConfig, logger: Logger, plugins: ApolloServerPlugin<RequestContext>[] = []): Promise<FacegraphApp> {
+  const ledger = await openLedger(config.ledger.url);
+  await ledger.migrate();
+  const adapters = createVendors(config, ledger, logger);
+  const providers = new ProviderRegistry(adapters.vendors);
+  const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
+  const schema = await buildSubgraph([...resolvers], referenceResolvers);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: true,
+    logger,
+    // main.ts owns shutdown (stop listening, drain, close engine and ledger); Apollo must not race it.
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => maskInternalError(formatted, error, logger),
+    plugins: [ApolloServerPluginLandingPageDisabled(), operationLogPlugin(logger), ...plugins],
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ledgerReady = await ledger.isReady().catch(() => false);
+    const providersReady = providers.isReady();
+    const ready = ledgerReady && providersReady;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not ready',
+      ledger: ledgerReady ? 'ok' : 'unavailable',
+      providers: providersReady ? 'ok' : 'starting',
+    });
+  });
+  if (config.server.graphiql) {
+    // Before Apollo: it answers browser navigations to GET /graphql and passes the rest on.
+    app.use(graphiqlHandlers(resolveGraphiqlDist()));
+  }
+  app.use(
+    '/graphql',
+    express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
+    expressMiddleware(apollo, { context: async () => createRequestContext(services, logger) }),
+  );
+
+  let closed = false;
+  return {
+    app,
+    apollo,
+    schema,
+    services,
+    ledger,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await apollo.stop();
+      await providers.close();
+      await adapters.close();
+      await ledger.close();
+    },
+  };
+}
+
+/** base64 grows bytes by 4/3; leave room for the rest of the operation. */
+function jsonBodyLimit(maxImageBytes: number): number {
+  return Math.ceil((maxImageBytes * 4) / 3) + 1024 * 1024;
+}
+
+/** Expected failures are union members; what reaches here as a non-GraphQL error is a bug: log it, tell the client nothing. */
+function maskInternalError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof GraphQLError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  logger.error({ err: original, path: formatted.path }, 'internal error while resolving an operation');
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+function operationLogPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ operationName, errors }) {
+          const ms = Number(process.hrtime.bigint() - started) / 1e6;
+          // Operation name and timing only: variables can hold images and personal data.
+          logger.info({ operationName: operationName ?? null, ms: Math.round(ms * 10) / 10, errors: errors?.length ?? 0 }, 'graphql operation');
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { ImageLimits, UrlFetchPolicy } from '../../datasources/images/image';
+
+// The validated configuration. The file format (YAML or JSON from FACEGRAPH_CONFIG) is described in
+// the README and in the header of the schema contract; loadConfig() fills every default.
+
+export interface LocalProviderConfig {
+  id: string;
+  kind: 'LOCAL';
+}
+
+export interface HuaweiFrsProviderConfig {
+  id: string;
+  kind: 'HUAWEI_FRS';
+  region: string;
+  projectId: string;
+  endpoint?: string;
+  iamEndpoint?: string;
+  credentials:
+    | { accessKeyId: string; secretAccessKey: string }
+    | { token: string }
+    | { username: string; password: string; domainName: string };
+  rateLimitPerSecond?: number;
+  /** Per attempt of an outbound call, in ms. */
+  timeoutMs?: number;
+}
+
+export interface AzureFaceProviderConfig {
+  id: string;
+  kind: 'AZURE_FACE';
+  endpoint: string;
+  credentials: { subscriptionKey: string };
+  rateLimitPerSecond?: number;
+  /** Per attempt of an outbound call, in ms. */
+  timeoutMs?: number;
+}
+
+export interface AlibabaMtsProviderConfig {
+  id: string;
+  kind: 'ALIBABA_MTS';
+  region: string;
+  endpoint?: string;
+  credentials: { accessKeyId: string; accessKeySecret: string };
+  /** V3 ACS3-HMAC-SHA256 (default, what the current SDK sends) or V1 HMAC-SHA1. */
+  signatureVersion?: 'V3' | 'V1';
+  rateLimitPerSecond?: number;
+  /** Per attempt of an outbound call, in ms. */
+  timeoutMs?: number;
+}
+
+export type ProviderConfig =
+  | LocalProviderConfig
+  | HuaweiFrsProviderConfig
+  | AzureFaceProviderConfig
+  | AlibabaMtsProviderConfig;
+
+export interface FacegraphConfig {
+  server: {
+    port: number;
+    host: string;
+    /** Serve GraphiQL on GET /graphql for browsers. */
+    graphiql: boolean;
+  };
+  ledger: {
+    /** "sqlite:<path>" (relative paths from the working directory) or "postgres://..." (later). */
+    url: string;
+  };
+  /** Where the LOCAL provider keeps image files. */
+  dataDir: string;
+  images: ImageLimits & { urlFetch: UrlFetchPolicy };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /** The LOCAL provider's face detection workers; sized from the CPU count when not set. */
+  faceEngine: { workers?: number; maxQueue?: number };
+  providers: ProviderConfig[];
+}

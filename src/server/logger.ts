@@ -1,0 +1,68 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { FacegraphConfig, ProviderConfig } from './config/types';
+
+export type LogLevel = FacegraphConfig['log']['level'];
+
+/** Keys whose values are secrets or image bytes; redacted at the top and up to 3 levels down (each wildcard level costs). */
+const SECRET_KEYS = [
+  'credentials', 'password', 'secretAccessKey', 'accessKeySecret', 'accessKeyId', 'subscriptionKey', 'token',
+  'securityToken', 'authorization', 'Authorization', 'cookie', 'set-cookie',
+  'ocp-apim-subscription-key', 'Ocp-Apim-Subscription-Key', 'x-auth-token', 'X-Auth-Token',
+  'x-subject-token', 'X-Subject-Token', 'x-security-token', 'X-Security-Token', 'x-acs-security-token',
+  'base64', 'image', 'imageBase64', 'image_base64', 'bytes',
+];
+const REDACT_DEPTH = 4;
+
+export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => {
+  const plain = /^[A-Za-z_$][\w$]*$/.test(key);
+  return Array.from({ length: REDACT_DEPTH }, (_, depth) => {
+    const prefix = Array(depth).fill('*').join('.');
+    if (plain) return prefix ? `${prefix}.${key}` : key;
+    return `${prefix}["${key}"]`;
+  });
+});
+
+const CREDENTIAL_KEY_NAMES = new Set([
+  'accessKeyId', 'secretAccessKey', 'token', 'username', 'password', 'domainName', 'subscriptionKey', 'accessKeySecret',
+]);
+
+// Kept: a byte count under "bytes" (a Buffer there is image data) and the key-name lists of describeConfigForLog().
+const censor = (value: unknown, path: string[]): unknown => {
+  const key = path[path.length - 1];
+  if (key === 'bytes' && typeof value === 'number') return value;
+  if (key === 'credentials' && Array.isArray(value) && value.every((k) => CREDENTIAL_KEY_NAMES.has(k))) return value;
+  return '[Redacted]';
+};
+
+export function createLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    name: 'facegraph',
+    level,
+    redact: { paths: [...REDACT_PATHS], censor },
+    serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+type LoggableProvider = Omit<ProviderConfig, 'credentials'> & { credentials?: string[] };
+export type LoggableConfig = Omit<FacegraphConfig, 'providers'> & { providers: LoggableProvider[] };
+
+/** A copy of the config that is safe to log: credentials become their key names, URL passwords are masked. */
+export function describeConfigForLog(config: FacegraphConfig): LoggableConfig {
+  const copy = structuredClone(config) as LoggableConfig;
+  copy.ledger.url = maskUrlPassword(copy.ledger.url);
+  copy.providers = config.providers.map((p) => {
+    const out: Record<string, unknown> = { ...p };
+    if ('credentials' in p) out.credentials = Object.keys(p.credentials);
+    for (const key of ['endpoint', 'iamEndpoint']) {
+      if (typeof out[key] === 'string') out[key] = maskUrlPassword(out[key] as string);
+    }
+    return out as LoggableProvider;
+  });
+  return copy;
+}
+
+function maskUrlPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
+}

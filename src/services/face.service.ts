@@ -1,0 +1,349 @@
+import { createHash } from 'node:crypto';
+import { FaceGraphError, invalidInput, isFaceGraphError, notFound, unsupported, type ErrorDetail } from '../domain/errors';
+import { validateFieldValues } from '../domain/fields';
+import { decodeGlobalId, faceId as faceGlobalId } from '../domain/global-id';
+import type { FaceRecord, FaceSelection, FieldValues, LibraryRecord, PersonRecord, ResolvedFaceFilter, Support } from '../domain/model';
+import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import type { VendorImage, ImageLimits, UrlFetchPolicy } from '../datasources/images/image';
+import { checkVendorFetchedUrl, loadImageInput } from '../datasources/images';
+import type { FaceVendor } from '../datasources/vendors/face-vendor';
+import { KeyedMutex } from './keyed-mutex';
+import { markNeedsTraining } from './training';
+import { LIMITS, optionalText } from './input-rules';
+import { requireFace, requireLibrary, requirePersonOf } from './lookups';
+import type { ProviderRegistry } from './provider-registry';
+
+export interface ImageInputRequest {
+  base64?: string | null;
+  url?: string | null;
+}
+
+export interface RegisterFaceRequest {
+  libraryId: string;
+  personId?: string | null;
+  image: ImageInputRequest;
+  externalImageId?: string | null;
+  fields?: unknown;
+  userData?: string | null;
+  idempotencyKey?: string | null;
+  faceSelection?: FaceSelection | null;
+}
+
+export interface SearchFacesRequest {
+  libraryId: string;
+  image: ImageInputRequest;
+  topN?: number | null;
+  threshold?: number | null;
+}
+
+export interface UpdateFaceRequest {
+  faceId: string;
+  externalImageId?: string | null;
+  fields?: unknown;
+  userData?: string | null;
+}
+
+export interface FaceFilterRequest {
+  faceIds?: string[] | null;
+  externalImageId?: string | null;
+  personId?: string | null;
+  fields?: unknown;
+}
+
+export interface DeleteFacesOutcome {
+  dryRun: boolean;
+  matched: FaceRecord[];
+  deleted: FaceRecord[];
+  failures: { faceId: string; error: ErrorDetail }[];
+  plan: { strategy: Support; vendorCalls: number };
+}
+
+export interface ImagePolicy {
+  limits: ImageLimits;
+  urlFetch: UrlFetchPolicy;
+}
+
+const DEFAULT_TOP_N = 5;
+const MAX_TOP_N = 100;
+const DEFAULT_THRESHOLD = 0.6;
+
+/** Faces deleted one vendor call at a time are sent this many at once. */
+const DELETE_CONCURRENCY = 4;
+
+export class FaceService {
+  private readonly idempotencyLocks = new KeyedMutex();
+
+  constructor(
+    private readonly ledger: LedgerStore,
+    private readonly providers: ProviderRegistry,
+    private readonly imagePolicy: ImagePolicy,
+  ) {}
+
+  async registerFace(req: RegisterFaceRequest): Promise<{ face: FaceRecord; replayed: boolean; detectedFaceCount?: number | null }> {
+    const library = await requireLibrary(this.ledger, req.libraryId, 'input.libraryId');
+    const vendor = this.providers.get(library.providerId);
+    if (vendor.capabilities.registerFace === 'UNSUPPORTED') throw unsupported(vendor.kind, 'registerFace');
+    const key = optionalText(req.idempotencyKey, 'input.idempotencyKey', LIMITS.idempotencyKey);
+    if (key === null) return { ...(await this.register(library, vendor, req, null)), replayed: false };
+
+    const requestHash = hashRequest(req);
+    // Same-key requests run one after another, so the second one sees the first one's record.
+    return this.idempotencyLocks.run(`${library.providerId}\u0000${key}`, async () => {
+      const earlier = await this.ledger.getIdempotency(library.providerId, key);
+      if (earlier) {
+        if (earlier.requestHash !== requestHash) {
+          throw invalidInput(
+            'input.idempotencyKey',
+            `idempotencyKey '${key}' was already used for a different registerFace request; use a new key for a new request.`,
+            'IDEMPOTENCY_KEY_REUSED',
+          );
+        }
+        const [face] = await this.ledger.facesByRowId([earlier.faceRowId]);
+        if (face) return { face, replayed: true };
+      }
+      return { ...(await this.register(library, vendor, req, { key, requestHash })), replayed: false };
+    });
+  }
+
+  private async register(
+    library: LibraryRecord,
+    vendor: FaceVendor,
+    req: RegisterFaceRequest,
+    idempotency: { key: string; requestHash: string } | null,
+  ): Promise<{ face: FaceRecord; detectedFaceCount: number | null }> {
+    let person: PersonRecord | null = null;
+    if (req.personId) person = await requirePersonOf(this.ledger, library, req.personId, 'input.personId');
+    else if (vendor.capabilities.persons === 'NATIVE' && vendor.kind !== 'LOCAL') {
+      throw invalidInput('input.personId', `${vendor.kind} registers faces on a person: give input.personId (create one with createPerson).`, 'REQUIRED');
+    }
+    const limit = vendor.capabilities.maxFacesPerPerson;
+    if (person && limit !== null) {
+      const [held] = await this.ledger.listFacesOfPersons([person.rowId], { first: 0 });
+      if (held.totalCount >= limit) {
+        throw new FaceGraphError({
+          type: 'QuotaExceededError',
+          message: `A person holds at most ${limit} faces on ${vendor.kind} providers, and this one has ${held.totalCount}; delete one first.`,
+          vendor: { providerId: library.providerId, code: 'MAX_FACES_PER_PERSON' },
+        });
+      }
+    }
+    const externalImageId = optionalText(req.externalImageId, 'input.externalImageId', LIMITS.externalImageId);
+    const userData = optionalText(req.userData, 'input.userData', LIMITS.userData, true);
+    const fields = req.fields == null ? {} : validateFieldValues(library.fieldSchema, req.fields, 'input.fields');
+    const image = await this.prepareImage(vendor, req.image);
+
+    const faceSelection = req.faceSelection ?? 'REJECT_MULTIPLE';
+    const registered = await vendor.registerFace(library, person, { image, faceSelection, externalImageId, fields, userData });
+    try {
+      const face = await this.ledger.insertFace(
+        {
+          libraryRowId: library.rowId,
+          personRowId: person?.rowId ?? null,
+          vendorFaceId: registered.vendorFaceId,
+          externalImageId: registered.externalImageId ?? externalImageId,
+          fields,
+          userData,
+          boundingBox: registered.boundingBox,
+          imageSha256: image.kind === 'bytes' ? image.image.sha256 : null,
+          descriptor: registered.descriptor ?? null,
+        },
+        idempotency ? { providerId: library.providerId, ...idempotency } : undefined,
+      );
+      await markNeedsTraining(this.ledger, vendor, library);
+      return { face, detectedFaceCount: registered.detectedFaceCount ?? null };
+    } catch (e) {
+      // Never acknowledged: take the face back at the vendor so it cannot linger unseen.
+      const orphan: FaceRecord = {
+        rowId: -1, libraryRowId: library.rowId, personRowId: person?.rowId ?? null, personExternalId: person?.externalId ?? null, providerId: library.providerId, libraryName: library.name,
+        vendorFaceId: registered.vendorFaceId, externalImageId, fields, userData, boundingBox: registered.boundingBox,
+        imageSha256: image.kind === 'bytes' ? image.image.sha256 : null, status: 'PENDING', createdAt: new Date(), updatedAt: new Date(),
+      };
+      await vendor.deleteFace(library, orphan).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async prepareImage(vendor: FaceVendor, input: ImageInputRequest): Promise<VendorImage> {
+    if (input.base64 && !input.url && !vendor.capabilities.imageBase64) {
+      throw invalidInput('input.image.base64', `${vendor.kind} providers take images by URL only: give image.url.`, 'IMAGE_URL_REQUIRED');
+    }
+    if (input.url && !input.base64 && vendor.imageUrlFetchedByVendor) {
+      return { kind: 'url', url: checkVendorFetchedUrl(input.url) };
+    }
+    const image = await loadImageInput(input, this.imagePolicy.limits, this.imagePolicy.urlFetch);
+    return { kind: 'bytes', image };
+  }
+
+  async updateFace(req: UpdateFaceRequest): Promise<FaceRecord> {
+    const { library, face } = await requireFace(this.ledger, req.faceId, 'input.faceId');
+    const vendor = this.providers.get(library.providerId);
+    if (vendor.capabilities.updateFace === 'UNSUPPORTED') throw unsupported(vendor.kind, 'updateFace');
+    if (req.externalImageId === undefined && req.fields === undefined && req.userData === undefined) {
+      throw invalidInput('input', 'Give at least one of externalImageId, fields or userData to change.', 'AT_LEAST_ONE');
+    }
+    const patch: { externalImageId?: string | null; fields?: FieldValues; userData?: string | null } = {};
+    if (req.externalImageId !== undefined) patch.externalImageId = optionalText(req.externalImageId, 'input.externalImageId', LIMITS.externalImageId);
+    if (req.userData !== undefined) patch.userData = optionalText(req.userData, 'input.userData', LIMITS.userData, true);
+    if (req.fields !== undefined) patch.fields = mergeFields(library, face.fields, req.fields);
+
+    const [person] = face.personRowId === null ? [null] : await this.ledger.personsByRowId([face.personRowId]);
+    await vendor.updateFace(library, face, patch, person);
+    return this.ledger.updateFace(face.rowId, patch);
+  }
+
+  async deleteFaces(libraryRawId: string, filterReq: FaceFilterRequest, dryRun: boolean): Promise<DeleteFacesOutcome> {
+    const library = await requireLibrary(this.ledger, libraryRawId, 'libraryId');
+    const vendor = this.providers.get(library.providerId);
+    const { filter, unknownFaceIds } = await this.resolveFilter(library, filterReq);
+    const byIdOnly = filter.vendorFaceIds !== undefined && Object.keys(filter).length === 1;
+    const capability = byIdOnly ? vendor.capabilities.deleteFaces : vendor.capabilities.deleteFacesByFilter;
+    if (capability === 'UNSUPPORTED') throw unsupported(vendor.kind, byIdOnly ? 'deleteFaces' : 'deleteFacesByFilter');
+
+    const matched = await this.ledger.findFaces(library.rowId, filter);
+    const notFoundFailures = unknownFaceIds.map((id) => ({ faceId: id, error: notFound('FACE', id).detail }));
+    // NATIVE means one vendor call for the whole filter; anything else (and any filter naming faces) is one call per face.
+    const native =
+      filter.vendorFaceIds === undefined &&
+      vendor.deleteFacesByFilter !== undefined &&
+      (vendor.canDeleteNatively ? vendor.canDeleteNatively(filter) : capability === 'NATIVE');
+    const plan = { strategy: (native ? 'NATIVE' : 'EMULATED') as Support, vendorCalls: native ? Math.min(1, matched.length) : matched.length };
+
+    if (dryRun || matched.length === 0) {
+      return { dryRun, matched, deleted: [], failures: notFoundFailures, plan };
+    }
+    if (native) {
+      await vendor.deleteFacesByFilter!(library, filter);
+      await this.ledger.deleteFaces(matched.map((f) => f.rowId));
+      return { dryRun, matched, deleted: matched, failures: notFoundFailures, plan };
+    }
+
+    const deleted: FaceRecord[] = [];
+    const failures = [...notFoundFailures];
+    await forEachLimited(matched, DELETE_CONCURRENCY, async (face) => {
+      try {
+        await vendor.deleteFace(library, face);
+        deleted.push(face);
+      } catch (e) {
+        // Already gone at the vendor is what we wanted; anything else stays in the ledger and is reported.
+        if (isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'FACE') deleted.push(face);
+        else failures.push({ faceId: faceGlobalId(library.providerId, library.name, face.vendorFaceId), error: errorDetailOf(e, library.providerId) });
+      }
+    });
+    await this.ledger.deleteFaces(deleted.map((f) => f.rowId));
+    if (deleted.length > 0) await markNeedsTraining(this.ledger, vendor, library);
+    deleted.sort((a, b) => a.rowId - b.rowId);
+    return { dryRun, matched, deleted, failures, plan };
+  }
+
+  /** Decodes the filter's IDs against the library; unknown face IDs are returned apart, to be reported. */
+  async resolveFilter(
+    library: LibraryRecord,
+    req: FaceFilterRequest,
+    options: { allowEmpty?: boolean } = {},
+  ): Promise<{ filter: ResolvedFaceFilter; unknownFaceIds: string[] }> {
+    const filter: ResolvedFaceFilter = {};
+    const unknownFaceIds: string[] = [];
+    if (req.faceIds != null) {
+      filter.vendorFaceIds = [];
+      req.faceIds.forEach((raw, i) => {
+        const id = decodeGlobalId(raw, 'Face', `filter.faceIds[${i}]`);
+        if (id.providerId !== library.providerId || id.library !== library.name) {
+          throw invalidInput(`filter.faceIds[${i}]`, `filter.faceIds[${i}] is a face of another library; give faces of library '${library.name}'.`, 'SAME_LIBRARY');
+        }
+        filter.vendorFaceIds!.push(id.face);
+      });
+      if (filter.vendorFaceIds.length > 0) {
+        const known = await this.ledger.facesByKey(filter.vendorFaceIds.map((vendorFaceId) => ({ libraryRowId: library.rowId, vendorFaceId })));
+        known.forEach((face, i) => face === null && unknownFaceIds.push(req.faceIds![i]));
+      }
+    }
+    if (req.externalImageId != null) filter.externalImageId = req.externalImageId;
+    if (req.personId != null) {
+      const person = await requirePersonOf(this.ledger, library, req.personId, 'filter.personId');
+      filter.personRowId = person.rowId;
+      filter.personExternalId = person.externalId;
+    }
+    if (req.fields != null) filter.fields = validateFieldValues(library.fieldSchema, req.fields, 'filter.fields');
+    if (Object.keys(filter).length === 0 && !options.allowEmpty) {
+      throw invalidInput('filter', 'The filter is empty: give at least one of faceIds, externalImageId, personId or fields (deleting a whole library is deleteLibrary).', 'AT_LEAST_ONE');
+    }
+    return { filter, unknownFaceIds };
+  }
+
+  async searchFaces(req: SearchFacesRequest): Promise<{ matches: { face: FaceRecord; similarity: number }[] }> {
+    const library = await requireLibrary(this.ledger, req.libraryId, 'libraryId');
+    const vendor = this.providers.get(library.providerId);
+    if (vendor.capabilities.searchFaces === 'UNSUPPORTED' || !vendor.searchFaces) throw unsupported(vendor.kind, 'searchFaces');
+    const topN = req.topN ?? DEFAULT_TOP_N;
+    const threshold = req.threshold ?? DEFAULT_THRESHOLD;
+    if (!Number.isInteger(topN) || topN < 1 || topN > MAX_TOP_N) {
+      throw invalidInput('topN', `topN must be a whole number from 1 to ${MAX_TOP_N}; got ${topN}.`, 'RANGE');
+    }
+    if (!(threshold >= 0 && threshold <= 1)) {
+      throw invalidInput('threshold', `threshold is a similarity from 0 to 1; got ${threshold}.`, 'RANGE');
+    }
+    const image = await this.prepareImage(vendor, req.image);
+    const found = await vendor.searchFaces(library, { image, topN, threshold });
+    // A match the ledger does not know (made outside the gateway, not yet synced) has no Face to show.
+    const matches: { face: FaceRecord; similarity: number }[] = [];
+    for (const m of found) {
+      if ('vendorFaceId' in m) {
+        const [face] = await this.ledger.facesByKey([{ libraryRowId: library.rowId, vendorFaceId: m.vendorFaceId }]);
+        if (face) matches.push({ face, similarity: m.similarity });
+        continue;
+      }
+      // A matched person (Azure identify): each of the person's faces matches with the person's confidence.
+      const [person] = await this.ledger.personsByKey([{ libraryRowId: library.rowId, externalId: m.personExternalId }]);
+      if (person) for (const face of await this.ledger.findFaces(library.rowId, { personRowId: person.rowId })) matches.push({ face, similarity: m.similarity });
+    }
+    return { matches: matches.slice(0, topN) };
+  }
+}
+
+function mergeFields(library: LibraryRecord, current: FieldValues, change: unknown): FieldValues {
+  if (change === null || typeof change !== 'object' || Array.isArray(change)) {
+    throw invalidInput('input.fields', 'input.fields must be an object of field names to values (null removes a field).', 'OBJECT');
+  }
+  const merged: Record<string, unknown> = { ...current };
+  const removals: string[] = [];
+  for (const [name, value] of Object.entries(change)) {
+    if (value === null) removals.push(name);
+    else merged[name] = value;
+  }
+  for (const name of removals) delete merged[name];
+  return validateFieldValues(library.fieldSchema, merged, 'input.fields');
+}
+
+function hashRequest(req: RegisterFaceRequest): string {
+  const canonical = JSON.stringify([
+    req.libraryId,
+    req.personId ?? null,
+    req.image.base64 ? createHash('sha256').update(req.image.base64).digest('hex') : null,
+    req.image.url ?? null,
+    req.externalImageId ?? null,
+    sortKeys(req.fields ?? null),
+    req.userData ?? null,
+    req.faceSelection ?? 'REJECT_MULTIPLE',
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function sortKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function errorDetailOf(e: unknown, providerId: string): ErrorDetail {
+  if (e instanceof FaceGraphError) return e.detail;
+  // Adapters report vendor failures as FaceGraphError; anything else is unexpected but must not hide the other results.
+  return { type: 'VendorUnavailableError', message: 'The vendor call failed unexpectedly; the face was not deleted.', retryable: true, vendor: { providerId } };
+}
+
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  });
+  await Promise.all(lanes);
+}
+

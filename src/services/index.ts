@@ -1,0 +1,26 @@
+import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import { FaceService, type ImagePolicy } from './face.service';
+import { LibraryService } from './library.service';
+import type { ProviderRegistry } from './provider-registry';
+import { SyncService } from './sync.service';
+
+export interface Services {
+  ledger: LedgerStore;
+  providers: ProviderRegistry;
+  libraries: LibraryService;
+  faces: FaceService;
+  sync: SyncService;
+}
+
+export function createServices(ledger: LedgerStore, providers: ProviderRegistry, imagePolicy: ImagePolicy): Services {
+  return {
+    ledger,
+    providers,
+    libraries: new LibraryService(ledger, providers),
+    faces: new FaceService(ledger, providers, imagePolicy),
+    sync: new SyncService(ledger, providers),
+  };
+}
+
+export { ProviderRegistry } from './provider-registry';
+export type { ImagePolicy } from './face.service';

@@ -1,0 +1,90 @@
+import { alreadyExists, unsupported } from '../domain/errors';
+import { validateFieldSchema } from '../domain/fields';
+import { libraryId } from '../domain/global-id';
+import type { FieldDefinition, LibraryRecord, PersonRecord } from '../domain/model';
+import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import { LIMITS, optionalText } from './input-rules';
+import { requireLibrary } from './lookups';
+import type { ProviderRegistry } from './provider-registry';
+import { markNeedsTraining, trainLibrary } from './training';
+
+export interface CreateLibraryRequest {
+  providerId: string;
+  name: string;
+  displayName?: string | null;
+  fields?: FieldDefinition[] | null;
+  kind?: string | null;
+}
+
+export interface CreatePersonRequest {
+  libraryId: string;
+  externalId?: string | null;
+  name?: string | null;
+  userData?: string | null;
+}
+
+export class LibraryService {
+  constructor(
+    private readonly ledger: LedgerStore,
+    private readonly providers: ProviderRegistry,
+  ) {}
+
+  async createLibrary(req: CreateLibraryRequest): Promise<LibraryRecord> {
+    const vendor = this.providers.get(req.providerId);
+    if (vendor.capabilities.createLibrary === 'UNSUPPORTED') throw unsupported(vendor.kind, 'createLibrary');
+    const name = vendor.normalizeLibraryName(req.name);
+    const displayName = optionalText(req.displayName, 'input.displayName', LIMITS.displayName);
+    const fieldSchema = validateFieldSchema(req.fields ?? [], 'input.fields');
+    if (fieldSchema.length > 0 && vendor.capabilities.customFields === 'UNSUPPORTED') {
+      throw unsupported(vendor.kind, 'customFields');
+    }
+    const [existing] = await this.ledger.librariesByKey([{ providerId: vendor.providerId, name }]);
+    if (existing) throw duplicateLibrary(vendor.providerId, name);
+
+    const { vendorMeta } = await vendor.createLibrary({ name, displayName, fieldSchema, kind: req.kind ?? null });
+    try {
+      return await this.ledger.insertLibrary({ providerId: vendor.providerId, name, displayName, fieldSchema, vendorMeta });
+    } catch (e) {
+      // The vendor now holds a library the ledger does not know: undo it, or the name stays taken.
+      const orphan: LibraryRecord = { rowId: -1, providerId: vendor.providerId, name, displayName, fieldSchema, vendorMeta: vendorMeta ?? {}, createdAt: new Date() };
+      await vendor.deleteLibrary(orphan).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async deleteLibrary(rawId: string): Promise<{ deletedId: string; deletedFaceCount: number }> {
+    const library = await requireLibrary(this.ledger, rawId, 'id');
+    const vendor = this.providers.get(library.providerId);
+    await vendor.deleteLibrary(library);
+    const deletedFaceCount = await this.ledger.deleteLibrary(library.rowId);
+    return { deletedId: libraryId(library.providerId, library.name), deletedFaceCount };
+  }
+
+  async createPerson(req: CreatePersonRequest): Promise<PersonRecord> {
+    const library = await requireLibrary(this.ledger, req.libraryId, 'input.libraryId');
+    const vendor = this.providers.get(library.providerId);
+    if (vendor.capabilities.persons === 'UNSUPPORTED') throw unsupported(vendor.kind, 'createPerson');
+    const externalId = optionalText(req.externalId, 'input.externalId', LIMITS.externalId);
+    const name = optionalText(req.name, 'input.name', LIMITS.personName);
+    const userData = optionalText(req.userData, 'input.userData', LIMITS.userData, true);
+    if (externalId !== null) {
+      const [existing] = await this.ledger.personsByKey([{ libraryRowId: library.rowId, externalId }]);
+      if (existing) {
+        throw alreadyExists('PERSON', externalId, `A person with externalId '${externalId}' already exists in library '${library.name}'.`);
+      }
+    }
+    const created = await vendor.createPerson(library, { externalId, name, userData });
+    const person = await this.ledger.insertPerson({ libraryRowId: library.rowId, externalId: created.externalId, name, userData });
+    await markNeedsTraining(this.ledger, vendor, library);
+    return person;
+  }
+
+  async trainLibrary(rawId: string): Promise<LibraryRecord> {
+    const library = await requireLibrary(this.ledger, rawId, 'id');
+    return trainLibrary(this.ledger, this.providers.get(library.providerId), library);
+  }
+}
+
+function duplicateLibrary(providerId: string, name: string) {
+  return alreadyExists('LIBRARY', name, `A library named '${name}' already exists in provider '${providerId}'.`);
+}
