@@ -1,0 +1,11 @@
+export { startFrsEmulator } from './server';
+export type { FrsEmulator, FrsEmulatorOptions, EmulatorQuirks, RequestLogEntry, AuthKind } from './server';
+export type { FaultRule, FaultSpec, OperationName } from './faults';
+export { FaultController } from './faults';
+export { EmulatorState } from './state';
+export type { FaceRecord, FaceSetRecord } from './state';
+export { FRS_ERRORS, FrsError } from './errors';
+export type { FrsErrorCode } from './errors';
+export { parseFilter, compileFilter, FilterSyntaxError } from './filter';
+export { detectFaces, similarity, DEFAULT_IMAGE_LIMITS } from './images';
+export { AUTHORIZATION_PATTERN, buildCanonicalRequest, canonicalQuery, canonicalUri, stringToSign } from './aksk';
