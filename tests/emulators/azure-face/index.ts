@@ -1,0 +1,11 @@
+export { startAzureFaceEmulator } from './server';
+export type { AzureFaceEmulator, AzureFaceEmulatorOptions, RequestLogEntry } from './server';
+export type { FaultRule, FaultSpec, OperationName } from './faults';
+export { FaultController, OPERATION_NAMES } from './faults';
+export { EmulatorState } from './state';
+export type { GroupView, GroupKind, TrainingStatus } from './state';
+export { AzureError, Errors, ACCESS_DENIED_MESSAGE, LIMITED_ACCESS_BODY, QUOTA_BODY } from './errors';
+export { analyseImage, confidence, parseTargetFace, MIN_IMAGE_BYTES, MAX_IMAGE_BYTES } from './images';
+export type { FaceRect } from './images';
+export { TIER_LIMITS, RECOGNITION_MODELS, DETECTION_MODELS } from './service';
+export type { Tier, TierLimits } from './service';
