@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { invalidInput } from '../../../domain/errors';
+import type { Capabilities, FaceRecord, LibraryRecord, PersonRecord, ResolvedFaceFilter } from '../../../domain/model';
+import { isAmbiguous } from '../../http/vendor-failure';
+import type { FaceListing, FaceVendor, NewVendorFace, NewVendorPerson, RegisteredFace } from '../face-vendor';
+import { MtsClient, type MtsClientOptions } from './mts-client';
+
+// Library = CategoryId (case-insensitive: kept lower-case), Person = PersonId, Face = FaceId. MTS has no
+// create-library call and keeps no face metadata: both live in the ledger only.
+
+const MAX_ID = 120;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+interface MtsFace {
+  FaceId: string;
+  ImageUrl?: string;
+}
+interface MtsPerson {
+  PersonId: string;
+  PersonName?: string;
+  Faces?: { Face?: MtsFace[] | MtsFace };
+}
+interface MtsCategory {
+  CategoryId: string;
+  Persons?: { Person?: MtsPerson[] | MtsPerson };
+}
+
+export class MtsFaceVendor implements FaceVendor {
+  readonly kind = 'ALIBABA_MTS' as const;
+  readonly imageUrlFetchedByVendor = true; // MTS downloads ImageUrl itself, from public addresses only
+  readonly capabilities: Capabilities = {
+    createLibrary: 'EMULATED',
+    registerFace: 'NATIVE',
+    updateFace: 'EMULATED',
+    deleteFaces: 'NATIVE',
+    deleteFacesByFilter: 'EMULATED',
+    customFields: 'EMULATED',
+    persons: 'NATIVE',
+    searchFaces: 'UNSUPPORTED',
+    imageUrl: true,
+    imageBase64: false,
+    maxFacesPerPerson: 10,
+    requiresTraining: false,
+  };
+  readonly region: string;
+  private readonly client: MtsClient;
+
+  constructor(
+    readonly providerId: string,
+    options: Omit<MtsClientOptions, 'providerId'>,
+    logger: Logger,
+  ) {
+    this.region = options.region;
+    this.client = new MtsClient({ ...options, providerId }, logger);
+  }
+
+  normalizeLibraryName(name: string): string {
+    checkId(name, 'input.name', 'CategoryId');
+    return name.toLowerCase();
+  }
+
+  async createLibrary() {
+    return {}; // MTS creates a category with its first face
+  }
+
+  async deleteLibrary(library: LibraryRecord): Promise<void> {
+    await this.client.call('UnregisterCustomFace', { CategoryId: library.name, PersonId: 'ALL', FaceId: 'ALL' }, true);
+  }
+
+  async createPerson(library: LibraryRecord, spec: NewVendorPerson) {
+    const externalId = (spec.externalId ?? randomUUID()).toLowerCase();
+    checkId(externalId, 'input.externalId', 'PersonId');
+    if (spec.name) await this.client.call('TagCustomPerson', { CategoryId: library.name, PersonId: externalId, PersonName: spec.name }, true);
+    return { externalId };
+  }
+
+  async registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace> {
+    if (!person) throw invalidInput('input.personId', 'Alibaba MTS registers faces on a person: give input.personId.', 'REQUIRED');
+    if (face.image.kind !== 'url') {
+      throw invalidInput(
+        'input.image.base64',
+        'Alibaba MTS only fetches images from public URLs: give image.url (a base64 image needs a staging bucket, which this provider has not configured).',
+        'IMAGE_URL_REQUIRED',
+      );
+    }
+    const imageUrl = face.image.url;
+    const params = { CategoryId: library.name, PersonId: person.externalId, ImageUrl: imageUrl, ...(person.name ? { PersonName: person.name } : {}) };
+    const before = new Set((await this.facesOf(library, person)).map((f) => f.FaceId));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const added = await this.client.call<{ FaceId: string }>('RegisterCustomFace', params, false);
+        return { vendorFaceId: String(added.FaceId), boundingBox: null, detectedFaceCount: 1 };
+      } catch (e) {
+        if (!isAmbiguous(e)) throw e;
+        // The add may have landed: a new face of this person with this URL is it.
+        const landed = (await this.facesOf(library, person)).filter((f) => !before.has(f.FaceId) && f.ImageUrl === imageUrl);
+        if (landed.length === 1) return { vendorFaceId: landed[0].FaceId, boundingBox: null, detectedFaceCount: 1 };
+        if (landed.length > 1 || attempt === 2) throw e;
+      }
+    }
+  }
+
+  async updateFace(): Promise<void> {
+    // MTS faces carry no metadata: the ledger holds externalImageId, fields and userData.
+  }
+
+  async deleteFace(library: LibraryRecord, face: FaceRecord): Promise<void> {
+    if (!face.personExternalId) throw new Error('an MTS face always belongs to a person');
+    await this.client.call('UnregisterCustomFace', { CategoryId: library.name, PersonId: face.personExternalId, FaceId: face.vendorFaceId }, true);
+  }
+
+  /** A whole person is one call (FaceId=ALL); any other filter is deleted face by face. */
+  canDeleteNatively(filter: ResolvedFaceFilter): boolean {
+    return filter.personExternalId !== undefined && Object.keys(filter).every((k) => k === 'personRowId' || k === 'personExternalId');
+  }
+
+  async deleteFacesByFilter(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void> {
+    await this.client.call('UnregisterCustomFace', { CategoryId: library.name, PersonId: filter.personExternalId!, FaceId: 'ALL' }, true);
+  }
+
+  async listFaces(library: LibraryRecord): Promise<FaceListing> {
+    const listed = await this.client.call<{ Categories?: { Category?: MtsCategory[] | MtsCategory } }>('ListCustomPersons', { CategoryId: library.name }, true);
+    const faces: FaceListing['faces'] = [];
+    for (const category of asArray(listed.Categories?.Category)) {
+      for (const person of asArray(category.Persons?.Person)) {
+        for (const face of asArray(person.Faces?.Face)) {
+          faces.push({ vendorFaceId: String(face.FaceId), personExternalId: person.PersonId.toLowerCase(), externalImageId: null, fields: {}, userData: null, boundingBox: null });
+        }
+      }
+    }
+    return { faces, unreadable: 0 };
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  private async facesOf(library: LibraryRecord, person: PersonRecord): Promise<MtsFace[]> {
+    const listed = await this.client.call<{ Categories?: { Category?: MtsCategory[] | MtsCategory } }>(
+      'ListCustomPersons',
+      { CategoryId: library.name, PersonId: person.externalId },
+      true,
+    );
+    return asArray(listed.Categories?.Category).flatMap((c) => asArray(c.Persons?.Person).flatMap((p) => asArray(p.Faces?.Face)));
+  }
+}
+
+function checkId(id: string, field: string, what: string): void {
+  if (id.length === 0 || [...id].length > MAX_ID || CONTROL.test(id)) {
+    throw invalidInput(field, `An MTS ${what} is 1-${MAX_ID} characters without control characters; '${field}' is not.`, 'MTS_ID');
+  }
+}
+
+/** POP lists come as an array, a single object, or nothing. */
+function asArray<T>(value: T[] | T | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}

@@ -1,0 +1,12 @@
+export { startMtsEmulator, API_VERSION } from './server';
+export type { MtsEmulator, MtsEmulatorOptions, RequestLogEntry } from './server';
+export type { FaultRule, FaultSpec, OperationName } from './faults';
+export { FaultController, OPERATION_NAMES } from './faults';
+export { EmulatorState, idKey } from './state';
+export type { CategoryRecord, PersonRecord, FaceRecord } from './state';
+export { Errors, MtsError, errorBody } from './errors';
+export { RpcVerifier, parsePairs, percentDecode, rfc3986, v1StringToSign, v3CanonicalQuery } from './auth';
+export type { AuthFailure, SignatureVersion } from './auth';
+export { countFaces, MAX_IMAGE_BYTES } from './images';
+export { MAX_ID_LENGTH, MAX_TEXT_LENGTH, DEFAULT_MAX_FACES_PER_PERSON } from './service';
+export type { Quirks } from './service';
