@@ -1,0 +1,716 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { FaceGraphError, type ErrorDetail } from '../../src/domain/errors';
+import type { FieldDefinition } from '../../src/domain/model';
+import { openLedger } from '../../src/datasources/ledger';
+import type { NewFace } from '../../src/datasources/ledger/ledger-store';
+import { MIGRATIONS } from '../../src/datasources/ledger/sqlite/migrations';
+import { SqliteLedger } from '../../src/datasources/ledger/sqlite/sqlite-ledger';
+
+let dir: string;
+let file: string;
+let ledger: SqliteLedger;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facegraph-ledger-'));
+});
+
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  file = path.join(dir, `${expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 80)}.db`);
+  ledger = SqliteLedger.open(file);
+  await ledger.migrate();
+});
+
+afterEach(async () => {
+  await ledger.close();
+});
+
+async function errorOf(promise: Promise<unknown>): Promise<ErrorDetail> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof FaceGraphError) return e.detail;
+    throw e;
+  }
+  throw new Error('expected a FaceGraphError, nothing was thrown');
+}
+
+const SCHEMA: FieldDefinition[] = [
+  { name: 'dept', type: 'STRING' },
+  { name: 'level', type: 'INTEGER' },
+  { name: 'badge', type: 'LONG' },
+  { name: 'score', type: 'DOUBLE' },
+  { name: 'vip', type: 'BOOLEAN' },
+];
+
+const library = (name = 'staff', providerId = 'local') =>
+  ledger.insertLibrary({ providerId, name, displayName: null, fieldSchema: SCHEMA });
+
+const person = (libraryRowId: number, externalId: string) =>
+  ledger.insertPerson({ libraryRowId, externalId, name: null, userData: null });
+
+const registration = (libraryRowId: number, vendorFaceId: string, more: Partial<NewFace> = {}): NewFace => ({
+  libraryRowId,
+  personRowId: null,
+  vendorFaceId,
+  externalImageId: null,
+  fields: {},
+  userData: null,
+  boundingBox: null,
+  imageSha256: null,
+  ...more,
+});
+
+const face = (libraryRowId: number, vendorFaceId: string, more: Partial<NewFace> = {}) =>
+  ledger.insertFace(registration(libraryRowId, vendorFaceId, more));
+
+/** A second connection to the same file, to look under the store. */
+function rawDb(): Database.Database {
+  const db = new Database(file);
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+describe('opening and migrating', () => {
+  it('openLedger creates the parent directory, the file and the schema from a relative sqlite: URL', async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const store = await openLedger('sqlite:./nested/deeper/facegraph.db');
+      expect(fs.existsSync(path.join(dir, 'nested/deeper/facegraph.db'))).toBe(true);
+      expect(await store.isReady()).toBe(true);
+      await store.close();
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('openLedger opens an in-memory ledger for sqlite::memory:', async () => {
+    const store = await openLedger('sqlite::memory:');
+    expect(await store.isReady()).toBe(true);
+    await store.close();
+  });
+
+  it('openLedger refuses postgres URLs as not implemented yet, without echoing the password', async () => {
+    const attempt = openLedger('postgres://facegraph:s3cret@db.example/facegraph');
+    await expect(attempt).rejects.toThrow(/PostgreSQL ledger is not implemented yet/);
+    await expect(attempt).rejects.not.toThrow(/s3cret/);
+  });
+
+  it('openLedger refuses other URL schemes', async () => {
+    await expect(openLedger('mysql://db/x')).rejects.toThrow(/Unsupported ledger URL scheme 'mysql:'/);
+  });
+
+  it('records every migration once, however often migrate runs', async () => {
+    await ledger.migrate();
+    await ledger.close();
+    ledger = SqliteLedger.open(file);
+    await ledger.migrate();
+    const db = rawDb();
+    const rows = db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as {
+      version: number;
+      name: string;
+      applied_at: string;
+    }[];
+    db.close();
+    expect(rows.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
+    expect(Number.isNaN(Date.parse(rows[0].applied_at))).toBe(false);
+  });
+
+  it('is ready only when open and migrated', async () => {
+    const fresh = SqliteLedger.open(path.join(dir, 'fresh.db'));
+    expect(await fresh.isReady()).toBe(false);
+    await fresh.migrate();
+    expect(await fresh.isReady()).toBe(true);
+    await fresh.close();
+    expect(await fresh.isReady()).toBe(false);
+  });
+
+  it('runs in WAL mode with foreign keys enforced', () => {
+    expect(ledger.pragma('journal_mode')).toBe('wal');
+    expect(ledger.pragma('foreign_keys')).toBe(1);
+    expect(ledger.pragma('synchronous')).toBe(1);
+    expect(Number(ledger.pragma('busy_timeout'))).toBeGreaterThan(0);
+    const db = new Database(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('keeps its data in the file across a close and a reopen', async () => {
+    const lib = await library();
+    await face(lib.rowId, 'f1', { fields: { dept: 'sales' } });
+    await ledger.close();
+    ledger = SqliteLedger.open(file);
+    await ledger.migrate();
+    const found = await ledger.findFaces(lib.rowId, { fields: { dept: 'sales' } });
+    expect(found.map((f) => f.vendorFaceId)).toEqual(['f1']);
+  });
+});
+
+describe('libraries', () => {
+  it('stores a library with its field schema, vendor facts and creation time', async () => {
+    const before = Date.now();
+    const lib = await ledger.insertLibrary({
+      providerId: 'az',
+      name: 'group-1',
+      displayName: 'Group one',
+      fieldSchema: SCHEMA,
+      vendorMeta: { kind: 'large' },
+    });
+    expect(lib).toEqual({
+      rowId: expect.any(Number),
+      providerId: 'az',
+      name: 'group-1',
+      displayName: 'Group one',
+      fieldSchema: SCHEMA,
+      vendorMeta: { kind: 'large' },
+      createdAt: expect.any(Date),
+    });
+    expect(lib.createdAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(await ledger.librariesByRowId([lib.rowId])).toEqual([lib]);
+  });
+
+  it('refuses a second library with the same name in the same provider', async () => {
+    await library('staff', 'local');
+    const detail = await errorOf(library('staff', 'local'));
+    expect(detail).toMatchObject({ type: 'AlreadyExistsError', resource: 'LIBRARY', id: 'staff' });
+    expect(detail.message).toBe("A library named 'staff' already exists in provider 'local'.");
+  });
+
+  it('allows the same library name in another provider', async () => {
+    await library('staff', 'local');
+    await expect(library('staff', 'hw')).resolves.toMatchObject({ providerId: 'hw', name: 'staff' });
+  });
+
+  it('finds libraries by key and by row id in key order with null for misses', async () => {
+    const a = await library('a');
+    const b = await library('b', 'hw');
+    const byKey = await ledger.librariesByKey([
+      { providerId: 'hw', name: 'b' },
+      { providerId: 'local', name: 'nope' },
+      { providerId: 'local', name: 'a' },
+      { providerId: 'hw', name: 'b' },
+    ]);
+    expect(byKey.map((l) => l?.rowId ?? null)).toEqual([b.rowId, null, a.rowId, b.rowId]);
+    const byRowId = await ledger.librariesByRowId([999, a.rowId, b.rowId]);
+    expect(byRowId.map((l) => l?.name ?? null)).toEqual([null, 'a', 'b']);
+    expect(await ledger.librariesByRowId([])).toEqual([]);
+  });
+
+  it('pages libraries in created order with a cursor, per provider or across all', async () => {
+    const libs = [];
+    for (const name of ['l1', 'l2', 'l3', 'l4', 'l5']) libs.push(await library(name));
+    await library('other', 'hw');
+
+    const first = await ledger.listLibraries('local', { first: 2 });
+    expect(first.items.map((l) => l.name)).toEqual(['l1', 'l2']);
+    expect(first).toMatchObject({ hasNextPage: true, totalCount: 5 });
+
+    const last = await ledger.listLibraries('local', { first: 2, afterRowId: libs[3].rowId });
+    expect(last.items.map((l) => l.name)).toEqual(['l5']);
+    expect(last).toMatchObject({ hasNextPage: false, totalCount: 5 });
+
+    const all = await ledger.listLibraries(null, { first: 10 });
+    expect(all.items.map((l) => l.name)).toEqual(['l1', 'l2', 'l3', 'l4', 'l5', 'other']);
+    expect(all).toMatchObject({ hasNextPage: false, totalCount: 6 });
+  });
+
+  it('counts faces and persons of several libraries in one statement, zero for unknown ones', async () => {
+    const a = await library('a');
+    const b = await library('b');
+    const p = await person(a.rowId, 'p1');
+    await face(a.rowId, 'f1', { personRowId: p.rowId });
+    await face(a.rowId, 'f2');
+    await face(b.rowId, 'f3');
+    const before = ledger.queryCount();
+    const counts = await ledger.libraryCounts([b.rowId, 999, a.rowId]);
+    expect(ledger.queryCount() - before).toBe(1);
+    expect(counts).toEqual([
+      { faceCount: 1, personCount: 0 },
+      { faceCount: 0, personCount: 0 },
+      { faceCount: 2, personCount: 1 },
+    ]);
+  });
+
+  it('deletes a library with its persons, faces, face fields and idempotency keys and returns the faces removed', async () => {
+    const a = await library('a');
+    const keep = await library('keep');
+    const p = await person(a.rowId, 'p1');
+    await face(a.rowId, 'f1', { personRowId: p.rowId, fields: { dept: 'x' } });
+    await face(a.rowId, 'f2', { fields: { level: 2 } });
+    await ledger.insertFace(registration(a.rowId, 'f3'), { providerId: 'local', key: 'k1', requestHash: 'h1' });
+    const kept = await face(keep.rowId, 'k1', { fields: { dept: 'x' } });
+
+    expect(await ledger.deleteLibrary(a.rowId)).toBe(3);
+
+    expect(await ledger.librariesByRowId([a.rowId])).toEqual([null]);
+    expect(await ledger.personsByRowId([p.rowId])).toEqual([null]);
+    expect(await ledger.getIdempotency('local', 'k1')).toBeNull();
+    const db = rawDb();
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    expect(count('SELECT count(*) AS n FROM faces')).toBe(1);
+    expect(count('SELECT count(*) AS n FROM face_fields')).toBe(1);
+    db.close();
+    expect(await ledger.facesByRowId([kept.rowId])).toEqual([kept]);
+  });
+
+  it('refuses to delete a library that does not exist', async () => {
+    expect(await errorOf(ledger.deleteLibrary(12345))).toMatchObject({
+      type: 'NotFoundError',
+      resource: 'LIBRARY',
+      id: '12345',
+    });
+  });
+});
+
+describe('persons', () => {
+  it('stores a person with its library coordinates', async () => {
+    const lib = await library('staff', 'az');
+    const p = await ledger.insertPerson({
+      libraryRowId: lib.rowId,
+      externalId: 'e-1',
+      name: 'Ada',
+      userData: '{"a":1}',
+    });
+    expect(p).toEqual({
+      rowId: expect.any(Number),
+      libraryRowId: lib.rowId,
+      providerId: 'az',
+      libraryName: 'staff',
+      externalId: 'e-1',
+      name: 'Ada',
+      userData: '{"a":1}',
+      createdAt: expect.any(Date),
+    });
+  });
+
+  it('refuses a second person with the same external id in the same library', async () => {
+    const lib = await library();
+    await person(lib.rowId, 'e-1');
+    const detail = await errorOf(person(lib.rowId, 'e-1'));
+    expect(detail).toMatchObject({ type: 'AlreadyExistsError', resource: 'PERSON', id: 'e-1' });
+    expect(detail.message).toBe("A person with external id 'e-1' already exists in library 'staff'.");
+    const other = await library('other');
+    await expect(person(other.rowId, 'e-1')).resolves.toMatchObject({ externalId: 'e-1' });
+  });
+
+  it('refuses a person in a library that does not exist', async () => {
+    expect(await errorOf(person(777, 'e-1'))).toMatchObject({ type: 'NotFoundError', resource: 'LIBRARY', id: '777' });
+  });
+
+  it('finds persons by key and by row id in key order with null for misses', async () => {
+    const lib = await library();
+    const p1 = await person(lib.rowId, 'p1');
+    const p2 = await person(lib.rowId, 'p2');
+    const byKey = await ledger.personsByKey([
+      { libraryRowId: lib.rowId, externalId: 'p2' },
+      { libraryRowId: lib.rowId + 1, externalId: 'p1' },
+      { libraryRowId: lib.rowId, externalId: 'p1' },
+    ]);
+    expect(byKey.map((p) => p?.rowId ?? null)).toEqual([p2.rowId, null, p1.rowId]);
+    expect((await ledger.personsByRowId([p2.rowId, -1, p1.rowId])).map((p) => p?.externalId ?? null)).toEqual([
+      'p2',
+      null,
+      'p1',
+    ]);
+  });
+
+  it('pages the persons of several libraries at once, each with its own next page and total', async () => {
+    const a = await library('a');
+    const b = await library('b');
+    const empty = await library('empty');
+    const aPersons = [];
+    for (let i = 0; i < 3; i++) aPersons.push(await person(a.rowId, `a${i}`));
+    await person(b.rowId, 'b0');
+
+    const pages = await ledger.listPersons([b.rowId, a.rowId, empty.rowId], { first: 2 });
+    expect(pages.map((p) => p.items.map((x) => x.externalId))).toEqual([['b0'], ['a0', 'a1'], []]);
+    expect(pages.map((p) => [p.hasNextPage, p.totalCount])).toEqual([
+      [false, 1],
+      [true, 3],
+      [false, 0],
+    ]);
+
+    const next = await ledger.listPersons([a.rowId], { first: 2, afterRowId: aPersons[1].rowId });
+    expect(next[0].items.map((x) => x.externalId)).toEqual(['a2']);
+    expect(next[0]).toMatchObject({ hasNextPage: false, totalCount: 3 });
+  });
+
+  it('lists persons of 20 libraries with as many statements as for 2', async () => {
+    const libs = [];
+    for (let i = 0; i < 20; i++) {
+      const lib = await library(`lib${i}`);
+      libs.push(lib.rowId);
+      for (let j = 0; j < 3; j++) await person(lib.rowId, `p${j}`);
+    }
+    let before = ledger.queryCount();
+    await ledger.listPersons(libs.slice(0, 2), { first: 2 });
+    const forTwo = ledger.queryCount() - before;
+    before = ledger.queryCount();
+    const pages = await ledger.listPersons(libs, { first: 2 });
+    const forTwenty = ledger.queryCount() - before;
+    expect(forTwenty).toBe(forTwo);
+    expect(forTwenty).toBe(2);
+    expect(pages.every((p) => p.items.length === 2 && p.hasNextPage && p.totalCount === 3)).toBe(true);
+  });
+});
+
+describe('library vendor facts', () => {
+  it('replaces a library\'s vendorMeta and reads it back', async () => {
+    const lib = await library();
+    const updated = await ledger.updateLibraryMeta(lib.rowId, { kind: 'LargePersonGroup', needsTraining: true });
+    expect(updated.vendorMeta).toEqual({ kind: 'LargePersonGroup', needsTraining: true });
+    expect((await ledger.librariesByRowId([lib.rowId]))[0]?.vendorMeta).toEqual({ kind: 'LargePersonGroup', needsTraining: true });
+    await expect(ledger.updateLibraryMeta(9999, {})).rejects.toMatchObject({ detail: { type: 'NotFoundError', resource: 'LIBRARY' } });
+  });
+});
+
+describe('faces', () => {
+  it('stores a face with its fields, box, digest and status and reads it back by key and row id', async () => {
+    const lib = await library();
+    const p = await person(lib.rowId, 'p1');
+    const stored = await face(lib.rowId, 'v-1', {
+      personRowId: p.rowId,
+      externalImageId: 'img-1',
+      fields: { dept: 'sales', level: 3, vip: true },
+      userData: 'note',
+      boundingBox: { x: 1, y: 2, width: 30, height: 40 },
+      imageSha256: 'ab'.repeat(32),
+      status: 'PENDING',
+    });
+    expect(stored).toEqual({
+      rowId: expect.any(Number),
+      libraryRowId: lib.rowId,
+      personRowId: p.rowId,
+      personExternalId: 'p1',
+      providerId: 'local',
+      libraryName: 'staff',
+      vendorFaceId: 'v-1',
+      externalImageId: 'img-1',
+      fields: { dept: 'sales', level: 3, vip: true },
+      userData: 'note',
+      boundingBox: { x: 1, y: 2, width: 30, height: 40 },
+      imageSha256: 'ab'.repeat(32),
+      status: 'PENDING',
+      createdAt: expect.any(Date),
+      updatedAt: expect.any(Date),
+    });
+    expect(await face(lib.rowId, 'v-2')).toMatchObject({ status: 'ACTIVE', boundingBox: null, fields: {} });
+    expect(await ledger.facesByKey([{ libraryRowId: lib.rowId, vendorFaceId: 'v-1' }])).toEqual([stored]);
+    expect(await ledger.facesByRowId([stored.rowId])).toEqual([stored]);
+  });
+
+  it('refuses a second face with the same vendor id in the same library', async () => {
+    const lib = await library();
+    await face(lib.rowId, 'v-1');
+    const detail = await errorOf(face(lib.rowId, 'v-1'));
+    expect(detail).toMatchObject({ type: 'AlreadyExistsError', resource: 'FACE', id: 'v-1' });
+    expect(detail.message).toBe("A face with vendor id 'v-1' already exists in library 'staff'.");
+  });
+
+  it('refuses a face in a missing library, or with a person of another library', async () => {
+    expect(await errorOf(face(4242, 'v'))).toMatchObject({ type: 'NotFoundError', resource: 'LIBRARY' });
+    const a = await library('a');
+    const b = await library('b');
+    const stranger = await person(b.rowId, 'p');
+    expect(await errorOf(face(a.rowId, 'v', { personRowId: stranger.rowId }))).toMatchObject({
+      type: 'NotFoundError',
+      resource: 'PERSON',
+      id: String(stranger.rowId),
+    });
+  });
+
+  it('finds faces by key and by row id in key order with null for misses, in one statement', async () => {
+    const lib = await library();
+    const f1 = await face(lib.rowId, 'v1');
+    const f2 = await face(lib.rowId, 'v2');
+    const before = ledger.queryCount();
+    const byRowId = await ledger.facesByRowId([f2.rowId, 0, f1.rowId, f2.rowId]);
+    expect(ledger.queryCount() - before).toBe(1);
+    expect(byRowId.map((f) => f?.vendorFaceId ?? null)).toEqual(['v2', null, 'v1', 'v2']);
+    const byKey = await ledger.facesByKey([
+      { libraryRowId: lib.rowId, vendorFaceId: 'nope' },
+      { libraryRowId: lib.rowId, vendorFaceId: 'v1' },
+    ]);
+    expect(byKey.map((f) => f?.rowId ?? null)).toEqual([null, f1.rowId]);
+  });
+
+  it('updates the given parts of a face, rewrites its field index and bumps updatedAt', async () => {
+    const lib = await library();
+    const f = await face(lib.rowId, 'v1', {
+      externalImageId: 'img',
+      fields: { dept: 'sales' },
+      userData: 'u',
+      status: 'PENDING',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const updated = await ledger.updateFace(f.rowId, { fields: { dept: 'ops', level: 7 }, status: 'ACTIVE' });
+    expect(updated).toMatchObject({
+      externalImageId: 'img',
+      userData: 'u',
+      fields: { dept: 'ops', level: 7 },
+      status: 'ACTIVE',
+    });
+    expect(updated.createdAt).toEqual(f.createdAt);
+    expect(updated.updatedAt.getTime()).toBeGreaterThan(f.updatedAt.getTime());
+    expect(await ledger.findFaces(lib.rowId, { fields: { dept: 'sales' } })).toEqual([]);
+    expect((await ledger.findFaces(lib.rowId, { fields: { dept: 'ops', level: 7 } })).map((x) => x.rowId)).toEqual([
+      f.rowId,
+    ]);
+
+    const cleared = await ledger.updateFace(f.rowId, { externalImageId: null, userData: null, fields: {} });
+    expect(cleared).toMatchObject({ externalImageId: null, userData: null, fields: {} });
+    expect(await ledger.findFaces(lib.rowId, { fields: { dept: 'ops' } })).toEqual([]);
+  });
+
+  it('refuses to update a face that does not exist', async () => {
+    expect(await errorOf(ledger.updateFace(31337, { userData: 'x' }))).toMatchObject({
+      type: 'NotFoundError',
+      resource: 'FACE',
+      id: '31337',
+    });
+  });
+
+  it('deletes faces by row id and returns how many existed', async () => {
+    const lib = await library();
+    const f1 = await face(lib.rowId, 'v1', { fields: { dept: 'x' } });
+    const f2 = await face(lib.rowId, 'v2');
+    const f3 = await face(lib.rowId, 'v3');
+    expect(await ledger.deleteFaces([f1.rowId, f3.rowId, 999])).toBe(2);
+    expect(await ledger.deleteFaces([])).toBe(0);
+    expect((await ledger.findFaces(lib.rowId, {})).map((f) => f.rowId)).toEqual([f2.rowId]);
+    expect(await ledger.findFaces(lib.rowId, { fields: { dept: 'x' } })).toEqual([]);
+  });
+
+  it('removes the faces of a person when the person row is deleted', async () => {
+    const lib = await library();
+    const p = await person(lib.rowId, 'p1');
+    await face(lib.rowId, 'v1', { personRowId: p.rowId });
+    const other = await face(lib.rowId, 'v2');
+    const db = rawDb();
+    db.prepare('DELETE FROM persons WHERE row_id = ?').run(p.rowId);
+    db.close();
+    expect((await ledger.findFaces(lib.rowId, {})).map((f) => f.rowId)).toEqual([other.rowId]);
+  });
+
+  it('counts the faces that still use an image digest', async () => {
+    const lib = await library();
+    await face(lib.rowId, 'v1', { imageSha256: 'aa' });
+    await face(lib.rowId, 'v2', { imageSha256: 'aa' });
+    await face(lib.rowId, 'v3', { imageSha256: 'bb' });
+    expect(await ledger.countFacesWithImage('aa')).toBe(2);
+    expect(await ledger.countFacesWithImage('cc')).toBe(0);
+  });
+
+  it('round-trips descriptors as Float32Array and skips faces without one', async () => {
+    const lib = await library();
+    const descriptor = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i) / 3);
+    const f1 = await face(lib.rowId, 'v1', { descriptor });
+    await face(lib.rowId, 'v2');
+    // A view at an odd offset into a larger buffer must store only its own bytes.
+    const backing = new Float32Array(130);
+    backing.set([0.25, -0.5], 1);
+    const f3 = await face(lib.rowId, 'v3', { descriptor: backing.subarray(1, 3) });
+    const other = await library('other');
+    await face(other.rowId, 'v4', { descriptor });
+
+    const { rowIds, descriptors } = await ledger.faceDescriptors(lib.rowId);
+    expect(rowIds).toEqual([f1.rowId, f3.rowId]);
+    expect(descriptors[0]).toBeInstanceOf(Float32Array);
+    expect(Array.from(descriptors[0])).toEqual(Array.from(descriptor));
+    expect(Array.from(descriptors[1])).toEqual([0.25, -0.5]);
+  });
+});
+
+describe('idempotency keys', () => {
+  it('records the key together with the face', async () => {
+    const lib = await library();
+    const f = await ledger.insertFace(registration(lib.rowId, 'v1'), {
+      providerId: 'local',
+      key: 'key-1',
+      requestHash: 'hash-1',
+    });
+    expect(await ledger.getIdempotency('local', 'key-1')).toEqual({
+      providerId: 'local',
+      key: 'key-1',
+      requestHash: 'hash-1',
+      faceRowId: f.rowId,
+      createdAt: expect.any(Date),
+    });
+    expect(await ledger.getIdempotency('hw', 'key-1')).toBeNull();
+  });
+
+  it('refuses a used key as a conflict and writes neither the face nor the key', async () => {
+    const lib = await library();
+    await ledger.insertFace(registration(lib.rowId, 'v1'), {
+      providerId: 'local',
+      key: 'key-1',
+      requestHash: 'hash-1',
+    });
+    const detail = await errorOf(
+      ledger.insertFace(registration(lib.rowId, 'v2'), { providerId: 'local', key: 'key-1', requestHash: 'hash-2' }),
+    );
+    expect(detail).toMatchObject({ type: 'ConflictError', reason: 'IDEMPOTENCY_KEY_IN_USE' });
+    expect(await ledger.facesByKey([{ libraryRowId: lib.rowId, vendorFaceId: 'v2' }])).toEqual([null]);
+    expect((await ledger.getIdempotency('local', 'key-1'))?.requestHash).toBe('hash-1');
+  });
+
+  it('writes no key when the face is refused', async () => {
+    const lib = await library();
+    await face(lib.rowId, 'v1');
+    await errorOf(
+      ledger.insertFace(registration(lib.rowId, 'v1'), { providerId: 'local', key: 'key-2', requestHash: 'h' }),
+    );
+    expect(await ledger.getIdempotency('local', 'key-2')).toBeNull();
+  });
+
+  it('forgets the key when its face is deleted', async () => {
+    const lib = await library();
+    const f = await ledger.insertFace(registration(lib.rowId, 'v1'), {
+      providerId: 'local',
+      key: 'key-1',
+      requestHash: 'h',
+    });
+    await ledger.deleteFaces([f.rowId]);
+    expect(await ledger.getIdempotency('local', 'key-1')).toBeNull();
+  });
+});
+
+describe('face filters and paging', () => {
+  let libRowId: number;
+  let ids: Record<string, number>;
+  let alice: number;
+  let bob: number;
+
+  beforeEach(async () => {
+    const lib = await library();
+    libRowId = lib.rowId;
+    alice = (await person(libRowId, 'alice')).rowId;
+    bob = (await person(libRowId, 'bob')).rowId;
+    ids = {};
+    const rows: [string, Partial<NewFace>][] = [
+      [
+        'f1',
+        { personRowId: alice, externalImageId: 'img-a', fields: { dept: 'sales', level: 3, vip: true, score: 0.5 } },
+      ],
+      ['f2', { personRowId: alice, externalImageId: 'img-b', fields: { dept: 'sales', level: 4, vip: false } }],
+      [
+        'f3',
+        { personRowId: bob, externalImageId: 'img-a', fields: { dept: 'ops', level: 3, badge: 9007199254740991 } },
+      ],
+      ['f4', { fields: { dept: '3', score: 2 } }],
+      ['f5', { externalImageId: 'img-a' }],
+    ];
+    for (const [vendorFaceId, more] of rows) ids[vendorFaceId] = (await face(libRowId, vendorFaceId, more)).rowId;
+    const other = await library('other');
+    await face(other.rowId, 'f1', { externalImageId: 'img-a', fields: { dept: 'sales' } });
+  });
+
+  const match = async (filter: Parameters<SqliteLedger['findFaces']>[1]) =>
+    (await ledger.findFaces(libRowId, filter)).map((f) => f.vendorFaceId);
+
+  it('matches every face of the library, in created order, when the filter is empty', async () => {
+    expect(await match({})).toEqual(['f1', 'f2', 'f3', 'f4', 'f5']);
+  });
+
+  it('matches by vendor face ids, and an empty id list matches nothing', async () => {
+    expect(await match({ vendorFaceIds: ['f3', 'f1', 'nope'] })).toEqual(['f1', 'f3']);
+    expect(await match({ vendorFaceIds: [] })).toEqual([]);
+  });
+
+  it('matches by external image id', async () => {
+    expect(await match({ externalImageId: 'img-a' })).toEqual(['f1', 'f3', 'f5']);
+  });
+
+  it('matches by person', async () => {
+    expect(await match({ personRowId: alice })).toEqual(['f1', 'f2']);
+    expect(await match({ personRowId: bob })).toEqual(['f3']);
+  });
+
+  it('matches custom fields by type and value: strings, integers, longs, doubles and booleans', async () => {
+    expect(await match({ fields: { dept: 'sales' } })).toEqual(['f1', 'f2']);
+    expect(await match({ fields: { level: 3 } })).toEqual(['f1', 'f3']);
+    expect(await match({ fields: { badge: 9007199254740991 } })).toEqual(['f3']);
+    expect(await match({ fields: { score: 0.5 } })).toEqual(['f1']);
+    expect(await match({ fields: { score: 2.0 } })).toEqual(['f4']);
+    expect(await match({ fields: { vip: true } })).toEqual(['f1']);
+    expect(await match({ fields: { vip: false } })).toEqual(['f2']);
+  });
+
+  it('never confuses a string with a number or a boolean', async () => {
+    expect(await match({ fields: { dept: 3 } })).toEqual([]);
+    expect(await match({ fields: { dept: '3' } })).toEqual(['f4']);
+    expect(await match({ fields: { level: '3' } })).toEqual([]);
+    expect(await match({ fields: { vip: 1 } })).toEqual([]);
+  });
+
+  it('requires every part of a combined filter to match', async () => {
+    expect(await match({ externalImageId: 'img-a', fields: { level: 3 } })).toEqual(['f1', 'f3']);
+    expect(await match({ externalImageId: 'img-a', fields: { level: 3, dept: 'sales' } })).toEqual(['f1']);
+    expect(await match({ personRowId: alice, fields: { vip: false } })).toEqual(['f2']);
+    expect(await match({ vendorFaceIds: ['f1', 'f2', 'f3'], personRowId: alice, externalImageId: 'img-b' })).toEqual([
+      'f2',
+    ]);
+    expect(await match({ personRowId: bob, fields: { dept: 'sales' } })).toEqual([]);
+  });
+
+  it('pages filtered faces with a cursor and counts all matches regardless of the cursor', async () => {
+    const page1 = await ledger.listFaces(libRowId, { externalImageId: 'img-a' }, { first: 2 });
+    expect(page1.items.map((f) => f.vendorFaceId)).toEqual(['f1', 'f3']);
+    expect(page1).toMatchObject({ hasNextPage: true, totalCount: 3 });
+    const page2 = await ledger.listFaces(libRowId, { externalImageId: 'img-a' }, { first: 2, afterRowId: ids.f3 });
+    expect(page2.items.map((f) => f.vendorFaceId)).toEqual(['f5']);
+    expect(page2).toMatchObject({ hasNextPage: false, totalCount: 3 });
+    const none = await ledger.listFaces(libRowId, {}, { first: 0 });
+    expect(none).toMatchObject({ items: [], hasNextPage: true, totalCount: 5 });
+  });
+
+  it('pages the faces of several persons at once, each with its own next page and total', async () => {
+    const pages = await ledger.listFacesOfPersons([bob, alice, 999], { first: 1 });
+    expect(pages.map((p) => p.items.map((f) => f.vendorFaceId))).toEqual([['f3'], ['f1'], []]);
+    expect(pages.map((p) => [p.hasNextPage, p.totalCount])).toEqual([
+      [false, 1],
+      [true, 2],
+      [false, 0],
+    ]);
+    const next = await ledger.listFacesOfPersons([alice], { first: 1, afterRowId: ids.f1 });
+    expect(next[0].items.map((f) => f.vendorFaceId)).toEqual(['f2']);
+    expect(next[0]).toMatchObject({ hasNextPage: false, totalCount: 2 });
+  });
+
+  it('lists faces of 20 persons with as many statements as for 2', async () => {
+    const persons = [];
+    for (let i = 0; i < 20; i++) {
+      const p = await person(libRowId, `many-${i}`);
+      persons.push(p.rowId);
+      for (let j = 0; j < 3; j++) await face(libRowId, `many-${i}-${j}`, { personRowId: p.rowId });
+    }
+    let before = ledger.queryCount();
+    await ledger.listFacesOfPersons(persons.slice(0, 2), { first: 2 });
+    const forTwo = ledger.queryCount() - before;
+    before = ledger.queryCount();
+    const pages = await ledger.listFacesOfPersons(persons, { first: 2 });
+    const forTwenty = ledger.queryCount() - before;
+    expect(forTwenty).toBe(forTwo);
+    expect(forTwenty).toBe(2);
+    expect(pages.every((p) => p.items.length === 2 && p.hasNextPage && p.totalCount === 3)).toBe(true);
+  });
+});
+
+describe('closing', () => {
+  it('checkpoints the write-ahead log into the database file on close', async () => {
+    const lib = await library();
+    await face(lib.rowId, 'v1');
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    await ledger.close();
+    expect(!fs.existsSync(`${file}-wal`) || fs.statSync(`${file}-wal`).size === 0).toBe(true);
+    expect(await ledger.isReady()).toBe(false);
+  });
+});
