@@ -1,0 +1,193 @@
+// The benchmark phases: each starts the processes it needs on 127.0.0.1, runs its cases and stops them.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { readCase } from './cases/read.mjs';
+import { engineIsolationCase, localRegistrationMemory } from './cases/engine.mjs';
+import { writeOverheadCase, frsRegistrationMemory, FRS } from './cases/write.mjs';
+import { fanOutCase } from './cases/fanout.mjs';
+import { ledgerScaleCase, searchCase } from './cases/scale.mjs';
+import { faceCrops } from './lib/images.mjs';
+import { createLedgerFile, DEPARTMENTS, openForSeeding, seedLibrary, syntheticDescriptor, nearby } from './lib/seed.mjs';
+import { BENCH_DIR, dist, httpClient, size, startChild, tempDir } from './lib/util.mjs';
+
+const FIELDS = [
+  { name: 'dept', type: 'STRING' },
+  { name: 'level', type: 'INTEGER' },
+];
+
+/**
+ * --cpu-prof for the gateway children when BENCH_CPU_PROF=1: profiles in bench/profiles/<phase>/, one file per
+ * thread; the server's main thread is the one named CPU.<date>.<time>.<pid>.0.<n>.cpuprofile.
+ */
+function profileArgs(label) {
+  if (process.env.BENCH_CPU_PROF !== '1') return [];
+  const dir = path.join(BENCH_DIR, 'profiles', label);
+  fs.mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+function startGateway(label, spec) {
+  return startChild('server-child.mjs', { BENCH_SERVER: JSON.stringify(spec) }, { label, execArgv: profileArgs(label) });
+}
+
+/** read, engine isolation and LOCAL memory, on one LOCAL server with 10,000 faces in its ledger. */
+export async function localPhase(log) {
+  const dataDir = tempDir('local');
+  const file = await createLedgerFile(dataDir);
+  const seeding = openForSeeding(file);
+  const seeded = seedLibrary(seeding.db, {
+    name: 'read10k',
+    fieldSchema: FIELDS,
+    faces: 10_000,
+    persons: 1_000,
+    fieldsOf: (i) => ({ dept: DEPARTMENTS[i % DEPARTMENTS.length], level: i % 10 }),
+  });
+  seeding.done();
+  log(`  seeded 10,000 faces (1,000 persons) in ${Math.round(seeded.ms)} ms`);
+  const { libraryId } = dist('src/domain/global-id.js');
+  const readLibraryId = libraryId('local', 'read10k');
+
+  const gateway = await startGateway('local', { dataDir, providers: [{ id: 'local', kind: 'LOCAL' }] });
+  const client = httpClient(1);
+  const results = {};
+  try {
+    const rssAtStart = (await gateway.call('gc'), gateway.rss());
+    log('  read: gateway vs bare Apollo baseline ...');
+    results.read = await readCase({ gateway, libraryId: readLibraryId, client });
+    log(`  read: ratio ${results.read.ratio} (${results.read.gateway.rps} vs ${results.read.baseline.rps} req/s)`);
+    const images = await faceCrops();
+    log('  engine isolation ...');
+    results.engine = await engineIsolationCase({ gateway, client, cheapLibraryId: readLibraryId, images });
+    log(`  engine isolation: p99 busy/idle ${results.engine.p99Ratio} (${results.engine.busy.p99} vs ${results.engine.idle.p99} ms)`);
+    log('  memory: LOCAL registrations ...');
+    const localMemory = await localRegistrationMemory({ gateway, client, images });
+    results.memoryLocal = { rssAtStart, rssAfterReadSlices: results.read.rssAfterSlices, ...localMemory };
+    log(`  memory: LOCAL RSS after rounds ${localMemory.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`);
+  } finally {
+    client.close();
+    await gateway.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** write overhead and gateway memory over 10,000 registrations, against the FRS emulator. */
+export async function frsPhase(log) {
+  const dataDir = tempDir('frs');
+  const emulator = await startChild('emulator-child.mjs', { BENCH_FRS: JSON.stringify(FRS) }, { label: 'frs-emulator' });
+  const gateway = await startGateway('frs', {
+    dataDir,
+    providers: [
+      {
+        id: 'hw',
+        kind: 'HUAWEI_FRS',
+        region: 'cn-north-4',
+        projectId: FRS.projectId,
+        endpoint: emulator.info.endpoint,
+        iamEndpoint: emulator.info.iamEndpoint,
+        credentials: { accessKeyId: FRS.accessKeyId, secretAccessKey: FRS.secretAccessKey },
+        // The default (10/s) models a real account's flow control; here it would only measure the wait.
+        rateLimitPerSecond: 100_000,
+      },
+    ],
+  });
+  const client = httpClient(1);
+  const results = {};
+  try {
+    log('  write overhead: updateFace via gateway vs signed PUT straight to the emulator ...');
+    results.write = await writeOverheadCase({ gateway, emulator, client });
+    log(`  write overhead: p50 added ${results.write.addedP50} ms`);
+    log('  memory: registrations through the gateway to FRS ...');
+    results.memoryFrs = await frsRegistrationMemory({ gateway, client });
+    log(`  memory: FRS gateway RSS after rounds ${results.memoryFrs.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`);
+  } finally {
+    client.close();
+    await gateway.stop();
+    await emulator.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** fan-out: ledger statements and vendor calls per nested query, LOCAL and HUAWEI_FRS libraries. */
+export async function fanOutPhase(log) {
+  const dataDir = tempDir('fanout');
+  const file = await createLedgerFile(dataDir);
+  const emulator = await startChild('emulator-child.mjs', { BENCH_FRS: JSON.stringify(FRS) }, { label: 'frs-emulator' });
+  const gateway = await startGateway('fanout', {
+    dataDir,
+    countVendorCalls: true,
+    faceEngine: { workers: 1 },
+    providers: [
+      { id: 'local', kind: 'LOCAL' },
+      {
+        id: 'hw',
+        kind: 'HUAWEI_FRS',
+        region: 'cn-north-4',
+        projectId: FRS.projectId,
+        endpoint: emulator.info.endpoint,
+        iamEndpoint: emulator.info.iamEndpoint,
+        credentials: { accessKeyId: FRS.accessKeyId, secretAccessKey: FRS.secretAccessKey },
+        rateLimitPerSecond: 100_000,
+      },
+    ],
+  });
+  const client = httpClient(1);
+  try {
+    log('  fan-out: counting ledger statements and vendor calls ...');
+    const result = await fanOutCase({ gateway, emulator, client, ledgerFile: file });
+    log(`  fan-out: statements per query ${result.stages.map((s) => s.ledgerStatements).join(', ')}; vendor calls ${result.stages.map((s) => s.vendorCalls).join(', ')}`);
+    return { fanOut: result };
+  } finally {
+    client.close();
+    await gateway.stop();
+    await emulator.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** ledger scale (1,000,000 faces) and search (100,000 descriptors) on one LOCAL server. */
+export async function scalePhase(log) {
+  const dataDir = tempDir('scale');
+  const file = await createLedgerFile(dataDir);
+  const faces = size(1_000_000, 100_000);
+  const descriptors = size(100_000, 20_000);
+  const seeding = openForSeeding(file);
+  const scale = seedLibrary(seeding.db, {
+    name: 'scale',
+    fieldSchema: FIELDS,
+    faces,
+    fieldsOf: (i) => ({ dept: DEPARTMENTS[i % DEPARTMENTS.length], level: i % 10 }),
+  });
+  log(`  seeded ${faces.toLocaleString('en')} faces in ${(scale.ms / 1000).toFixed(1)} s`);
+  // The probe (seed 7) has five near copies among the synthetic descriptors, so the search finds matches.
+  const probe = syntheticDescriptor(7);
+  const near = new Map([0.1, 0.15, 0.2, 0.25, 0.3].map((d, k) => [Math.floor(((k + 1) * descriptors) / 6), nearby(probe, d, 1000 + k)]));
+  const search = seedLibrary(seeding.db, {
+    name: 'search',
+    faces: descriptors,
+    fieldSchema: [],
+    descriptorOf: (i) => near.get(i) ?? syntheticDescriptor(i + 100),
+  });
+  seedLibrary(seeding.db, { name: 'search0', faces: 0, fieldSchema: [] });
+  seeding.done();
+  log(`  seeded ${descriptors.toLocaleString('en')} descriptors in ${(search.ms / 1000).toFixed(1)} s`);
+
+  const gateway = await startGateway('scale', { dataDir, faceEngine: { workers: 1 }, providers: [{ id: 'local', kind: 'LOCAL' }] });
+  const client = httpClient(1);
+  const results = {};
+  try {
+    log('  ledger scale: filtered first pages and deep cursor pages ...');
+    results.scale = await ledgerScaleCase({ gateway, client, seeded: scale, faces, seedMs: scale.ms });
+    for (const v of results.scale.variants) log(`  ledger scale: ${v.name}: p50 ${v.latency.p50} ms, p99 ${v.latency.p99} ms (n=${v.latency.n})`);
+    log('  search ...');
+    results.search = await searchCase({ gateway, client, ledgerFile: file, probe, descriptors, seedMs: search.ms, images: await faceCrops() });
+    log(`  search: vendor compare step p50 ${results.search.compare.latency.p50} ms; via API (minus empty library) ${results.search.api.differenceP50} ms`);
+  } finally {
+    client.close();
+    await gateway.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  return results;
+}

@@ -1,0 +1,122 @@
+// npm run bench: facegraph against its baselines (issue 7). Starts everything it needs on 127.0.0.1,
+// runs each case, prints one table and writes bench/results.json. See bench/README.md.
+//
+//   BENCH_QUICK=1          smaller sizes and shorter runs (about 2 minutes)
+//   BENCH_ONLY=local,frs   only some phases: local (read, engine isolation, LOCAL memory), frs (write overhead,
+//                          gateway memory), fanout, scale (ledger scale, search)
+//   BENCH_CPU_PROF=1       the gateway processes run with --cpu-prof (profiles in bench/profiles/)
+//   BENCH_OUT=path         where to write the results (default bench/results.json)
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fanOutPhase, frsPhase, localPhase, scalePhase } from './phases.mjs';
+import os from 'node:os';
+import { BENCH_DIR, machineFacts, mb, QUICK, round, sourceFacts } from './lib/util.mjs';
+
+const PHASES = { local: localPhase, frs: frsPhase, fanout: fanOutPhase, scale: scalePhase };
+const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+for (const name of only) if (!PHASES[name]) throw new Error(`BENCH_ONLY: unknown phase '${name}' (${Object.keys(PHASES).join(', ')})`);
+
+const log = (line) => process.stderr.write(`${line}\n`);
+const started = Date.now();
+const machine = machineFacts();
+log(`facegraph bench${QUICK ? ' (BENCH_QUICK)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
+
+const results = {};
+const phaseSeconds = {};
+for (const [name, phase] of Object.entries(PHASES)) {
+  if (only.length && !only.includes(name)) continue;
+  log(`phase ${name}`);
+  const t = Date.now();
+  Object.assign(results, await phase(log));
+  phaseSeconds[name] = round((Date.now() - t) / 1000, 1);
+}
+
+const memory = memoryVerdicts(results);
+const report = {
+  date: new Date().toISOString(),
+  command: `${QUICK ? 'BENCH_QUICK=1 ' : ''}${only.length ? `BENCH_ONLY=${only.join(',')} ` : ''}npm run bench`,
+  quick: QUICK,
+  machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)) },
+  source: sourceFacts(),
+  totalSeconds: round((Date.now() - started) / 1000, 1),
+  phaseSeconds,
+  results: { ...results, memory },
+};
+const out = process.env.BENCH_OUT ?? path.join(BENCH_DIR, 'results.json');
+fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`\n${table(report)}\n\nresults: ${path.relative(process.cwd(), out)} (${report.totalSeconds} s)\n`);
+
+/**
+ * Memory is "stable" when RSS (after a forced GC) after the last repeated run is within 3% of RSS after the
+ * first run that follows the warm-up runs: the warm-up pays for one-time growth (JIT, allocator arenas, SQLite
+ * and sharp caches), later runs should not grow. The JS heap after GC is reported beside it.
+ */
+function memoryVerdicts(r) {
+  const series = [];
+  const verdict = (name, values, warmup, note, heap = null) => {
+    const measured = values.slice(warmup).filter((v) => v !== null);
+    if (measured.length < 2) return;
+    const first = measured[0];
+    const growth = measured[measured.length - 1] - first;
+    series.push({
+      name,
+      rssMB: values.map(mb),
+      warmupRuns: warmup,
+      growthMB: mb(growth),
+      growthPercent: round((100 * growth) / first, 1),
+      heapUsedMB: heap ? heap.map(mb) : null,
+      note,
+      met: growth <= 0.03 * first,
+    });
+  };
+  if (r.read) verdict('read: RSS after each slice', r.read.rssAfterSlices, 0, `gateway on LOCAL; ${r.read.slices} slices of ${r.read.sliceSeconds} s at 50 connections`);
+  if (r.memoryLocal) {
+    const m = r.memoryLocal;
+    verdict('LOCAL registrations: RSS after each round', m.rssAfterRounds.slice(1), 1, `${m.rounds} rounds of ${m.perRound} (first = warm-up), face engine included`, m.heapUsedAfterRounds.slice(1));
+  }
+  if (r.memoryFrs) {
+    const m = r.memoryFrs;
+    verdict('FRS registrations: RSS after each round', m.rssAfterRounds.slice(1), 2, `${m.rounds} rounds of ${m.perRound} (${m.total} in all; first 2 = warm-up)`, m.heapUsedAfterRounds.slice(1));
+  }
+  return { criterion: 'RSS after the last run within 3% of RSS after the first run past the warm-up (forced GC before each reading)', series, met: series.every((s) => s.met) };
+}
+
+function table({ results: r }) {
+  const rows = [['case', 'facegraph', 'compared with', 'figure', 'target', 'met']];
+  const yes = (b) => (b ? 'yes' : 'NO');
+  if (r.read) {
+    rows.push(['read (10,000 faces, 50 conn.)', `${r.read.gateway.rps} req/s`, `bare Apollo ${r.read.baseline.rps} req/s`, `ratio ${r.read.ratio}`, '>= 0.7', yes(r.read.met)]);
+  }
+  if (r.write) {
+    rows.push(['write overhead (updateFace, FRS)', `p50 ${r.write.gateway.p50} ms`, `direct p50 ${r.write.direct.p50} ms`, `+${r.write.addedP50} ms`, '<= 2 ms', yes(r.write.met)]);
+  }
+  if (r.fanOut) {
+    const s = r.fanOut.stages;
+    rows.push([
+      'fan-out (2 libraries)',
+      `${s.map((x) => x.ledgerStatements).join('/')} statements`,
+      `persons ${s.map((x) => x.personsPerLibrary).join('/')}`,
+      `vendor calls ${s.map((x) => x.vendorCalls + x.frsHttpRequests).join('/')}`,
+      'constant',
+      yes(r.fanOut.met),
+    ]);
+  }
+  if (r.scale) {
+    rows.push([`ledger seed (${r.scale.faces.toLocaleString('en')} faces)`, `${r.scale.seed.seconds} s`, '-', '', '< 60 s', yes(r.scale.seed.met)]);
+    for (const v of r.scale.variants) rows.push([`ledger: ${v.name}`, `p50 ${v.latency.p50} ms`, '-', `p99 ${v.latency.p99} ms`, 'p50 <= 5, p99 <= 20', yes(v.met)]);
+  }
+  if (r.search) {
+    rows.push([`search (${r.search.descriptors.toLocaleString('en')} descriptors)`, `p50 ${r.search.compare.latency.p50} ms`, 'compare step, no detection', `via API +${r.search.api.differenceP50} ms`, 'p50 <= 50 ms', yes(r.search.met)]);
+  }
+  if (r.engine) {
+    rows.push(['engine isolation (4 registerFace)', `p99 ${r.engine.busy.p99} ms`, `idle p99 ${r.engine.idle.p99} ms`, `${r.engine.p99Ratio}x`, '<= 2x', yes(r.engine.met)]);
+  }
+  for (const s of r.memory.series) {
+    const shown = s.rssMB.map((v, i) => (i < s.warmupRuns ? `(${v})` : v)).join(' -> ');
+    rows.push([`memory: ${s.name}`, `${shown} MB`, s.warmupRuns ? '(warm-up runs)' : '-', `${s.growthMB >= 0 ? '+' : ''}${s.growthMB} MB`, 'no growth', yes(s.met)]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => String(row[c]).length)));
+  const line = (row) => `| ${row.map((cell, c) => String(cell).padEnd(widths[c])).join(' | ')} |`;
+  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
