@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { tryDecodeGlobalId, libraryId } from '../domain/global-id';
 import type { LibraryRecord } from '../domain/model';
 import { LibraryConnection, FaceConnection, PersonConnection } from '../schema/connection.types';
@@ -8,7 +9,7 @@ import { ProviderType } from '../schema/provider.type';
 import { TrainingStatusEnum } from '../schema/enums';
 import { CreateLibraryResult, DeleteLibraryResult, SyncLibraryResult, TrainLibraryResult } from '../schema/result.types';
 import { trainingStatusOf, type TrainingStatus } from '../services/training';
-import { pageArgs, toConnection, userInputError } from './connection';
+import { pageArgs, selects, toConnection, userInputError } from './connection';
 import type { RequestContext } from './context';
 import { asResult, orGraphQLError } from './error-member';
 
@@ -79,10 +80,12 @@ export class LibraryResolver {
     @Arg('filter', () => FaceFilterInput, { nullable: true }) filter?: FaceFilterInput | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null = null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
   ) {
     const page = pageArgs(first, after);
     const resolved = filter ? await orGraphQLError(() => ctx.services.faces.resolveFilter(library, filter, { allowEmpty: true })) : null;
-    return toConnection(await ctx.loaders.facesOfLibrary.load({ parentRowId: library.rowId, page, filter: resolved?.filter ?? {} }));
+    const withTotal = info ? selects(info, 'totalCount') : true;
+    return toConnection(await ctx.loaders.facesOfLibrary.load({ parentRowId: library.rowId, page, filter: resolved?.filter ?? {}, withTotal }));
   }
 
   @Mutation(() => CreateLibraryResult.union)

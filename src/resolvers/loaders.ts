@@ -9,6 +9,8 @@ export interface PagedKey {
 
 export interface FilteredPageKey extends PagedKey {
   filter: ResolvedFaceFilter;
+  /** Count the matches too (only when the query selects totalCount). */
+  withTotal: boolean;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
@@ -49,8 +51,9 @@ export function createLoaders(ledger: LedgerStore) {
   );
   // Filters differ from key to key, so each is its own ledger query; the loader still dedupes them.
   const facesOfLibrary = new DataLoader<FilteredPageKey, Page<FaceRecord>, string>(
-    (keys) => Promise.all(keys.map((k) => ledger.listFaces(k.parentRowId, k.filter, k.page))).then((pages) => primePages(pages, faceByRowId)),
-    { cacheKeyFn: (k) => `${pagedCacheKey(k)}\u0000${JSON.stringify(k.filter)}` },
+    (keys) =>
+      Promise.all(keys.map((k) => ledger.listFaces(k.parentRowId, k.filter, k.page, { withTotal: k.withTotal }))).then((pages) => primePages(pages, faceByRowId)),
+    { cacheKeyFn: (k) => `${pagedCacheKey(k)}\u0000${JSON.stringify(k.filter)}\u0000${k.withTotal}` },
   );
 
   return { libraryByRowId, libraryByKey, personByRowId, personByKey, faceByRowId, faceByKey, libraryCounts, personsOfLibrary, facesOfPerson, facesOfLibrary };

@@ -1,6 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -41,7 +41,8 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => maskInternalError(formatted, error, logger),
-    plugins: [ApolloServerPluginLandingPageDisabled(), operationLogPlugin(logger), ...plugins],
+    // No field sets cache hints, so the cache-control plugin would only wrap every resolver for nothing.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), operationLogPlugin(logger), ...plugins],
   });
   await apollo.start();
 

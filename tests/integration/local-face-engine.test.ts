@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
-import { CreateLibraryDocument, RegisterFaceDocument, SearchFacesDocument, type RegisterFaceInput } from '../generated/graphql';
+import { CreateLibraryDocument, DeleteFacesDocument, RegisterFaceDocument, SearchFacesDocument, type RegisterFaceInput } from '../generated/graphql';
 import { FACE_A, FACE_B, faceFreePhoto, resizedCopy, samplePhoto, singleFacePhoto, THREE_FACE_SAMPLE } from '../support/face-photos';
 import { execute, gql, startTestServer, type TestServer } from '../support/test-server';
 
@@ -126,6 +126,27 @@ describe('searchFaces on LOCAL', () => {
     expect(loose.matches.length).toBeGreaterThan(1);
     const others = loose.matches.filter((m: { face: { externalImageId: string } }) => m.face.externalImageId !== 'person-b');
     expect(others.every((m: { similarity: number }) => m.similarity < 0.6)).toBe(true);
+  });
+
+  test('answers from the current library after faces are deleted and registered (no stale descriptors)', async () => {
+    const lib = await newLibrary(server, 'search-after-changes');
+    const probe = await resizedCopy(faceA, 0.6, 70);
+    const found = async () => {
+      const { searchFaces } = await execute(server.url, SearchFacesDocument, { libraryId: lib, image: { base64: b64(probe) } });
+      if (searchFaces.__typename !== 'SearchFacesSuccess') throw new Error(JSON.stringify(searchFaces));
+      return searchFaces.matches.map((m) => m.face.id);
+    };
+    expect(await found()).toEqual([]);
+    const first = await register({ libraryId: lib, image: { base64: b64(faceA) } });
+    if (first.__typename !== 'RegisterFaceSuccess') throw new Error(JSON.stringify(first));
+    expect(await found()).toEqual([first.face.id]);
+    expect(await found()).toEqual([first.face.id]);
+    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, { libraryId: lib, filter: { faceIds: [first.face.id] } });
+    expect(deleteFaces).toMatchObject({ __typename: 'DeleteFacesSuccess', deletedCount: 1 });
+    expect(await found()).toEqual([]);
+    const second = await register({ libraryId: lib, image: { base64: b64(faceA) }, externalImageId: 'again' });
+    if (second.__typename !== 'RegisterFaceSuccess') throw new Error(JSON.stringify(second));
+    expect(await found()).toEqual([second.face.id]);
   });
 
   test('a probe without a face is ImageRejectedError NO_FACE', async () => {

@@ -191,6 +191,24 @@ describe('a library from creation to deletion of its faces', () => {
     expect(new Set(seen).size).toBe(3);
   });
 
+  test('totalCount is counted when asked for through a named or an inline fragment, and aliases keep their own', async () => {
+    const query = `query($id: ID!) {
+      library(id: $id) {
+        plain: faces(first: 1) { edges { node { id } } }
+        named: faces(first: 1) { ...Counted }
+        inline: faces(first: 1, filter: { fields: { dept: "sales" } }) { ... on FaceConnection { totalCount } }
+      }
+    }
+    fragment Counted on FaceConnection { totalCount pageInfo { hasNextPage } }`;
+    const response = await gql(server.url, query, { id: libraryId });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.library).toMatchObject({
+      plain: { edges: [expect.anything()] },
+      named: { totalCount: 3, pageInfo: { hasNextPage: true } },
+      inline: { totalCount: 2 },
+    });
+  });
+
   test('updateFace changes the external image id and merges fields, and filters see the change', async () => {
     const { updateFace } = await execute(server.url, UpdateFaceDocument, {
       input: { faceId: pngFaceId, externalImageId: 'lab-photo', fields: { dept: 'sales', level: null } },

@@ -509,23 +509,31 @@ describe('faces', () => {
     expect(await ledger.countFacesWithImage('cc')).toBe(0);
   });
 
-  it('round-trips descriptors as Float32Array and skips faces without one', async () => {
+  it('reads a library\'s descriptors as one matrix in row order, skipping faces without one', async () => {
     const lib = await library();
-    const descriptor = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i) / 3);
-    const f1 = await face(lib.rowId, 'v1', { descriptor });
+    const d1 = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i) / 3);
+    const f1 = await face(lib.rowId, 'v1', { descriptor: d1 });
     await face(lib.rowId, 'v2');
     // A view at an odd offset into a larger buffer must store only its own bytes.
-    const backing = new Float32Array(130);
-    backing.set([0.25, -0.5], 1);
-    const f3 = await face(lib.rowId, 'v3', { descriptor: backing.subarray(1, 3) });
+    const backing = Float32Array.from({ length: 131 }, (_, i) => i - 1);
+    const f3 = await face(lib.rowId, 'v3', { descriptor: backing.subarray(1, 129) });
     const other = await library('other');
-    await face(other.rowId, 'v4', { descriptor });
+    await face(other.rowId, 'v4', { descriptor: d1.map((x) => -x) });
 
-    const { rowIds, descriptors } = await ledger.faceDescriptors(lib.rowId);
+    const { rowIds, dimensions, matrix } = await ledger.faceDescriptors(lib.rowId, 128);
     expect(rowIds).toEqual([f1.rowId, f3.rowId]);
-    expect(descriptors[0]).toBeInstanceOf(Float32Array);
-    expect(Array.from(descriptors[0])).toEqual(Array.from(descriptor));
-    expect(Array.from(descriptors[1])).toEqual([0.25, -0.5]);
+    expect(dimensions).toBe(128);
+    expect(matrix).toBeInstanceOf(Float32Array);
+    expect(Array.from(matrix.subarray(0, 128))).toEqual(Array.from(d1));
+    expect(Array.from(matrix.subarray(128, 256))).toEqual(Array.from({ length: 128 }, (_, i) => i));
+    expect(matrix.length).toBe(256);
+    expect(await ledger.faceDescriptors(lib.rowId + 1000, 128)).toEqual({ rowIds: [], dimensions: 128, matrix: new Float32Array(0) });
+  });
+
+  it('refuses to read a descriptor of another length than asked, naming the face row', async () => {
+    const lib = await library();
+    const f = await face(lib.rowId, 'short', { descriptor: new Float32Array(64) });
+    await expect(ledger.faceDescriptors(lib.rowId, 128)).rejects.toThrow(`Face row ${f.rowId} has a 256-byte descriptor; 512 bytes (128 floats) were expected.`);
   });
 });
 
@@ -672,6 +680,49 @@ describe('face filters and paging', () => {
     expect(none).toMatchObject({ items: [], hasNextPage: true, totalCount: 5 });
   });
 
+  it('pages every kind of filter exactly as findFaces matches it, with the same total on each page', async () => {
+    const filters: Parameters<SqliteLedger['findFaces']>[1][] = [
+      {},
+      { fields: { dept: 'sales' } },
+      { fields: { level: 3 } },
+      { fields: { level: 3, dept: 'sales' } },
+      { fields: { dept: 'sales', level: 3 } },
+      { fields: { dept: 'nobody' } },
+      { fields: { level: 3 }, externalImageId: 'img-a' },
+      { fields: { dept: 'sales' }, personRowId: alice },
+      { fields: { dept: 'sales' }, personRowId: bob },
+      { fields: { level: 3 }, vendorFaceIds: ['f3', 'f5'] },
+      { externalImageId: 'img-a', personRowId: alice },
+    ];
+    for (const filter of filters) {
+      const expected = await match(filter);
+      for (const first of [1, 2, 50]) {
+        const seen: string[] = [];
+        let afterRowId: number | undefined;
+        for (;;) {
+          const page = await ledger.listFaces(libRowId, filter, { first, afterRowId });
+          expect(page.totalCount).toBe(expected.length);
+          const uncounted = await ledger.listFaces(libRowId, filter, { first, afterRowId }, { withTotal: false });
+          expect({ items: uncounted.items, hasNextPage: uncounted.hasNextPage }).toEqual({ items: page.items, hasNextPage: page.hasNextPage });
+          seen.push(...page.items.map((f) => f.vendorFaceId));
+          if (!page.hasNextPage) break;
+          afterRowId = page.items[page.items.length - 1]!.rowId;
+        }
+        expect({ filter, first, seen }).toEqual({ filter, first, seen: expected });
+      }
+    }
+  });
+
+  it('skips the count when asked to, with one statement less', async () => {
+    let before = ledger.queryCount();
+    await ledger.listFaces(libRowId, { fields: { dept: 'sales' } }, { first: 1 });
+    const counted = ledger.queryCount() - before;
+    before = ledger.queryCount();
+    const page = await ledger.listFaces(libRowId, { fields: { dept: 'sales' } }, { first: 1 }, { withTotal: false });
+    expect(ledger.queryCount() - before).toBe(counted - 1);
+    expect(page).toMatchObject({ totalCount: 0, hasNextPage: true });
+  });
+
   it('pages the faces of several persons at once, each with its own next page and total', async () => {
     const pages = await ledger.listFacesOfPersons([bob, alice, 999], { first: 1 });
     expect(pages.map((p) => p.items.map((f) => f.vendorFaceId))).toEqual([['f3'], ['f1'], []]);
@@ -701,6 +752,31 @@ describe('face filters and paging', () => {
     expect(forTwenty).toBe(forTwo);
     expect(forTwenty).toBe(2);
     expect(pages.every((p) => p.items.length === 2 && p.hasNextPage && p.totalCount === 3)).toBe(true);
+  });
+});
+
+describe('change version', () => {
+  it('stays the same across reads and changes with every write, ours or another connection\'s', async () => {
+    const lib = await library();
+    const v0 = await ledger.changeVersion();
+    await ledger.listFaces(lib.rowId, {}, { first: 10 });
+    await ledger.faceDescriptors(lib.rowId, 128);
+    expect(await ledger.changeVersion()).toBe(v0);
+
+    const f = await face(lib.rowId, 'f1');
+    const v1 = await ledger.changeVersion();
+    expect(v1).not.toBe(v0);
+    await ledger.deleteFaces([f.rowId]);
+    const v2 = await ledger.changeVersion();
+    expect(v2).not.toBe(v1);
+
+    const other = rawDb();
+    try {
+      other.prepare(`DELETE FROM libraries WHERE row_id = ?`).run(lib.rowId);
+    } finally {
+      other.close();
+    }
+    expect(await ledger.changeVersion()).not.toBe(v2);
   });
 });
 

@@ -110,7 +110,8 @@ export interface LedgerStore {
   facesByKey(keys: readonly FaceKey[]): Promise<(FaceRecord | null)[]>;
   facesByRowId(rowIds: readonly number[]): Promise<(FaceRecord | null)[]>;
   /** A page of the library's faces matching the filter (all filter parts must match), in created order. */
-  listFaces(libraryRowId: number, filter: ResolvedFaceFilter, page: PageArgs): Promise<Page<FaceRecord>>;
+  /** With `withTotal: false`, totalCount is not counted (0): on a big library the count costs more than the page. */
+  listFaces(libraryRowId: number, filter: ResolvedFaceFilter, page: PageArgs, options?: { withTotal?: boolean }): Promise<Page<FaceRecord>>;
   /** One page of faces for each person, in one round trip. */
   listFacesOfPersons(personRowIds: readonly number[], page: PageArgs): Promise<Page<FaceRecord>[]>;
   /** Every face of the library matching the filter, in created order (for planning deletes and syncs). */
@@ -120,7 +121,19 @@ export interface LedgerStore {
   /** How many faces still reference this image digest (for removing stored images). */
   countFacesWithImage(imageSha256: string): Promise<number>;
   /** Descriptors of a library's faces, for 1:N search. */
-  faceDescriptors(libraryRowId: number): Promise<{ rowIds: number[]; descriptors: Float32Array[] }>;
+  faceDescriptors(libraryRowId: number, dimensions: number): Promise<DescriptorMatrix>;
+  /**
+   * Changes whenever the ledger may have changed, through this store or (SQLite: PRAGMA data_version) any other
+   * connection to the same file: a cache of what the ledger answered stays valid while this stays the same.
+   */
+  changeVersion(): Promise<string>;
 
   getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null>;
+}
+
+/** The descriptors of a library's faces in row order: face i's `dimensions` floats start at `matrix[i * dimensions]`. */
+export interface DescriptorMatrix {
+  rowIds: number[];
+  dimensions: number;
+  matrix: Float32Array;
 }

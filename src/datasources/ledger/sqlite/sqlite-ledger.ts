@@ -10,6 +10,7 @@ import type {
   ResolvedFaceFilter,
 } from '../../../domain/model';
 import type {
+  DescriptorMatrix,
   FaceKey,
   FacePatch,
   IdempotencyRecord,
@@ -238,6 +239,11 @@ export class SqliteLedger implements LedgerStore {
 
   // Faces
 
+  async changeVersion(): Promise<string> {
+    // data_version moves when another connection commits; it does not count this connection's own writes.
+    return `${this.statements.writeCount}:${this.statements.pragma('data_version')}`;
+  }
+
   async insertFace(
     face: NewFace,
     idempotency?: { providerId: string; key: string; requestHash: string },
@@ -301,17 +307,23 @@ export class SqliteLedger implements LedgerStore {
     return inKeyOrder(rowIds.length, rows, toFace);
   }
 
-  async listFaces(libraryRowId: number, filter: ResolvedFaceFilter, page: PageArgs): Promise<Page<FaceRecord>> {
-    const { where, params } = faceFilter(libraryRowId, filter);
+  async listFaces(
+    libraryRowId: number,
+    filter: ResolvedFaceFilter,
+    page: PageArgs,
+    options: { withTotal?: boolean } = {},
+  ): Promise<Page<FaceRecord>> {
+    const q = facePageQuery(libraryRowId, filter);
+    // CROSS JOIN keeps the planner walking the driving index in row order (LIMIT stops early) instead of
+    // sorting every match in a temp B-tree.
     const rows = this.statements.all<FaceRow>(
-      `SELECT ${FACE_COLUMNS} FROM faces f JOIN libraries l ON l.row_id = f.library_row_id
-       WHERE ${where} AND f.row_id > ? ORDER BY f.row_id LIMIT ?`,
-      [...params, page.afterRowId ?? 0, limitOf(page)],
+      `SELECT ${FACE_COLUMNS} FROM ${q.from} CROSS JOIN libraries l ON l.row_id = f.library_row_id
+       WHERE ${q.where} AND ${q.order} > ? ORDER BY ${q.order} LIMIT ?`,
+      [...q.params, page.afterRowId ?? 0, limitOf(page)],
     );
-    const { total } = this.statements.get<{ total: number }>(
-      `SELECT count(*) AS total FROM faces f WHERE ${where}`,
-      params,
-    )!;
+    const total = (options.withTotal ?? true)
+      ? this.statements.get<{ total: number }>(`SELECT count(*) AS total FROM ${q.countFrom} WHERE ${q.countWhere}`, q.countParams)!.total
+      : 0;
     return pageOf(rows.map(toFace), page, total);
   }
 
@@ -389,18 +401,27 @@ export class SqliteLedger implements LedgerStore {
     ])!.total;
   }
 
-  async faceDescriptors(libraryRowId: number): Promise<{ rowIds: number[]; descriptors: Float32Array[] }> {
-    const rows = this.statements.all<{ row_id: number; descriptor: Buffer }>(
+  async faceDescriptors(libraryRowId: number, dimensions: number): Promise<DescriptorMatrix> {
+    // Raw rows, copied byte for byte into one matrix: no per-face objects or typed arrays (100,000 faces: ~0.3 s,
+    // nearly all of it SQLite reading the rows).
+    const rows = this.statements.all<[number, Buffer]>(
       `SELECT row_id, descriptor FROM faces WHERE library_row_id = ? AND descriptor IS NOT NULL ORDER BY row_id`,
       [libraryRowId],
+      { raw: true },
     );
-    return {
-      rowIds: rows.map((row) => row.row_id),
-      // Copy: a Buffer's offset into its pool need not be a multiple of 4.
-      descriptors: rows.map(
-        ({ descriptor: b }) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
-      ),
-    };
+    const rowBytes = dimensions * Float32Array.BYTES_PER_ELEMENT;
+    const matrix = new Float32Array(rows.length * dimensions);
+    const bytes = new Uint8Array(matrix.buffer);
+    const rowIds = new Array<number>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [rowId, blob] = rows[i]!;
+      if (blob.byteLength !== rowBytes) {
+        throw new Error(`Face row ${rowId} has a ${blob.byteLength}-byte descriptor; ${rowBytes} bytes (${dimensions} floats) were expected.`);
+      }
+      rowIds[i] = rowId;
+      bytes.set(blob, i * rowBytes);
+    }
+    return { rowIds, dimensions, matrix };
   }
 
   async getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null> {
@@ -506,6 +527,33 @@ function faceFilter(libraryRowId: number, filter: ResolvedFaceFilter): { where: 
     params.push(name, JSON.stringify(value));
   }
   return { where: parts.join(' AND '), params };
+}
+
+/**
+ * The page query for listFaces. With a custom-field filter, the first field drives: face_fields_by_value
+ * (library_row_id, name, value, face_row_id) holds exactly the matching faces in row order, so a page is an
+ * index range and a count is a covering-index count; the other parts of the filter are checked per face.
+ */
+function facePageQuery(libraryRowId: number, filter: ResolvedFaceFilter) {
+  const [driving, ...otherFields] = Object.entries(filter.fields ?? {});
+  if (!driving) {
+    const { where, params } = faceFilter(libraryRowId, filter);
+    return { from: 'faces f', where, params, order: 'f.row_id', countFrom: 'faces f', countWhere: where, countParams: params };
+  }
+  const rest = faceFilter(libraryRowId, { ...filter, fields: Object.fromEntries(otherFields) });
+  const drivingWhere = 'd.library_row_id = ? AND d.name = ? AND d.value = ?';
+  const drivingParams = [libraryRowId, driving[0], JSON.stringify(driving[1])];
+  const onlyDriving = otherFields.length === 0 && filter.vendorFaceIds == null && filter.externalImageId == null && filter.personRowId == null;
+  const joined = 'face_fields d CROSS JOIN faces f ON f.row_id = d.face_row_id';
+  return {
+    from: joined,
+    where: `${drivingWhere} AND ${rest.where}`,
+    params: [...drivingParams, ...rest.params],
+    order: 'd.face_row_id',
+    countFrom: onlyDriving ? 'face_fields d' : joined,
+    countWhere: onlyDriving ? drivingWhere : `${drivingWhere} AND ${rest.where}`,
+    countParams: onlyDriving ? drivingParams : [...drivingParams, ...rest.params],
+  };
 }
 
 const now = () => new Date().toISOString();

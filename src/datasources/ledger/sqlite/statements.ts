@@ -5,7 +5,9 @@ export type SqlParams = readonly unknown[];
 // Every statement goes through here: each SQL text is prepared once, and each execution is counted.
 export class Statements {
   private readonly prepared = new Map<string, Database.Statement>();
+  private readonly preparedRaw = new Map<string, Database.Statement>();
   private executed = 0;
+  private writes = 0;
 
   constructor(private readonly db: Database.Database) {}
 
@@ -13,7 +15,13 @@ export class Statements {
     return this.executed;
   }
 
+  /** Statements run through `run` (every insert, update and delete of the ledger goes through it). */
+  get writeCount(): number {
+    return this.writes;
+  }
+
   run(sql: string, params: SqlParams = []): Database.RunResult {
+    this.writes++;
     return this.statement(sql).run(...params);
   }
 
@@ -21,8 +29,11 @@ export class Statements {
     return this.statement(sql).get(...params) as T | undefined;
   }
 
-  all<T>(sql: string, params: SqlParams = []): T[] {
-    return this.statement(sql).all(...params) as T[];
+  /** With `raw`, each row is an array of its column values (no object per row). */
+  all<T>(sql: string, params: SqlParams = [], options: { raw?: boolean } = {}): T[] {
+    if (!options.raw) return this.statement(sql).all(...params) as T[];
+    this.executed++;
+    return this.rawStatement(sql).all(...params) as T[];
   }
 
   iterate<T>(sql: string, params: SqlParams = []): IterableIterator<T> {
@@ -37,6 +48,16 @@ export class Statements {
   /** Runs fn in one IMMEDIATE transaction (a savepoint when nested), so a writer never has to upgrade a read lock. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  // Raw mode is a setting of a prepared statement, so raw queries get their own.
+  private rawStatement(sql: string): Database.Statement {
+    let statement = this.preparedRaw.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql).raw(true);
+      this.preparedRaw.set(sql, statement);
+    }
+    return statement;
   }
 
   private statement(sql: string): Database.Statement {

@@ -5,12 +5,15 @@ import type { Capabilities, FaceRecord, LibraryRecord, ResolvedFaceFilter } from
 import type { LoadedImage, VendorImage } from '../../images/image';
 import type { LedgerStore } from '../../ledger/ledger-store';
 import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
-import { distanceToSimilarity, euclideanDistance, FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
+import { distanceToSimilarity, FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
 import { ImageStore } from './image-store';
 
 const LIBRARY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Faces smaller than this (shorter side, in pixels) give unreliable descriptors; Azure's own floor is 36 px. */
 export const MIN_FACE_SIDE = 40;
+const DESCRIPTOR_LENGTH = 128;
+/** Libraries whose descriptor matrix is kept in memory (least recently searched evicted): 100,000 faces take 51 MB. */
+const CACHED_LIBRARIES = 4;
 
 // The built-in provider. The ledger is its index; this adapter keeps the image bytes.
 export class LocalFaceVendor implements FaceVendor {
@@ -32,6 +35,7 @@ export class LocalFaceVendor implements FaceVendor {
     requiresTraining: false,
   };
   private readonly images: ImageStore;
+  private readonly descriptorCache = new Map<number, { version: string; rowIds: number[]; matrix: Float32Array }>();
 
   constructor(
     readonly providerId: string,
@@ -81,16 +85,45 @@ export class LocalFaceVendor implements FaceVendor {
 
   async searchFaces(library: LibraryRecord, request: SearchRequest): Promise<VendorMatch[]> {
     const probe = requireUsableFace(await this.detect(bytesOf(request.image)), 'searched for');
-    const { rowIds, descriptors } = await this.ledger.faceDescriptors(library.rowId);
+    const { rowIds, matrix } = await this.descriptorsOf(library.rowId);
+    // similarity = clamp(1 - distance) >= threshold  <=>  distance^2 <= (1 - threshold)^2 (every face when threshold <= 0)
+    const maxSquared = request.threshold <= 0 ? Infinity : (1 - request.threshold) ** 2;
+    const p = probe.descriptor;
     const scored: { rowId: number; similarity: number }[] = [];
-    descriptors.forEach((descriptor, i) => {
-      const similarity = distanceToSimilarity(euclideanDistance(probe.descriptor, descriptor));
-      if (similarity >= request.threshold) scored.push({ rowId: rowIds[i], similarity });
-    });
+    for (let i = 0, o = 0; i < rowIds.length; i++, o += DESCRIPTOR_LENGTH) {
+      let sum = 0;
+      for (let k = 0; k < DESCRIPTOR_LENGTH; k++) {
+        const d = p[k]! - matrix[o + k]!;
+        sum += d * d;
+      }
+      if (sum <= maxSquared) scored.push({ rowId: rowIds[i]!, similarity: distanceToSimilarity(Math.sqrt(sum)) });
+    }
     scored.sort((a, b) => b.similarity - a.similarity);
     const best = scored.slice(0, request.topN);
     const faces = await this.ledger.facesByRowId(best.map((m) => m.rowId));
     return best.flatMap((m, i) => (faces[i] ? [{ vendorFaceId: faces[i]!.vendorFaceId, similarity: m.similarity }] : []));
+  }
+
+  /**
+   * A library's descriptors as one contiguous matrix, kept while the ledger is unchanged (any write through this
+   * process or another connection to the ledger file changes its version; a stale entry is rebuilt, never used).
+   */
+  private async descriptorsOf(libraryRowId: number): Promise<{ rowIds: number[]; matrix: Float32Array }> {
+    const version = await this.ledger.changeVersion();
+    const cached = this.descriptorCache.get(libraryRowId);
+    this.descriptorCache.delete(libraryRowId);
+    if (cached && cached.version === version) {
+      this.descriptorCache.set(libraryRowId, cached);
+      return cached;
+    }
+    const { rowIds, matrix } = await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH);
+    const entry = { version, rowIds, matrix };
+    this.descriptorCache.set(libraryRowId, entry);
+    for (const key of this.descriptorCache.keys()) {
+      if (this.descriptorCache.size <= CACHED_LIBRARIES) break;
+      this.descriptorCache.delete(key);
+    }
+    return entry;
   }
 
   async updateFace(): Promise<void> {

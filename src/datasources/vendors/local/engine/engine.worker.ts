@@ -7,6 +7,7 @@
 //        { id, error }                        the image could not be analysed
 // Replies never carry image bytes; descriptors are transferred, not copied.
 
+import os from 'node:os';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -54,6 +55,13 @@ function packageDir(name: string): string {
 }
 
 async function start(): Promise<void> {
+  // Below the server's main thread: on Linux the nice value is per thread, so while both compete for a core
+  // the GraphQL event loop wins, and the engine still gets every idle cycle.
+  try {
+    os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // not permitted here: keep the default priority
+  }
   // The .wasm binaries ship inside the package; never fetch them from a CDN.
   const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), path.sep);
   setWasmPaths(wasmDir);
