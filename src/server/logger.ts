@@ -55,6 +55,10 @@ export function describeConfigForLog(config: FacegraphConfig): LoggableConfig {
   copy.providers = config.providers.map((p) => {
     const out: Record<string, unknown> = { ...p };
     if ('credentials' in p) out.credentials = Object.keys(p.credentials);
+    if ('imageStaging' in p && p.imageStaging) {
+      const { accessKeyId: _id, accessKeySecret: _secret, ...staging } = p.imageStaging;
+      out.imageStaging = { ...staging, endpoint: maskUrlPassword(staging.endpoint), credentials: ['accessKeyId', 'accessKeySecret'] };
+    }
     for (const key of ['endpoint', 'iamEndpoint']) {
       if (typeof out[key] === 'string') out[key] = maskUrlPassword(out[key] as string);
     }

@@ -165,7 +165,8 @@ export class FaceService {
 
   private async prepareImage(vendor: FaceVendor, input: ImageInputRequest): Promise<VendorImage> {
     if (input.base64 && !input.url && !vendor.capabilities.imageBase64) {
-      throw invalidInput('input.image.base64', `${vendor.kind} providers take images by URL only: give image.url.`, 'IMAGE_URL_REQUIRED');
+      const hint = vendor.base64ImagesHint ? ` ${vendor.base64ImagesHint}` : '';
+      throw invalidInput('input.image.base64', `${vendor.kind} providers take images by URL only: give image.url.${hint}`, 'IMAGE_URL_REQUIRED');
     }
     if (input.url && !input.base64 && vendor.imageUrlFetchedByVendor) {
       return { kind: 'url', url: checkVendorFetchedUrl(input.url) };

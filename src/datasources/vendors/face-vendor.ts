@@ -97,6 +97,8 @@ export interface FaceVendor {
   readonly capabilities: Capabilities;
   /** True when the vendor downloads image URLs itself (the gateway then only checks the URL). */
   readonly imageUrlFetchedByVendor: boolean;
+  /** When base64 images are refused (capabilities.imageBase64 false): how they could be enabled, if they can. */
+  readonly base64ImagesHint?: string;
 
   /** Checks a library name against the vendor's rules and returns its canonical spelling. */
   normalizeLibraryName(name: string): string;

@@ -25,6 +25,52 @@ const huaweiCredentials: Rule = (value, at, ctx) => {
 };
 
 const rateLimitPerSecond = opt(positiveNumber());
+
+// OSS bucket naming rules: 3-63 characters, lower-case letters, digits and hyphens, a letter or digit at each end.
+const ossBucket = pattern(
+  /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+  'an OSS bucket name is 3-63 characters of lower-case letters, digits and hyphens, starting and ending with a letter or digit',
+);
+
+// Object keys are UTF-8, at most 1023 bytes, and may not start with / or \; the prefix leaves room for "<sha256>.<ext>".
+const ossKeyPrefix: Rule<string> = (value, at, ctx) => {
+  if (typeof value !== 'string') return ctx.report(at, `must be a string, got ${ctx.show(at, value)}`);
+  const dotSegment = value.split('/').some((segment) => segment === '.' || segment === '..');
+  if (/^[/\\]/.test(value) || /[\u0000-\u001f\u007f]/.test(value) || dotSegment || Buffer.byteLength(value) > 900) {
+    return ctx.report(
+      at,
+      `${ctx.show(at, value)} is not valid: an OSS key prefix is at most 900 bytes, without control characters or "." and ".." segments, and does not start with / or \\`,
+    );
+  }
+  return value;
+};
+
+export const STAGING_URL_EXPIRES = { min: 10, max: 3600, default: 300 } as const;
+export const STAGING_ADDRESSING = ['virtual-hosted', 'path'] as const;
+
+const imageStagingFields = object(
+  {
+    endpoint: req(httpUrl()),
+    bucket: req(ossBucket),
+    accessKeyId: req(secret()),
+    accessKeySecret: req(secret()),
+    prefix: opt(ossKeyPrefix, 'facegraph-staging/'),
+    urlExpiresSeconds: opt(int(STAGING_URL_EXPIRES.min, STAGING_URL_EXPIRES.max), STAGING_URL_EXPIRES.default),
+    addressing: opt(oneOf(STAGING_ADDRESSING), 'virtual-hosted'),
+  },
+  ' in imageStaging',
+);
+
+/** An OSS bucket for base64 images on ALIBABA_MTS: `https://<bucket>.<endpoint host>/<key>` unless addressing is `path`. */
+const imageStaging: Rule = (value, at, ctx) => {
+  const staging = imageStagingFields(value, at, ctx);
+  if (staging === INVALID || typeof staging.endpoint !== 'string') return staging;
+  const host = new URL(staging.endpoint).hostname;
+  if (staging.addressing === 'virtual-hosted' && (/^\d+(\.\d+){3}$/.test(host) || host.startsWith('['))) {
+    return ctx.report(keyPath(at, 'addressing'), `an IP address endpoint (${host}) cannot carry the bucket in its host name: set addressing: path`);
+  }
+  return staging;
+};
 const timeoutMs = opt(int(1, 300_000));
 
 const KIND_FIELDS: Record<Kind, Record<string, Field>> = {
@@ -49,6 +95,7 @@ const KIND_FIELDS: Record<Kind, Record<string, Field>> = {
     endpoint: opt(httpUrl()),
     credentials: req(object({ accessKeyId: req(secret()), accessKeySecret: req(secret()) })),
     signatureVersion: opt(oneOf(['V3', 'V1'] as const)),
+    imageStaging: opt(imageStaging),
     rateLimitPerSecond,
     timeoutMs,
   },

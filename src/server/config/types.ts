@@ -1,4 +1,5 @@
 import type { ImageLimits, UrlFetchPolicy } from '../../datasources/images/image';
+import type { OssStagingOptions } from '../../datasources/vendors/alibaba-mts/oss-staging';
 
 // The validated configuration. The file format (YAML or JSON from FACEGRAPH_CONFIG) is described in
 // the README and in the header of the schema contract; loadConfig() fills every default.
@@ -42,10 +43,15 @@ export interface AlibabaMtsProviderConfig {
   credentials: { accessKeyId: string; accessKeySecret: string };
   /** V3 ACS3-HMAC-SHA256 (default, what the current SDK sends) or V1 HMAC-SHA1. */
   signatureVersion?: 'V3' | 'V1';
+  /** Where base64 images are put for MTS to download; without it MTS takes image URLs only. */
+  imageStaging?: OssStagingConfig;
   rateLimitPerSecond?: number;
   /** Per attempt of an outbound call, in ms. */
   timeoutMs?: number;
 }
+
+/** An OSS bucket the gateway writes base64 images to, handing MTS a short-lived signed GET URL. */
+export type OssStagingConfig = OssStagingOptions;
 
 export type ProviderConfig =
   | LocalProviderConfig

@@ -10,3 +10,4 @@ export type { AuthFailure, SignatureVersion } from './auth';
 export { countFaces, MAX_IMAGE_BYTES } from './images';
 export { MAX_ID_LENGTH, MAX_TEXT_LENGTH, DEFAULT_MAX_FACES_PER_PERSON } from './service';
 export type { Quirks } from './service';
+export type { DownloadLogEntry } from './download';

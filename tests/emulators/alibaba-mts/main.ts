@@ -4,10 +4,14 @@
  * Alibaba Cloud AccessKey and works nowhere else.
  *
  * MTS_EMULATOR_IMAGES_DIR=<dir>: every file in <dir> can be registered as ImageUrl
- * `https://images.emulator.invalid/<file name>`; without it no ImageUrl can be "downloaded".
+ * `https://images.emulator.invalid/<file name>`.
+ *
+ * An OSS emulator starts alongside (OSS_PORT env, default PORT + 1), and ImageUrls on it are really downloaded:
+ * a provider whose imageStaging points at it registers base64 images end to end.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { startStandaloneOss } from '../alibaba-oss/main';
 import { printBanner, runStandalone } from '../common/standalone';
 import { startMtsEmulator } from './server';
 
@@ -27,19 +31,28 @@ function loadImages(dir: string | undefined): Map<string, Buffer> {
 
 runStandalone('MTS', async () => {
   const images = loadImages(process.env['MTS_EMULATOR_IMAGES_DIR']);
+  const port = Number(process.env['PORT'] ?? 4600);
+  const host = process.env['HOST'] ?? '127.0.0.1';
+  const oss = await startStandaloneOss(Number(process.env['OSS_PORT'] ?? port + 1), host);
   const emulator = await startMtsEmulator({
     credentials: [{ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }],
     images,
-    port: Number(process.env['PORT'] ?? 4600),
-    host: process.env['HOST'] ?? '127.0.0.1',
+    fetchableOrigins: [oss.endpoint],
+    port,
+    host,
   });
   printBanner(' Alibaba Cloud MTS emulator (2014-06-18 custom face library) — EMULATOR-ONLY ACCESSKEY, NOT REAL', [
     ` endpoint           ${emulator.endpoint}/   (RPC: Action + Version, V1 HMAC-SHA1 or V3 ACS3-HMAC-SHA256)`,
     ` AccessKey ID       ${ACCESS_KEY_ID}`,
     ` AccessKey secret   ${ACCESS_KEY_SECRET}`,
     ` actions            RegisterCustomFace, UnregisterCustomFace, ListCustomPersons, TagCustomPerson`,
-    ` images             ${images.size === 0 ? 'none (set MTS_EMULATOR_IMAGES_DIR)' : `${images.size} under ${IMAGE_BASE}`}`,
+    ` images             ${images.size === 0 ? 'none (set MTS_EMULATOR_IMAGES_DIR)' : `${images.size} under ${IMAGE_BASE}`}; ImageUrls on ${oss.endpoint} are downloaded`,
     ' conventions        see tests/emulators/alibaba-mts/README.md (faces, errors, signatures)',
   ]);
-  return emulator;
+  return {
+    close: async () => {
+      await emulator.close();
+      await oss.close();
+    },
+  };
 });

@@ -9,7 +9,9 @@ import { Lifecycle, answer, createClock, listen, readBody, sendPayload, splitUrl
 import { RpcVerifier, parsePairs, type AuthFailure, type SignatureVersion } from './auth';
 import { DEFAULT_MESSAGES, Errors, MtsError, defaultFaultCode, errorBody, type ErrorBody } from './errors';
 import { FaultController, OPERATION_NAMES, type FaultSpec, type OperationName } from './faults';
+import { downloaderFor, type DownloadLogEntry } from './download';
 import { newRequestId } from './ids';
+import { MAX_IMAGE_BYTES } from './images';
 import { DEFAULT_MAX_FACES_PER_PERSON, MtsService, type ActionBody, type Params, type Quirks } from './service';
 import { EmulatorState } from './state';
 
@@ -20,6 +22,13 @@ export interface MtsEmulatorOptions extends EmulatorBaseOptions {
   credentials: { accessKeyId: string; accessKeySecret: string }[];
   /** ImageUrl → bytes: what RegisterCustomFace can "download" (the map is used as given, not copied) */
   images?: Map<string, Buffer>;
+  /**
+   * Origins (e.g. the OSS emulator's endpoint) whose ImageUrls RegisterCustomFace really downloads, with a GET
+   * bounded by `fetchTimeoutMs` (default 5 s) and 4 MB; a failed download is InvalidParameter "download image
+   * failed". URLs in `images` are served from the map first.
+   */
+  fetchableOrigins?: string[];
+  fetchTimeoutMs?: number;
   /** maximum |emulator clock − Timestamp / x-acs-date| (default 15 min) */
   clockSkewMs?: number;
   /** how long used signature nonces are remembered per AccessKey (default 2 × clockSkewMs) */
@@ -70,6 +79,8 @@ export interface MtsEmulator {
   state: EmulatorState;
   faults: FaultController;
   requests: RequestLogEntry[];
+  /** one entry per real download of an ImageUrl (see `fetchableOrigins`) */
+  downloads: DownloadLogEntry[];
   clock: Clock;
   /** forget used nonces and the throttling window */
   resetAuth(): void;
@@ -111,8 +122,10 @@ export async function startMtsEmulator(options: MtsEmulatorOptions): Promise<Mts
   const state = new EmulatorState();
   const faults = new FaultController();
   const requests: RequestLogEntry[] = [];
+  const downloads: DownloadLogEntry[] = [];
   const service = new MtsService(state, {
     images,
+    download: downloaderFor({ origins: options.fetchableOrigins ?? [], timeoutMs: options.fetchTimeoutMs ?? 5_000, maxBytes: MAX_IMAGE_BYTES }, downloads),
     maxFacesPerPerson: options.maxFacesPerPerson ?? DEFAULT_MAX_FACES_PER_PERSON,
     quirks: { unknownOnUnregister: 'error', unknownOnTag: 'create', ...options.quirks },
   });
@@ -279,6 +292,7 @@ export async function startMtsEmulator(options: MtsEmulatorOptions): Promise<Mts
     state,
     faults,
     requests,
+    downloads,
     clock,
     resetAuth() {
       verifier.forgetNonces();

@@ -25,8 +25,10 @@ export interface Quirks {
 }
 
 export interface ServiceOptions {
-  /** ImageUrl → bytes: the only images the emulator can "download" */
+  /** ImageUrl → bytes: images the emulator "downloads" without a network call */
   images: Map<string, Buffer>;
+  /** a real download of the URL, or undefined when its origin is not one the emulator may fetch from */
+  download?: (url: string) => Promise<Buffer> | undefined;
   maxFacesPerPerson: number;
   quirks: Quirks;
 }
@@ -75,7 +77,7 @@ export class MtsService {
     if (isAll(personId)) throw Errors.invalidParameter('PersonId "ALL" is reserved');
     if (!/^https?:\/\/[^\s/]+/i.test(imageUrl)) throw Errors.invalidParameter('ImageUrl must be a public http or https URL');
     this.checkRoom(categoryId, personId);
-    const bytes = this.options.images.get(imageUrl);
+    const bytes = this.options.images.get(imageUrl) ?? (await this.options.download?.(imageUrl));
     if (bytes === undefined) throw Errors.invalidParameter('download image failed, ImageUrl is not accessible');
     const faces = await countFaces(bytes);
     if (faces === 0) throw Errors.invalidParameter('no face detected');

@@ -25,8 +25,9 @@ const AUTH_CODES = [
 
 export function mtsError(status: number, body: MtsErrorBody | undefined, providerId: string, retryAfterSeconds: number | null): FaceGraphError {
   const code = body?.Code ?? `HTTP${status}`;
-  // Messages of signature errors quote the server's string to sign: keep only the first sentence.
-  const message = (body?.Message ?? `HTTP ${status}`).split(' server string to sign')[0].slice(0, 300);
+  // Messages of signature errors quote the server's string to sign: keep only the first sentence. A URL in a
+  // message (a staged image's presigned URL carries a signature) is left out.
+  const message = (body?.Message ?? `HTTP ${status}`).split(' server string to sign')[0].replace(/https?:\/\/\S+/g, '<url>').slice(0, 300);
   const vendor: VendorErrorDetail = { providerId, code, httpStatus: status, requestId: body?.RequestId ?? null };
   if (code.startsWith('Throttling')) {
     return new FaceGraphError({ type: 'RateLimitedError', message: `Alibaba MTS is rate limiting this account: ${message}`, retryAfterSeconds: retryAfterSeconds ?? undefined, vendor });

@@ -3,8 +3,10 @@ import type { Logger } from 'pino';
 import { invalidInput } from '../../../domain/errors';
 import type { Capabilities, FaceRecord, LibraryRecord, PersonRecord, ResolvedFaceFilter } from '../../../domain/model';
 import { isAmbiguous } from '../../http/vendor-failure';
+import type { LoadedImage } from '../../images/image';
 import type { FaceListing, FaceVendor, NewVendorFace, NewVendorPerson, RegisteredFace } from '../face-vendor';
 import { MtsClient, type MtsClientOptions } from './mts-client';
+import { OssImageStaging, type OssStagingOptions } from './oss-staging';
 
 // Library = CategoryId (case-insensitive: kept lower-case), Person = PersonId, Face = FaceId. MTS has no
 // create-library call and keeps no face metadata: both live in the ledger only.
@@ -26,33 +28,46 @@ interface MtsCategory {
   Persons?: { Person?: MtsPerson[] | MtsPerson };
 }
 
+const CAPABILITIES: Capabilities = {
+  createLibrary: 'EMULATED',
+  registerFace: 'NATIVE',
+  updateFace: 'EMULATED',
+  deleteFaces: 'NATIVE',
+  deleteFacesByFilter: 'EMULATED',
+  customFields: 'EMULATED',
+  persons: 'NATIVE',
+  searchFaces: 'UNSUPPORTED',
+  imageUrl: true,
+  imageBase64: false,
+  maxFacesPerPerson: 10,
+  requiresTraining: false,
+};
+
+export type MtsVendorOptions = Omit<MtsClientOptions, 'providerId'> & {
+  /** An OSS bucket for base64 images; without it MTS takes image URLs only. */
+  imageStaging?: OssStagingOptions;
+};
+
 export class MtsFaceVendor implements FaceVendor {
   readonly kind = 'ALIBABA_MTS' as const;
   readonly imageUrlFetchedByVendor = true; // MTS downloads ImageUrl itself, from public addresses only
-  readonly capabilities: Capabilities = {
-    createLibrary: 'EMULATED',
-    registerFace: 'NATIVE',
-    updateFace: 'EMULATED',
-    deleteFaces: 'NATIVE',
-    deleteFacesByFilter: 'EMULATED',
-    customFields: 'EMULATED',
-    persons: 'NATIVE',
-    searchFaces: 'UNSUPPORTED',
-    imageUrl: true,
-    imageBase64: false,
-    maxFacesPerPerson: 10,
-    requiresTraining: false,
-  };
+  readonly base64ImagesHint = 'For base64 images, configure imageStaging (an OSS bucket) on this provider: they are then staged there behind a short-lived signed URL.';
+  readonly capabilities: Capabilities;
   readonly region: string;
   private readonly client: MtsClient;
+  private readonly staging: OssImageStaging | null;
 
   constructor(
     readonly providerId: string,
-    options: Omit<MtsClientOptions, 'providerId'>,
+    options: MtsVendorOptions,
     logger: Logger,
   ) {
+    const { imageStaging, ...clientOptions } = options;
     this.region = options.region;
-    this.client = new MtsClient({ ...options, providerId }, logger);
+    this.client = new MtsClient({ ...clientOptions, providerId }, logger);
+    this.staging = imageStaging ? new OssImageStaging(providerId, imageStaging, { timeoutMs: options.timeoutMs ?? 15_000 }, logger) : null;
+    // The services refuse base64 input up front when imageBase64 is false: true only with a staging bucket.
+    this.capabilities = { ...CAPABILITIES, imageBase64: this.staging !== null };
   }
 
   normalizeLibraryName(name: string): string {
@@ -77,14 +92,31 @@ export class MtsFaceVendor implements FaceVendor {
 
   async registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace> {
     if (!person) throw invalidInput('input.personId', 'Alibaba MTS registers faces on a person: give input.personId.', 'REQUIRED');
-    if (face.image.kind !== 'url') {
+    if (face.image.kind === 'url') return this.registerByUrl(library, person, face.image.url, { ambiguous: false });
+    if (!this.staging) {
       throw invalidInput(
         'input.image.base64',
-        'Alibaba MTS only fetches images from public URLs: give image.url (a base64 image needs a staging bucket, which this provider has not configured).',
+        'Alibaba MTS only fetches images from public URLs: give image.url, or configure imageStaging (an OSS bucket) on this provider so that base64 images can be staged there.',
         'IMAGE_URL_REQUIRED',
       );
     }
-    const imageUrl = face.image.url;
+    return this.registerStaged(library, person, face.image.image, this.staging);
+  }
+
+  /** base64 input: PUT to the staging bucket, RegisterCustomFace with a presigned GET URL, then DELETE. */
+  private async registerStaged(library: LibraryRecord, person: PersonRecord, image: LoadedImage, staging: OssImageStaging): Promise<RegisteredFace> {
+    const staged = await staging.stage(image);
+    const outcome = { ambiguous: false };
+    try {
+      return await this.registerByUrl(library, person, staged.url, outcome);
+    } finally {
+      // After an ambiguous RegisterCustomFace (sent, no answer in time) MTS may still be downloading the image:
+      // the object stays. The URL's short lifetime and the bucket's lifecycle rule on the prefix bound it.
+      await staging.release(staged.key, outcome.ambiguous);
+    }
+  }
+
+  private async registerByUrl(library: LibraryRecord, person: PersonRecord, imageUrl: string, outcome: { ambiguous: boolean }): Promise<RegisteredFace> {
     const params = { CategoryId: library.name, PersonId: person.externalId, ImageUrl: imageUrl, ...(person.name ? { PersonName: person.name } : {}) };
     const before = new Set((await this.facesOf(library, person)).map((f) => f.FaceId));
     for (let attempt = 1; ; attempt++) {
@@ -93,6 +125,7 @@ export class MtsFaceVendor implements FaceVendor {
         return { vendorFaceId: String(added.FaceId), boundingBox: null, detectedFaceCount: 1 };
       } catch (e) {
         if (!isAmbiguous(e)) throw e;
+        outcome.ambiguous = true;
         // The add may have landed: a new face of this person with this URL is it.
         const landed = (await this.facesOf(library, person)).filter((f) => !before.has(f.FaceId) && f.ImageUrl === imageUrl);
         if (landed.length === 1) return { vendorFaceId: landed[0].FaceId, boundingBox: null, detectedFaceCount: 1 };
@@ -134,6 +167,7 @@ export class MtsFaceVendor implements FaceVendor {
 
   async close(): Promise<void> {
     this.client.close();
+    this.staging?.close();
   }
 
   private async facesOf(library: LibraryRecord, person: PersonRecord): Promise<MtsFace[]> {
