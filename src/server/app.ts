@@ -13,6 +13,7 @@ import { createServices, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
 import { createVendors } from './providers';
+import { responseCachePlugin } from './response-cache';
 
 export interface FacegraphApp {
   app: Express;
@@ -42,7 +43,13 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => maskInternalError(formatted, error, logger),
     // No field sets cache hints, so the cache-control plugin would only wrap every resolver for nothing.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), operationLogPlugin(logger), ...plugins],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      operationLogPlugin(logger),
+      ...(config.server.responseCacheBytes > 0 ? [responseCachePlugin<RequestContext>(ledger, config.server.responseCacheBytes)] : []),
+      ...plugins,
+    ],
   });
   await apollo.start();
 

@@ -48,7 +48,7 @@ const HUAWEI = `
 describe('defaults', () => {
   it('with no file gives one LOCAL provider and every default', () => {
     expect(load()).toEqual({
-      server: { port: 4000, host: '127.0.0.1', graphiql: true },
+      server: { port: 4000, host: '127.0.0.1', graphiql: true, responseCacheBytes: 32 * 1024 * 1024 },
       ledger: { url: 'sqlite:./data/facegraph.db' },
       dataDir: path.join(dir, 'data'),
       images: {
@@ -77,7 +77,7 @@ describe('defaults', () => {
 
   it('fills defaults for a file that only sets the port, and for empty sections', () => {
     const c = loadFile('c.yaml', 'server: { port: 5000 }\nimages:\nlog:\n');
-    expect(c.server).toEqual({ port: 5000, host: '127.0.0.1', graphiql: true });
+    expect(c.server).toEqual({ port: 5000, host: '127.0.0.1', graphiql: true, responseCacheBytes: 32 * 1024 * 1024 });
     expect(c.images.urlFetch.maxRedirects).toBe(3);
     expect(c.log.level).toBe('info');
     expect(c.providers).toEqual([{ id: 'local', kind: 'LOCAL' }]);
@@ -176,7 +176,7 @@ providers:
   it('reads JSON, and a .yml file', () => {
     const json = { server: { port: 4100, graphiql: false }, providers: [{ id: 'a', kind: 'LOCAL' }] };
     const c = loadFile('c.json', JSON.stringify(json));
-    expect(c.server).toEqual({ port: 4100, host: '127.0.0.1', graphiql: false });
+    expect(c.server).toEqual({ port: 4100, host: '127.0.0.1', graphiql: false, responseCacheBytes: 32 * 1024 * 1024 });
     expect(c.providers).toEqual([{ id: 'a', kind: 'LOCAL' }]);
     expect(loadFile('c.yml', 'server: { port: 4200 }').server.port).toBe(4200);
   });
@@ -222,7 +222,7 @@ describe('${VAR} expansion', () => {
         'images: { urlFetch: { allowList: ["${EMU_HOST}", "10.0.0.0/8"] } }\n',
       { DB_DIR: '/tmp/db', EMU_HOST: '127.0.0.1', DB_NAME: '' },
     );
-    expect(c.server).toEqual({ host: '::1', port: 4500, graphiql: true });
+    expect(c.server).toEqual({ host: '::1', port: 4500, graphiql: true, responseCacheBytes: 32 * 1024 * 1024 });
     expect(c.ledger.url).toBe('sqlite:/tmp/db/fg.db');
     expect(c.images.urlFetch.allowList).toEqual(['127.0.0.1', '10.0.0.0/8']);
   });
@@ -271,7 +271,7 @@ describe('validation', () => {
     );
     expect(issues).toEqual([
       'sever: unknown key; allowed keys are server, ledger, dataDir, images, log, faceEngine, providers',
-      'server.prot: unknown key; allowed keys are port, host, graphiql',
+      'server.prot: unknown key; allowed keys are port, host, graphiql, responseCacheBytes',
       'images.urlFetch.timeout: unknown key; allowed keys are allowList, timeoutMs, maxRedirects',
       'providers[0].region: unknown key; allowed keys for LOCAL are id, kind',
     ]);

@@ -123,7 +123,16 @@ const provider: Rule = (value, at, ctx) => {
 const ledgerUrl = pattern(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be 'sqlite:<path>' or 'postgres://...'");
 
 const root = object({
-  server: opt(object({ port: opt(int(0, 65535), 4000), host: opt(str(), '127.0.0.1'), graphiql: opt(bool(), true) }), {}),
+  server: opt(
+    object({
+      port: opt(int(0, 65535), 4000),
+      host: opt(str(), '127.0.0.1'),
+      graphiql: opt(bool(), true),
+      // 0 turns the cache of read answers off.
+      responseCacheBytes: opt(int(0, 4 * 1024 * 1024 * 1024), 32 * 1024 * 1024),
+    }),
+    {},
+  ),
   ledger: opt(object({ url: opt(ledgerUrl) }), {}),
   dataDir: opt(str()),
   images: opt(

@@ -65,6 +65,11 @@ export interface FacegraphConfig {
     host: string;
     /** Serve GraphiQL on GET /graphql for browsers. */
     graphiql: boolean;
+    /**
+     * Memory for whole answers to read queries, kept while the ledger is unchanged (response-cache.ts);
+     * 0 turns it off. Default 32 MiB.
+     */
+    responseCacheBytes: number;
   };
   ledger: {
     /** "sqlite:<path>" (relative paths from the working directory) or "postgres://..." (later). */

@@ -1,0 +1,160 @@
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import { BREAK, visit, type DocumentNode, type FormattedExecutionResult } from 'graphql';
+import type { LedgerStore } from '../datasources/ledger/ledger-store';
+
+// Whole answers to read queries, kept while the ledger is unchanged.
+//
+// Every query field but searchFaces is answered from the ledger and the static provider config (design.md:
+// "reads are answered from the ledger"), so an answer stays right exactly as long as the ledger does. The
+// ledger's change version moves with every write through this process and every commit by another connection
+// to the same file, so a hit can never show data older than the last write: a mutation's own answer is sent
+// after its ledger write, and any later read sees the new version. One version covers the whole ledger, so the
+// first read after any write starts the cache afresh: the cache helps read-mostly traffic (pages polled by
+// front ends, the same library opened again) and costs a version check per query otherwise.
+
+/** Queries whose answer does not come from the ledger: never cached. */
+const UNCACHEABLE_FIELDS = new Set(['searchFaces']);
+/** Longer variables are not worth a key (a query with an image in its variables is searchFaces anyway). */
+const MAX_VARIABLES_LENGTH = 4096;
+export const CACHE_HEADER = 'x-facegraph-cache';
+
+interface Entry {
+  version: string;
+  result: FormattedExecutionResult;
+  bytes: number;
+}
+
+/** A least-recently-used map of answers, bounded by the length of their JSON. */
+export class ResponseCache {
+  private readonly entries = new Map<string, Entry>();
+  private totalBytes = 0;
+  private version: string | null = null;
+
+  constructor(readonly maxBytes: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** The answer stored for `key` under `version`; a new version empties the cache first. */
+  get(key: string, version: string): FormattedExecutionResult | undefined {
+    this.observe(version);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.result;
+  }
+
+  /** Stores an answer computed while the ledger was at `version` (dropped if the ledger has moved on since). */
+  set(key: string, version: string, result: FormattedExecutionResult): void {
+    if (version !== this.version) return;
+    const bytes = key.length + JSON.stringify(result).length;
+    if (bytes > this.maxBytes / 4) return;
+    const old = this.entries.get(key);
+    if (old) {
+      this.entries.delete(key);
+      this.totalBytes -= old.bytes;
+    }
+    this.entries.set(key, { version, result, bytes });
+    this.totalBytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.totalBytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.totalBytes -= entry.bytes;
+    }
+  }
+
+  /** The ledger is at `version` now: answers of any other version are gone. */
+  observe(version: string): void {
+    if (version === this.version) return;
+    this.version = version;
+    this.entries.clear();
+    this.totalBytes = 0;
+  }
+}
+
+/**
+ * Answers repeated read queries from a ResponseCache; `x-facegraph-cache: hit | miss | bypass` says which it was
+ * (no header: the operation is never cached).
+ */
+export function responseCachePlugin<TContext extends object>(ledger: LedgerStore, maxBytes: number): ApolloServerPlugin<TContext> {
+  const cache = new ResponseCache(maxBytes);
+  const cacheable = new WeakMap<DocumentNode, boolean>();
+
+  const isCacheable = (document: DocumentNode): boolean => {
+    let known = cacheable.get(document);
+    if (known === undefined) {
+      known = true;
+      visit(document, {
+        OperationDefinition(node) {
+          if (node.operation !== 'query') {
+            known = false;
+            return BREAK;
+          }
+          return undefined;
+        },
+        Field(node) {
+          if (UNCACHEABLE_FIELDS.has(node.name.value)) {
+            known = false;
+            return BREAK;
+          }
+          return undefined;
+        },
+      });
+      cacheable.set(document, known);
+    }
+    return known;
+  };
+
+  return {
+    async requestDidStart() {
+      let key: string | null = null;
+      let version: string | null = null;
+      let outcome: 'miss' | 'bypass' | null = null;
+      return {
+        async responseForOperation(ctx) {
+          if (ctx.operation.operation !== 'query' || !isCacheable(ctx.document)) return null;
+          const http = ctx.request.http;
+          // A federation gateway asking for a trace gets one per execution.
+          if (http?.headers.get('apollo-federation-include-trace')) return null;
+          // As in HTTP: no-cache asks for a fresh answer (which is then kept), no-store for one that is not kept.
+          const directives = http?.headers.get('cache-control') ?? '';
+          if (/\bno-store\b/i.test(directives)) {
+            outcome = 'bypass';
+            return null;
+          }
+          const variables = JSON.stringify(ctx.request.variables ?? {});
+          if (variables.length > MAX_VARIABLES_LENGTH) return null;
+          key = `${ctx.queryHash}\u0000${ctx.operationName ?? ''}\u0000${variables}`;
+          version = await ledger.changeVersion();
+          if (/\bno-cache\b/i.test(directives)) {
+            cache.observe(version);
+            outcome = 'bypass';
+            return null;
+          }
+          const hit = cache.get(key, version);
+          if (!hit) {
+            outcome = 'miss';
+            return null;
+          }
+          key = null;
+          const headers = new HeaderMap([[CACHE_HEADER, 'hit']]);
+          return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: hit } };
+        },
+        async willSendResponse(ctx: GraphQLRequestContextWillSendResponse<TContext>) {
+          if (outcome) ctx.response.http.headers.set(CACHE_HEADER, outcome);
+          if (key === null || version === null) return;
+          const { body } = ctx.response;
+          // Only whole, error-free answers: an error may be passing (a vendor, a timeout) and is not the ledger's.
+          if (body.kind !== 'single' || body.singleResult.errors || body.singleResult.extensions) return;
+          cache.set(key, version, body.singleResult);
+        },
+      };
+    },
+  };
+}
