@@ -60,3 +60,8 @@ export function selects(info: GraphQLResolveInfo, name: string): boolean {
     });
   return info.fieldNodes.some((node) => visit(node.selectionSet));
 }
+
+/** Whether a connection field's totalCount is asked for (without the resolve info: assume it is). */
+export function wantsTotal(info: GraphQLResolveInfo | undefined): boolean {
+  return info ? selects(info, 'totalCount') : true;
+}

@@ -9,7 +9,7 @@ import { ProviderType } from '../schema/provider.type';
 import { TrainingStatusEnum } from '../schema/enums';
 import { CreateLibraryResult, DeleteLibraryResult, SyncLibraryResult, TrainLibraryResult } from '../schema/result.types';
 import { trainingStatusOf, type TrainingStatus } from '../services/training';
-import { pageArgs, selects, toConnection, userInputError } from './connection';
+import { pageArgs, toConnection, userInputError, wantsTotal } from './connection';
 import type { RequestContext } from './context';
 import { asResult, orGraphQLError } from './error-member';
 
@@ -21,11 +21,12 @@ export class LibraryResolver {
     @Arg('providerId', () => ID, { nullable: true }) providerId?: string | null,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null = null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
   ) {
     if (providerId != null && !ctx.services.providers.find(providerId)) {
       throw userInputError(`There is no provider '${providerId}'; query providers { id } for the configured ones.`, 'providerId');
     }
-    return toConnection(await ctx.services.ledger.listLibraries(providerId ?? null, pageArgs(first, after)));
+    return toConnection(await ctx.services.ledger.listLibraries(providerId ?? null, pageArgs(first, after), { withTotal: wantsTotal(info) }));
   }
 
   @Query(() => LibraryType, { nullable: true })
@@ -69,8 +70,9 @@ export class LibraryResolver {
     @Ctx() ctx: RequestContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
   ) {
-    return toConnection(await ctx.loaders.personsOfLibrary.load({ parentRowId: library.rowId, page: pageArgs(first, after) }));
+    return toConnection(await ctx.loaders.personsOfLibrary.load({ parentRowId: library.rowId, page: pageArgs(first, after), withTotal: wantsTotal(info) }));
   }
 
   @FieldResolver(() => FaceConnection)
@@ -84,8 +86,7 @@ export class LibraryResolver {
   ) {
     const page = pageArgs(first, after);
     const resolved = filter ? await orGraphQLError(() => ctx.services.faces.resolveFilter(library, filter, { allowEmpty: true })) : null;
-    const withTotal = info ? selects(info, 'totalCount') : true;
-    return toConnection(await ctx.loaders.facesOfLibrary.load({ parentRowId: library.rowId, page, filter: resolved?.filter ?? {}, withTotal }));
+    return toConnection(await ctx.loaders.facesOfLibrary.load({ parentRowId: library.rowId, page, filter: resolved?.filter ?? {}, withTotal: wantsTotal(info) }));
   }
 
   @Mutation(() => CreateLibraryResult.union)

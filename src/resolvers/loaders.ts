@@ -1,16 +1,16 @@
 import DataLoader from 'dataloader';
 import type { FaceRecord, LibraryRecord, Page, PageArgs, PersonRecord, ResolvedFaceFilter } from '../domain/model';
-import type { FaceKey, LedgerStore, LibraryCounts, LibraryKey, PersonKey } from '../datasources/ledger/ledger-store';
+import type { FaceKey, LedgerStore, LibraryCounts, LibraryKey, PageOptions, PersonKey } from '../datasources/ledger/ledger-store';
 
 export interface PagedKey {
   parentRowId: number;
   page: PageArgs;
+  /** Count the matches too (only when the query selects totalCount). */
+  withTotal: boolean;
 }
 
 export interface FilteredPageKey extends PagedKey {
   filter: ResolvedFaceFilter;
-  /** Count the matches too (only when the query selects totalCount). */
-  withTotal: boolean;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
@@ -42,18 +42,18 @@ export function createLoaders(ledger: LedgerStore) {
   const libraryCounts = new DataLoader<number, LibraryCounts>((rowIds) => ledger.libraryCounts(rowIds));
 
   const personsOfLibrary = new DataLoader<PagedKey, Page<PersonRecord>, string>(
-    (keys) => batchByPage(keys, (ids, page) => ledger.listPersons(ids, page)).then((pages) => primePages(pages, personByRowId)),
+    (keys) => batchByPage(keys, (ids, page, options) => ledger.listPersons(ids, page, options)).then((pages) => primePages(pages, personByRowId)),
     { cacheKeyFn: pagedCacheKey },
   );
   const facesOfPerson = new DataLoader<PagedKey, Page<FaceRecord>, string>(
-    (keys) => batchByPage(keys, (ids, page) => ledger.listFacesOfPersons(ids, page)).then((pages) => primePages(pages, faceByRowId)),
+    (keys) => batchByPage(keys, (ids, page, options) => ledger.listFacesOfPersons(ids, page, options)).then((pages) => primePages(pages, faceByRowId)),
     { cacheKeyFn: pagedCacheKey },
   );
   // Filters differ from key to key, so each is its own ledger query; the loader still dedupes them.
   const facesOfLibrary = new DataLoader<FilteredPageKey, Page<FaceRecord>, string>(
     (keys) =>
       Promise.all(keys.map((k) => ledger.listFaces(k.parentRowId, k.filter, k.page, { withTotal: k.withTotal }))).then((pages) => primePages(pages, faceByRowId)),
-    { cacheKeyFn: (k) => `${pagedCacheKey(k)}\u0000${JSON.stringify(k.filter)}\u0000${k.withTotal}` },
+    { cacheKeyFn: (k) => `${pagedCacheKey(k)}\u0000${JSON.stringify(k.filter)}` },
   );
 
   return { libraryByRowId, libraryByKey, personByRowId, personByKey, faceByRowId, faceByKey, libraryCounts, personsOfLibrary, facesOfPerson, facesOfLibrary };
@@ -70,25 +70,25 @@ function primePages<T extends { rowId: number }>(pages: Page<T>[], byRowId: Data
 }
 
 function pagedCacheKey(k: PagedKey): string {
-  return `${k.parentRowId}\u0000${k.page.first}\u0000${k.page.afterRowId ?? ''}`;
+  return `${k.parentRowId}\u0000${k.page.first}\u0000${k.page.afterRowId ?? ''}\u0000${k.withTotal}`;
 }
 
-/** Groups keys with the same paging arguments into one batched ledger call each. */
+/** Groups keys with the same paging arguments (and the same need of totals) into one batched ledger call each. */
 async function batchByPage<T>(
   keys: readonly PagedKey[],
-  load: (parentRowIds: number[], page: PageArgs) => Promise<Page<T>[]>,
+  load: (parentRowIds: number[], page: PageArgs, options: PageOptions) => Promise<Page<T>[]>,
 ): Promise<Page<T>[]> {
-  const groups = new Map<string, { page: PageArgs; indexes: number[] }>();
+  const groups = new Map<string, { page: PageArgs; withTotal: boolean; indexes: number[] }>();
   keys.forEach((k, i) => {
-    const id = `${k.page.first}\u0000${k.page.afterRowId ?? ''}`;
-    const group = groups.get(id) ?? { page: k.page, indexes: [] };
+    const id = `${k.page.first}\u0000${k.page.afterRowId ?? ''}\u0000${k.withTotal}`;
+    const group = groups.get(id) ?? { page: k.page, withTotal: k.withTotal, indexes: [] };
     group.indexes.push(i);
     groups.set(id, group);
   });
   const results = new Array<Page<T>>(keys.length);
   await Promise.all(
-    [...groups.values()].map(async ({ page, indexes }) => {
-      const pages = await load(indexes.map((i) => keys[i].parentRowId), page);
+    [...groups.values()].map(async ({ page, withTotal, indexes }) => {
+      const pages = await load(indexes.map((i) => keys[i].parentRowId), page, { withTotal });
       indexes.forEach((keyIndex, j) => (results[keyIndex] = pages[j]));
     }),
   );

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { personId, tryDecodeGlobalId } from '../domain/global-id';
 import type { PersonRecord } from '../domain/model';
 import { FaceConnection } from '../schema/connection.types';
@@ -6,7 +7,7 @@ import { CreatePersonInput } from '../schema/inputs';
 import { LibraryType } from '../schema/library.type';
 import { PersonType } from '../schema/person.type';
 import { CreatePersonResult } from '../schema/result.types';
-import { pageArgs, toConnection, userInputError } from './connection';
+import { pageArgs, toConnection, userInputError, wantsTotal } from './connection';
 import type { RequestContext } from './context';
 import { asResult } from './error-member';
 
@@ -33,8 +34,9 @@ export class PersonResolver {
     @Ctx() ctx: RequestContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
   ) {
-    return toConnection(await ctx.loaders.facesOfPerson.load({ parentRowId: person.rowId, page: pageArgs(first, after) }));
+    return toConnection(await ctx.loaders.facesOfPerson.load({ parentRowId: person.rowId, page: pageArgs(first, after), withTotal: wantsTotal(info) }));
   }
 
   @Mutation(() => CreatePersonResult.union)

@@ -1,8 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
 import { LibraryConnection } from '../schema/connection.types';
 import { CapabilitiesType, ProviderType } from '../schema/provider.type';
-import { pageArgs, toConnection } from './connection';
+import { pageArgs, toConnection, wantsTotal } from './connection';
 import type { RequestContext } from './context';
 
 @Resolver(() => ProviderType)
@@ -33,7 +34,8 @@ export class ProviderResolver {
     @Ctx() ctx: RequestContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
   ) {
-    return toConnection(await ctx.services.ledger.listLibraries(vendor.providerId, pageArgs(first, after)));
+    return toConnection(await ctx.services.ledger.listLibraries(vendor.providerId, pageArgs(first, after), { withTotal: wantsTotal(info) }));
   }
 }

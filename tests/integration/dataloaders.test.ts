@@ -1,6 +1,6 @@
 import { libraryId as libraryGlobalId } from '../../src/domain/global-id';
 import { LibrariesPersonsFacesDocument } from '../generated/graphql';
-import { execute, startTestServer, type TestServer } from '../support/test-server';
+import { execute, gql, startTestServer, type TestServer } from '../support/test-server';
 
 // `libraries { persons { faces { person { name } } } }` must cost a number of ledger statements that
 // depends on the depth of the query, not on how many persons and faces it returns.
@@ -59,5 +59,23 @@ test('the nested libraries/persons/faces/person query costs the same ledger stat
   } finally {
     await small.close();
     await large.close();
+  }
+});
+
+test('without totalCount in the query the same nesting costs only the pages: one statement per level', async () => {
+  const server = await seededServer(20);
+  try {
+    const query = `{ libraries { edges { node { persons(first: 20) { edges { node { faces(first: 5) { edges { node { person { name } } } } } } } } } } }`;
+    const before = server.facegraph.ledger.queryCount();
+    const response = await gql(server.url, query);
+    const statements = server.facegraph.ledger.queryCount() - before;
+    expect(response.errors).toBeUndefined();
+    const persons = response.data.libraries.edges[0].node.persons.edges;
+    expect(persons).toHaveLength(20);
+    expect(persons.every((p: any) => p.node.faces.edges.length === FACES_PER_PERSON)).toBe(true);
+    // libraries, persons, faces: a page each; no count
+    expect(statements).toBe(3);
+  } finally {
+    await server.close();
   }
 });

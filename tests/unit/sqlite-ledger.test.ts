@@ -736,6 +736,34 @@ describe('face filters and paging', () => {
     expect(next[0]).toMatchObject({ hasNextPage: false, totalCount: 2 });
   });
 
+  it('pages persons, faces of persons and libraries without counting when asked, one statement less', async () => {
+    const count = async <T>(run: () => Promise<T>) => {
+      const before = ledger.queryCount();
+      const result = await run();
+      return { result, statements: ledger.queryCount() - before };
+    };
+    const strip = (pages: { items: unknown[]; hasNextPage: boolean }[]) => pages.map((p) => ({ items: p.items, hasNextPage: p.hasNextPage }));
+
+    const persons = await count(() => ledger.listPersons([libRowId], { first: 1 }));
+    const personsUncounted = await count(() => ledger.listPersons([libRowId], { first: 1 }, { withTotal: false }));
+    expect(strip(personsUncounted.result)).toEqual(strip(persons.result));
+    expect(persons.result[0]!.totalCount).toBe(2);
+    expect(personsUncounted.result[0]!.totalCount).toBe(0);
+    expect(personsUncounted.statements).toBe(persons.statements - 1);
+
+    const faces = await count(() => ledger.listFacesOfPersons([alice, bob], { first: 1 }));
+    const facesUncounted = await count(() => ledger.listFacesOfPersons([alice, bob], { first: 1 }, { withTotal: false }));
+    expect(strip(facesUncounted.result)).toEqual(strip(faces.result));
+    expect(faces.result.map((p) => p.totalCount)).toEqual([2, 1]);
+    expect(facesUncounted.statements).toBe(faces.statements - 1);
+
+    const libraries = await count(() => ledger.listLibraries('local', { first: 1 }));
+    const librariesUncounted = await count(() => ledger.listLibraries('local', { first: 1 }, { withTotal: false }));
+    expect(strip([librariesUncounted.result])).toEqual(strip([libraries.result]));
+    expect(libraries.result.totalCount).toBe(2);
+    expect(librariesUncounted.statements).toBe(libraries.statements - 1);
+  });
+
   it('lists faces of 20 persons with as many statements as for 2', async () => {
     const persons = [];
     for (let i = 0; i < 20; i++) {

@@ -94,7 +94,7 @@ export interface LedgerStore {
   updateLibraryMeta(rowId: number, vendorMeta: Record<string, unknown>): Promise<LibraryRecord>;
   librariesByKey(keys: readonly LibraryKey[]): Promise<(LibraryRecord | null)[]>;
   librariesByRowId(rowIds: readonly number[]): Promise<(LibraryRecord | null)[]>;
-  listLibraries(providerId: string | null, page: PageArgs): Promise<Page<LibraryRecord>>;
+  listLibraries(providerId: string | null, page: PageArgs, options?: PageOptions): Promise<Page<LibraryRecord>>;
   libraryCounts(rowIds: readonly number[]): Promise<LibraryCounts[]>;
   /** Deletes the library with its persons, faces and idempotency records; returns the number of faces removed. */
   deleteLibrary(rowId: number): Promise<number>;
@@ -103,17 +103,16 @@ export interface LedgerStore {
   personsByKey(keys: readonly PersonKey[]): Promise<(PersonRecord | null)[]>;
   personsByRowId(rowIds: readonly number[]): Promise<(PersonRecord | null)[]>;
   /** One page of persons for each library, in one round trip. */
-  listPersons(libraryRowIds: readonly number[], page: PageArgs): Promise<Page<PersonRecord>[]>;
+  listPersons(libraryRowIds: readonly number[], page: PageArgs, options?: PageOptions): Promise<Page<PersonRecord>[]>;
 
   /** Inserts a face; with `idempotency`, records the key in the same transaction. */
   insertFace(face: NewFace, idempotency?: { providerId: string; key: string; requestHash: string }): Promise<FaceRecord>;
   facesByKey(keys: readonly FaceKey[]): Promise<(FaceRecord | null)[]>;
   facesByRowId(rowIds: readonly number[]): Promise<(FaceRecord | null)[]>;
   /** A page of the library's faces matching the filter (all filter parts must match), in created order. */
-  /** With `withTotal: false`, totalCount is not counted (0): on a big library the count costs more than the page. */
-  listFaces(libraryRowId: number, filter: ResolvedFaceFilter, page: PageArgs, options?: { withTotal?: boolean }): Promise<Page<FaceRecord>>;
+  listFaces(libraryRowId: number, filter: ResolvedFaceFilter, page: PageArgs, options?: PageOptions): Promise<Page<FaceRecord>>;
   /** One page of faces for each person, in one round trip. */
-  listFacesOfPersons(personRowIds: readonly number[], page: PageArgs): Promise<Page<FaceRecord>[]>;
+  listFacesOfPersons(personRowIds: readonly number[], page: PageArgs, options?: PageOptions): Promise<Page<FaceRecord>[]>;
   /** Every face of the library matching the filter, in created order (for planning deletes and syncs). */
   findFaces(libraryRowId: number, filter: ResolvedFaceFilter): Promise<FaceRecord[]>;
   updateFace(rowId: number, patch: FacePatch): Promise<FaceRecord>;
@@ -136,4 +135,12 @@ export interface DescriptorMatrix {
   rowIds: number[];
   dimensions: number;
   matrix: Float32Array;
+}
+
+/**
+ * `withTotal: false` skips counting (totalCount is then 0): on a big library the count costs more than the page,
+ * so the resolvers ask for it only when the query selects totalCount. Default: counted.
+ */
+export interface PageOptions {
+  withTotal?: boolean;
 }

@@ -20,6 +20,7 @@ import type {
   NewFace,
   NewLibrary,
   NewPerson,
+  PageOptions,
   PersonKey,
 } from '../ledger-store';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
@@ -138,17 +139,16 @@ export class SqliteLedger implements LedgerStore {
     return inKeyOrder(rowIds.length, rows, toLibrary);
   }
 
-  async listLibraries(providerId: string | null, page: PageArgs): Promise<Page<LibraryRecord>> {
+  async listLibraries(providerId: string | null, page: PageArgs, options: PageOptions = {}): Promise<Page<LibraryRecord>> {
     const where = providerId === null ? 'TRUE' : 'l.provider_id = ?';
     const params = providerId === null ? [] : [providerId];
     const rows = this.statements.all<LibraryRow>(
       `SELECT ${LIBRARY_COLUMNS} FROM libraries l WHERE ${where} AND l.row_id > ? ORDER BY l.row_id LIMIT ?`,
       [...params, page.afterRowId ?? 0, limitOf(page)],
     );
-    const { total } = this.statements.get<{ total: number }>(
-      `SELECT count(*) AS total FROM libraries l WHERE ${where}`,
-      params,
-    )!;
+    const total = counted(options)
+      ? this.statements.get<{ total: number }>(`SELECT count(*) AS total FROM libraries l WHERE ${where}`, params)!.total
+      : 0;
     return pageOf(rows.map(toLibrary), page, total);
   }
 
@@ -219,22 +219,49 @@ export class SqliteLedger implements LedgerStore {
     return inKeyOrder(rowIds.length, rows, toPerson);
   }
 
-  async listPersons(libraryRowIds: readonly number[], page: PageArgs): Promise<Page<PersonRecord>[]> {
-    const rows = this.statements.all<PersonRow & Position>(
+  async listPersons(libraryRowIds: readonly number[], page: PageArgs, options: PageOptions = {}): Promise<Page<PersonRecord>[]> {
+    return this.pagePerParent<PersonRow, PersonRecord>(
+      { table: 'persons', alias: 'p', columns: PERSON_COLUMNS, parentColumn: 'library_row_id' },
+      libraryRowIds,
+      page,
+      options,
+      toPerson,
+    );
+  }
+
+  /**
+   * One page of children for each parent in one statement (a window over the parents' rows), and, when counted,
+   * one more for all their totals: the statements a nested connection costs do not grow with its parents.
+   */
+  private pagePerParent<R, T>(
+    q: { table: 'persons' | 'faces'; alias: 'p' | 'f'; columns: string; parentColumn: 'library_row_id' | 'person_row_id' },
+    parentRowIds: readonly number[],
+    page: PageArgs,
+    options: PageOptions,
+    map: (row: R) => T,
+  ): Page<T>[] {
+    const parents = JSON.stringify(parentRowIds);
+    const rows = this.statements.all<R & Position>(
       `SELECT * FROM (
-         SELECT k.key AS position, ${PERSON_COLUMNS},
-                ROW_NUMBER() OVER (PARTITION BY k.key ORDER BY p.row_id) AS n
+         SELECT k.key AS position, ${q.columns},
+                ROW_NUMBER() OVER (PARTITION BY k.key ORDER BY ${q.alias}.row_id) AS n
          FROM json_each(?) k
-         JOIN persons p ON p.library_row_id = k.value AND p.row_id > ?
-         JOIN libraries l ON l.row_id = p.library_row_id
+         JOIN ${q.table} ${q.alias} ON ${q.alias}.${q.parentColumn} = k.value AND ${q.alias}.row_id > ?
+         JOIN libraries l ON l.row_id = ${q.alias}.library_row_id
        ) WHERE n <= ? ORDER BY position, row_id`,
-      [JSON.stringify(libraryRowIds), page.afterRowId ?? 0, limitOf(page)],
+      [parents, page.afterRowId ?? 0, limitOf(page)],
     );
-    const totals = this.statements.all<{ total: number }>(
-      `SELECT (SELECT count(*) FROM persons WHERE library_row_id = k.value) AS total FROM json_each(?) k ORDER BY k.key`,
-      [JSON.stringify(libraryRowIds)],
-    );
-    return pagesPerParent(libraryRowIds.length, rows, totals, page, toPerson);
+    const totals = counted(options)
+      ? this.statements
+          .all<{ total: number }>(
+            `SELECT (SELECT count(*) FROM ${q.table} WHERE ${q.parentColumn} = k.value) AS total FROM json_each(?) k ORDER BY k.key`,
+            [parents],
+          )
+          .map((t) => t.total)
+      : null;
+    const items: T[][] = Array.from({ length: parentRowIds.length }, () => []);
+    for (const row of rows) items[row.position]!.push(map(row));
+    return items.map((list, i) => pageOf(list, page, totals ? totals[i]! : 0));
   }
 
   // Faces
@@ -311,7 +338,7 @@ export class SqliteLedger implements LedgerStore {
     libraryRowId: number,
     filter: ResolvedFaceFilter,
     page: PageArgs,
-    options: { withTotal?: boolean } = {},
+    options: PageOptions = {},
   ): Promise<Page<FaceRecord>> {
     const q = facePageQuery(libraryRowId, filter);
     // CROSS JOIN keeps the planner walking the driving index in row order (LIMIT stops early) instead of
@@ -321,28 +348,20 @@ export class SqliteLedger implements LedgerStore {
        WHERE ${q.where} AND ${q.order} > ? ORDER BY ${q.order} LIMIT ?`,
       [...q.params, page.afterRowId ?? 0, limitOf(page)],
     );
-    const total = (options.withTotal ?? true)
+    const total = counted(options)
       ? this.statements.get<{ total: number }>(`SELECT count(*) AS total FROM ${q.countFrom} WHERE ${q.countWhere}`, q.countParams)!.total
       : 0;
     return pageOf(rows.map(toFace), page, total);
   }
 
-  async listFacesOfPersons(personRowIds: readonly number[], page: PageArgs): Promise<Page<FaceRecord>[]> {
-    const rows = this.statements.all<FaceRow & Position>(
-      `SELECT * FROM (
-         SELECT k.key AS position, ${FACE_COLUMNS},
-                ROW_NUMBER() OVER (PARTITION BY k.key ORDER BY f.row_id) AS n
-         FROM json_each(?) k
-         JOIN faces f ON f.person_row_id = k.value AND f.row_id > ?
-         JOIN libraries l ON l.row_id = f.library_row_id
-       ) WHERE n <= ? ORDER BY position, row_id`,
-      [JSON.stringify(personRowIds), page.afterRowId ?? 0, limitOf(page)],
+  async listFacesOfPersons(personRowIds: readonly number[], page: PageArgs, options: PageOptions = {}): Promise<Page<FaceRecord>[]> {
+    return this.pagePerParent<FaceRow, FaceRecord>(
+      { table: 'faces', alias: 'f', columns: FACE_COLUMNS, parentColumn: 'person_row_id' },
+      personRowIds,
+      page,
+      options,
+      toFace,
     );
-    const totals = this.statements.all<{ total: number }>(
-      `SELECT (SELECT count(*) FROM faces WHERE person_row_id = k.value) AS total FROM json_each(?) k ORDER BY k.key`,
-      [JSON.stringify(personRowIds)],
-    );
-    return pagesPerParent(personRowIds.length, rows, totals, page, toFace);
   }
 
   async findFaces(libraryRowId: number, filter: ResolvedFaceFilter): Promise<FaceRecord[]> {
@@ -572,14 +591,4 @@ function inKeyOrder<R extends Position, T>(count: number, rows: R[], map: (row: 
   return out;
 }
 
-function pagesPerParent<R extends Position, T>(
-  count: number,
-  rows: R[],
-  totals: { total: number }[],
-  page: PageArgs,
-  map: (row: R) => T,
-): Page<T>[] {
-  const items: T[][] = Array.from({ length: count }, () => []);
-  for (const row of rows) items[row.position].push(map(row));
-  return items.map((list, i) => pageOf(list, page, totals[i].total));
-}
+const counted = (options: PageOptions) => options.withTotal ?? true;
