@@ -160,7 +160,10 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Serves `handle` (an unexpected failure answers `crash()` as JSON) on `host` (default 127.0.0.1). */
+/**
+ * Serves `handle` on `host` (default 127.0.0.1). An unexpected failure answers `crash()`: a string body as it is
+ * (an XML error), anything else as JSON.
+ */
 export async function listen(
   options: EmulatorBaseOptions,
   lifecycle: Lifecycle,
@@ -173,7 +176,7 @@ export async function listen(
         const { status, body, contentType } = crash();
         res.statusCode = status;
         res.setHeader('Content-Type', contentType);
-        res.end(JSON.stringify(body));
+        res.end(typeof body === 'string' ? body : JSON.stringify(body));
       }
     });
   });
