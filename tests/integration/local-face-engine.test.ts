@@ -149,6 +149,30 @@ describe('searchFaces on LOCAL', () => {
     expect(await found()).toEqual([second.face.id]);
   });
 
+  test('a face registered after the newest one was deleted is searched with its own descriptor', async () => {
+    const lib = await newLibrary(server, 'search-after-reuse');
+    const registered = async (image: Buffer, externalImageId: string) => {
+      const result = await register({ libraryId: lib, image: { base64: b64(image) }, externalImageId });
+      if (result.__typename !== 'RegisterFaceSuccess') throw new Error(JSON.stringify(result));
+      return result.face.id;
+    };
+    const found = async (probe: Buffer) => {
+      const { searchFaces } = await execute(server.url, SearchFacesDocument, { libraryId: lib, image: { base64: b64(probe) } });
+      if (searchFaces.__typename !== 'SearchFacesSuccess') throw new Error(JSON.stringify(searchFaces));
+      return searchFaces.matches.map((m) => m.face.id);
+    };
+    const probeA = await resizedCopy(faceA, 0.6, 70);
+    const probeB = await resizedCopy(faceB, 0.7, 75);
+    const a = await registered(faceA, 'a');
+    const b = await registered(faceB, 'b');
+    expect(await found(probeB)).toEqual([b]); // the library's descriptors are now cached
+    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, { libraryId: lib, filter: { faceIds: [b] } });
+    expect(deleteFaces).toMatchObject({ __typename: 'DeleteFacesSuccess', deletedCount: 1 });
+    const again = await registered(faceA, 'a-again'); // the newest face was deleted: its row id must not come back
+    expect(await found(probeB)).toEqual([]);
+    expect((await found(probeA)).sort()).toEqual([a, again].sort());
+  });
+
   test('a probe without a face is ImageRejectedError NO_FACE', async () => {
     expect(await search(await faceFreePhoto())).toMatchObject({ __typename: 'ImageRejectedError', reason: 'NO_FACE' });
   });

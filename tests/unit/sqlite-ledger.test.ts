@@ -489,6 +489,40 @@ describe('faces', () => {
     expect(await ledger.findFaces(lib.rowId, { fields: { dept: 'x' } })).toEqual([]);
   });
 
+  it('never gives a new face the row id of a deleted one: not after a delete here, a cascade, or another connection\'s', async () => {
+    const lib = await library();
+    const seen: number[] = [];
+    const fresh = async (name: string) => {
+      const f = await face(lib.rowId, name);
+      expect(seen.every((id) => f.rowId > id)).toBe(true);
+      seen.push(f.rowId);
+      return f;
+    };
+    const newest = await fresh('a');
+    await ledger.deleteFaces([newest.rowId]);
+    const p = await person(lib.rowId, 'p');
+    await ledger.insertFace(registration(lib.rowId, 'b', { personRowId: p.rowId })).then((f) => seen.push(f.rowId));
+    const other = rawDb();
+    try {
+      other.prepare(`DELETE FROM persons WHERE row_id = ?`).run(p.rowId); // cascades to its newest face
+    } finally {
+      other.close();
+    }
+    const c = await fresh('c');
+    const raw = rawDb();
+    try {
+      raw.prepare(`DELETE FROM faces WHERE row_id = ?`).run(c.rowId);
+    } finally {
+      raw.close();
+    }
+    await fresh('d');
+    const other2 = await library('other');
+    const e = await ledger.insertFace(registration(other2.rowId, 'e'));
+    seen.push(e.rowId);
+    await ledger.deleteLibrary(other2.rowId);
+    await fresh('f');
+  });
+
   it('removes the faces of a person when the person row is deleted', async () => {
     const lib = await library();
     const p = await person(lib.rowId, 'p1');
@@ -528,6 +562,22 @@ describe('faces', () => {
     expect(Array.from(matrix.subarray(128, 256))).toEqual(Array.from({ length: 128 }, (_, i) => i));
     expect(matrix.length).toBe(256);
     expect(await ledger.faceDescriptors(lib.rowId + 1000, 128)).toEqual({ rowIds: [], dimensions: 128, matrix: new Float32Array(0) });
+  });
+
+  it('reads only the descriptors after a row when asked, and counts those up to a row', async () => {
+    const lib = await library();
+    const d = (x: number) => new Float32Array(128).fill(x);
+    const f1 = await face(lib.rowId, 'v1', { descriptor: d(1) });
+    await face(lib.rowId, 'v2');
+    const f3 = await face(lib.rowId, 'v3', { descriptor: d(3) });
+    const f4 = await face(lib.rowId, 'v4', { descriptor: d(4) });
+    const after = await ledger.faceDescriptors(lib.rowId, 128, { afterRowId: f1.rowId });
+    expect(after.rowIds).toEqual([f3.rowId, f4.rowId]);
+    expect(Array.from(after.matrix.subarray(0, 1))).toEqual([3]);
+    expect(Array.from(after.matrix.subarray(128, 129))).toEqual([4]);
+    expect(await ledger.countFaceDescriptors(lib.rowId, f3.rowId)).toBe(2);
+    expect(await ledger.countFaceDescriptors(lib.rowId, f4.rowId)).toBe(3);
+    expect(await ledger.countFaceDescriptors(lib.rowId, 0)).toBe(0);
   });
 
   it('refuses to read a descriptor of another length than asked, naming the face row', async () => {

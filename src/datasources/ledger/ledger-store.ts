@@ -119,8 +119,13 @@ export interface LedgerStore {
   deleteFaces(rowIds: readonly number[]): Promise<number>;
   /** How many faces still reference this image digest (for removing stored images). */
   countFacesWithImage(imageSha256: string): Promise<number>;
-  /** Descriptors of a library's faces, for 1:N search. */
-  faceDescriptors(libraryRowId: number, dimensions: number): Promise<DescriptorMatrix>;
+  /**
+   * Descriptors of a library's faces (those after `afterRowId` only, when given), for 1:N search. A face row id
+   * is never reused and a face's descriptor never changes, so a cache can add what came after its newest row.
+   */
+  faceDescriptors(libraryRowId: number, dimensions: number, options?: { afterRowId?: number }): Promise<DescriptorMatrix>;
+  /** How many of the library's faces up to `upToRowId` have a descriptor (a cache's check for deletions). */
+  countFaceDescriptors(libraryRowId: number, upToRowId: number): Promise<number>;
   /**
    * Changes whenever the ledger may have changed, through this store or (SQLite: PRAGMA data_version) any other
    * connection to the same file: a cache of what the ledger answered stays valid while this stays the same.

@@ -73,6 +73,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX idempotency_keys_by_face ON idempotency_keys (face_row_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'face row ids never reused; index of faces with descriptors',
+    statements: [
+      // SQLite gives a new row max(row_id) + 1, so deleting the newest face would free its id for the next one.
+      // insertFace numbers faces above this high-water mark, which every delete (cascades and other processes
+      // included) raises, so a face row id names one face for good: caches of descriptors rely on it.
+      `CREATE TABLE ledger_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID`,
+      `INSERT INTO ledger_counters (name, value) VALUES ('faces_high_water', 0)`,
+      `CREATE TRIGGER faces_raise_high_water AFTER DELETE ON faces BEGIN
+         UPDATE ledger_counters SET value = OLD.row_id WHERE name = 'faces_high_water' AND value < OLD.row_id;
+       END`,
+      // Covers counting a library's searchable faces without reading the faces' rows.
+      `CREATE INDEX faces_with_descriptor ON faces (library_row_id, row_id) WHERE descriptor IS NOT NULL`,
+    ],
+  },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -279,9 +279,12 @@ export class SqliteLedger implements LedgerStore {
       return this.statements.transaction(() => {
         const createdAt = now();
         const result = this.statements.run(
-          `INSERT INTO faces (library_row_id, person_row_id, vendor_face_id, external_image_id, fields, user_data,
+          // Numbered above every face that ever was (migration 2): a face row id is never reused.
+          `INSERT INTO faces (row_id, library_row_id, person_row_id, vendor_face_id, external_image_id, fields, user_data,
                               bounding_box, image_sha256, status, descriptor, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (max(coalesce((SELECT max(row_id) FROM faces), 0),
+                       (SELECT value FROM ledger_counters WHERE name = 'faces_high_water')) + 1,
+                   ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [
             face.libraryRowId,
             face.personRowId,
@@ -420,12 +423,12 @@ export class SqliteLedger implements LedgerStore {
     ])!.total;
   }
 
-  async faceDescriptors(libraryRowId: number, dimensions: number): Promise<DescriptorMatrix> {
+  async faceDescriptors(libraryRowId: number, dimensions: number, options: { afterRowId?: number } = {}): Promise<DescriptorMatrix> {
     // Raw rows, copied byte for byte into one matrix: no per-face objects or typed arrays (100,000 faces: ~0.3 s,
-    // nearly all of it SQLite reading the rows).
+    // nearly all of it better-sqlite3 handing over the rows).
     const rows = this.statements.all<[number, Buffer]>(
-      `SELECT row_id, descriptor FROM faces WHERE library_row_id = ? AND descriptor IS NOT NULL ORDER BY row_id`,
-      [libraryRowId],
+      `SELECT row_id, descriptor FROM faces WHERE library_row_id = ? AND descriptor IS NOT NULL AND row_id > ? ORDER BY row_id`,
+      [libraryRowId, options.afterRowId ?? 0],
       { raw: true },
     );
     const rowBytes = dimensions * Float32Array.BYTES_PER_ELEMENT;
@@ -441,6 +444,13 @@ export class SqliteLedger implements LedgerStore {
       bytes.set(blob, i * rowBytes);
     }
     return { rowIds, dimensions, matrix };
+  }
+
+  async countFaceDescriptors(libraryRowId: number, upToRowId: number): Promise<number> {
+    return this.statements.get<{ n: number }>(
+      `SELECT count(*) AS n FROM faces WHERE library_row_id = ? AND descriptor IS NOT NULL AND row_id <= ?`,
+      [libraryRowId, upToRowId],
+    )!.n;
   }
 
   async getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/errors';
 import type { Capabilities, FaceRecord, LibraryRecord, ResolvedFaceFilter } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
-import type { LedgerStore } from '../../ledger/ledger-store';
+import type { DescriptorMatrix, LedgerStore } from '../../ledger/ledger-store';
 import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
 import { distanceToSimilarity, FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
 import { ImageStore } from './image-store';
@@ -35,7 +35,8 @@ export class LocalFaceVendor implements FaceVendor {
     requiresTraining: false,
   };
   private readonly images: ImageStore;
-  private readonly descriptorCache = new Map<number, { version: string; rowIds: number[]; matrix: Float32Array }>();
+  private readonly descriptorCache = new Map<number, CachedDescriptors>();
+  private readonly refreshing = new Map<number, Promise<CachedDescriptors>>();
 
   constructor(
     readonly providerId: string,
@@ -106,18 +107,32 @@ export class LocalFaceVendor implements FaceVendor {
 
   /**
    * A library's descriptors as one contiguous matrix, kept while the ledger is unchanged (any write through this
-   * process or another connection to the ledger file changes its version; a stale entry is rebuilt, never used).
+   * process or another connection to the ledger file changes its version; a stale entry is never used). After a
+   * change, when none of the cached faces is gone (their count is unchanged: face row ids are never reused and
+   * descriptors never change), only the faces added since are read; otherwise the matrix is read again.
+   * Concurrent searches of one library share one refresh.
    */
-  private async descriptorsOf(libraryRowId: number): Promise<{ rowIds: number[]; matrix: Float32Array }> {
+  private descriptorsOf(libraryRowId: number): Promise<CachedDescriptors> {
+    const pending = this.refreshing.get(libraryRowId);
+    if (pending) return pending;
+    const refresh = this.refreshDescriptors(libraryRowId).finally(() => this.refreshing.delete(libraryRowId));
+    this.refreshing.set(libraryRowId, refresh);
+    return refresh;
+  }
+
+  private async refreshDescriptors(libraryRowId: number): Promise<CachedDescriptors> {
     const version = await this.ledger.changeVersion();
     const cached = this.descriptorCache.get(libraryRowId);
-    this.descriptorCache.delete(libraryRowId);
-    if (cached && cached.version === version) {
-      this.descriptorCache.set(libraryRowId, cached);
-      return cached;
+    let entry: CachedDescriptors | null = cached && cached.version === version ? cached : null;
+    if (!entry && cached) {
+      const newest = cached.rowIds.length > 0 ? cached.rowIds[cached.rowIds.length - 1]! : 0;
+      if ((await this.ledger.countFaceDescriptors(libraryRowId, newest)) === cached.rowIds.length) {
+        entry = appendDescriptors(cached, await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest }), version);
+      }
     }
-    const { rowIds, matrix } = await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH);
-    const entry = { version, rowIds, matrix };
+    entry ??= { version, ...(await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH)) };
+    // Least recently searched first out.
+    this.descriptorCache.delete(libraryRowId);
     this.descriptorCache.set(libraryRowId, entry);
     for (const key of this.descriptorCache.keys()) {
       if (this.descriptorCache.size <= CACHED_LIBRARIES) break;
@@ -197,4 +212,24 @@ function requireUsableFace(faces: DetectedFace[], purpose: string): DetectedFace
     throw imageRejected('TOO_SMALL', `The face is ${side} px across; faces must be at least ${MIN_FACE_SIDE} px across. Use a larger or closer photo.`);
   }
   return largest;
+}
+
+/** Face i's descriptor is `matrix[i * 128 .. (i + 1) * 128)` for i < rowIds.length; the matrix may hold spare room. */
+interface CachedDescriptors {
+  version: string;
+  rowIds: number[];
+  matrix: Float32Array;
+}
+
+/** A new entry with `added` after the cached rows, growing the matrix by half when it is full. */
+function appendDescriptors(cached: CachedDescriptors, added: DescriptorMatrix, version: string): CachedDescriptors {
+  const used = cached.rowIds.length * DESCRIPTOR_LENGTH;
+  const needed = used + added.matrix.length;
+  let matrix = cached.matrix;
+  if (needed > matrix.length) {
+    matrix = new Float32Array(Math.max(needed, Math.ceil(matrix.length * 1.5)));
+    matrix.set(cached.matrix.subarray(0, used));
+  }
+  matrix.set(added.matrix, used);
+  return { version, rowIds: cached.rowIds.concat(added.rowIds), matrix };
 }
