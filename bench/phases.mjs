@@ -183,7 +183,7 @@ export async function scalePhase(log) {
     for (const v of results.scale.variants) log(`  ledger scale: ${v.name}: p50 ${v.latency.p50} ms, p99 ${v.latency.p99} ms (n=${v.latency.n})`);
     log('  search ...');
     results.search = await searchCase({ gateway, client, ledgerFile: file, probe, descriptors, seedMs: search.ms, images: await faceCrops() });
-    log(`  search: vendor compare step p50 ${results.search.compare.latency.p50} ms; via API (minus empty library) ${results.search.api.differenceP50} ms; first search after a write p50 ${results.search.compare.afterOneWrite.latency.p50} ms`);
+    log(`  search: vendor compare step p50 ${results.search.compare.latency.p50} ms; via API (minus empty library) ${results.search.api.differenceP50} ms; first search after a write p50 ${results.search.compare.afterOneWrite.latency.p50} ms, after a deletion ${results.search.compare.afterOneDelete.latency.p50} ms`);
   } finally {
     client.close();
     await gateway.stop();

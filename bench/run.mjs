@@ -111,6 +111,8 @@ function table({ results: r }) {
     rows.push([`search (${r.search.descriptors.toLocaleString('en')} descriptors)`, `p50 ${r.search.compare.latency.p50} ms`, 'compare step, no detection', `via API +${r.search.api.differenceP50} ms`, 'p50 <= 50 ms', yes(r.search.met)]);
     const w = r.search.compare.afterOneWrite.latency;
     rows.push(['search, first after a write', `p50 ${w.p50} ms`, 'compare step, no detection', `p99 ${w.p99} ms`, '-', '']);
+    const d = r.search.compare.afterOneDelete.latency;
+    rows.push(['search, first after a deletion', `p50 ${d.p50} ms`, 'compare step, no detection', `p99 ${d.p99} ms`, '-', '']);
   }
   if (r.engine) {
     rows.push(['engine isolation (4 registerFace)', `p99 ${r.engine.busy.p99} ms`, `idle p99 ${r.engine.idle.p99} ms`, `${r.engine.p99Ratio}x`, '<= 2x', yes(r.engine.met)]);

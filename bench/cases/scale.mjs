@@ -111,6 +111,17 @@ export async function searchCase({ gateway, client, ledgerFile, probe, descripto
     afterWrite.push(now() - t);
     await new Promise((resolve) => setImmediate(resolve));
   }
+  // The first search after a deletion: one older face removed, then a search, which drops it from the cached
+  // matrix (the ids still there are read, not the descriptors).
+  const afterDelete = [];
+  const ids = await ledger.faceDescriptorRowIds(library.rowId, Number.MAX_SAFE_INTEGER);
+  for (let i = 0; i < writes; i++) {
+    await ledger.deleteFaces([ids[(i + 1) * Math.floor(ids.length / (writes + 2))]]);
+    const t = now();
+    await vendor.searchFaces(library, request);
+    afterDelete.push(now() - t);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   // Where the time goes: reading the descriptors from the ledger, and scoring them.
   const load = [];
   const score = [];
@@ -165,6 +176,7 @@ export async function searchCase({ gateway, client, ledgerFile, probe, descripto
       matches: matches.length,
       breakdown: { faceDescriptorsP50: summarize(load).p50, scoringP50: summarize(score).p50 },
       afterOneWrite: { what: 'a face added to the ledger, then the next search (the cached matrix is extended)', latency: summarize(afterWrite) },
+      afterOneDelete: { what: 'an older face deleted from the ledger, then the next search (the cached matrix is compacted)', latency: summarize(afterDelete) },
     },
     api: {
       what: 'searchFaces over HTTP with a real photo: the 100,000-descriptor library minus an empty library',

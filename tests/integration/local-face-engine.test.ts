@@ -173,6 +173,30 @@ describe('searchFaces on LOCAL', () => {
     expect((await found(probeA)).sort()).toEqual([a, again].sort());
   });
 
+  test('after an older face is deleted, search drops exactly that face and keeps the others', async () => {
+    const lib = await newLibrary(server, 'search-after-delete');
+    const registered = async (image: Buffer) => {
+      const result = await register({ libraryId: lib, image: { base64: b64(image) } });
+      if (result.__typename !== 'RegisterFaceSuccess') throw new Error(JSON.stringify(result));
+      return result.face.id;
+    };
+    const found = async (probe: Buffer) => {
+      const { searchFaces } = await execute(server.url, SearchFacesDocument, { libraryId: lib, image: { base64: b64(probe) } });
+      if (searchFaces.__typename !== 'SearchFacesSuccess') throw new Error(JSON.stringify(searchFaces));
+      return searchFaces.matches.map((m) => m.face.id).sort();
+    };
+    const probeA = await resizedCopy(faceA, 0.6, 70);
+    const probeB = await resizedCopy(faceB, 0.7, 75);
+    const a1 = await registered(faceA);
+    const b = await registered(faceB);
+    const a2 = await registered(faceA);
+    expect(await found(probeA)).toEqual([a1, a2].sort()); // cached
+    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, { libraryId: lib, filter: { faceIds: [a1] } });
+    expect(deleteFaces).toMatchObject({ __typename: 'DeleteFacesSuccess', deletedCount: 1 });
+    expect(await found(probeA)).toEqual([a2]);
+    expect(await found(probeB)).toEqual([b]);
+  });
+
   test('a probe without a face is ImageRejectedError NO_FACE', async () => {
     expect(await search(await faceFreePhoto())).toMatchObject({ __typename: 'ImageRejectedError', reason: 'NO_FACE' });
   });

@@ -578,6 +578,8 @@ describe('faces', () => {
     expect(await ledger.countFaceDescriptors(lib.rowId, f3.rowId)).toBe(2);
     expect(await ledger.countFaceDescriptors(lib.rowId, f4.rowId)).toBe(3);
     expect(await ledger.countFaceDescriptors(lib.rowId, 0)).toBe(0);
+    expect(await ledger.faceDescriptorRowIds(lib.rowId, f3.rowId)).toEqual([f1.rowId, f3.rowId]);
+    expect(await ledger.faceDescriptorRowIds(lib.rowId, f4.rowId)).toEqual([f1.rowId, f3.rowId, f4.rowId]);
   });
 
   it('refuses to read a descriptor of another length than asked, naming the face row', async () => {

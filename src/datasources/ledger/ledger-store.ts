@@ -126,6 +126,8 @@ export interface LedgerStore {
   faceDescriptors(libraryRowId: number, dimensions: number, options?: { afterRowId?: number }): Promise<DescriptorMatrix>;
   /** How many of the library's faces up to `upToRowId` have a descriptor (a cache's check for deletions). */
   countFaceDescriptors(libraryRowId: number, upToRowId: number): Promise<number>;
+  /** The row ids, ascending, of the library's faces up to `upToRowId` that have a descriptor. */
+  faceDescriptorRowIds(libraryRowId: number, upToRowId: number): Promise<number[]>;
   /**
    * Changes whenever the ledger may have changed, through this store or (SQLite: PRAGMA data_version) any other
    * connection to the same file: a cache of what the ledger answered stays valid while this stays the same.

@@ -453,6 +453,15 @@ export class SqliteLedger implements LedgerStore {
     )!.n;
   }
 
+  async faceDescriptorRowIds(libraryRowId: number, upToRowId: number): Promise<number[]> {
+    const rows = this.statements.all<[number]>(
+      `SELECT row_id FROM faces WHERE library_row_id = ? AND descriptor IS NOT NULL AND row_id <= ? ORDER BY row_id`,
+      [libraryRowId, upToRowId],
+      { raw: true },
+    );
+    return rows.map((row) => row[0]);
+  }
+
   async getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null> {
     const row = this.statements.get<{ request_hash: string; face_row_id: number; created_at: string }>(
       `SELECT request_hash, face_row_id, created_at FROM idempotency_keys WHERE provider_id = ? AND key = ?`,

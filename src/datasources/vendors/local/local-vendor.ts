@@ -108,8 +108,8 @@ export class LocalFaceVendor implements FaceVendor {
   /**
    * A library's descriptors as one contiguous matrix, kept while the ledger is unchanged (any write through this
    * process or another connection to the ledger file changes its version; a stale entry is never used). After a
-   * change, when none of the cached faces is gone (their count is unchanged: face row ids are never reused and
-   * descriptors never change), only the faces added since are read; otherwise the matrix is read again.
+   * change, the faces gone are dropped (their count tells whether any is; then their ids say which: face row ids
+   * are never reused and descriptors never change) and only the faces added since are read.
    * Concurrent searches of one library share one refresh.
    */
   private descriptorsOf(libraryRowId: number): Promise<CachedDescriptors> {
@@ -126,8 +126,12 @@ export class LocalFaceVendor implements FaceVendor {
     let entry: CachedDescriptors | null = cached && cached.version === version ? cached : null;
     if (!entry && cached) {
       const newest = cached.rowIds.length > 0 ? cached.rowIds[cached.rowIds.length - 1]! : 0;
-      if ((await this.ledger.countFaceDescriptors(libraryRowId, newest)) === cached.rowIds.length) {
-        entry = appendDescriptors(cached, await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest }), version);
+      let kept: CachedDescriptors | null = cached;
+      if ((await this.ledger.countFaceDescriptors(libraryRowId, newest)) !== cached.rowIds.length) {
+        kept = keepDescriptors(cached, await this.ledger.faceDescriptorRowIds(libraryRowId, newest));
+      }
+      if (kept) {
+        entry = appendDescriptors(kept, await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest }), version);
       }
     }
     entry ??= { version, ...(await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH)) };
@@ -219,6 +223,21 @@ interface CachedDescriptors {
   version: string;
   rowIds: number[];
   matrix: Float32Array;
+}
+
+/**
+ * The cached rows whose ids are in `rowIds` (ascending), compacted into a new matrix; null when an id is not in
+ * the cache (a face that got a descriptor later: then the whole library is read again).
+ */
+function keepDescriptors(cached: CachedDescriptors, rowIds: number[]): CachedDescriptors | null {
+  const matrix = new Float32Array(rowIds.length * DESCRIPTOR_LENGTH);
+  let from = 0;
+  for (let to = 0; to < rowIds.length; to++) {
+    while (from < cached.rowIds.length && cached.rowIds[from]! < rowIds[to]!) from++;
+    if (cached.rowIds[from] !== rowIds[to]) return null;
+    matrix.set(cached.matrix.subarray(from * DESCRIPTOR_LENGTH, (from + 1) * DESCRIPTOR_LENGTH), to * DESCRIPTOR_LENGTH);
+  }
+  return { version: cached.version, rowIds, matrix };
 }
 
 /** A new entry with `added` after the cached rows, growing the matrix by half when it is full. */
