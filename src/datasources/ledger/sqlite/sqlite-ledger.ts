@@ -454,12 +454,11 @@ export class SqliteLedger implements LedgerStore {
   }
 
   async faceDescriptorRowIds(libraryRowId: number, upToRowId: number): Promise<number[]> {
-    const rows = this.statements.all<[number]>(
+    return this.statements.all<number>(
       `SELECT row_id FROM faces WHERE library_row_id = ? AND descriptor IS NOT NULL AND row_id <= ? ORDER BY row_id`,
       [libraryRowId, upToRowId],
-      { raw: true },
+      { pluck: true },
     );
-    return rows.map((row) => row[0]);
   }
 
   async getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null> {

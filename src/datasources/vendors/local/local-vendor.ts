@@ -3,15 +3,15 @@ import path from 'node:path';
 import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/errors';
 import type { Capabilities, FaceRecord, LibraryRecord, ResolvedFaceFilter } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
-import type { DescriptorMatrix, LedgerStore } from '../../ledger/ledger-store';
+import type { LedgerStore } from '../../ledger/ledger-store';
 import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
 import { distanceToSimilarity, FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
+import { appendDescriptors, DESCRIPTOR_LENGTH, keepDescriptors, type CachedDescriptors } from './descriptor-matrix';
 import { ImageStore } from './image-store';
 
 const LIBRARY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Faces smaller than this (shorter side, in pixels) give unreliable descriptors; Azure's own floor is 36 px. */
 export const MIN_FACE_SIDE = 40;
-const DESCRIPTOR_LENGTH = 128;
 /** Libraries whose descriptor matrix is kept in memory (least recently searched evicted): 100,000 faces take 51 MB. */
 const CACHED_LIBRARIES = 4;
 
@@ -216,39 +216,4 @@ function requireUsableFace(faces: DetectedFace[], purpose: string): DetectedFace
     throw imageRejected('TOO_SMALL', `The face is ${side} px across; faces must be at least ${MIN_FACE_SIDE} px across. Use a larger or closer photo.`);
   }
   return largest;
-}
-
-/** Face i's descriptor is `matrix[i * 128 .. (i + 1) * 128)` for i < rowIds.length; the matrix may hold spare room. */
-interface CachedDescriptors {
-  version: string;
-  rowIds: number[];
-  matrix: Float32Array;
-}
-
-/**
- * The cached rows whose ids are in `rowIds` (ascending), compacted into a new matrix; null when an id is not in
- * the cache (a face that got a descriptor later: then the whole library is read again).
- */
-function keepDescriptors(cached: CachedDescriptors, rowIds: number[]): CachedDescriptors | null {
-  const matrix = new Float32Array(rowIds.length * DESCRIPTOR_LENGTH);
-  let from = 0;
-  for (let to = 0; to < rowIds.length; to++) {
-    while (from < cached.rowIds.length && cached.rowIds[from]! < rowIds[to]!) from++;
-    if (cached.rowIds[from] !== rowIds[to]) return null;
-    matrix.set(cached.matrix.subarray(from * DESCRIPTOR_LENGTH, (from + 1) * DESCRIPTOR_LENGTH), to * DESCRIPTOR_LENGTH);
-  }
-  return { version: cached.version, rowIds, matrix };
-}
-
-/** A new entry with `added` after the cached rows, growing the matrix by half when it is full. */
-function appendDescriptors(cached: CachedDescriptors, added: DescriptorMatrix, version: string): CachedDescriptors {
-  const used = cached.rowIds.length * DESCRIPTOR_LENGTH;
-  const needed = used + added.matrix.length;
-  let matrix = cached.matrix;
-  if (needed > matrix.length) {
-    matrix = new Float32Array(Math.max(needed, Math.ceil(matrix.length * 1.5)));
-    matrix.set(cached.matrix.subarray(0, used));
-  }
-  matrix.set(added.matrix, used);
-  return { version, rowIds: cached.rowIds.concat(added.rowIds), matrix };
 }
