@@ -6,12 +6,12 @@
  * signed with those helpers (@alicloud/openapi-util) directly.
  */
 import { createHash, createHmac } from 'node:crypto';
-import http from 'node:http';
 import querystring from 'node:querystring';
 import OpenApiUtil from '@alicloud/openapi-util';
 import sharp from 'sharp';
 import { rpcQueryString, signV1, signV3, signatureV1 } from '../../src/datasources/vendors/alibaba-mts/signer';
 import { startMtsEmulator, type MtsEmulator } from '../emulators/alibaba-mts';
+import { rawRequest, type Reply } from '../support/raw-http';
 
 const AK = 'TestMtsAccessKey0001';
 const SECRET = 'test-only-mts-secret-1';
@@ -22,37 +22,9 @@ const VERSION = '2014-06-18';
 // ------------------------------------------------------------------------------------------------
 // raw HTTP
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  json: any;
-}
-
 function send(emulator: MtsEmulator, method: string, pathAndQuery: string, headers: Record<string, string>, body?: Buffer | string, timeoutMs?: number): Promise<Reply> {
-  const url = new URL(emulator.endpoint);
-  return new Promise((resolve, reject) => {
-    const payload = body ?? '';
-    const framed = { ...headers, 'Content-Length': String(Buffer.byteLength(payload)) };
-    const req = http.request({ host: url.hostname, port: url.port, method, path: pathAndQuery, headers: framed, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
-    req.end(payload);
-  });
+  // MTS frames even an empty body (POST with Content-Length: 0).
+  return rawRequest(emulator.endpoint, method, pathAndQuery, headers, body ?? '', timeoutMs);
 }
 
 interface CallOptions {

@@ -2,9 +2,9 @@
  * Drives the Azure AI Face v1.0 person-group emulator (tests/emulators/azure-face) over raw HTTP.
  * Expected codes and messages come from /work/shared/vendors/azure-face.md (§2, §3–§6, §9, §10).
  */
-import http from 'node:http';
 import sharp from 'sharp';
 import { ACCESS_DENIED_MESSAGE, LIMITED_ACCESS_BODY, QUOTA_BODY, startAzureFaceEmulator, type AzureFaceEmulator } from '../emulators/azure-face';
+import { rawRequest, type Reply } from '../support/raw-http';
 
 const KEY = 'test-subscription-key-1';
 const KEY2 = 'test-subscription-key-2';
@@ -13,13 +13,6 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 // ------------------------------------------------------------------------------------------------
 // raw HTTP
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  json: any;
-}
 
 interface CallOptions {
   json?: unknown;
@@ -32,35 +25,13 @@ interface CallOptions {
 }
 
 function call(emulator: AzureFaceEmulator, method: string, pathAndQuery: string, options: CallOptions = {}): Promise<Reply> {
-  const url = new URL(emulator.endpoint);
   const body = options.raw ?? (options.json !== undefined ? JSON.stringify(options.json) : undefined);
   const headers: Record<string, string> = { ...options.headers };
   const key = options.key === undefined ? KEY : options.key;
   if (key !== null) headers['Ocp-Apim-Subscription-Key'] = key;
   const contentType = options.contentType === undefined ? (options.json !== undefined ? 'application/json' : undefined) : options.contentType;
   if (contentType) headers['Content-Type'] = contentType;
-  if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method, path: pathAndQuery, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (options.timeoutMs !== undefined) req.setTimeout(options.timeoutMs, () => req.destroy(new Error('client timeout')));
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
+  return rawRequest(emulator.endpoint, method, pathAndQuery, headers, body, options.timeoutMs);
 }
 
 const api = (emulator: AzureFaceEmulator, method: string, p: string, options?: CallOptions) => call(emulator, method, `/face/v1.0${p}`, options);

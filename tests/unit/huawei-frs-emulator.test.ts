@@ -7,11 +7,11 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { compileFilter, parseFilter, FilterSyntaxError, FrsError, startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
+import { rawRequest, type Reply } from '../support/raw-http';
 
 const PROJECT = '0123456789abcdef0123456789abcdef';
 const AK = 'TESTAKFRS00000000001';
@@ -88,38 +88,8 @@ function testSign(input: SignInput): Record<string, string> {
 // ------------------------------------------------------------------------------------------------
 // raw HTTP
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  json: any;
-}
-
 function send(emulator: FrsEmulator, method: string, pathAndQuery: string, headers: Record<string, string>, body?: Buffer | string, timeoutMs?: number): Promise<Reply> {
-  const url = new URL(emulator.endpoint);
-  return new Promise((resolve, reject) => {
-    // Node does not chunk DELETE bodies by default: always frame a body with Content-Length.
-    const framed = body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) };
-    const req = http.request({ host: url.hostname, port: url.port, method, path: pathAndQuery, headers: framed, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
+  return rawRequest(emulator.endpoint, method, pathAndQuery, headers, body, timeoutMs);
 }
 
 type Auth = 'aksk' | 'none' | { token: string } | { ak: string; sk: string };
