@@ -86,24 +86,16 @@ export function responseCachePlugin<TContext extends object>(ledger: LedgerStore
   const cache = new ResponseCache(maxBytes);
   const cacheable = new WeakMap<DocumentNode, boolean>();
 
+  /** Whether the operation's document reads only the ledger (no searchFaces anywhere in it). */
   const isCacheable = (document: DocumentNode): boolean => {
     let known = cacheable.get(document);
     if (known === undefined) {
       known = true;
       visit(document, {
-        OperationDefinition(node) {
-          if (node.operation !== 'query') {
-            known = false;
-            return BREAK;
-          }
-          return undefined;
-        },
         Field(node) {
-          if (UNCACHEABLE_FIELDS.has(node.name.value)) {
-            known = false;
-            return BREAK;
-          }
-          return undefined;
+          if (!UNCACHEABLE_FIELDS.has(node.name.value)) return undefined;
+          known = false;
+          return BREAK;
         },
       });
       cacheable.set(document, known);

@@ -93,13 +93,9 @@ export class MtsFaceVendor implements FaceVendor {
   async registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace> {
     if (!person) throw invalidInput('input.personId', 'Alibaba MTS registers faces on a person: give input.personId.', 'REQUIRED');
     if (face.image.kind === 'url') return this.registerByUrl(library, person, face.image.url, { ambiguous: false });
-    if (!this.staging) {
-      throw invalidInput(
-        'input.image.base64',
-        'Alibaba MTS only fetches images from public URLs: give image.url, or configure imageStaging (an OSS bucket) on this provider so that base64 images can be staged there.',
-        'IMAGE_URL_REQUIRED',
-      );
-    }
+    // Bytes come only from base64 input, which the face service refuses (IMAGE_URL_REQUIRED, with
+    // base64ImagesHint) while capabilities.imageBase64 is false, i.e. without staging.
+    if (!this.staging) throw new Error('MTS got image bytes without imageStaging: the face service should have refused them');
     return this.registerStaged(library, person, face.image.image, this.staging);
   }
 
