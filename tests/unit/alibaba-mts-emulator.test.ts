@@ -8,9 +8,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import querystring from 'node:querystring';
 import OpenApiUtil from '@alicloud/openapi-util';
-import sharp from 'sharp';
 import { rpcQueryString, signV1, signV3, signatureV1 } from '../../src/datasources/vendors/alibaba-mts/signer';
 import { startMtsEmulator, type MtsEmulator } from '../emulators/alibaba-mts';
+import { blackCorner, encode, pattern } from '../support/convention-images';
 import { rawRequest, type Reply } from '../support/raw-http';
 
 const AK = 'TestMtsAccessKey0001';
@@ -79,28 +79,6 @@ function expectError(reply: Reply, status: number, code: string, message?: strin
 // ------------------------------------------------------------------------------------------------
 // images (the same conventions as the other emulators: 2:1 = several faces, black 8×8 corner = no face)
 
-function pattern(seed: number, width: number, height: number): Buffer {
-  const rgb = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = 128 + 100 * Math.sin((x * (seed + 1)) / 23 + (y * (seed + 2)) / 31 + seed);
-      const i = (y * width + x) * 3;
-      rgb[i] = Math.round(v);
-      rgb[i + 1] = Math.round(255 - v);
-      rgb[i + 2] = Math.round((v + 60) % 256);
-    }
-  }
-  return rgb;
-}
-
-function blackCorner(rgb: Buffer, width: number): Buffer {
-  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) rgb.fill(0, (y * width + x) * 3, (y * width + x) * 3 + 3);
-  return rgb;
-}
-
-const jpeg = (rgb: Buffer, w: number, h: number) => sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
-const png = (rgb: Buffer, w: number, h: number) => sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
-
 const URL_FACE = 'https://bucket.oss-cn-shanghai.aliyuncs.com/faces/zhang san(1).jpg?x-oss-process=image/resize,w_500';
 const URL_FACE2 = 'https://bucket.oss-cn-shanghai.aliyuncs.com/faces/li-si.png';
 const URL_NOFACE = 'https://bucket.oss-cn-shanghai.aliyuncs.com/faces/empty.jpg';
@@ -112,10 +90,10 @@ let emu: MtsEmulator;
 
 beforeAll(async () => {
   const images = new Map<string, Buffer>([
-    [URL_FACE, await jpeg(pattern(1, 240, 240), 240, 240)],
-    [URL_FACE2, await png(pattern(2, 200, 240), 200, 240)],
-    [URL_NOFACE, await jpeg(blackCorner(pattern(3, 240, 240), 240), 240, 240)],
-    [URL_GROUP, await png(pattern(4, 400, 200), 400, 200)],
+    [URL_FACE, await encode(pattern(1, 240, 240), 240, 240, 'jpeg')],
+    [URL_FACE2, await encode(pattern(2, 200, 240), 200, 240, 'png')],
+    [URL_NOFACE, await encode(blackCorner(pattern(3, 240, 240), 240), 240, 240, 'jpeg')],
+    [URL_GROUP, await encode(pattern(4, 400, 200), 400, 200, 'png')],
     [URL_GIF, Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1')],
   ]);
   emu = await startMtsEmulator({

@@ -4,6 +4,7 @@
  */
 import sharp from 'sharp';
 import { ACCESS_DENIED_MESSAGE, LIMITED_ACCESS_BODY, QUOTA_BODY, startAzureFaceEmulator, type AzureFaceEmulator } from '../emulators/azure-face';
+import { bmp, face, groupPhoto, noFace, pattern } from '../support/convention-images';
 import { rawRequest, type Reply } from '../support/raw-http';
 
 const KEY = 'test-subscription-key-1';
@@ -51,77 +52,7 @@ function expectEmpty(reply: Reply, status = 200): void {
 // ------------------------------------------------------------------------------------------------
 // images (see the README: tiles, black corner = no face, central 50% box)
 
-function pattern(seed: number, width: number, height: number): Buffer {
-  const rgb = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = 128 + 100 * Math.sin((x * (seed + 1)) / 23 + (y * (seed + 2)) / 31 + seed);
-      const i = (y * width + x) * 3;
-      rgb[i] = Math.round(v);
-      rgb[i + 1] = Math.round(255 - v);
-      rgb[i + 2] = Math.round((v + 60) % 256);
-    }
-  }
-  return rgb;
-}
-
-function blackCorner(rgb: Buffer, width: number, x0 = 0): Buffer {
-  for (let y = 0; y < 16; y++) for (let x = x0; x < x0 + 16; x++) rgb.fill(0, (y * width + x) * 3, (y * width + x) * 3 + 3);
-  return rgb;
-}
-
 const raw = (rgb: Buffer, width: number, height: number) => sharp(rgb, { raw: { width, height, channels: 3 } });
-
-const cache = new Map<string, Promise<Buffer>>();
-function cached(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
-  let hit = cache.get(key);
-  if (!hit) {
-    hit = make();
-    cache.set(key, hit);
-  }
-  return hit;
-}
-
-/** One face (240×240 textured picture); different seeds are different "people". */
-const face = (seed: number, quality = 90) => cached(`face:${seed}:${quality}`, () => raw(pattern(seed, 240, 240), 240, 240).jpeg({ quality }).toBuffer());
-const noFace = () => cached('noface', () => raw(blackCorner(pattern(1, 240, 240), 240), 240, 240).png().toBuffer());
-/** `tiles` faces side by side (seeds 1..n, 200 px tiles); tiles in `blank` have no face. */
-function groupPhoto(tiles: number, blank: number[] = []): Promise<Buffer> {
-  return cached(`group:${tiles}:${blank.join(',')}`, () => {
-    const side = 200;
-    const width = side * tiles;
-    const rgb = Buffer.alloc(width * side * 3);
-    for (let t = 0; t < tiles; t++) {
-      const tile = pattern(t + 1, side, side);
-      for (let y = 0; y < side; y++) tile.copy(rgb, (y * width + t * side) * 3, y * side * 3, (y + 1) * side * 3);
-      if (blank.includes(t)) blackCorner(rgb, width, t * side);
-    }
-    return raw(rgb, width, side).png().toBuffer();
-  });
-}
-
-function bmp(rgb: Buffer, width: number, height: number): Buffer {
-  const stride = Math.ceil((width * 3) / 4) * 4;
-  const out = Buffer.alloc(54 + stride * height);
-  out.write('BM', 0, 'latin1');
-  out.writeUInt32LE(out.length, 2);
-  out.writeUInt32LE(54, 10);
-  out.writeUInt32LE(40, 14);
-  out.writeInt32LE(width, 18);
-  out.writeInt32LE(height, 22);
-  out.writeUInt16LE(1, 26);
-  out.writeUInt16LE(24, 28);
-  for (let y = 0; y < height; y++) {
-    const row = 54 + stride * (height - 1 - y);
-    for (let x = 0; x < width; x++) {
-      const s = (y * width + x) * 3;
-      out[row + x * 3] = rgb[s + 2] as number;
-      out[row + x * 3 + 1] = rgb[s + 1] as number;
-      out[row + x * 3 + 2] = rgb[s] as number;
-    }
-  }
-  return out;
-}
 
 // ------------------------------------------------------------------------------------------------
 
@@ -635,7 +566,7 @@ describe('identify', () => {
   const identify = (body: unknown) => api(emu, 'POST', '/identify', { json: body });
 
   it('untrained → 400 PersonGroupNotTrained; while training → 409; trained → candidates', async () => {
-    const q = await faceIdOf(await face(1, 70)); // Ann, re-encoded
+    const q = await faceIdOf(await face(1, 'jpeg', 70)); // Ann, re-encoded
     expectError(await identify({ faceIds: [q], personGroupId: 'staff' }), 400, 'PersonGroupNotTrained', 'Person group not trained.');
     expectEmpty(await api(emu, 'POST', '/persongroups/staff/train'), 202);
     expectError(await identify({ faceIds: [q], personGroupId: 'staff' }), 409, 'PersonGroupTrainingNotFinished', 'Person group is under training.');

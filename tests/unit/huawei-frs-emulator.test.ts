@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { compileFilter, parseFilter, FilterSyntaxError, FrsError, startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
+import { bmp, face, groupPhoto, noFace, pattern } from '../support/convention-images';
 import { rawRequest, type Reply } from '../support/raw-http';
 
 const PROJECT = '0123456789abcdef0123456789abcdef';
@@ -143,83 +144,6 @@ function expectGatewayError(reply: Reply, status: number, code: string, msg: str
 // images
 
 /** A textured RGB picture; different seeds give unrelated fingerprints. */
-function pattern(seed: number, width: number, height: number): Buffer {
-  const rgb = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = 128 + 100 * Math.sin((x * (seed + 1)) / 23 + (y * (seed + 2)) / 31 + seed);
-      const i = (y * width + x) * 3;
-      rgb[i] = Math.round(v);
-      rgb[i + 1] = Math.round(255 - v);
-      rgb[i + 2] = Math.round((v + 60) % 256);
-    }
-  }
-  return rgb;
-}
-
-function blackCorner(rgb: Buffer, width: number, x0 = 0): Buffer {
-  for (let y = 0; y < 16; y++) for (let x = x0; x < x0 + 16; x++) rgb.fill(0, (y * width + x) * 3, (y * width + x) * 3 + 3);
-  return rgb;
-}
-
-function encode(rgb: Buffer, width: number, height: number, format: 'jpeg' | 'png', quality = 90): Promise<Buffer> {
-  const img = sharp(rgb, { raw: { width, height, channels: 3 } });
-  return format === 'jpeg' ? img.jpeg({ quality }).toBuffer() : img.png().toBuffer();
-}
-
-const imageCache = new Map<string, Promise<Buffer>>();
-function cached(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
-  let hit = imageCache.get(key);
-  if (!hit) {
-    hit = make();
-    imageCache.set(key, hit);
-  }
-  return hit;
-}
-const face = (seed: number, format: 'jpeg' | 'png' = 'jpeg', quality = 90, side = 240) =>
-  cached(`face:${seed}:${format}:${quality}:${side}`, () => encode(pattern(seed, side, side), side, side, format, quality));
-const noFace = () => cached('noface', () => encode(blackCorner(pattern(1, 240, 240), 240), 240, 240, 'png'));
-
-/** `tiles` faces side by side (seeds 1..n); tiles listed in `blank` get a black corner (no face). */
-function groupPhoto(tiles: number, blank: number[] = []): Promise<Buffer> {
-  return cached(`group:${tiles}:${blank.join(',')}`, () => makeGroupPhoto(tiles, blank));
-}
-
-function makeGroupPhoto(tiles: number, blank: number[]): Promise<Buffer> {
-  const side = 200;
-  const width = side * tiles;
-  const rgb = Buffer.alloc(width * side * 3);
-  for (let t = 0; t < tiles; t++) {
-    const tile = pattern(t + 1, side, side);
-    for (let y = 0; y < side; y++) tile.copy(rgb, (y * width + t * side) * 3, y * side * 3, (y + 1) * side * 3);
-    if (blank.includes(t)) blackCorner(rgb, width, t * side);
-  }
-  return encode(rgb, width, side, 'png');
-}
-
-/** 24-bit bottom-up BMP (the emulator decodes BMP itself). */
-function bmp(rgb: Buffer, width: number, height: number): Buffer {
-  const stride = Math.ceil((width * 3) / 4) * 4;
-  const out = Buffer.alloc(54 + stride * height);
-  out.write('BM', 0, 'latin1');
-  out.writeUInt32LE(out.length, 2);
-  out.writeUInt32LE(54, 10);
-  out.writeUInt32LE(40, 14);
-  out.writeInt32LE(width, 18);
-  out.writeInt32LE(height, 22);
-  out.writeUInt16LE(1, 26);
-  out.writeUInt16LE(24, 28);
-  for (let y = 0; y < height; y++) {
-    const row = 54 + stride * (height - 1 - y);
-    for (let x = 0; x < width; x++) {
-      const s = (y * width + x) * 3;
-      out[row + x * 3] = rgb[s + 2] as number;
-      out[row + x * 3 + 1] = rgb[s + 1] as number;
-      out[row + x * 3 + 2] = rgb[s] as number;
-    }
-  }
-  return out;
-}
 
 function multipart(fields: Record<string, string>, file?: { name: string; data: Buffer }): { body: Buffer; contentType: string } {
   const boundary = '----frsEmulatorTestBoundary7d9';
