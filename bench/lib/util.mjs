@@ -250,5 +250,6 @@ export function sourceFacts() {
     }
   };
   const status = git('status', '--porcelain', '--', 'src', 'tests/emulators');
-  return { root: ROOT, commit: git('rev-parse', 'HEAD'), srcChanged: status === null ? null : status.length > 0 };
+  // No checkout path: results.json is committed, and a machine path means nothing on another machine.
+  return { commit: git('rev-parse', 'HEAD'), srcChanged: status === null ? null : status.length > 0 };
 }

@@ -7,9 +7,42 @@ import { buildSubgraph } from '../../src/schema/build-subgraph';
 
 // The contract's names are the product's API: every type, field, argument, enum value and union
 // member it declares must exist in the served schema with the same type.
-const contractPath = path.resolve(__dirname, '../../../shared/schema-contract.graphql');
-const contractSdl = readFileSync(contractPath, 'utf8').replace(/@key\(fields: "id"\)|@shareable/g, '');
+// A copy of the team's contract, committed so that a clone stands alone (.ci/run says when it is stale).
+const contractPath = path.resolve(__dirname, '../../docs/schema-contract.graphql');
+const contractText = readFileSync(contractPath, 'utf8');
+
+// The December 2026 additions come in blocks ("# --- Title"), each delivered by an issue. A block named here
+// is not served yet and is left out of the checks below (and listed as a todo); every other block is checked.
+const PENDING_BLOCKS: Record<string, string> = {
+  'Access.': 'issue 11 (credentials, scopes, audit log)',
+  'Seeing faces, uploading files, following changes.': 'issue 14 (thumbnails, upload, faceEvents)',
+};
+
+/** The contract split at its "# --- Title" lines: the part before the first one is titled "base". */
+function contractBlocks(text: string): { title: string; sdl: string }[] {
+  const blocks: { title: string; sdl: string }[] = [{ title: 'base', sdl: '' }];
+  for (const line of text.split('\n')) {
+    const heading = /^# --- (\S.*?)(?:\s{2,}|$)/.exec(line);
+    if (heading) blocks.push({ title: heading[1], sdl: '' });
+    else blocks[blocks.length - 1].sdl += `${line}\n`;
+  }
+  return blocks;
+}
+
+const pendingTitle = (title: string) => Object.keys(PENDING_BLOCKS).find((start) => title.startsWith(start));
+const servedBlocks = contractBlocks(contractText).filter((b) => !pendingTitle(b.title));
+const contractSdl = servedBlocks.map((b) => b.sdl).join('\n').replace(/@key\(fields: "id"\)|@shareable/g, '');
 const contract = buildASTSchema(parse(contractSdl), { assumeValidSDL: true });
+
+for (const block of contractBlocks(contractText)) {
+  const pending = pendingTitle(block.title);
+  if (pending) test.todo(`contract block "${block.title.slice(0, 40)}...": ${PENDING_BLOCKS[pending]}`);
+}
+
+test('every pending block names a block of the contract', () => {
+  const titles = contractBlocks(contractText).map((b) => b.title);
+  for (const start of Object.keys(PENDING_BLOCKS)) expect(titles.some((t) => t.startsWith(start))).toBe(true);
+});
 
 let served: GraphQLSchema;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 /**
  * Drives the Azure AI Face v1.0 person-group emulator (tests/emulators/azure-face) over raw HTTP.
- * Expected codes and messages come from /work/shared/vendors/azure-face.md (§2, §3–§6, §9, §10).
+ * Expected codes and messages come from docs/vendors/azure-face.md (§2, §3–§6, §9, §10).
  */
 import sharp from 'sharp';
 import { ACCESS_DENIED_MESSAGE, LIMITED_ACCESS_BODY, QUOTA_BODY, startAzureFaceEmulator, type AzureFaceEmulator } from '../emulators/azure-face';

@@ -2,7 +2,7 @@
  * FRS / API-gateway error catalogue of the emulator.
  *
  * Every entry records the HTTP status, the `error_msg` template and whether that message text was
- * seen verbatim in the research notes (`/work/shared/vendors/huawei-frs.md` §6, plus the API-gateway FAQ
+ * seen verbatim in the research notes (`docs/vendors/huawei-frs.md` §6, plus the API-gateway FAQ
  * for the APIGW.0301 texts). Entries with `verbatim: false` carry an emulator-written message in the
  * vendor's style: clients must branch on `error_code` (and status), never on the message text.
  */

@@ -1,6 +1,6 @@
 import { FaceGraphError, type VendorErrorDetail } from '../../../domain/errors';
 
-// The one table from MTS (Alibaba Cloud POP) error codes to our error types (../shared/vendors/alibaba-mts.md §6).
+// The one table from MTS (Alibaba Cloud POP) error codes to our error types (docs/vendors/alibaba-mts.md §6).
 // MTS documents only InvalidParameter and InternalError for the face actions; the face-specific cases are
 // told apart by the message, which is the one place this adapter reads it.
 

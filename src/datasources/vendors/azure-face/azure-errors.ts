@@ -1,6 +1,6 @@
 import { FaceGraphError, type ErrorDetail, type ResourceKind, type VendorErrorDetail } from '../../../domain/errors';
 
-// The one table from Azure AI Face error codes to our error types (../shared/vendors/azure-face.md §9).
+// The one table from Azure AI Face error codes to our error types (docs/vendors/azure-face.md §9).
 // Azure's gateway has answered in several shapes over the years; normaliseAzureError reads them all.
 
 export interface AzureErrorBody {

@@ -1,7 +1,7 @@
 import { FaceGraphError, type ErrorDetail, type ResourceKind, type VendorErrorDetail } from '../../../domain/errors';
 
 // The one table from FRS (and API Gateway) error codes to our error types. Codes and statuses are
-// from ../shared/vendors/huawei-frs.md §6; where the notes mark one UNVERIFIED the mapping says so.
+// from docs/vendors/huawei-frs.md §6; where the notes mark one UNVERIFIED the mapping says so.
 
 export interface FrsErrorBody {
   error_code?: string;
