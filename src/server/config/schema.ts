@@ -3,6 +3,7 @@ import { isPlainObject, keyPath } from './expand';
 import {
   Ctx, Field, INVALID, Rule, bool, check, httpUrl, int, list, object, oneOf, opt, pattern, positiveNumber, req, secret, str,
 } from './rules';
+import { authSection } from './auth-schema';
 import type { FacegraphConfig, ProviderConfig } from './types';
 
 export const PROVIDER_KINDS = ['LOCAL', 'HUAWEI_FRS', 'AZURE_FACE', 'ALIBABA_MTS'] as const;
@@ -150,6 +151,7 @@ const root = object({
   log: opt(object({ level: opt(oneOf(LOG_LEVELS), 'info') }), {}),
   faceEngine: opt(object({ workers: opt(int(1, 16)), maxQueue: opt(int(1, 10_000)) }), {}),
   providers: opt(list(provider, 1), [DEFAULT_PROVIDER]),
+  auth: opt(authSection),
 });
 
 /** Validates the expanded document and fills defaults; problems go to ctx.issues. */
@@ -172,6 +174,15 @@ export function validateConfig(doc: unknown, ctx: Ctx, cwd: string): FacegraphCo
     if (first !== undefined) ctx.report(at, `${ctx.show(at, id)} is already used by providers[${first}]`);
     else seen.set(id, i);
   });
+
+  const providerIds = new Set((c.providers ?? []).map((p) => p.id));
+  c.auth?.keys.forEach((key, i) =>
+    key.providers?.forEach((id, j) => {
+      if (!providerIds.has(id)) {
+        ctx.report(`auth.keys[${i}].providers[${j}]`, `'${id}' is not a configured provider (${[...providerIds].join(', ')})`);
+      }
+    }),
+  );
 
   const dataDir = path.resolve(cwd, c.dataDir ?? DEFAULT_DATA_DIR);
   const ledgerUrl = c.ledger?.url ?? (c.dataDir ? `sqlite:${path.join(dataDir, 'facegraph.db')}` : DEFAULT_LEDGER_URL);

@@ -1,3 +1,4 @@
+import type { Scope } from '../../domain/access';
 import type { ImageLimits, UrlFetchPolicy } from '../../datasources/images/image';
 import type { OssStagingOptions } from '../../datasources/vendors/alibaba-mts/oss-staging';
 
@@ -82,4 +83,15 @@ export interface FacegraphConfig {
   /** The LOCAL provider's face detection workers; sized from the CPU count when not set. */
   faceEngine: { workers?: number; maxQueue?: number };
   providers: ProviderConfig[];
+  /** Absent: local development on loopback (everything allowed), refused at start on any other address. */
+  auth?: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** Provisioned keys, as the SHA-256 hex of their secret. */
+  keys: { id: string; sha256: string; scopes: Scope[]; providers?: string[]; name?: string }[];
+  jwt?: { jwksUrl?: string; publicKeyPem?: string; issuer: string; audience: string };
+  routerSecret?: string;
+  /** An explicit opt-out (e.g. behind a router that authenticates): every request allowed. */
+  mode?: 'none';
 }
