@@ -65,6 +65,17 @@ test('a mutation through the API is seen by the next read', async () => {
   expect(after.body.data.library.persons.edges.map((e: any) => e.node.name)).toEqual(['Ada', 'Grace']);
 });
 
+test('a write made by an INSERT ... RETURNING (createLibrary) is seen by the next read', async () => {
+  const LIBRARIES = `{ libraries(first: 100) { edges { node { name } } } }`;
+  await post(LIBRARIES);
+  expect((await post(LIBRARIES)).cache).toBe('hit');
+  const created = await post(`mutation { createLibrary(input: { providerId: "local", name: "returning" }) { __typename } }`);
+  expect(created.body.data.createLibrary.__typename).toBe('CreateLibrarySuccess');
+  const after = await post(LIBRARIES);
+  expect(after.cache).toBe('miss');
+  expect(after.body.data.libraries.edges.map((e: any) => e.node.name)).toContain('returning');
+});
+
 test('a write by another process to the ledger file is seen by the next read', async () => {
   await post(PERSONS, { id: libraryId });
   expect((await post(PERSONS, { id: libraryId })).cache).toBe('hit');

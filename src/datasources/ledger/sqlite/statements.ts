@@ -15,13 +15,15 @@ export class Statements {
     return this.executed;
   }
 
-  /** Statements run through `run` (every insert, update and delete of the ledger goes through it). */
+  /**
+   * Statements executed that may write: every `run`, and any `get`/`all` of an INSERT, UPDATE or DELETE ... RETURNING
+   * (a cache keyed on this must see those too).
+   */
   get writeCount(): number {
     return this.writes;
   }
 
   run(sql: string, params: SqlParams = []): Database.RunResult {
-    this.writes++;
     return this.statement(sql).run(...params);
   }
 
@@ -37,7 +39,9 @@ export class Statements {
     const mode = options.pluck ? 'pluck' : options.raw ? 'raw' : null;
     if (!mode) return this.statement(sql).all(...params) as T[];
     this.executed++;
-    return this.modeStatement(sql, mode).all(...params) as T[];
+    const statement = this.modeStatement(sql, mode);
+    if (!statement.readonly) this.writes++;
+    return statement.all(...params) as T[];
   }
 
   iterate<T>(sql: string, params: SqlParams = []): IterableIterator<T> {
@@ -72,6 +76,7 @@ export class Statements {
       this.prepared.set(sql, statement);
     }
     this.executed++;
+    if (!statement.readonly) this.writes++;
     return statement;
   }
 }
