@@ -11,6 +11,8 @@ import type {
   ResolvedFaceFilter,
 } from '../../domain/model';
 
+import type { AccessRecords } from './access-records';
+
 // The gateway's own index of libraries, persons and faces. Asynchronous on purpose: SQLite answers
 // synchronously today, a PostgreSQL store will not. Every batch method returns results in the order
 // of its keys (null where nothing matched), which is what DataLoader needs.
@@ -81,6 +83,8 @@ export interface LibraryCounts {
 }
 
 export interface LedgerStore {
+  /** API keys and the audit log. */
+  readonly access: AccessRecords;
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
   /** True when the store is open and every migration is applied. */

@@ -1,3 +1,4 @@
+import { ACCESS_TABLES_MIGRATION } from './access-tables';
 import type { Statements } from './statements';
 
 export interface Migration {
@@ -89,6 +90,7 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX faces_with_descriptor ON faces (library_row_id, row_id) WHERE descriptor IS NOT NULL`,
     ],
   },
+  { version: 3, ...ACCESS_TABLES_MIGRATION },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (

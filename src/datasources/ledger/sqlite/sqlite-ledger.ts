@@ -23,6 +23,7 @@ import type {
   PageOptions,
   PersonKey,
 } from '../ledger-store';
+import { SqliteAccessTables } from './access-tables';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
 import {
   FACE_COLUMNS,
@@ -44,9 +45,11 @@ const BUSY_TIMEOUT_MS = 5000;
 
 export class SqliteLedger implements LedgerStore {
   private readonly statements: Statements;
+  readonly access: SqliteAccessTables;
 
   private constructor(private readonly db: Database.Database) {
     this.statements = new Statements(db);
+    this.access = new SqliteAccessTables(this.statements);
     this.statements.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.statements.pragma('journal_mode = WAL');
     this.statements.pragma('synchronous = NORMAL');
