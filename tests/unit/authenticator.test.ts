@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { newApiKeySecret, sha256Hex } from '../../src/server/auth/api-key-secret';
+import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
 import { decideAuthSettings, InsecureStartRefused, isLoopbackHost } from '../../src/server/auth/auth-mode';
 import { AuthenticationError, Authenticator, type ApiKeyLookup, type ApiKeyRecord, type AuthSettings } from '../../src/server/auth/authenticator';
 

@@ -1,5 +1,5 @@
 import { ANONYMOUS_FULL_ACCESS, type Access, type Scope } from '../../domain/access';
-import { looksLikeApiKey, sameDigest, sameSecret, sha256Hex } from './api-key-secret';
+import { looksLikeApiKey, sameDigest, sameSecret, sha256Hex } from '../../domain/api-key-secret';
 import { JwtRejected, JwtVerifier, type JwtSettings } from './jwt-verifier';
 
 // The one place that decides who the caller is (design.md, "Access"). Nothing below the resolvers sees headers.
