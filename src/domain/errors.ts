@@ -3,7 +3,7 @@ import type { VendorKind } from './model';
 // Expected failures travel as FaceGraphError carrying one of these details. The resolvers turn a
 // detail into the union member of the same name (the `type` is the GraphQL __typename).
 
-export type ResourceKind = 'PROVIDER' | 'LIBRARY' | 'PERSON' | 'FACE';
+export type ResourceKind = 'PROVIDER' | 'LIBRARY' | 'PERSON' | 'FACE' | 'API_KEY';
 export type ImageRejectReason =
   | 'NO_FACE'
   | 'MULTIPLE_FACES'
@@ -86,5 +86,6 @@ export const unsupported = (providerKind: VendorKind, operation: string, message
   });
 
 function titleCase(resource: ResourceKind): string {
+  if (resource === 'API_KEY') return 'API key';
   return resource.charAt(0) + resource.slice(1).toLowerCase();
 }

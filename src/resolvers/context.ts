@@ -1,14 +1,28 @@
 import type { Logger } from 'pino';
+import { ANONYMOUS_FULL_ACCESS, type Access } from '../domain/access';
 import type { Services } from '../services';
 import { createLoaders, type Loaders } from './loaders';
+
+/** What the server learnt about the caller before any resolver runs (src/server/auth). */
+export interface Caller {
+  access: Access;
+  /** The client's address, for the audit log. */
+  address: string | null;
+  /** Called after createApiKey: local development ends with the first key. */
+  onApiKeyCreated(): void;
+}
 
 export interface RequestContext {
   services: Services;
   loaders: Loaders;
   logger: Logger;
+  caller: Caller;
 }
 
+/** Tests and tools that build a context without HTTP act with full access. */
+export const FULL_ACCESS_CALLER: Caller = { access: ANONYMOUS_FULL_ACCESS, address: null, onApiKeyCreated: () => undefined };
+
 /** A new context per request: DataLoader caches must never outlive one request. */
-export function createRequestContext(services: Services, logger: Logger): RequestContext {
-  return { services, loaders: createLoaders(services.ledger), logger };
+export function createRequestContext(services: Services, logger: Logger, caller: Caller = FULL_ACCESS_CALLER): RequestContext {
+  return { services, loaders: createLoaders(services.ledger), logger, caller };
 }

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { faceId, tryDecodeGlobalId } from '../domain/global-id';
 import type { FaceRecord } from '../domain/model';
 import { FaceType } from '../schema/face.type';
@@ -12,6 +12,7 @@ import { asResult, toErrorMember } from './error-member';
 
 @Resolver(() => FaceType)
 export class FaceResolver {
+  @Authorized('read')
   @Query(() => FaceType, { nullable: true })
   face(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
     return loadFace(ctx, id, 'id');
@@ -32,6 +33,7 @@ export class FaceResolver {
     return face.personRowId === null ? null : ctx.loaders.personByRowId.load(face.personRowId);
   }
 
+  @Authorized('search')
   @Query(() => SearchFacesResult.union)
   searchFaces(
     @Arg('libraryId', () => ID) libraryId: string,
@@ -43,16 +45,19 @@ export class FaceResolver {
     return asResult(SearchFacesResult, 'SearchFacesSuccess', () => ctx.services.faces.searchFaces({ libraryId, image, topN, threshold }));
   }
 
+  @Authorized('write')
   @Mutation(() => RegisterFaceResult.union)
   registerFace(@Arg('input', () => RegisterFaceInput) input: RegisterFaceInput, @Ctx() ctx: RequestContext) {
     return asResult(RegisterFaceResult, 'RegisterFaceSuccess', () => ctx.services.faces.registerFace(input));
   }
 
+  @Authorized('write')
   @Mutation(() => UpdateFaceResult.union)
   updateFace(@Arg('input', () => UpdateFaceInput) input: UpdateFaceInput, @Ctx() ctx: RequestContext) {
     return asResult(UpdateFaceResult, 'UpdateFaceSuccess', async () => ({ face: await ctx.services.faces.updateFace(input) }));
   }
 
+  @Authorized('write')
   @Mutation(() => DeleteFacesResult.union)
   deleteFaces(
     @Arg('libraryId', () => ID) libraryId: string,

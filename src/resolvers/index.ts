@@ -1,9 +1,11 @@
+import { AccessResolver } from './access.resolver';
 import { FaceResolver } from './face.resolver';
 import { LibraryResolver } from './library.resolver';
 import { NodeResolver } from './node.resolver';
 import { PersonResolver } from './person.resolver';
 import { ProviderResolver } from './provider.resolver';
 
-export const resolvers = [ProviderResolver, LibraryResolver, PersonResolver, FaceResolver, NodeResolver] as const;
-export { createRequestContext, type RequestContext } from './context';
+export const resolvers = [ProviderResolver, LibraryResolver, PersonResolver, FaceResolver, NodeResolver, AccessResolver] as const;
+export { createRequestContext, type Caller, type RequestContext } from './context';
+export { scopeChecker } from './scope-checker';
 export { referenceResolvers } from './reference.resolvers';

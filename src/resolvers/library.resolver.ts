@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { tryDecodeGlobalId, libraryId } from '../domain/global-id';
 import type { LibraryRecord } from '../domain/model';
 import { LibraryConnection, FaceConnection, PersonConnection } from '../schema/connection.types';
@@ -15,6 +15,7 @@ import { asResult, orGraphQLError } from './error-member';
 
 @Resolver(() => LibraryType)
 export class LibraryResolver {
+  @Authorized('read')
   @Query(() => LibraryConnection)
   async libraries(
     @Ctx() ctx: RequestContext,
@@ -29,6 +30,7 @@ export class LibraryResolver {
     return toConnection(await ctx.services.ledger.listLibraries(providerId ?? null, pageArgs(first, after), { withTotal: wantsTotal(info) }));
   }
 
+  @Authorized('read')
   @Query(() => LibraryType, { nullable: true })
   library(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
     return loadLibrary(ctx, id, 'id');
@@ -89,6 +91,7 @@ export class LibraryResolver {
     return toConnection(await ctx.loaders.facesOfLibrary.load({ parentRowId: library.rowId, page, filter: resolved?.filter ?? {}, withTotal: wantsTotal(info) }));
   }
 
+  @Authorized('admin')
   @Mutation(() => CreateLibraryResult.union)
   createLibrary(@Arg('input', () => CreateLibraryInput) input: CreateLibraryInput, @Ctx() ctx: RequestContext) {
     return asResult(CreateLibraryResult, 'CreateLibrarySuccess', async () => ({
@@ -96,16 +99,19 @@ export class LibraryResolver {
     }));
   }
 
+  @Authorized('admin')
   @Mutation(() => DeleteLibraryResult.union)
   deleteLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
     return asResult(DeleteLibraryResult, 'DeleteLibrarySuccess', () => ctx.services.libraries.deleteLibrary(id));
   }
 
+  @Authorized('admin')
   @Mutation(() => TrainLibraryResult.union, { description: 'Trains the library where the provider needs it (AZURE_FACE) and waits for the outcome.' })
   trainLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
     return asResult(TrainLibraryResult, 'TrainLibrarySuccess', async () => ({ library: await ctx.services.libraries.trainLibrary(id) }));
   }
 
+  @Authorized('write')
   @Mutation(() => SyncLibraryResult.union)
   syncLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
     return asResult(SyncLibraryResult, 'SyncLibrarySuccess', () => ctx.services.sync.syncLibrary(id));

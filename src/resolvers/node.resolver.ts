@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { tryDecodeGlobalId } from '../domain/global-id';
 import { NodeInterface } from '../schema/node.interface';
 import { userInputError } from './connection';
@@ -9,6 +9,7 @@ import { loadPerson } from './person.resolver';
 
 @Resolver()
 export class NodeResolver {
+  @Authorized('read')
   @Query(() => NodeInterface, { nullable: true })
   async node(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
     const decoded = tryDecodeGlobalId(id);

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { personId, tryDecodeGlobalId } from '../domain/global-id';
 import type { PersonRecord } from '../domain/model';
 import { FaceConnection } from '../schema/connection.types';
@@ -13,6 +13,7 @@ import { asResult } from './error-member';
 
 @Resolver(() => PersonType)
 export class PersonResolver {
+  @Authorized('read')
   @Query(() => PersonType, { nullable: true })
   person(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
     return loadPerson(ctx, id, 'id');
@@ -39,6 +40,7 @@ export class PersonResolver {
     return toConnection(await ctx.loaders.facesOfPerson.load({ parentRowId: person.rowId, page: pageArgs(first, after), withTotal: wantsTotal(info) }));
   }
 
+  @Authorized('write')
   @Mutation(() => CreatePersonResult.union)
   createPerson(@Arg('input', () => CreatePersonInput) input: CreatePersonInput, @Ctx() ctx: RequestContext) {
     return asResult(CreatePersonResult, 'CreatePersonSuccess', async () => ({

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
 import { LibraryConnection } from '../schema/connection.types';
 import { CapabilitiesType, ProviderType } from '../schema/provider.type';
@@ -8,11 +8,13 @@ import type { RequestContext } from './context';
 
 @Resolver(() => ProviderType)
 export class ProviderResolver {
+  @Authorized('read')
   @Query(() => [ProviderType])
   providers(@Ctx() ctx: RequestContext): FaceVendor[] {
     return ctx.services.providers.all();
   }
 
+  @Authorized('read')
   @Query(() => ProviderType, { nullable: true })
   provider(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): FaceVendor | null {
     return ctx.services.providers.find(id);

@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray } from 'type-graphql';
 import { DateTimeScalar, JSONScalar } from './scalars';
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])`;
@@ -13,9 +13,14 @@ type ReferenceResolvers = Record<string, { __resolveReference: (ref: { id: strin
  * would lose the fields of type-graphql types), linked to Federation 2, and rebuilt as a subgraph whose
  * resolvers are type-graphql's plus the entity reference resolvers.
  */
-export async function buildSubgraph(resolvers: NonEmptyArray<Function>, references: ReferenceResolvers): Promise<GraphQLSchema> {
+export async function buildSubgraph(
+  resolvers: NonEmptyArray<Function>,
+  references: ReferenceResolvers,
+  authChecker?: AuthChecker<any, any>,
+): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,
+    authChecker,
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     orphanedTypes: [],

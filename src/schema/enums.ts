@@ -42,6 +42,7 @@ export enum ResourceKindEnum {
   LIBRARY = 'LIBRARY',
   PERSON = 'PERSON',
   FACE = 'FACE',
+  API_KEY = 'API_KEY',
 }
 
 export enum ImageRejectReasonEnum {

@@ -7,12 +7,15 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import type { Logger } from 'pino';
 import { openLedger } from '../datasources/ledger';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
-import { createRequestContext, referenceResolvers, resolvers, type RequestContext } from '../resolvers';
+import { createRequestContext, referenceResolvers, resolvers, scopeChecker, type RequestContext } from '../resolvers';
 import { buildSubgraph } from '../schema/build-subgraph';
 import { createServices, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
 import { createVendors } from './providers';
+import { decideAuthSettings } from './auth/auth-mode';
+import { Authenticator } from './auth/authenticator';
+import { authenticateRequests, callerOf } from './auth/http-auth';
 import { responseCachePlugin } from './response-cache';
 
 export interface FacegraphApp {
@@ -32,7 +35,18 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   const adapters = createVendors(config, ledger, logger);
   const providers = new ProviderRegistry(adapters.vendors);
   const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
-  const schema = await buildSubgraph([...resolvers], referenceResolvers);
+  const schema = await buildSubgraph([...resolvers], referenceResolvers, scopeChecker);
+  const ledgerHasKeys = (await ledger.access.countUsableApiKeys(new Date())) > 0;
+  const authenticator = new Authenticator(
+    decideAuthSettings(config.auth, config.server.host, ledgerHasKeys),
+    ledger.access,
+    (e) => logger.warn({ err: e }, 'could not record an API key use'),
+  );
+  if (authenticator.currentMode === 'local-development') {
+    logger.warn('no credential is configured: every request is allowed (local development on a loopback address)');
+  } else if (authenticator.currentMode === 'none') {
+    logger.warn('auth.mode is none: every request is allowed; a router in front must authenticate');
+  }
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -74,8 +88,9 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   }
   app.use(
     '/graphql',
+    authenticateRequests(authenticator, logger),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
-    expressMiddleware(apollo, { context: async () => createRequestContext(services, logger) }),
+    expressMiddleware(apollo, { context: async ({ req }) => createRequestContext(services, logger, callerOf(req)) }),
   );
 
   let closed = false;

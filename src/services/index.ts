@@ -1,4 +1,5 @@
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import { ApiKeyService } from './api-key.service';
 import { FaceService, type ImagePolicy } from './face.service';
 import { LibraryService } from './library.service';
 import type { ProviderRegistry } from './provider-registry';
@@ -10,6 +11,7 @@ export interface Services {
   libraries: LibraryService;
   faces: FaceService;
   sync: SyncService;
+  apiKeys: ApiKeyService;
 }
 
 export function createServices(ledger: LedgerStore, providers: ProviderRegistry, imagePolicy: ImagePolicy): Services {
@@ -19,6 +21,7 @@ export function createServices(ledger: LedgerStore, providers: ProviderRegistry,
     libraries: new LibraryService(ledger, providers),
     faces: new FaceService(ledger, providers, imagePolicy),
     sync: new SyncService(ledger, providers),
+    apiKeys: new ApiKeyService(ledger, providers.all().map((vendor) => vendor.providerId)),
   };
 }
 

@@ -124,7 +124,7 @@ export class SqliteAccessTables implements AccessRecords {
   }
 
   async touchApiKey(id: string, at: Date): Promise<void> {
-    this.statements.run(`UPDATE api_keys SET last_used_at = ? WHERE id = ?`, [at.toISOString(), id]);
+    this.statements.runUnversioned(`UPDATE api_keys SET last_used_at = ? WHERE id = ?`, [at.toISOString(), id]);
   }
 
   async insertAuditEvent(entry: AuditEntry): Promise<void> {
@@ -133,13 +133,15 @@ export class SqliteAccessTables implements AccessRecords {
 
   /** For callers already inside a ledger transaction (the audit row commits with the change it records). */
   insertAuditEventNow(entry: AuditEntry): void {
-    const row = this.statements.get<{ row_id: number }>(
-      `INSERT INTO audit_events (at, actor, operation, target_ids, outcome, client_address)
-       VALUES (?, ?, ?, ?, ?, ?) RETURNING row_id`,
+    const { lastInsertRowid } = this.statements.runUnversioned(
+      `INSERT INTO audit_events (at, actor, operation, target_ids, outcome, client_address) VALUES (?, ?, ?, ?, ?, ?)`,
       [entry.at.toISOString(), entry.actor, entry.operation, JSON.stringify(entry.targetIds), entry.outcome, entry.clientAddress],
     );
     for (const target of new Set(entry.targetIds)) {
-      this.statements.run(`INSERT INTO audit_event_targets (target_id, event_row_id) VALUES (?, ?)`, [target, row!.row_id]);
+      this.statements.runUnversioned(`INSERT INTO audit_event_targets (target_id, event_row_id) VALUES (?, ?)`, [
+        target,
+        lastInsertRowid,
+      ]);
     }
   }
 
@@ -169,11 +171,11 @@ export class SqliteAccessTables implements AccessRecords {
   async pruneAuditEvents(before: Date): Promise<number> {
     return this.statements.transaction(() => {
       const cutoff = before.toISOString();
-      this.statements.run(
+      this.statements.runUnversioned(
         `DELETE FROM audit_event_targets WHERE event_row_id IN (SELECT row_id FROM audit_events WHERE at < ?)`,
         [cutoff],
       );
-      return this.statements.run(`DELETE FROM audit_events WHERE at < ?`, [cutoff]).changes;
+      return this.statements.runUnversioned(`DELETE FROM audit_events WHERE at < ?`, [cutoff]).changes;
     });
   }
 }

@@ -27,6 +27,16 @@ export class Statements {
     return this.statement(sql).run(...params);
   }
 
+  /**
+   * A write that no cached answer depends on (the audit log and key use times, whose queries are never cached):
+   * not counted in writeCount, so it does not empty the read cache.
+   */
+  runUnversioned(sql: string, params: SqlParams = []): Database.RunResult {
+    const result = this.statement(sql).run(...params);
+    this.writes--;
+    return result;
+  }
+
   get<T>(sql: string, params: SqlParams = []): T | undefined {
     return this.statement(sql).get(...params) as T | undefined;
   }

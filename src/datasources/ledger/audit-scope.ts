@@ -1,0 +1,30 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AuditEntry } from './access-records';
+
+// The audit row of a mutation is written in the same ledger transaction as the change it records (design.md,
+// "Access"). The resolver layer opens a scope for the operation; the first ledger write made inside it takes the
+// pending entry and inserts it before its own commit, adding the ids of what it created. An operation that writes
+// nothing (an error member, a dry run, a search) is recorded on its own by the resolver layer afterwards.
+
+export interface AuditScope {
+  entry: Omit<AuditEntry, 'at' | 'outcome'>;
+  /** The outcome to record when the change commits: the operation's success type. */
+  successOutcome: string;
+  /** Set once the entry is in the ledger. */
+  recorded: boolean;
+}
+
+const scopes = new AsyncLocalStorage<AuditScope>();
+
+export function runInAuditScope<T>(scope: AuditScope, work: () => Promise<T>): Promise<T> {
+  return scopes.run(scope, work);
+}
+
+/** For a ledger write, inside its transaction: the entry to insert now (once per operation), or null. */
+export function takePendingAudit(createdIds: readonly string[] = []): AuditEntry | null {
+  const scope = scopes.getStore();
+  if (!scope || scope.recorded) return null;
+  scope.recorded = true;
+  const targetIds = [...new Set([...scope.entry.targetIds, ...createdIds])];
+  return { ...scope.entry, targetIds, at: new Date(), outcome: scope.successOutcome };
+}

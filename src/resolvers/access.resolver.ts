@@ -1,0 +1,108 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { invalidInput, notFound } from '../domain/errors';
+import type { StoredApiKey } from '../datasources/ledger/access-records';
+import {
+  ApiKeyConnection,
+  AuditEventConnection,
+  AuditFilterInput,
+  CreateApiKeyInput,
+  CreateApiKeyResult,
+  RevokeApiKeyResult,
+  ViewerType,
+} from '../schema/access.types';
+import { encodeCursor, pageArgs, wantsTotal } from './connection';
+import type { RequestContext } from './context';
+import { asResult } from './error-member';
+
+@Resolver()
+export class AccessResolver {
+  @Query(() => ViewerType, { description: 'Who the caller is and what it may do.' })
+  viewer(@Ctx() ctx: RequestContext): ViewerType {
+    const { access } = ctx.caller;
+    return { actor: access.actor, scopes: [...access.scopes], providers: access.providers ? [...access.providers] : null };
+  }
+
+  @Authorized('admin')
+  @Query(() => ApiKeyConnection, { description: 'API keys made at run time, newest first (keys from the config file are not listed).' })
+  async apiKeys(
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
+  ) {
+    const page = pageArgs(first, after);
+    const keys = await ctx.services.ledger.access.listApiKeys({
+      first: page.first,
+      beforeRowId: page.afterRowId,
+      withTotal: wantsTotal(info),
+    });
+    return newestFirstConnection(keys.items.map(asApiKey), keys.hasNextPage, keys.totalCount);
+  }
+
+  @Authorized('admin')
+  @Query(() => AuditEventConnection, { description: 'Every mutation and searchFaces, newest first.' })
+  async auditLog(
+    @Ctx() ctx: RequestContext,
+    @Arg('filter', () => AuditFilterInput, { nullable: true }) filter?: AuditFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null = null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
+  ) {
+    const page = pageArgs(first, after);
+    const events = await ctx.services.ledger.access.listAuditEvents(filter ?? {}, {
+      first: page.first,
+      beforeRowId: page.afterRowId,
+      withTotal: wantsTotal(info),
+    });
+    const nodes = events.items.map((e) => ({ ...e, id: `audit-${e.rowId}` }));
+    return newestFirstConnection(nodes, events.hasNextPage, events.totalCount);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => CreateApiKeyResult.union, { description: 'A new API key; its secret is in the answer and nowhere else.' })
+  createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: RequestContext) {
+    return asResult(CreateApiKeyResult, 'CreateApiKeySuccess', async () => {
+      const limit = ctx.caller.access.providers;
+      // A key limited to some providers cannot make a key that reaches further than itself.
+      const providers = input.providers ?? (limit ? [...limit] : null);
+      providers?.forEach((id, i) => {
+        if (limit && !limit.has(id)) {
+          throw invalidInput(`input.providers[${i}]`, `This credential is limited to ${[...limit].join(', ')}; it cannot grant '${id}'.`, 'PROVIDER');
+        }
+      });
+      const { apiKey, secret } = await ctx.services.apiKeys.create({ ...input, providers });
+      ctx.caller.onApiKeyCreated();
+      return { apiKey: asApiKey(apiKey), secret };
+    });
+  }
+
+  @Authorized('admin')
+  @Mutation(() => RevokeApiKeyResult.union, { description: 'Refused from the next request on, caches included.' })
+  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    return asResult(RevokeApiKeyResult, 'RevokeApiKeySuccess', async () => {
+      const revoked = await ctx.services.ledger.access.revokeApiKey(id, new Date());
+      if (!revoked) throw notFound('API_KEY', id);
+      return { apiKey: asApiKey(revoked) };
+    });
+  }
+}
+
+function asApiKey(key: StoredApiKey) {
+  return { ...key, id: key.id };
+}
+
+/** Newest-first pages: the cursor is a row id and `after` continues with older rows. */
+function newestFirstConnection<T extends { rowId: number }>(nodes: T[], hasNextPage: boolean, totalCount: number) {
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node.rowId), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}

@@ -1,0 +1,43 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { Caller } from '../../resolvers';
+import { AuthenticationError, type Authenticator } from './authenticator';
+
+const CALLER = Symbol('facegraph caller');
+
+type WithCaller = Request & { [CALLER]?: Caller };
+
+/**
+ * Decides who the caller is before Apollo sees the request: a refused credential is answered 401 in the
+ * GraphQL-over-HTTP error shape, and nothing is parsed or executed.
+ */
+export function authenticateRequests(authenticator: Authenticator, logger: Logger) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const access = await authenticator.authenticate({
+        authorization: req.get('authorization') ?? null,
+        routerSecret: req.get('x-router-secret') ?? null,
+      });
+      (req as WithCaller)[CALLER] = {
+        access,
+        address: req.socket.remoteAddress ?? null,
+        onApiKeyCreated: () => authenticator.keyCreated(),
+      };
+      next();
+    } catch (e) {
+      if (!(e instanceof AuthenticationError)) return next(e);
+      logger.info({ reason: e.message, client: req.socket.remoteAddress }, 'request refused: not authenticated');
+      res
+        .status(401)
+        .set('www-authenticate', 'Bearer realm="facegraph"')
+        .json({ errors: [{ message: e.message, extensions: { code: 'UNAUTHENTICATED' } }] });
+    }
+  };
+}
+
+/** The caller that authenticateRequests found for this request. */
+export function callerOf(req: Request): Caller {
+  const caller = (req as WithCaller)[CALLER];
+  if (!caller) throw new Error('authenticateRequests did not run before the GraphQL handler');
+  return caller;
+}
