@@ -2,6 +2,9 @@ import type Database from 'better-sqlite3';
 
 export type SqlParams = readonly unknown[];
 
+/** An INSERT, UPDATE or DELETE run through `get` for its RETURNING row is a write too. */
+const WRITE_STATEMENT = /^\s*(INSERT|UPDATE|DELETE)\b/i;
+
 // Every statement goes through here: each SQL text is prepared once, and each execution is counted.
 export class Statements {
   private readonly prepared = new Map<string, Database.Statement>();
@@ -15,7 +18,7 @@ export class Statements {
     return this.executed;
   }
 
-  /** Statements run through `run` (every insert, update and delete of the ledger goes through it). */
+  /** Inserts, updates and deletes run (through `run`, or through `get` for a RETURNING row). */
   get writeCount(): number {
     return this.writes;
   }
@@ -26,6 +29,7 @@ export class Statements {
   }
 
   get<T>(sql: string, params: SqlParams = []): T | undefined {
+    if (WRITE_STATEMENT.test(sql)) this.writes++;
     return this.statement(sql).get(...params) as T | undefined;
   }
 
