@@ -371,3 +371,23 @@ describe('externalImageId on Azure, which has no such field: kept in the ledger 
     expect(await facesWith('img-outside')).toEqual([{ id: expect.any(String), externalImageId: 'img-outside' }]);
   });
 });
+
+describe('a write made while a training runs', () => {
+  test('keeps the library at NEEDS_TRAINING when that training then succeeds', async () => {
+    const libraryId = (await createLibrary('trained-while-written')).library.id;
+    const first = (await createPerson(libraryId, 'Tia')).person;
+    expect((await registerFace({ libraryId, personId: first.id, image: { base64: b64(await facePhoto('A')) } })).__typename).toBe('RegisterFaceSuccess');
+
+    // The first poll of the training status answers late: the training runs on while the person is created.
+    emulator.faults.next({ kind: 'delay', ms: 600, operation: 'getTraining' });
+    const training = trainLibrary(libraryId);
+    while (!emulator.requests.some((r) => r.operation === 'getTraining' && r.path.includes('trained-while-written'))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await createPerson(libraryId, 'Uma')).__typename).toBe('CreatePersonSuccess');
+
+    expect(await training).toEqual({ __typename: 'TrainLibrarySuccess', library: { trainingStatus: 'NEEDS_TRAINING' } });
+    expect(await trainingStatus(libraryId)).toBe('NEEDS_TRAINING');
+    expect(await trainLibrary(libraryId)).toEqual({ __typename: 'TrainLibrarySuccess', library: { trainingStatus: 'SUCCEEDED' } });
+  });
+});
