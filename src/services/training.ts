@@ -45,7 +45,11 @@ export function trainingStatusOf(library: LibraryRecord, vendor: FaceVendor): Tr
 /** After a write that changes what identify knows. */
 export async function markNeedsTraining(ledger: LedgerStore, vendor: FaceVendor, library: LibraryRecord): Promise<void> {
   if (!vendor.capabilities.requiresTraining) return;
-  await updateTrainingMeta(ledger, library.rowId, (meta) => ({ ...meta, needsTraining: true, changes: (meta.changes ?? 0) + 1 }));
+  await updateTrainingMeta(ledger, library.rowId, (meta) => ({
+    ...meta,
+    needsTraining: true,
+    changes: (meta.changes ?? 0) + 1,
+  }));
 }
 
 export async function trainLibrary(ledger: LedgerStore, vendor: FaceVendor, library: LibraryRecord): Promise<LibraryRecord> {

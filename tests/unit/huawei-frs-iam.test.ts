@@ -72,7 +72,8 @@ const transports: HttpTransport[] = [];
 /** The shared transport, as the FRS adapter gives it to the token source. */
 function viaTransport(timeoutMs = 15_000): IamPost {
   const retry = { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 20, maxBackoffMs: 50 };
-  const transport = new HttpTransport({ providerId: 'hw-frs', timeoutMs, retry, ratePerSecond: null }, pino({ level: 'silent' }));
+  const options = { providerId: 'hw-frs', timeoutMs, retry, ratePerSecond: null };
+  const transport = new HttpTransport(options, pino({ level: 'silent' }));
   transports.push(transport);
   return transportPost(transport);
 }
@@ -282,16 +283,16 @@ describe('Huawei IAM token source', () => {
   });
 
   it('retries a token request answered 5xx or not in time, through the shared transport', async () => {
-    const fake = await startIam([{ status: 503, body: { error_msg: 'busy' } }, issued('late', Date.now(), 24 * HOUR, 400), issued('tok-3', Date.now())]);
+    const busy = { status: 503, body: { error_msg: 'busy' } };
+    const fake = await startIam([busy, issued('late', Date.now(), 24 * HOUR, 400), issued('tok-3', Date.now())]);
     const iam = source(fake, { post: viaTransport(200) });
     expect(await iam.getToken()).toBe('tok-3');
     expect(fake.seen).toHaveLength(3);
   });
 
   it('needs a post() for password authentication', () => {
-    expect(
-      () => new IamTokenSource({ providerId: 'p', credentials: { username: 'u', password: 'p', domainName: 'd' }, region: 'r' }),
-    ).toThrow(/post\(\)/);
+    const credentials = { username: 'u', password: 'p', domainName: 'd' };
+    expect(() => new IamTokenSource({ providerId: 'p', credentials, region: 'r' })).toThrow(/post\(\)/);
   });
 
   it('goes through an injected post() (the shared transport later)', async () => {

@@ -859,7 +859,7 @@ describe('change version', () => {
     expect(await ledger.changeVersion()).not.toBe(v2);
   });
 
-  it('changes with writes whose row comes back (UPDATE ... RETURNING): a face\'s externalImageId, a library\'s facts', async () => {
+  it('changes with writes whose row comes back (UPDATE ... RETURNING): a face, a library\'s facts', async () => {
     const lib = await library();
     const f = await face(lib.rowId, 'f1');
     const v0 = await ledger.changeVersion();

@@ -121,7 +121,10 @@ export class AzureFaceVendor implements FaceVendor {
     let target: BoundingBox | null = null;
     if (face.faceSelection === 'LARGEST') target = await this.largestFace(face.image);
     const token = randomUUID();
-    const userData = faceUserData({ ...imageIdPart(face.externalImageId), fields: face.fields, userData: face.userData, t: token }, 'input');
+    const userData = faceUserData(
+      { ...imageIdPart(face.externalImageId), fields: face.fields, userData: face.userData, t: token },
+      'input',
+    );
     for (let attempt = 1; ; attempt++) {
       try {
         const added = await this.client.call<{ persistedFaceId: string }>({

@@ -77,7 +77,9 @@ export class IamTokenSource {
       if (!options.projectId && !options.region) {
         throw new Error('Huawei IAM password authentication needs a projectId or a region to scope the token.');
       }
-      if (!options.post) throw new Error('Huawei IAM password authentication needs a post() to reach IAM (transportPost).');
+      if (!options.post) {
+        throw new Error('Huawei IAM password authentication needs a post() to reach IAM (transportPost).');
+      }
       this.fixedToken = null;
       this.user = creds;
     }
@@ -271,16 +273,25 @@ function redact(text: string | null, secrets: string[]): string | null {
  */
 export function transportPost(transport: HttpTransport): IamPost {
   return async (url, headers, body) => {
-    const response = await transport.send({ method: 'POST', url, headers, body, idempotent: true, operation: 'iam.getToken' });
+    const response = await transport.send({
+      method: 'POST',
+      url,
+      headers,
+      body,
+      idempotent: true,
+      operation: 'iam.getToken',
+    });
     return { status: response.status, headers: response.headers, body: response.body };
   };
 }
 
 /** The network error's code (ECONNREFUSED...), on the error itself or on the transport failure's cause. */
 function networkErrorCode(error: unknown): string | undefined {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
+  let e = error;
+  for (let depth = 0; e && typeof e === 'object' && depth < 3; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
     if (typeof code === 'string') return code;
+    e = cause;
   }
   return undefined;
 }
