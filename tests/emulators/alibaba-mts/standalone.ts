@@ -12,7 +12,7 @@ export const STANDALONE_ACCESS_KEY = {
   accessKeyId: process.env['MTS_EMULATOR_ACCESS_KEY_ID'] ?? 'EmulatorOnlyMtsAccessKey01',
   accessKeySecret: process.env['MTS_EMULATOR_ACCESS_KEY_SECRET'] ?? 'emulator-only-mts-secret-not-a-real-aliyun-key',
 };
-/** The region of the README's example; the emulator answers for any. */
+/** The region of the README's MTS example. */
 export const STANDALONE_REGION = 'cn-shanghai';
 
 export interface StandaloneMts {
