@@ -858,6 +858,17 @@ describe('change version', () => {
     }
     expect(await ledger.changeVersion()).not.toBe(v2);
   });
+
+  it('changes with writes whose row comes back (UPDATE ... RETURNING): a face, a library\'s facts', async () => {
+    const lib = await library();
+    const f = await face(lib.rowId, 'f1');
+    const v0 = await ledger.changeVersion();
+    await ledger.updateFace(f.rowId, { externalImageId: 'img-2' });
+    const v1 = await ledger.changeVersion();
+    expect(v1).not.toBe(v0);
+    await ledger.updateLibraryMeta(lib.rowId, { needsTraining: false });
+    expect(await ledger.changeVersion()).not.toBe(v1);
+  });
 });
 
 describe('closing', () => {
