@@ -77,7 +77,12 @@ export function pagePerParentStatement(q: ChildQuery, parentRowIds: readonly num
 }
 
 /** The page in row order with its two flags, from the rows of a page statement (in any order). */
-export function pageOf<R extends PagedRow, T>(rows: R[], page: PageArgs, map: (row: R) => T, totalCount: number): Page<T> {
+export function pageOf<R extends PagedRow, T>(
+  rows: R[],
+  page: PageArgs,
+  map: (row: R) => T,
+  totalCount: number,
+): Page<T> {
   const size = sizeOf(page);
   const inRange = rows.filter((row) => row.beyond_cursor === 0).sort((a, b) => a.row_id - b.row_id);
   const more = inRange.length > size;
