@@ -221,7 +221,7 @@ describe('libraries', () => {
     expect(all).toMatchObject({ hasNextPage: false, totalCount: 6 });
   });
 
-  it('pages libraries backward with last/before, and tells on each page whether pages lie before and after it', async () => {
+  it('pages libraries backward with last/before; each page tells whether pages lie before and after it', async () => {
     const libs = [];
     for (const name of ['l1', 'l2', 'l3', 'l4', 'l5']) libs.push(await library(name));
     await library('other', 'hw');
@@ -237,8 +237,10 @@ describe('libraries', () => {
     expect(await page('local', { last: 2, beforeRowId: l2 })).toEqual({ names: ['l1'], ...flags(false, true) });
     expect(await page('local', { last: 2, beforeRowId: l1 })).toEqual({ names: [], ...flags(false, true) });
     expect(await page('local', { last: 0 })).toEqual({ names: [], ...flags(true, false) });
-    expect(await page(null, { last: 10 })).toMatchObject({ names: ['l1', 'l2', 'l3', 'l4', 'l5', 'other'], hasPreviousPage: false });
-    expect(await page('nobody', { last: 2 })).toEqual({ names: [], hasPreviousPage: false, hasNextPage: false, totalCount: 0 });
+    const everyLibrary = ['l1', 'l2', 'l3', 'l4', 'l5', 'other'];
+    expect(await page(null, { last: 10 })).toMatchObject({ names: everyLibrary, hasPreviousPage: false });
+    const nothing = { names: [], hasPreviousPage: false, hasNextPage: false, totalCount: 0 };
+    expect(await page('nobody', { last: 2 })).toEqual(nothing);
 
     // Forward pages say whether anything lies at or before their `after` cursor.
     expect(await page('local', { first: 2 })).toEqual({ names: ['l1', 'l2'], ...flags(false, true) });
@@ -248,7 +250,8 @@ describe('libraries', () => {
 
     // Both cursors: the rows between them. As in the Relay spec, `first` looks only at its end of the range...
     const between = { afterRowId: l1, beforeRowId: l5 };
-    expect(await page('local', { first: 10, ...between })).toEqual({ names: ['l2', 'l3', 'l4'], ...flags(true, false) });
+    const l2ToL4 = ['l2', 'l3', 'l4'];
+    expect(await page('local', { first: 10, ...between })).toEqual({ names: l2ToL4, ...flags(true, false) });
     // ...and `last` at its own.
     expect(await page('local', { last: 2, ...between })).toEqual({ names: ['l3', 'l4'], ...flags(true, true) });
   });
@@ -881,47 +884,33 @@ describe('face filters and paging', () => {
       const { items, hasPreviousPage, hasNextPage, totalCount } = await ledger.listFaces(libRowId, filter, args);
       return { ids: items.map((f) => f.vendorFaceId), hasPreviousPage, hasNextPage, totalCount };
     };
-    expect(await page({}, { last: 2 })).toEqual({ ids: ['f4', 'f5'], hasPreviousPage: true, hasNextPage: false, totalCount: 5 });
-    expect(await page({}, { last: 0 })).toEqual({ ids: [], hasPreviousPage: true, hasNextPage: false, totalCount: 5 });
+    const flags = (hasPreviousPage: boolean, hasNextPage: boolean, totalCount: number) => ({
+      hasPreviousPage,
+      hasNextPage,
+      totalCount,
+    });
+    expect(await page({}, { last: 2 })).toEqual({ ids: ['f4', 'f5'], ...flags(true, false, 5) });
+    expect(await page({}, { last: 0 })).toEqual({ ids: [], ...flags(true, false, 5) });
 
     const imgA = { externalImageId: 'img-a' };
-    expect(await page(imgA, { last: 2 })).toEqual({ ids: ['f3', 'f5'], hasPreviousPage: true, hasNextPage: false, totalCount: 3 });
-    expect(await page(imgA, { last: 2, beforeRowId: ids.f3 })).toEqual({
-      ids: ['f1'],
-      hasPreviousPage: false,
-      hasNextPage: true,
-      totalCount: 3,
-    });
+    expect(await page(imgA, { last: 2 })).toEqual({ ids: ['f3', 'f5'], ...flags(true, false, 3) });
+    expect(await page(imgA, { last: 2, beforeRowId: ids.f3 })).toEqual({ ids: ['f1'], ...flags(false, true, 3) });
 
     // A custom field drives the query through its index, backward too.
     const sales = { fields: { dept: 'sales' } };
-    expect(await page(sales, { last: 1 })).toEqual({ ids: ['f2'], hasPreviousPage: true, hasNextPage: false, totalCount: 2 });
-    expect(await page(sales, { last: 1, beforeRowId: ids.f2 })).toEqual({
-      ids: ['f1'],
-      hasPreviousPage: false,
-      hasNextPage: true,
-      totalCount: 2,
-    });
-    expect(await page(sales, { last: 1, beforeRowId: ids.f1 })).toEqual({
-      ids: [],
-      hasPreviousPage: false,
-      hasNextPage: true,
-      totalCount: 2,
-    });
+    expect(await page(sales, { last: 1 })).toEqual({ ids: ['f2'], ...flags(true, false, 2) });
+    expect(await page(sales, { last: 1, beforeRowId: ids.f2 })).toEqual({ ids: ['f1'], ...flags(false, true, 2) });
+    expect(await page(sales, { last: 1, beforeRowId: ids.f1 })).toEqual({ ids: [], ...flags(false, true, 2) });
     expect(await page({ fields: { level: 3 }, externalImageId: 'img-a' }, { last: 1 })).toMatchObject({
       ids: ['f3'],
       hasPreviousPage: true,
       hasNextPage: false,
     });
-    expect(await page({ fields: { dept: 'nobody' } }, { last: 2 })).toEqual({
-      ids: [],
-      hasPreviousPage: false,
-      hasNextPage: false,
-      totalCount: 0,
-    });
+    expect(await page({ fields: { dept: 'nobody' } }, { last: 2 })).toEqual({ ids: [], ...flags(false, false, 0) });
     // The row on the far side of a cursor must match the filter too: f4 and f5 lie after f2 but are not sales.
     expect(await page(sales, { first: 5, afterRowId: ids.f2 })).toMatchObject({ ids: [], hasPreviousPage: true });
-    expect(await page(sales, { last: 5, beforeRowId: ids.f3 })).toMatchObject({ ids: ['f1', 'f2'], hasNextPage: false });
+    const salesBeforeF3 = await page(sales, { last: 5, beforeRowId: ids.f3 });
+    expect(salesBeforeF3).toMatchObject({ ids: ['f1', 'f2'], hasNextPage: false });
   });
 
   it('pages every kind of filter both ways exactly as findFaces matches it, with honest page flags', async () => {
@@ -986,7 +975,13 @@ describe('face filters and paging', () => {
     const before = ledger.queryCount();
     const pages = await ledger.listFacesOfPersons([bob, alice, 999], { last: 1 });
     expect(ledger.queryCount() - before).toBe(2);
-    expect(pages.map((p) => [p.items.map((f) => f.vendorFaceId), p.hasPreviousPage, p.hasNextPage, p.totalCount])).toEqual([
+    const summary = pages.map((p) => [
+      p.items.map((f) => f.vendorFaceId),
+      p.hasPreviousPage,
+      p.hasNextPage,
+      p.totalCount,
+    ]);
+    expect(summary).toEqual([
       [['f3'], false, false, 1],
       [['f2'], true, false, 2],
       [[], false, false, 0],
