@@ -332,8 +332,8 @@ export class SqliteLedger implements LedgerStore {
     options: PageOptions = {},
   ): Promise<Page<FaceRecord>> {
     const q = facePageQuery(libraryRowId, filter);
-    // CROSS JOIN keeps the planner walking the driving index in row order (LIMIT stops early) instead of
-    // sorting every match in a temp B-tree.
+    // CROSS JOIN keeps the planner walking the driving index in row order, either way (LIMIT stops early),
+    // instead of sorting every match in a temp B-tree.
     const from = `${q.from} CROSS JOIN libraries l ON l.row_id = f.library_row_id`;
     const query = pageStatement({ columns: FACE_COLUMNS, from, where: q.where, params: q.params, order: q.order }, page);
     const rows = this.statements.all<FaceRow & PagedRow>(query.sql, query.params);
