@@ -93,14 +93,21 @@ export interface ResolvedFaceFilter {
   fields?: FieldValues;
 }
 
-export interface PageArgs {
-  first: number;
-  /** Exclusive lower bound on rowId (decoded from the cursor). */
+/** The rows between two cursors (either may be missing). */
+export interface CursorRange {
+  /** Exclusive lower bound on rowId (decoded from the `after` cursor). */
   afterRowId?: number;
+  /** Exclusive upper bound on rowId (decoded from the `before` cursor). */
+  beforeRowId?: number;
 }
 
+/** The first `first` rows of the range (paging forward), or its last `last` rows (paging backward). */
+export type PageArgs = CursorRange & ({ first: number; last?: undefined } | { last: number; first?: undefined });
+
 export interface Page<T> {
+  /** In row order, whichever way the page was taken. */
   items: T[];
   hasNextPage: boolean;
+  hasPreviousPage: boolean;
   totalCount: number;
 }

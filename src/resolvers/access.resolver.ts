@@ -11,6 +11,8 @@ import {
   RevokeApiKeyResult,
   ViewerType,
 } from '../schema/access.types';
+import type { Page } from '../domain/model';
+import { DEFAULT_PAGE_SIZE } from '../schema/connection.types';
 import { encodeCursor, pageArgs, wantsTotal } from './connection';
 import type { RequestContext } from './context';
 import { asResult } from './error-member';
@@ -31,13 +33,13 @@ export class AccessResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Info() info?: GraphQLResolveInfo,
   ) {
-    const page = pageArgs(first, after);
+    const page = pageArgs({ first, after }, info!);
     const keys = await ctx.services.ledger.access.listApiKeys({
-      first: page.first,
+      first: page.first ?? DEFAULT_PAGE_SIZE,
       beforeRowId: page.afterRowId,
       withTotal: wantsTotal(info),
     });
-    return newestFirstConnection(keys.items.map(asApiKey), keys.hasNextPage, keys.totalCount);
+    return newestFirstConnection(keys.items.map(asApiKey), keys);
   }
 
   @Authorized('admin')
@@ -49,14 +51,14 @@ export class AccessResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Info() info?: GraphQLResolveInfo,
   ) {
-    const page = pageArgs(first, after);
+    const page = pageArgs({ first, after }, info!);
     const events = await ctx.services.ledger.access.listAuditEvents(filter ?? {}, {
-      first: page.first,
+      first: page.first ?? DEFAULT_PAGE_SIZE,
       beforeRowId: page.afterRowId,
       withTotal: wantsTotal(info),
     });
     const nodes = events.items.map((e) => ({ ...e, id: `audit-${e.rowId}` }));
-    return newestFirstConnection(nodes, events.hasNextPage, events.totalCount);
+    return newestFirstConnection(nodes, events);
   }
 
   @Authorized('admin')
@@ -93,16 +95,16 @@ function asApiKey(key: StoredApiKey) {
 }
 
 /** Newest-first pages: the cursor is a row id and `after` continues with older rows. */
-function newestFirstConnection<T extends { rowId: number }>(nodes: T[], hasNextPage: boolean, totalCount: number) {
+function newestFirstConnection<T extends { rowId: number }>(nodes: T[], page: Omit<Page<unknown>, 'items'>) {
   const edges = nodes.map((node) => ({ cursor: encodeCursor(node.rowId), node }));
   return {
     edges,
+    totalCount: page.totalCount,
     pageInfo: {
-      hasNextPage,
-      hasPreviousPage: false,
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    totalCount,
   };
 }

@@ -1,8 +1,6 @@
 import { GraphQLError, Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Page, PageArgs } from '../domain/model';
-
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../schema/connection.types';
 
 const CURSOR_PREFIX = 'r:';
 
@@ -18,21 +16,70 @@ function decodeCursor(cursor: string): number | null {
   return Number.isSafeInteger(rowId) && rowId >= 0 && encodeCursor(rowId) === cursor ? rowId : null;
 }
 
-/** Checks `first`/`after`; connection fields are not unions, so bad paging is a GraphQL user error. */
-export function pageArgs(requested: number | null | undefined, after: string | null | undefined): PageArgs {
-  const first = requested ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
-    throw userInputError(`'first' must be between 0 and ${MAX_PAGE_SIZE}; got ${first}.`, 'first');
+/** A connection field's paging arguments, as GraphQL hands them to the resolver. */
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/**
+ * Checks the paging arguments; connection fields are not unions, so bad paging is a GraphQL user error.
+ * `first` and `last` together are refused (the Relay spec discourages them; no client needs them). The
+ * contract's `first: Int = 20` fills `first` in before any resolver runs, so `first` counts as given only
+ * when the operation passes it: `last` alone pages backward, and no `first` or `last` takes the first 20.
+ */
+export function pageArgs(args: ConnectionArgs, info: GraphQLResolveInfo): PageArgs {
+  const last = args.last ?? null;
+  const firstPassed = args.first != null && passedInOperation(info, 'first');
+  if (last !== null && firstPassed) {
+    throw new GraphQLError(
+      `'first' and 'last' cannot be used together: pass 'first' (and 'after') to page forward, ` +
+        `or 'last' (and 'before') to page backward.`,
+      { extensions: { code: 'BAD_USER_INPUT', argumentNames: ['first', 'last'] } },
+    );
   }
-  if (after === null || after === undefined) return { first };
-  const afterRowId = decodeCursor(after);
-  if (afterRowId === null) throw userInputError(`'after' is not a cursor from this API: pass a pageInfo.endCursor or edge cursor.`, 'after');
-  return { first, afterRowId };
+  const range = {
+    ...(args.after != null ? { afterRowId: cursorArgument(args.after, 'after', 'endCursor') } : {}),
+    ...(args.before != null ? { beforeRowId: cursorArgument(args.before, 'before', 'startCursor') } : {}),
+  };
+  if (last !== null) return { last: pageSize(last, 'last'), ...range };
+  return { first: pageSize(args.first ?? DEFAULT_PAGE_SIZE, 'first'), ...range };
+}
+
+function pageSize(size: number, argumentName: 'first' | 'last'): number {
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
+    throw userInputError(`'${argumentName}' must be between 0 and ${MAX_PAGE_SIZE}; got ${size}.`, argumentName);
+  }
+  return size;
+}
+
+function cursorArgument(cursor: string, argumentName: 'after' | 'before', pageInfoCursor: string): number {
+  const rowId = decodeCursor(cursor);
+  if (rowId === null) {
+    throw userInputError(
+      `'${argumentName}' is not a cursor from this API: pass a pageInfo.${pageInfoCursor} or edge cursor.`,
+      argumentName,
+    );
+  }
+  return rowId;
+}
+
+/** Whether the operation itself sets the argument (a literal, or a variable the request provides). */
+function passedInOperation(info: GraphQLResolveInfo, argumentName: string): boolean {
+  return info.fieldNodes.some((field) =>
+    field.arguments?.some(
+      (arg) =>
+        arg.name.value === argumentName &&
+        (arg.value.kind !== Kind.VARIABLE || Object.hasOwn(info.variableValues, arg.value.name.value)),
+    ),
+  );
 }
 
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: number;
 }
 
@@ -40,13 +87,20 @@ export function toConnection<T extends { rowId: number }>(page: Page<T>): Connec
   const edges = page.items.map((node) => ({ cursor: encodeCursor(node.rowId), node }));
   return {
     edges,
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.length > 0 ? edges[edges.length - 1].cursor : null },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
     totalCount: page.totalCount,
   };
 }
 
 export function userInputError(message: string, argumentName?: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(argumentName ? { argumentName } : {}) } });
+  return new GraphQLError(message, {
+    extensions: { code: 'BAD_USER_INPUT', ...(argumentName ? { argumentName } : {}) },
+  });
 }
 
 /** Whether the field being resolved selects `name` directly (through fragments too). */

@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Authorized, Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { tryDecodeGlobalId, libraryId } from '../domain/global-id';
 import type { LibraryRecord } from '../domain/model';
-import { LibraryConnection, FaceConnection, PersonConnection } from '../schema/connection.types';
+import { ConnectionArgs, FaceConnection, LibraryConnection, PersonConnection } from '../schema/connection.types';
 import { CreateLibraryInput, FaceFilterInput } from '../schema/inputs';
 import { LibraryType } from '../schema/library.type';
 import { ProviderType } from '../schema/provider.type';
@@ -19,15 +19,16 @@ export class LibraryResolver {
   @Query(() => LibraryConnection)
   async libraries(
     @Ctx() ctx: RequestContext,
-    @Arg('providerId', () => ID, { nullable: true }) providerId?: string | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null = null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Info() info?: GraphQLResolveInfo,
+    @Arg('providerId', () => ID, { nullable: true }) providerId: string | null | undefined,
+    @Args() paging: ConnectionArgs,
+    @Info() info: GraphQLResolveInfo,
   ) {
     if (providerId != null && !ctx.services.providers.find(providerId)) {
       throw userInputError(`There is no provider '${providerId}'; query providers { id } for the configured ones.`, 'providerId');
     }
-    return toConnection(await ctx.services.ledger.listLibraries(providerId ?? null, pageArgs(first, after), { withTotal: wantsTotal(info) }));
+    const page = pageArgs(paging, info);
+    const options = { withTotal: wantsTotal(info) };
+    return toConnection(await ctx.services.ledger.listLibraries(providerId ?? null, page, options));
   }
 
   @Authorized('read')
@@ -70,25 +71,27 @@ export class LibraryResolver {
   async persons(
     @Root() library: LibraryRecord,
     @Ctx() ctx: RequestContext,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Info() info?: GraphQLResolveInfo,
+    @Args() paging: ConnectionArgs,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection(await ctx.loaders.personsOfLibrary.load({ parentRowId: library.rowId, page: pageArgs(first, after), withTotal: wantsTotal(info) }));
+    const key = { parentRowId: library.rowId, page: pageArgs(paging, info), withTotal: wantsTotal(info) };
+    return toConnection(await ctx.loaders.personsOfLibrary.load(key));
   }
 
   @FieldResolver(() => FaceConnection)
   async faces(
     @Root() library: LibraryRecord,
     @Ctx() ctx: RequestContext,
-    @Arg('filter', () => FaceFilterInput, { nullable: true }) filter?: FaceFilterInput | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null = null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Info() info?: GraphQLResolveInfo,
+    @Arg('filter', () => FaceFilterInput, { nullable: true }) filter: FaceFilterInput | null | undefined,
+    @Args() paging: ConnectionArgs,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    const page = pageArgs(first, after);
-    const resolved = filter ? await orGraphQLError(() => ctx.services.faces.resolveFilter(library, filter, { allowEmpty: true })) : null;
-    return toConnection(await ctx.loaders.facesOfLibrary.load({ parentRowId: library.rowId, page, filter: resolved?.filter ?? {}, withTotal: wantsTotal(info) }));
+    const page = pageArgs(paging, info);
+    const resolved = filter
+      ? await orGraphQLError(() => ctx.services.faces.resolveFilter(library, filter, { allowEmpty: true }))
+      : null;
+    const key = { parentRowId: library.rowId, page, filter: resolved?.filter ?? {}, withTotal: wantsTotal(info) };
+    return toConnection(await ctx.loaders.facesOfLibrary.load(key));
   }
 
   @Authorized('admin')

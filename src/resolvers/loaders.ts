@@ -70,7 +70,11 @@ function primePages<T extends { rowId: number }>(pages: Page<T>[], byRowId: Data
 }
 
 function pagedCacheKey(k: PagedKey): string {
-  return `${k.parentRowId}\u0000${k.page.first}\u0000${k.page.afterRowId ?? ''}\u0000${k.withTotal}`;
+  return `${k.parentRowId}\u0000${pageKey(k.page)}\u0000${k.withTotal}`;
+}
+
+function pageKey(page: PageArgs): string {
+  return JSON.stringify([page.first, page.last, page.afterRowId, page.beforeRowId]);
 }
 
 /** Groups keys with the same paging arguments (and the same need of totals) into one batched ledger call each. */
@@ -80,7 +84,7 @@ async function batchByPage<T>(
 ): Promise<Page<T>[]> {
   const groups = new Map<string, { page: PageArgs; withTotal: boolean; indexes: number[] }>();
   keys.forEach((k, i) => {
-    const id = `${k.page.first}\u0000${k.page.afterRowId ?? ''}\u0000${k.withTotal}`;
+    const id = `${pageKey(k.page)}\u0000${k.withTotal}`;
     const group = groups.get(id) ?? { page: k.page, withTotal: k.withTotal, indexes: [] };
     group.indexes.push(i);
     groups.set(id, group);

@@ -1,8 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Authorized, Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { personId, tryDecodeGlobalId } from '../domain/global-id';
 import type { PersonRecord } from '../domain/model';
-import { FaceConnection } from '../schema/connection.types';
+import { ConnectionArgs, FaceConnection } from '../schema/connection.types';
 import { CreatePersonInput } from '../schema/inputs';
 import { LibraryType } from '../schema/library.type';
 import { PersonType } from '../schema/person.type';
@@ -33,11 +33,11 @@ export class PersonResolver {
   async faces(
     @Root() person: PersonRecord,
     @Ctx() ctx: RequestContext,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Info() info?: GraphQLResolveInfo,
+    @Args() paging: ConnectionArgs,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection(await ctx.loaders.facesOfPerson.load({ parentRowId: person.rowId, page: pageArgs(first, after), withTotal: wantsTotal(info) }));
+    const key = { parentRowId: person.rowId, page: pageArgs(paging, info), withTotal: wantsTotal(info) };
+    return toConnection(await ctx.loaders.facesOfPerson.load(key));
   }
 
   @Authorized('write')

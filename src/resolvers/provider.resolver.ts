@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Authorized, Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
-import { LibraryConnection } from '../schema/connection.types';
+import { ConnectionArgs, LibraryConnection } from '../schema/connection.types';
 import { CapabilitiesType, ProviderType } from '../schema/provider.type';
 import { pageArgs, toConnection, wantsTotal } from './connection';
 import type { RequestContext } from './context';
@@ -34,10 +34,11 @@ export class ProviderResolver {
   async libraries(
     @Root() vendor: FaceVendor,
     @Ctx() ctx: RequestContext,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Info() info?: GraphQLResolveInfo,
+    @Args() paging: ConnectionArgs,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection(await ctx.services.ledger.listLibraries(vendor.providerId, pageArgs(first, after), { withTotal: wantsTotal(info) }));
+    const page = pageArgs(paging, info);
+    const options = { withTotal: wantsTotal(info) };
+    return toConnection(await ctx.services.ledger.listLibraries(vendor.providerId, page, options));
   }
 }

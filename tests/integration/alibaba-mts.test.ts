@@ -254,3 +254,40 @@ describe('MTS errors and faults', () => {
     }
   });
 });
+
+describe('externalImageId on MTS, which keeps no face metadata: the ledger holds it', () => {
+  test('the faces filter, updateFace and deleteFaces by externalImageId work', async () => {
+    const libraryId = (await createLibrary('badges')).library.id;
+    const personId = (await createPerson(libraryId, 'b1')).person.id;
+    const register = async (externalImageId: string) =>
+      (await registerFace({ libraryId, personId, image: { url: await hostedFace('A') }, externalImageId })).face;
+    const face = await register('img-m1');
+    await register('img-other');
+    const facesWith = async (externalImageId: string) => {
+      const query = `query($id: ID!, $f: FaceFilter) {
+        library(id: $id) { faces(filter: $f) { edges { node { id externalImageId } } } } }`;
+      const library = await op(query, { id: libraryId, f: { externalImageId } });
+      return library.faces.edges.map((e: { node: unknown }) => e.node);
+    };
+    expect(await facesWith('img-m1')).toEqual([{ id: face.id, externalImageId: 'img-m1' }]);
+
+    const updated = await op(`mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename
+        ... on UpdateFaceSuccess { face { externalImageId } } ${errorsOf('updateFace')} } }`, {
+      i: { faceId: face.id, externalImageId: 'img-m2' },
+    });
+    expect(updated).toEqual({ __typename: 'UpdateFaceSuccess', face: { externalImageId: 'img-m2' } });
+    expect(await facesWith('img-m1')).toEqual([]);
+    expect(await facesWith('img-m2')).toEqual([{ id: face.id, externalImageId: 'img-m2' }]);
+
+    const before = emulator.requests.length;
+    const deleted = await deleteFaces(libraryId, { externalImageId: 'img-m2' });
+    expect(deleted).toMatchObject({
+      __typename: 'DeleteFacesSuccess',
+      matchedCount: 1,
+      deletedCount: 1,
+      plan: { strategy: 'EMULATED', vendorCalls: 1 },
+    });
+    expect(emulator.requests.slice(before).map((r) => r.action)).toEqual(['UnregisterCustomFace']);
+    expect(vendorFaces('badges', 'b1')).toHaveLength(1);
+  });
+});

@@ -308,3 +308,112 @@ describe('Azure errors arrive as union members with the vendor detail', () => {
     expect(count()).toBe(n + 1);
   });
 });
+
+describe('externalImageId on Azure, which has no such field: kept in the ledger and mirrored into userData', () => {
+  let libraryId: string;
+  let personId: string;
+  let personExternalId: string;
+  const storedUserData = (vendorFaceId: string) => {
+    const person = emulator.state.group('PersonGroup', 'badges')!.persons.get(personExternalId)!;
+    return JSON.parse(person.faces.get(vendorFaceId)!.userData!);
+  };
+  const facesWith = async (externalImageId: string) => {
+    const query = `query($id: ID!, $f: FaceFilter) {
+      library(id: $id) { faces(filter: $f) { edges { node { id externalImageId } } } } }`;
+    const library = await op(query, { id: libraryId, f: { externalImageId } });
+    return library.faces.edges.map((e: { node: unknown }) => e.node);
+  };
+
+  beforeAll(async () => {
+    libraryId = (await createLibrary('badges', undefined, [{ name: 'dept', type: 'STRING' }])).library.id;
+    ({ id: personId, externalId: personExternalId } = (await createPerson(libraryId, 'Ida')).person);
+  });
+
+  test('registerFace, the faces filter, updateFace and deleteFaces take it; the face userData carries it', async () => {
+    const image = { base64: b64(await facePhoto('A')) };
+    const registered = await op(`mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
+        ... on RegisterFaceSuccess { face { id vendorFaceId externalImageId fields } }
+        ${errorsOf('registerFace')} } }`, {
+      i: { libraryId, personId, image, externalImageId: 'img-a1', fields: { dept: 'sales' } },
+    });
+    expect(registered).toMatchObject({
+      __typename: 'RegisterFaceSuccess',
+      face: { externalImageId: 'img-a1', fields: { dept: 'sales' } },
+    });
+    const face = registered.face;
+    expect(storedUserData(face.vendorFaceId)).toMatchObject({ externalImageId: 'img-a1', fields: { dept: 'sales' } });
+    expect(await facesWith('img-a1')).toEqual([{ id: face.id, externalImageId: 'img-a1' }]);
+
+    const updated = await op(`mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename
+        ... on UpdateFaceSuccess { face { externalImageId fields } } ${errorsOf('updateFace')} } }`, {
+      i: { faceId: face.id, externalImageId: 'img-a2' },
+    });
+    expect(updated).toEqual({
+      __typename: 'UpdateFaceSuccess',
+      face: { externalImageId: 'img-a2', fields: { dept: 'sales' } },
+    });
+    expect(storedUserData(face.vendorFaceId)).toMatchObject({ externalImageId: 'img-a2', fields: { dept: 'sales' } });
+    expect(await facesWith('img-a1')).toEqual([]);
+
+    const deleted = await op(`mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename
+        ... on DeleteFacesSuccess { deletedFaceIds plan { strategy vendorCalls } } ${errorsOf('deleteFaces')} } }`, {
+      l: libraryId,
+      f: { externalImageId: 'img-a2' },
+    });
+    expect(deleted).toEqual({
+      __typename: 'DeleteFacesSuccess',
+      deletedFaceIds: [face.id],
+      plan: { strategy: 'EMULATED', vendorCalls: 1 },
+    });
+    expect(emulator.state.group('PersonGroup', 'badges')!.persons.get(personExternalId)!.faces.size).toBe(0);
+  });
+
+  test('an externalImageId that no longer fits in the 1 KB userData is refused, naming the limit', async () => {
+    const result = await registerFace({
+      libraryId,
+      personId,
+      image: { base64: b64(await facePhoto('A')) },
+      externalImageId: 'x'.repeat(100),
+      userData: 'y'.repeat(900),
+    });
+    expect(result).toMatchObject({ __typename: 'InvalidInputError', constraint: 'AZURE_FACE_USER_DATA' });
+    expect(result.message).toMatch(/1024/);
+  });
+
+  test('syncLibrary reads the externalImageId back from the userData of a face it imports', async () => {
+    const userData = encodeURIComponent(JSON.stringify({ externalImageId: 'img-outside', fields: { dept: 'ops' } }));
+    const person = `${emulator.endpoint}/face/v1.0/persongroups/badges/persons/${personExternalId}`;
+    await fetch(`${person}/persistedfaces?userData=${userData}`, {
+      method: 'POST',
+      headers: { 'Ocp-Apim-Subscription-Key': KEY, 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(await facePhoto('B')),
+    });
+    const synced = await op(`mutation($id: ID!) { syncLibrary(id: $id) { __typename
+        ... on SyncLibrarySuccess { imported } ${errorsOf('syncLibrary')} } }`, { id: libraryId });
+    expect(synced).toEqual({ __typename: 'SyncLibrarySuccess', imported: 1 });
+    expect(await facesWith('img-outside')).toEqual([{ id: expect.any(String), externalImageId: 'img-outside' }]);
+  });
+});
+
+describe('a write made while a training runs', () => {
+  test('keeps the library at NEEDS_TRAINING when that training then succeeds', async () => {
+    const libraryId = (await createLibrary('trained-while-written')).library.id;
+    const first = (await createPerson(libraryId, 'Tia')).person;
+    const image = { base64: b64(await facePhoto('A')) };
+    expect((await registerFace({ libraryId, personId: first.id, image })).__typename).toBe('RegisterFaceSuccess');
+
+    // The first poll of the training status answers late: the training runs on while the person is created.
+    emulator.faults.next({ kind: 'delay', ms: 600, operation: 'getTraining' });
+    const training = trainLibrary(libraryId);
+    const polled = () =>
+      emulator.requests.some((r) => r.operation === 'getTraining' && r.path.includes('trained-while-written'));
+    while (!polled()) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await createPerson(libraryId, 'Uma')).__typename).toBe('CreatePersonSuccess');
+
+    const needsTraining = { __typename: 'TrainLibrarySuccess', library: { trainingStatus: 'NEEDS_TRAINING' } };
+    expect(await training).toEqual(needsTraining);
+    expect(await trainingStatus(libraryId)).toBe('NEEDS_TRAINING');
+    const retrained = await trainLibrary(libraryId);
+    expect(retrained).toEqual({ __typename: 'TrainLibrarySuccess', library: { trainingStatus: 'SUCCEEDED' } });
+  });
+});

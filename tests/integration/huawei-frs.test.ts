@@ -16,8 +16,13 @@ let server: TestServer;
 const b64 = (bytes: Buffer) => bytes.toString('base64');
 const emulatorFaces = (set: string) => emulator.state.faces(set);
 
-async function startServerFor(credentials: Record<string, string>, extra: Record<string, unknown> = {}) {
+async function startServerFor(
+  credentials: Record<string, string>,
+  extra: Record<string, unknown> = {},
+  logTo?: { write(line: string): void },
+) {
   return startTestServer({
+    logTo,
     configure: (c) => {
       c.providers.push({
         id: 'hw',
@@ -411,6 +416,26 @@ describe('authentication', () => {
     } finally {
       await byToken.close();
       await badPassword.close();
+    }
+  });
+
+  test('a token request answered 503, then not in time, is retried and logged without secrets', async () => {
+    const lines: string[] = [];
+    const user = { username: 'fg-user', password: 'fg-password', domainName: 'fg-account' };
+    const byPassword = await startServerFor(user, {}, { write: (line) => void lines.push(line) });
+    try {
+      const before = emulator.requests.length;
+      emulator.faults.next({ kind: 'status', status: 503, operation: 'iamToken' });
+      emulator.faults.next({ kind: 'delay', ms: 1_500, operation: 'iamToken' });
+      expect((await createLibrary('token_retried', [], byPassword)).__typename).toBe('CreateLibrarySuccess');
+      const tokenRequests = emulator.requests.slice(before).filter((r) => r.operation === 'iamToken');
+      expect(tokenRequests.map((r) => r.status)).toEqual([503, null, 201]);
+      const logged = lines.map((line) => JSON.parse(line));
+      const retries = logged.filter((l) => l.msg === 'retrying vendor request' && l.operation === 'iam.getToken');
+      expect(retries).toHaveLength(2);
+      expect(lines.join('\n')).not.toContain('fg-password');
+    } finally {
+      await byPassword.close();
     }
   });
 

@@ -1,9 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { FaceGraphError } from '../../src/domain/errors';
+import { HttpTransport } from '../../src/datasources/http';
 import {
   IamTokenSource,
   tokenHeaders,
+  transportPost,
   type IamPost,
   type IamTokenSourceOptions,
 } from '../../src/datasources/vendors/huawei-frs/iam-token';
@@ -64,7 +67,19 @@ async function startIam(replies: Reply[]): Promise<FakeIam> {
   return fake;
 }
 
+const transports: HttpTransport[] = [];
+
+/** The shared transport, as the FRS adapter gives it to the token source. */
+function viaTransport(timeoutMs = 15_000): IamPost {
+  const retry = { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 20, maxBackoffMs: 50 };
+  const options = { providerId: 'hw-frs', timeoutMs, retry, ratePerSecond: null };
+  const transport = new HttpTransport(options, pino({ level: 'silent' }));
+  transports.push(transport);
+  return transportPost(transport);
+}
+
 afterAll(async () => {
+  transports.forEach((t) => t.close());
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
@@ -99,6 +114,7 @@ function source(fake: FakeIam, extra: Partial<IamTokenSourceOptions> = {}): IamT
     projectId: PROJECT,
     region: 'cn-north-4',
     iamEndpoint: fake.endpoint,
+    post: viaTransport(),
     ...extra,
   });
 }
@@ -259,10 +275,24 @@ describe('Huawei IAM token source', () => {
       credentials: { username: 'frs-bot', password: PASSWORD, domainName: 'acme' },
       region: 'cn-north-4',
       iamEndpoint: `http://127.0.0.1:${port}`,
+      post: viaTransport(),
     });
     const error = await failure(unreachable.getToken());
     expect(error.detail).toMatchObject({ type: 'VendorUnavailableError', retryable: true, vendor: { code: 'ECONNREFUSED' } });
     expect(error.message).not.toContain(PASSWORD);
+  });
+
+  it('retries a token request answered 5xx or not in time, through the shared transport', async () => {
+    const busy = { status: 503, body: { error_msg: 'busy' } };
+    const fake = await startIam([busy, issued('late', Date.now(), 24 * HOUR, 400), issued('tok-3', Date.now())]);
+    const iam = source(fake, { post: viaTransport(200) });
+    expect(await iam.getToken()).toBe('tok-3');
+    expect(fake.seen).toHaveLength(3);
+  });
+
+  it('needs a post() for password authentication', () => {
+    const credentials = { username: 'u', password: 'p', domainName: 'd' };
+    expect(() => new IamTokenSource({ providerId: 'p', credentials, region: 'r' })).toThrow(/post\(\)/);
   });
 
   it('goes through an injected post() (the shared transport later)', async () => {

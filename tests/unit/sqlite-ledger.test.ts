@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FaceGraphError, type ErrorDetail } from '../../src/domain/errors';
-import type { FieldDefinition } from '../../src/domain/model';
+import type { FieldDefinition, Page, PageArgs, PersonRecord, ResolvedFaceFilter } from '../../src/domain/model';
 import { openLedger } from '../../src/datasources/ledger';
 import type { NewFace } from '../../src/datasources/ledger/ledger-store';
 import { MIGRATIONS } from '../../src/datasources/ledger/sqlite/migrations';
@@ -221,6 +221,41 @@ describe('libraries', () => {
     expect(all).toMatchObject({ hasNextPage: false, totalCount: 6 });
   });
 
+  it('pages libraries backward with last/before; each page tells whether pages lie before and after it', async () => {
+    const libs = [];
+    for (const name of ['l1', 'l2', 'l3', 'l4', 'l5']) libs.push(await library(name));
+    await library('other', 'hw');
+    const [l1, l2, , l4, l5] = libs.map((l) => l.rowId);
+    const page = async (providerId: string | null, args: PageArgs) => {
+      const { items, hasPreviousPage, hasNextPage, totalCount } = await ledger.listLibraries(providerId, args);
+      return { names: items.map((l) => l.name), hasPreviousPage, hasNextPage, totalCount };
+    };
+    const flags = (hasPreviousPage: boolean, hasNextPage: boolean) => ({ hasPreviousPage, hasNextPage, totalCount: 5 });
+
+    expect(await page('local', { last: 2 })).toEqual({ names: ['l4', 'l5'], ...flags(true, false) });
+    expect(await page('local', { last: 2, beforeRowId: l4 })).toEqual({ names: ['l2', 'l3'], ...flags(true, true) });
+    expect(await page('local', { last: 2, beforeRowId: l2 })).toEqual({ names: ['l1'], ...flags(false, true) });
+    expect(await page('local', { last: 2, beforeRowId: l1 })).toEqual({ names: [], ...flags(false, true) });
+    expect(await page('local', { last: 0 })).toEqual({ names: [], ...flags(true, false) });
+    const everyLibrary = ['l1', 'l2', 'l3', 'l4', 'l5', 'other'];
+    expect(await page(null, { last: 10 })).toMatchObject({ names: everyLibrary, hasPreviousPage: false });
+    const nothing = { names: [], hasPreviousPage: false, hasNextPage: false, totalCount: 0 };
+    expect(await page('nobody', { last: 2 })).toEqual(nothing);
+
+    // Forward pages say whether anything lies at or before their `after` cursor.
+    expect(await page('local', { first: 2 })).toEqual({ names: ['l1', 'l2'], ...flags(false, true) });
+    expect(await page('local', { first: 2, afterRowId: l2 })).toEqual({ names: ['l3', 'l4'], ...flags(true, true) });
+    expect(await page('local', { first: 2, afterRowId: l4 })).toEqual({ names: ['l5'], ...flags(true, false) });
+    expect(await page('local', { first: 2, afterRowId: l5 })).toEqual({ names: [], ...flags(true, false) });
+
+    // Both cursors: the rows between them. As in the Relay spec, `first` looks only at its end of the range...
+    const between = { afterRowId: l1, beforeRowId: l5 };
+    const l2ToL4 = ['l2', 'l3', 'l4'];
+    expect(await page('local', { first: 10, ...between })).toEqual({ names: l2ToL4, ...flags(true, false) });
+    // ...and `last` at its own.
+    expect(await page('local', { last: 2, ...between })).toEqual({ names: ['l3', 'l4'], ...flags(true, true) });
+  });
+
   it('counts faces and persons of several libraries in one statement, zero for unknown ones', async () => {
     const a = await library('a');
     const b = await library('b');
@@ -340,6 +375,34 @@ describe('persons', () => {
     const next = await ledger.listPersons([a.rowId], { first: 2, afterRowId: aPersons[1].rowId });
     expect(next[0].items.map((x) => x.externalId)).toEqual(['a2']);
     expect(next[0]).toMatchObject({ hasNextPage: false, totalCount: 3 });
+  });
+
+  it('pages the persons of several libraries backward at once, in one statement plus one for the totals', async () => {
+    const a = await library('a');
+    const b = await library('b');
+    const empty = await library('empty');
+    const aPersons = [];
+    for (let i = 0; i < 3; i++) aPersons.push(await person(a.rowId, `a${i}`));
+    await person(b.rowId, 'b0');
+    const summary = (pages: Page<PersonRecord>[]) =>
+      pages.map((p) => [p.items.map((x) => x.externalId), p.hasPreviousPage, p.hasNextPage, p.totalCount]);
+
+    const before = ledger.queryCount();
+    const newest = await ledger.listPersons([b.rowId, a.rowId, empty.rowId], { last: 2 });
+    expect(ledger.queryCount() - before).toBe(2);
+    expect(summary(newest)).toEqual([
+      [['b0'], false, false, 1],
+      [['a1', 'a2'], true, false, 3],
+      [[], false, false, 0],
+    ]);
+
+    const older = await ledger.listPersons([a.rowId], { last: 2, beforeRowId: aPersons[1].rowId });
+    expect(summary(older)).toEqual([[['a0'], false, true, 3]]);
+    const forward = await ledger.listPersons([a.rowId, b.rowId], { first: 1, afterRowId: aPersons[0].rowId });
+    expect(summary(forward)).toEqual([
+      [['a1'], true, true, 3],
+      [['b0'], false, false, 1],
+    ]);
   });
 
   it('lists persons of 20 libraries with as many statements as for 2', async () => {
@@ -816,6 +879,118 @@ describe('face filters and paging', () => {
     expect(librariesUncounted.statements).toBe(libraries.statements - 1);
   });
 
+  it('pages faces backward with last/before, with filters, at both ends and empty', async () => {
+    const page = async (filter: ResolvedFaceFilter, args: PageArgs) => {
+      const { items, hasPreviousPage, hasNextPage, totalCount } = await ledger.listFaces(libRowId, filter, args);
+      return { ids: items.map((f) => f.vendorFaceId), hasPreviousPage, hasNextPage, totalCount };
+    };
+    const flags = (hasPreviousPage: boolean, hasNextPage: boolean, totalCount: number) => ({
+      hasPreviousPage,
+      hasNextPage,
+      totalCount,
+    });
+    expect(await page({}, { last: 2 })).toEqual({ ids: ['f4', 'f5'], ...flags(true, false, 5) });
+    expect(await page({}, { last: 0 })).toEqual({ ids: [], ...flags(true, false, 5) });
+
+    const imgA = { externalImageId: 'img-a' };
+    expect(await page(imgA, { last: 2 })).toEqual({ ids: ['f3', 'f5'], ...flags(true, false, 3) });
+    expect(await page(imgA, { last: 2, beforeRowId: ids.f3 })).toEqual({ ids: ['f1'], ...flags(false, true, 3) });
+
+    // A custom field drives the query through its index, backward too.
+    const sales = { fields: { dept: 'sales' } };
+    expect(await page(sales, { last: 1 })).toEqual({ ids: ['f2'], ...flags(true, false, 2) });
+    expect(await page(sales, { last: 1, beforeRowId: ids.f2 })).toEqual({ ids: ['f1'], ...flags(false, true, 2) });
+    expect(await page(sales, { last: 1, beforeRowId: ids.f1 })).toEqual({ ids: [], ...flags(false, true, 2) });
+    expect(await page({ fields: { level: 3 }, externalImageId: 'img-a' }, { last: 1 })).toMatchObject({
+      ids: ['f3'],
+      hasPreviousPage: true,
+      hasNextPage: false,
+    });
+    expect(await page({ fields: { dept: 'nobody' } }, { last: 2 })).toEqual({ ids: [], ...flags(false, false, 0) });
+    // The row on the far side of a cursor must match the filter too: f4 and f5 lie after f2 but are not sales.
+    expect(await page(sales, { first: 5, afterRowId: ids.f2 })).toMatchObject({ ids: [], hasPreviousPage: true });
+    const salesBeforeF3 = await page(sales, { last: 5, beforeRowId: ids.f3 });
+    expect(salesBeforeF3).toMatchObject({ ids: ['f1', 'f2'], hasNextPage: false });
+  });
+
+  it('pages every kind of filter both ways exactly as findFaces matches it, with honest page flags', async () => {
+    const filters: ResolvedFaceFilter[] = [
+      {},
+      { fields: { dept: 'sales' } },
+      { fields: { level: 3 } },
+      { fields: { level: 3, dept: 'sales' } },
+      { fields: { dept: 'nobody' } },
+      { fields: { level: 3 }, externalImageId: 'img-a' },
+      { fields: { dept: 'sales' }, personRowId: alice },
+      { fields: { level: 3 }, vendorFaceIds: ['f3', 'f5'] },
+      { externalImageId: 'img-a', personRowId: alice },
+    ];
+    for (const filter of filters) {
+      const expected = await match(filter);
+      for (const size of [1, 2, 50]) {
+        const forward: { ids: string[]; hasPreviousPage: boolean }[] = [];
+        let afterRowId: number | undefined;
+        for (;;) {
+          const page = await ledger.listFaces(libRowId, filter, { first: size, afterRowId });
+          forward.push({ ids: page.items.map((f) => f.vendorFaceId), hasPreviousPage: page.hasPreviousPage });
+          if (!page.hasNextPage) break;
+          afterRowId = page.items[page.items.length - 1]!.rowId;
+        }
+        const backward: { ids: string[]; hasNextPage: boolean }[] = [];
+        let beforeRowId: number | undefined;
+        for (;;) {
+          const page = await ledger.listFaces(libRowId, filter, { last: size, beforeRowId }, { withTotal: false });
+          backward.unshift({ ids: page.items.map((f) => f.vendorFaceId), hasNextPage: page.hasNextPage });
+          if (!page.hasPreviousPage) break;
+          beforeRowId = page.items[0]!.rowId;
+        }
+        const chunks = (from: 'start' | 'end') => {
+          const out: string[][] = [];
+          const rest = [...expected];
+          while (rest.length > 0) out.push(from === 'start' ? rest.splice(0, size) : rest.splice(-size, size));
+          return from === 'start' ? out : out.reverse();
+        };
+        const label = { filter, size };
+        expect({ ...label, pages: forward.map((p) => p.ids).filter((ids) => ids.length > 0) }).toEqual({
+          ...label,
+          pages: chunks('start'),
+        });
+        expect({ ...label, flags: forward.map((p) => p.hasPreviousPage) }).toEqual({
+          ...label,
+          flags: forward.map((_, i) => i > 0),
+        });
+        expect({ ...label, pages: backward.map((p) => p.ids).filter((ids) => ids.length > 0) }).toEqual({
+          ...label,
+          pages: chunks('end'),
+        });
+        expect({ ...label, flags: backward.map((p) => p.hasNextPage) }).toEqual({
+          ...label,
+          flags: backward.map((_, i) => i < backward.length - 1),
+        });
+      }
+    }
+  });
+
+  it('pages the faces of several persons backward at once, each with its own flags', async () => {
+    const before = ledger.queryCount();
+    const pages = await ledger.listFacesOfPersons([bob, alice, 999], { last: 1 });
+    expect(ledger.queryCount() - before).toBe(2);
+    const summary = pages.map((p) => [
+      p.items.map((f) => f.vendorFaceId),
+      p.hasPreviousPage,
+      p.hasNextPage,
+      p.totalCount,
+    ]);
+    expect(summary).toEqual([
+      [['f3'], false, false, 1],
+      [['f2'], true, false, 2],
+      [[], false, false, 0],
+    ]);
+    const older = await ledger.listFacesOfPersons([alice], { last: 1, beforeRowId: ids.f2 }, { withTotal: false });
+    expect(older[0]).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
+    expect(older[0].items.map((f) => f.vendorFaceId)).toEqual(['f1']);
+  });
+
   it('lists faces of 20 persons with as many statements as for 2', async () => {
     const persons = [];
     for (let i = 0; i < 20; i++) {
@@ -857,6 +1032,17 @@ describe('change version', () => {
       other.close();
     }
     expect(await ledger.changeVersion()).not.toBe(v2);
+  });
+
+  it('changes with writes whose row comes back (UPDATE ... RETURNING): a face, a library\'s facts', async () => {
+    const lib = await library();
+    const f = await face(lib.rowId, 'f1');
+    const v0 = await ledger.changeVersion();
+    await ledger.updateFace(f.rowId, { externalImageId: 'img-2' });
+    const v1 = await ledger.changeVersion();
+    expect(v1).not.toBe(v0);
+    await ledger.updateLibraryMeta(lib.rowId, { needsTraining: false });
+    expect(await ledger.changeVersion()).not.toBe(v1);
   });
 });
 

@@ -11,12 +11,10 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startStandaloneOss } from '../alibaba-oss/main';
+import { printOssBanner } from '../alibaba-oss/main';
 import { printBanner, runStandalone } from '../common/standalone';
-import { startMtsEmulator } from './server';
+import { STANDALONE_ACCESS_KEY, standaloneMtsProvider, startStandaloneMts } from './standalone';
 
-const ACCESS_KEY_ID = process.env['MTS_EMULATOR_ACCESS_KEY_ID'] ?? 'EmulatorOnlyMtsAccessKey01';
-const ACCESS_KEY_SECRET = process.env['MTS_EMULATOR_ACCESS_KEY_SECRET'] ?? 'emulator-only-mts-secret-not-a-real-aliyun-key';
 const IMAGE_BASE = 'https://images.emulator.invalid/';
 
 function loadImages(dir: string | undefined): Map<string, Buffer> {
@@ -33,26 +31,22 @@ runStandalone('MTS', async () => {
   const images = loadImages(process.env['MTS_EMULATOR_IMAGES_DIR']);
   const port = Number(process.env['PORT'] ?? 4600);
   const host = process.env['HOST'] ?? '127.0.0.1';
-  const oss = await startStandaloneOss(Number(process.env['OSS_PORT'] ?? port + 1), host);
-  const emulator = await startMtsEmulator({
-    credentials: [{ accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET }],
-    images,
-    fetchableOrigins: [oss.endpoint],
-    port,
-    host,
-  });
-  printBanner(' Alibaba Cloud MTS emulator (2014-06-18 custom face library) — EMULATOR-ONLY ACCESSKEY, NOT REAL', [
-    ` endpoint           ${emulator.endpoint}/   (RPC: Action + Version, V1 HMAC-SHA1 or V3 ACS3-HMAC-SHA256)`,
-    ` AccessKey ID       ${ACCESS_KEY_ID}`,
-    ` AccessKey secret   ${ACCESS_KEY_SECRET}`,
-    ` actions            RegisterCustomFace, UnregisterCustomFace, ListCustomPersons, TagCustomPerson`,
-    ` images             ${images.size === 0 ? 'none (set MTS_EMULATOR_IMAGES_DIR)' : `${images.size} under ${IMAGE_BASE}`}; ImageUrls on ${oss.endpoint} are downloaded`,
-    ' conventions        see tests/emulators/alibaba-mts/README.md (faces, errors, signatures)',
-  ]);
-  return {
-    close: async () => {
-      await emulator.close();
-      await oss.close();
-    },
-  };
+  const ossPort = Number(process.env['OSS_PORT'] ?? port + 1);
+  const emulators = await startStandaloneMts({ mts: port, oss: ossPort }, host, images);
+  const { mts, oss } = emulators;
+  printOssBanner(oss);
+  printBanner(
+    ' Alibaba Cloud MTS emulator (2014-06-18 custom face library) — EMULATOR-ONLY ACCESSKEY, NOT REAL',
+    [
+      ` endpoint           ${mts.endpoint}/   (RPC: Action + Version, V1 HMAC-SHA1 or V3 ACS3-HMAC-SHA256)`,
+      ` AccessKey ID       ${STANDALONE_ACCESS_KEY.accessKeyId}`,
+      ` AccessKey secret   ${STANDALONE_ACCESS_KEY.accessKeySecret}`,
+      ` actions            RegisterCustomFace, UnregisterCustomFace, ListCustomPersons, TagCustomPerson`,
+      ` images             ${images.size === 0 ? 'none (set MTS_EMULATOR_IMAGES_DIR)' : `${images.size} under ` +
+        `${IMAGE_BASE}`}; ImageUrls on ${oss.endpoint} are downloaded`,
+      ' conventions        see tests/emulators/alibaba-mts/README.md (faces, errors, signatures)',
+    ],
+    standaloneMtsProvider(emulators),
+  );
+  return emulators;
 });

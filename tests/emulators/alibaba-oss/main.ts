@@ -3,31 +3,33 @@
  * started by `npm run emulator:alibaba-mts`, which lets the MTS emulator download from it. The AccessKey printed
  * below is a fixed, emulator-only value — it is not a real Alibaba Cloud AccessKey and works nowhere else.
  */
+import { stringify } from 'yaml';
 import { printBanner, runStandalone } from '../common/standalone';
-import { startOssEmulator, type OssEmulator } from './server';
+import type { OssEmulator } from './server';
+import {
+  OSS_ACCESS_KEY_ID,
+  OSS_ACCESS_KEY_SECRET,
+  OSS_BUCKET,
+  standaloneImageStaging,
+  startStandaloneOss,
+} from './standalone';
 
-export const OSS_ACCESS_KEY_ID = process.env['OSS_EMULATOR_ACCESS_KEY_ID'] ?? 'EmulatorOnlyOssAccessKey01';
-export const OSS_ACCESS_KEY_SECRET = process.env['OSS_EMULATOR_ACCESS_KEY_SECRET'] ?? 'emulator-only-oss-secret-not-a-real-aliyun-key';
-export const OSS_BUCKET = process.env['OSS_EMULATOR_BUCKET'] ?? 'facegraph-staging';
-
-/** Starts the emulator with the standalone credentials and bucket, and prints how to configure imageStaging. */
-export async function startStandaloneOss(port: number, host: string): Promise<OssEmulator> {
-  const oss = await startOssEmulator({
-    credentials: [{ accessKeyId: OSS_ACCESS_KEY_ID, accessKeySecret: OSS_ACCESS_KEY_SECRET }],
-    buckets: [OSS_BUCKET],
-    port,
-    host,
-  });
+/** Prints where the emulator listens, and the imageStaging block of an ALIBABA_MTS provider for it. */
+export function printOssBanner(oss: OssEmulator): void {
   printBanner(' Alibaba Cloud OSS emulator (path-style objects, V1 signatures) — EMULATOR-ONLY ACCESSKEY, NOT REAL', [
     ` endpoint           ${oss.endpoint}   (objects at /<bucket>/<key>: PUT, GET, HEAD, DELETE)`,
     ` bucket             ${OSS_BUCKET}`,
     ` AccessKey ID       ${OSS_ACCESS_KEY_ID}`,
     ` AccessKey secret   ${OSS_ACCESS_KEY_SECRET}`,
-    ` as imageStaging    { endpoint: ${oss.endpoint}, bucket: ${OSS_BUCKET}, addressing: path, accessKeyId, accessKeySecret }`,
+    ' as imageStaging of an ALIBABA_MTS provider:',
+    ...stringify({ imageStaging: standaloneImageStaging(oss) }).trimEnd().split('\n').map((l) => `   ${l}`),
   ]);
-  return oss;
 }
 
 if (require.main === module) {
-  runStandalone('OSS', () => startStandaloneOss(Number(process.env['PORT'] ?? 4601), process.env['HOST'] ?? '127.0.0.1'));
+  runStandalone('OSS', async () => {
+    const oss = await startStandaloneOss(Number(process.env['PORT'] ?? 4601), process.env['HOST'] ?? '127.0.0.1');
+    printOssBanner(oss);
+    return oss;
+  });
 }

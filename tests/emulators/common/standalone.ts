@@ -1,9 +1,20 @@
-/** Running an emulator on its own (the main.ts files): banner, signals, start failure. */
+/** Running an emulator on its own (the main.ts files): banner, config block, signals, start failure. */
+import { stringify } from 'yaml';
 
-/** Prints `title` and `rows` framed by lines of '='. */
-export function printBanner(title: string, rows: string[]): void {
+/** A facegraph provider entry, as its config file spells it. */
+export type ProviderEntry = Record<string, unknown> & { id: string; kind: string };
+
+/** A complete config file holding just this provider: paste it, or its entry, into the file FACEGRAPH_CONFIG names. */
+export function providerBlock(provider: ProviderEntry): string {
+  return stringify({ providers: [provider] });
+}
+
+/** Prints `title` and `rows` framed by lines of '=', then the provider's config block when given. */
+export function printBanner(title: string, rows: string[], provider?: ProviderEntry): void {
   const line = '='.repeat(78);
-  process.stdout.write([line, title, line, ...rows, line, ''].join('\n'));
+  const heading = ' facegraph config (a file named by FACEGRAPH_CONFIG; or add the entry under your providers:)';
+  const config = provider ? [heading, '', providerBlock(provider)] : [];
+  process.stdout.write([line, title, line, ...rows, line, ...config, ''].join('\n'));
 }
 
 /** Starts the emulator; it closes on SIGINT/SIGTERM, and a start failure exits with status 1. */

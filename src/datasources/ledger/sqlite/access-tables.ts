@@ -63,8 +63,14 @@ function toAuditRecord(row: AuditRow): AuditRecord {
   };
 }
 
+/** Keys and audit events are never deleted newest first (retention removes the oldest), so a cursor has newer rows. */
 function newestFirst<T>(rows: T[], page: NewestFirstPage, totalCount: number): Page<T> {
-  return { items: rows.slice(0, page.first), hasNextPage: rows.length > page.first, totalCount };
+  return {
+    items: rows.slice(0, page.first),
+    hasNextPage: rows.length > page.first,
+    hasPreviousPage: page.beforeRowId !== undefined,
+    totalCount,
+  };
 }
 
 /** The API key and audit tables of the SQLite ledger (migration 3). */

@@ -25,6 +25,7 @@ import type {
 } from '../ledger-store';
 import { SqliteAccessTables } from './access-tables';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
+import { type ChildQuery, type PagedRow, pageOf, pagePerParentStatement, pageStatement, pagesPerParent } from './paging';
 import {
   FACE_COLUMNS,
   type FaceRow,
@@ -145,14 +146,12 @@ export class SqliteLedger implements LedgerStore {
   async listLibraries(providerId: string | null, page: PageArgs, options: PageOptions = {}): Promise<Page<LibraryRecord>> {
     const where = providerId === null ? 'TRUE' : 'l.provider_id = ?';
     const params = providerId === null ? [] : [providerId];
-    const rows = this.statements.all<LibraryRow>(
-      `SELECT ${LIBRARY_COLUMNS} FROM libraries l WHERE ${where} AND l.row_id > ? ORDER BY l.row_id LIMIT ?`,
-      [...params, page.afterRowId ?? 0, limitOf(page)],
-    );
+    const query = pageStatement({ columns: LIBRARY_COLUMNS, from: 'libraries l', where, params, order: 'l.row_id' }, page);
+    const rows = this.statements.all<LibraryRow & PagedRow>(query.sql, query.params);
     const total = counted(options)
       ? this.statements.get<{ total: number }>(`SELECT count(*) AS total FROM libraries l WHERE ${where}`, params)!.total
       : 0;
-    return pageOf(rows.map(toLibrary), page, total);
+    return pageOf(rows, page, toLibrary, total);
   }
 
   async libraryCounts(rowIds: readonly number[]): Promise<LibraryCounts[]> {
@@ -237,34 +236,23 @@ export class SqliteLedger implements LedgerStore {
    * one more for all their totals: the statements a nested connection costs do not grow with its parents.
    */
   private pagePerParent<R, T>(
-    q: { table: 'persons' | 'faces'; alias: 'p' | 'f'; columns: string; parentColumn: 'library_row_id' | 'person_row_id' },
+    q: ChildQuery,
     parentRowIds: readonly number[],
     page: PageArgs,
     options: PageOptions,
     map: (row: R) => T,
   ): Page<T>[] {
-    const parents = JSON.stringify(parentRowIds);
-    const rows = this.statements.all<R & Position>(
-      `SELECT * FROM (
-         SELECT k.key AS position, ${q.columns},
-                ROW_NUMBER() OVER (PARTITION BY k.key ORDER BY ${q.alias}.row_id) AS n
-         FROM json_each(?) k
-         JOIN ${q.table} ${q.alias} ON ${q.alias}.${q.parentColumn} = k.value AND ${q.alias}.row_id > ?
-         JOIN libraries l ON l.row_id = ${q.alias}.library_row_id
-       ) WHERE n <= ? ORDER BY position, row_id`,
-      [parents, page.afterRowId ?? 0, limitOf(page)],
-    );
+    const query = pagePerParentStatement(q, parentRowIds, page);
+    const rows = this.statements.all<R & PagedRow & Position>(query.sql, query.params);
     const totals = counted(options)
       ? this.statements
           .all<{ total: number }>(
             `SELECT (SELECT count(*) FROM ${q.table} WHERE ${q.parentColumn} = k.value) AS total FROM json_each(?) k ORDER BY k.key`,
-            [parents],
+            [JSON.stringify(parentRowIds)],
           )
           .map((t) => t.total)
       : null;
-    const items: T[][] = Array.from({ length: parentRowIds.length }, () => []);
-    for (const row of rows) items[row.position]!.push(map(row));
-    return items.map((list, i) => pageOf(list, page, totals ? totals[i]! : 0));
+    return pagesPerParent(rows, parentRowIds.length, page, map, totals);
   }
 
   // Faces
@@ -347,17 +335,15 @@ export class SqliteLedger implements LedgerStore {
     options: PageOptions = {},
   ): Promise<Page<FaceRecord>> {
     const q = facePageQuery(libraryRowId, filter);
-    // CROSS JOIN keeps the planner walking the driving index in row order (LIMIT stops early) instead of
-    // sorting every match in a temp B-tree.
-    const rows = this.statements.all<FaceRow>(
-      `SELECT ${FACE_COLUMNS} FROM ${q.from} CROSS JOIN libraries l ON l.row_id = f.library_row_id
-       WHERE ${q.where} AND ${q.order} > ? ORDER BY ${q.order} LIMIT ?`,
-      [...q.params, page.afterRowId ?? 0, limitOf(page)],
-    );
+    // CROSS JOIN keeps the planner walking the driving index in row order, either way (LIMIT stops early),
+    // instead of sorting every match in a temp B-tree.
+    const from = `${q.from} CROSS JOIN libraries l ON l.row_id = f.library_row_id`;
+    const query = pageStatement({ columns: FACE_COLUMNS, from, where: q.where, params: q.params, order: q.order }, page);
+    const rows = this.statements.all<FaceRow & PagedRow>(query.sql, query.params);
     const total = counted(options)
       ? this.statements.get<{ total: number }>(`SELECT count(*) AS total FROM ${q.countFrom} WHERE ${q.countWhere}`, q.countParams)!.total
       : 0;
-    return pageOf(rows.map(toFace), page, total);
+    return pageOf(rows, page, toFace, total);
   }
 
   async listFacesOfPersons(personRowIds: readonly number[], page: PageArgs, options: PageOptions = {}): Promise<Page<FaceRecord>[]> {
@@ -597,14 +583,6 @@ function facePageQuery(libraryRowId: number, filter: ResolvedFaceFilter) {
 }
 
 const now = () => new Date().toISOString();
-
-// One row more than asked tells whether there is a next page.
-const limitOf = (page: PageArgs) => Math.max(0, Math.floor(page.first)) + 1;
-
-function pageOf<T>(items: T[], page: PageArgs, totalCount: number): Page<T> {
-  const first = limitOf(page) - 1;
-  return { items: items.slice(0, first), hasNextPage: items.length > first, totalCount };
-}
 
 function inKeyOrder<R extends Position, T>(count: number, rows: R[], map: (row: R) => T): (T | null)[] {
   const out: (T | null)[] = new Array(count).fill(null);

@@ -19,8 +19,8 @@ import type {
 import { AzureClient, type AzureClientOptions } from './azure-client';
 
 // Library = PersonGroup or LargePersonGroup (vendorMeta.kind), Person = Person, Face = persisted face.
-// Custom fields live in the ledger and are mirrored into the face's userData as JSON (<= 1 KB), with a
-// registration token that finds a face whose add timed out.
+// Azure faces have no externalImageId and no custom fields: both live in the ledger and are mirrored into the
+// face's userData as JSON (<= 1 KB), with a registration token that finds a face whose add timed out.
 
 const GROUP_ID = /^[a-z0-9-_]{1,64}$/;
 const KINDS = { PersonGroup: 'persongroups', LargePersonGroup: 'largepersongroups' } as const;
@@ -30,6 +30,7 @@ const PAGE = 1000;
 const TRAINING_POLL_MS = [100, 200, 400, 800, 1600, 2000];
 
 interface FaceUserData {
+  externalImageId?: string;
   fields?: FieldValues;
   userData?: string | null;
   /** Registration token (see addFace). */
@@ -117,13 +118,13 @@ export class AzureFaceVendor implements FaceVendor {
 
   async registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace> {
     if (!person) throw invalidInput('input.personId', 'Azure Face registers faces on a person: give input.personId.', 'REQUIRED');
-    if (face.externalImageId !== null) {
-      throw invalidInput('input.externalImageId', 'Azure Face has no externalImageId; keep such ids in a custom field.', 'UNSUPPORTED_FIELD');
-    }
     let target: BoundingBox | null = null;
     if (face.faceSelection === 'LARGEST') target = await this.largestFace(face.image);
     const token = randomUUID();
-    const userData = faceUserData({ fields: face.fields, userData: face.userData, t: token }, 'input');
+    const userData = faceUserData(
+      { ...imageIdPart(face.externalImageId), fields: face.fields, userData: face.userData, t: token },
+      'input',
+    );
     for (let attempt = 1; ; attempt++) {
       try {
         const added = await this.client.call<{ persistedFaceId: string }>({
@@ -147,11 +148,15 @@ export class AzureFaceVendor implements FaceVendor {
   }
 
   async updateFace(library: LibraryRecord, face: FaceRecord, patch: VendorFacePatch, person: PersonRecord | null): Promise<void> {
-    if (patch.externalImageId !== undefined) {
-      throw invalidInput('input.externalImageId', 'Azure Face has no externalImageId; keep such ids in a custom field.', 'UNSUPPORTED_FIELD');
-    }
     if (!person) throw new Error('an Azure face always belongs to a person');
-    const userData = faceUserData({ fields: patch.fields ?? face.fields, userData: patch.userData === undefined ? face.userData : patch.userData }, 'input');
+    const userData = faceUserData(
+      {
+        ...imageIdPart(patch.externalImageId === undefined ? face.externalImageId : patch.externalImageId),
+        fields: patch.fields ?? face.fields,
+        userData: patch.userData === undefined ? face.userData : patch.userData,
+      },
+      'input',
+    );
     await this.client.call({
       method: 'PATCH',
       path: `${personPath(library, person)}/persistedfaces/${face.vendorFaceId}`,
@@ -189,7 +194,14 @@ export class AzureFaceVendor implements FaceVendor {
             idempotent: true, operation: 'getFace', context: { LIBRARY: library.name, FACE: faceId },
           });
           const data = parseFaceUserData(got?.userData);
-          faces.push({ vendorFaceId: faceId, personExternalId: p.personId, externalImageId: null, fields: data.fields ?? {}, userData: data.userData ?? null, boundingBox: null });
+          faces.push({
+            vendorFaceId: faceId,
+            personExternalId: p.personId,
+            externalImageId: typeof data.externalImageId === 'string' ? data.externalImageId : null,
+            fields: data.fields ?? {},
+            userData: data.userData ?? null,
+            boundingBox: null,
+          });
         }
       }
       if (persons.length < PAGE) break;
@@ -307,13 +319,19 @@ function imageBody(image: VendorImage): { json: { url: string } } | { bytes: Buf
   return image.kind === 'url' ? { json: { url: image.url } } : { bytes: image.image.bytes };
 }
 
-/** Fields and userData as the JSON Azure keeps in the face's userData, which holds at most 1 KB. */
+/** No key at all without an externalImageId: the 1 KB is shared with the fields and the caller's userData. */
+function imageIdPart(externalImageId: string | null): Pick<FaceUserData, 'externalImageId'> {
+  return externalImageId === null ? {} : { externalImageId };
+}
+
+/** externalImageId, fields and userData as the JSON Azure keeps in the face's userData, which holds at most 1 KB. */
 function faceUserData(data: FaceUserData, path: string): string {
   const text = JSON.stringify(data);
   if (text.length > FACE_USER_DATA_MAX) {
     throw invalidInput(
       `${path}.fields`,
-      `On Azure Face a face's custom fields and userData are kept in its userData, which holds ${FACE_USER_DATA_MAX} characters; these need ${text.length}.`,
+      `On Azure Face a face's externalImageId, custom fields and userData are kept together in its userData, ` +
+        `which holds ${FACE_USER_DATA_MAX} characters; these need ${text.length}.`,
       'AZURE_FACE_USER_DATA',
     );
   }

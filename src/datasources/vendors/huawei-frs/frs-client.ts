@@ -4,7 +4,7 @@ import { parseRetryAfter } from '../../http/retry-after';
 import type { HttpMethod, HttpResponse } from '../../http/transport';
 import { successBody, transportFailure } from '../../http/vendor-failure';
 import { frsError, type FrsErrorBody, type FrsErrorContext } from './frs-errors';
-import { IamTokenSource, tokenHeaders } from './iam-token';
+import { IamTokenSource, tokenHeaders, transportPost } from './iam-token';
 import { signRequest } from './signer';
 
 export type FrsCredentials =
@@ -38,29 +38,36 @@ export interface FrsCall {
 }
 
 const DEFAULT_RATE_PER_SECOND = 10;
+const RETRY = { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 200, maxBackoffMs: 2_000 };
 
 /** FRS over the shared transport: URL building, authentication, and errors mapped through frs-errors. */
 export class FrsClient {
   private readonly transport: HttpTransport;
   private readonly base: string;
   private readonly iam: IamTokenSource | null;
+  private readonly iamTransport: HttpTransport | null;
 
   constructor(
     private readonly options: FrsClientOptions,
     logger: Logger,
   ) {
+    const timeoutMs = options.timeoutMs ?? 15_000;
     this.base = (options.endpoint ?? `https://face.${options.region}.myhuaweicloud.com`).replace(/\/+$/, '');
     this.transport = new HttpTransport(
       {
         providerId: options.providerId,
-        timeoutMs: options.timeoutMs ?? 15_000,
-        retry: { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 200, maxBackoffMs: 2_000 },
+        timeoutMs,
+        retry: RETRY,
         ratePerSecond: options.rateLimitPerSecond ?? DEFAULT_RATE_PER_SECOND,
       },
       logger,
     );
     const creds = options.credentials;
-    this.iam = 'accessKeyId' in creds ? null : new IamTokenSource(iamOptions(options, creds));
+    // IAM is another service: its token requests get the transport's retries and logs, not FRS's rate limit.
+    const iamTransportOptions = { providerId: options.providerId, timeoutMs, retry: RETRY, ratePerSecond: null };
+    this.iamTransport = 'username' in creds ? new HttpTransport(iamTransportOptions, logger) : null;
+    const post = this.iamTransport ? transportPost(this.iamTransport) : undefined;
+    this.iam = 'accessKeyId' in creds ? null : new IamTokenSource({ ...iamOptions(options, creds), post });
   }
 
   async call<T>(call: FrsCall): Promise<T | null> {
@@ -96,6 +103,7 @@ export class FrsClient {
 
   close(): void {
     this.transport.close();
+    this.iamTransport?.close();
   }
 
   private async authHeaders(req: Parameters<typeof signRequest>[0]): Promise<Record<string, string>> {

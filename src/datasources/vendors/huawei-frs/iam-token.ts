@@ -3,9 +3,8 @@
 // X-Subject-Token response header, its expiry in the body's token.expires_at; tokens live 24 h).
 // Requests then carry `X-Auth-Token: <token>`.
 
-import http from 'node:http';
-import https from 'node:https';
 import { FaceGraphError } from '../../../domain/errors';
+import type { HttpTransport } from '../../http/http-transport';
 
 export interface IamHttpResponse {
   status: number;
@@ -14,7 +13,7 @@ export interface IamHttpResponse {
   body: Buffer;
 }
 
-/** How the token source talks HTTP; lets the adapter plug in the shared transport. */
+/** How the token source talks HTTP: `transportPost` (the shared transport), or a stand-in in tests. */
 export type IamPost = (url: string, headers: Record<string, string>, body: Buffer) => Promise<IamHttpResponse>;
 
 export type IamCredentials =
@@ -36,7 +35,7 @@ export interface IamTokenSourceOptions {
   refreshBeforeMs?: number;
   /** Clock in epoch ms (tests). */
   now?: () => number;
-  /** Default: a plain node:http(s) POST with a 15 s timeout. */
+  /** Needed for password authentication. */
   post?: IamPost;
 }
 
@@ -60,7 +59,7 @@ export class IamTokenSource {
   private readonly fixedToken: string | null;
   private readonly user: { username: string; password: string; domainName: string } | null;
   private readonly now: () => number;
-  private readonly post: IamPost;
+  private readonly post: IamPost | null;
   private readonly refreshBeforeMs: number;
   private cached: CachedToken | null = null;
   private inflight: Promise<CachedToken> | null = null;
@@ -78,11 +77,14 @@ export class IamTokenSource {
       if (!options.projectId && !options.region) {
         throw new Error('Huawei IAM password authentication needs a projectId or a region to scope the token.');
       }
+      if (!options.post) {
+        throw new Error('Huawei IAM password authentication needs a post() to reach IAM (transportPost).');
+      }
       this.fixedToken = null;
       this.user = creds;
     }
     this.now = options.now ?? Date.now;
-    this.post = options.post ?? defaultPost();
+    this.post = options.post ?? null;
     this.refreshBeforeMs = options.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
   }
 
@@ -155,18 +157,18 @@ export class IamTokenSource {
     const startedAt = this.now();
     let response: IamHttpResponse;
     try {
-      response = await this.post(
+      response = await this.post!(
         url,
         { 'Content-Type': 'application/json;charset=UTF-8', Accept: 'application/json' },
         Buffer.from(JSON.stringify(requestBody), 'utf8'),
       );
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
+      const code = networkErrorCode(error);
       throw new FaceGraphError({
         type: 'VendorUnavailableError',
-        message: `Huawei IAM could not be reached${typeof code === 'string' ? ` (${code})` : ''}.`,
+        message: `Huawei IAM could not be reached${code ? ` (${code})` : ''}.`,
         retryable: true,
-        vendor: { providerId, code: typeof code === 'string' ? code : null, httpStatus: null, requestId: null },
+        vendor: { providerId, code: code ?? null, httpStatus: null, requestId: null },
       });
     }
 
@@ -265,32 +267,31 @@ function redact(text: string | null, secrets: string[]): string | null {
   return out;
 }
 
-/** A minimal POST over node:http(s), used until the adapter passes the shared transport in. */
-export function defaultPost(timeoutMs = 15_000): IamPost {
-  return (url, headers, body) =>
-    new Promise<IamHttpResponse>((resolve, reject) => {
-      const target = new URL(url);
-      const client = target.protocol === 'http:' ? http : https;
-      const request = client.request(
-        target,
-        { method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) }, timeout: timeoutMs },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const responseHeaders: Record<string, string> = {};
-            for (const [name, value] of Object.entries(response.headers)) {
-              if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
-            }
-            resolve({ status: response.statusCode ?? 0, headers: responseHeaders, body: Buffer.concat(chunks) });
-          });
-        },
-      );
-      request.on('timeout', () => {
-        request.destroy(Object.assign(new Error('Huawei IAM request timed out'), { code: 'ETIMEDOUT' }));
-      });
-      request.on('error', reject);
-      request.end(body);
+/**
+ * Token requests through the shared transport (timeouts, retries, logs). A token request changes nothing at IAM
+ * that a second one would duplicate harmfully, so it is retried like an idempotent call, timeouts included.
+ */
+export function transportPost(transport: HttpTransport): IamPost {
+  return async (url, headers, body) => {
+    const response = await transport.send({
+      method: 'POST',
+      url,
+      headers,
+      body,
+      idempotent: true,
+      operation: 'iam.getToken',
     });
+    return { status: response.status, headers: response.headers, body: response.body };
+  };
+}
+
+/** The network error's code (ECONNREFUSED...), on the error itself or on the transport failure's cause. */
+function networkErrorCode(error: unknown): string | undefined {
+  let e = error;
+  for (let depth = 0; e && typeof e === 'object' && depth < 3; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string') return code;
+    e = cause;
+  }
+  return undefined;
 }
