@@ -15,7 +15,7 @@ import type { Page } from '../domain/model';
 import { DEFAULT_PAGE_SIZE } from '../schema/connection.types';
 import { encodeCursor, pageArgs, wantsTotal } from './connection';
 import type { RequestContext } from './context';
-import { asResult } from './error-member';
+import { auditedResult } from './audited-operation';
 
 @Resolver()
 export class AccessResolver {
@@ -64,7 +64,7 @@ export class AccessResolver {
   @Authorized('admin')
   @Mutation(() => CreateApiKeyResult.union, { description: 'A new API key; its secret is in the answer and nowhere else.' })
   createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: RequestContext) {
-    return asResult(CreateApiKeyResult, 'CreateApiKeySuccess', async () => {
+    return auditedResult(ctx, { operation: 'createApiKey', targetIds: [] }, CreateApiKeyResult, 'CreateApiKeySuccess', async () => {
       const limit = ctx.caller.access.providers;
       // A key limited to some providers cannot make a key that reaches further than itself.
       const providers = input.providers ?? (limit ? [...limit] : null);
@@ -82,7 +82,7 @@ export class AccessResolver {
   @Authorized('admin')
   @Mutation(() => RevokeApiKeyResult.union, { description: 'Refused from the next request on, caches included.' })
   revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return asResult(RevokeApiKeyResult, 'RevokeApiKeySuccess', async () => {
+    return auditedResult(ctx, { operation: 'revokeApiKey', targetIds: [id] }, RevokeApiKeyResult, 'RevokeApiKeySuccess', async () => {
       const revoked = await ctx.services.ledger.access.revokeApiKey(id, new Date());
       if (!revoked) throw notFound('API_KEY', id);
       return { apiKey: asApiKey(revoked) };

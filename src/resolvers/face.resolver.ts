@@ -8,7 +8,9 @@ import { PersonType } from '../schema/person.type';
 import { DeleteFacesResult, RegisterFaceResult, SearchFacesResult, UpdateFaceResult } from '../schema/result.types';
 import { userInputError } from './connection';
 import type { RequestContext } from './context';
-import { asResult, toErrorMember } from './error-member';
+import { visible } from './visibility';
+import { auditedResult } from './audited-operation';
+import { toErrorMember } from './error-member';
 
 @Resolver(() => FaceType)
 export class FaceResolver {
@@ -42,19 +44,19 @@ export class FaceResolver {
     @Arg('topN', () => Int, { nullable: true, defaultValue: 5 }) topN: number | null,
     @Arg('threshold', () => Float, { nullable: true, defaultValue: 0.6 }) threshold: number | null,
   ) {
-    return asResult(SearchFacesResult, 'SearchFacesSuccess', () => ctx.services.faces.searchFaces({ libraryId, image, topN, threshold }));
+    return auditedResult(ctx, { operation: 'searchFaces', targetIds: [libraryId] }, SearchFacesResult, 'SearchFacesSuccess', () => ctx.services.faces.searchFaces({ libraryId, image, topN, threshold }));
   }
 
   @Authorized('write')
   @Mutation(() => RegisterFaceResult.union)
   registerFace(@Arg('input', () => RegisterFaceInput) input: RegisterFaceInput, @Ctx() ctx: RequestContext) {
-    return asResult(RegisterFaceResult, 'RegisterFaceSuccess', () => ctx.services.faces.registerFace(input));
+    return auditedResult(ctx, { operation: 'registerFace', targetIds: [input.libraryId, input.personId] }, RegisterFaceResult, 'RegisterFaceSuccess', () => ctx.services.faces.registerFace(input));
   }
 
   @Authorized('write')
   @Mutation(() => UpdateFaceResult.union)
   updateFace(@Arg('input', () => UpdateFaceInput) input: UpdateFaceInput, @Ctx() ctx: RequestContext) {
-    return asResult(UpdateFaceResult, 'UpdateFaceSuccess', async () => ({ face: await ctx.services.faces.updateFace(input) }));
+    return auditedResult(ctx, { operation: 'updateFace', targetIds: [input.faceId] }, UpdateFaceResult, 'UpdateFaceSuccess', async () => ({ face: await ctx.services.faces.updateFace(input) }));
   }
 
   @Authorized('write')
@@ -65,7 +67,8 @@ export class FaceResolver {
     @Ctx() ctx: RequestContext,
     @Arg('dryRun', () => Boolean, { nullable: true, defaultValue: false }) dryRun: boolean | null,
   ) {
-    return asResult(DeleteFacesResult, 'DeleteFacesSuccess', async () => {
+    const targetIds = [libraryId, filter.personId, ...(filter.faceIds ?? [])];
+    return auditedResult(ctx, { operation: 'deleteFaces', targetIds }, DeleteFacesResult, 'DeleteFacesSuccess', async () => {
       const outcome = await ctx.services.faces.deleteFaces(libraryId, filter, dryRun ?? false);
       const ids = (faces: FaceRecord[]) => faces.map((f) => faceId(f.providerId, f.libraryName, f.vendorFaceId));
       return {
@@ -84,6 +87,6 @@ export class FaceResolver {
 export async function loadFace(ctx: RequestContext, rawId: string, argumentName: string): Promise<FaceRecord | null> {
   const id = tryDecodeGlobalId(rawId);
   if (!id || id.type !== 'Face') throw userInputError(`'${argumentName}' is not a Face ID.`, argumentName);
-  const library = await ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library });
+  const library = visible(ctx, await ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library }));
   return library && ctx.loaders.faceByKey.load({ libraryRowId: library.rowId, vendorFaceId: id.face });
 }

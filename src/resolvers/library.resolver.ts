@@ -11,7 +11,9 @@ import { CreateLibraryResult, DeleteLibraryResult, SyncLibraryResult, TrainLibra
 import { trainingStatusOf, type TrainingStatus } from '../services/training';
 import { pageArgs, toConnection, userInputError, wantsTotal } from './connection';
 import type { RequestContext } from './context';
-import { asResult, orGraphQLError } from './error-member';
+import { findVisibleProvider, visible } from './visibility';
+import { auditedResult } from './audited-operation';
+import { orGraphQLError } from './error-member';
 
 @Resolver(() => LibraryType)
 export class LibraryResolver {
@@ -23,12 +25,14 @@ export class LibraryResolver {
     @Args() paging: ConnectionArgs,
     @Info() info: GraphQLResolveInfo,
   ) {
-    if (providerId != null && !ctx.services.providers.find(providerId)) {
+    if (providerId != null && !findVisibleProvider(ctx, providerId)) {
       throw userInputError(`There is no provider '${providerId}'; query providers { id } for the configured ones.`, 'providerId');
     }
     const page = pageArgs(paging, info);
     const options = { withTotal: wantsTotal(info) };
-    return toConnection(await ctx.services.ledger.listLibraries(providerId ?? null, page, options));
+    const limit = ctx.caller.access.providers;
+    const providerIds = providerId != null ? [providerId] : limit ? [...limit] : null;
+    return toConnection(await ctx.services.ledger.listLibraries(providerIds, page, options));
   }
 
   @Authorized('read')
@@ -97,7 +101,8 @@ export class LibraryResolver {
   @Authorized('admin')
   @Mutation(() => CreateLibraryResult.union)
   createLibrary(@Arg('input', () => CreateLibraryInput) input: CreateLibraryInput, @Ctx() ctx: RequestContext) {
-    return asResult(CreateLibraryResult, 'CreateLibrarySuccess', async () => ({
+    const spec = { operation: 'createLibrary', targetIds: [], providerId: input.providerId };
+    return auditedResult(ctx, spec, CreateLibraryResult, 'CreateLibrarySuccess', async () => ({
       library: await ctx.services.libraries.createLibrary(input),
     }));
   }
@@ -105,19 +110,19 @@ export class LibraryResolver {
   @Authorized('admin')
   @Mutation(() => DeleteLibraryResult.union)
   deleteLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return asResult(DeleteLibraryResult, 'DeleteLibrarySuccess', () => ctx.services.libraries.deleteLibrary(id));
+    return auditedResult(ctx, { operation: 'deleteLibrary', targetIds: [id] }, DeleteLibraryResult, 'DeleteLibrarySuccess', () => ctx.services.libraries.deleteLibrary(id));
   }
 
   @Authorized('admin')
   @Mutation(() => TrainLibraryResult.union, { description: 'Trains the library where the provider needs it (AZURE_FACE) and waits for the outcome.' })
   trainLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return asResult(TrainLibraryResult, 'TrainLibrarySuccess', async () => ({ library: await ctx.services.libraries.trainLibrary(id) }));
+    return auditedResult(ctx, { operation: 'trainLibrary', targetIds: [id] }, TrainLibraryResult, 'TrainLibrarySuccess', async () => ({ library: await ctx.services.libraries.trainLibrary(id) }));
   }
 
   @Authorized('write')
   @Mutation(() => SyncLibraryResult.union)
   syncLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return asResult(SyncLibraryResult, 'SyncLibrarySuccess', () => ctx.services.sync.syncLibrary(id));
+    return auditedResult(ctx, { operation: 'syncLibrary', targetIds: [id] }, SyncLibraryResult, 'SyncLibrarySuccess', () => ctx.services.sync.syncLibrary(id));
   }
 }
 
@@ -125,5 +130,5 @@ export class LibraryResolver {
 export async function loadLibrary(ctx: RequestContext, rawId: string, argumentName: string): Promise<LibraryRecord | null> {
   const id = tryDecodeGlobalId(rawId);
   if (!id || id.type !== 'Library') throw userInputError(`'${argumentName}' is not a Library ID.`, argumentName);
-  return ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library });
+  return visible(ctx, await ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library }));
 }

@@ -9,7 +9,8 @@ import { PersonType } from '../schema/person.type';
 import { CreatePersonResult } from '../schema/result.types';
 import { pageArgs, toConnection, userInputError, wantsTotal } from './connection';
 import type { RequestContext } from './context';
-import { asResult } from './error-member';
+import { visible } from './visibility';
+import { auditedResult } from './audited-operation';
 
 @Resolver(() => PersonType)
 export class PersonResolver {
@@ -43,7 +44,7 @@ export class PersonResolver {
   @Authorized('write')
   @Mutation(() => CreatePersonResult.union)
   createPerson(@Arg('input', () => CreatePersonInput) input: CreatePersonInput, @Ctx() ctx: RequestContext) {
-    return asResult(CreatePersonResult, 'CreatePersonSuccess', async () => ({
+    return auditedResult(ctx, { operation: 'createPerson', targetIds: [input.libraryId] }, CreatePersonResult, 'CreatePersonSuccess', async () => ({
       person: await ctx.services.libraries.createPerson(input),
     }));
   }
@@ -52,6 +53,6 @@ export class PersonResolver {
 export async function loadPerson(ctx: RequestContext, rawId: string, argumentName: string): Promise<PersonRecord | null> {
   const id = tryDecodeGlobalId(rawId);
   if (!id || id.type !== 'Person') throw userInputError(`'${argumentName}' is not a Person ID.`, argumentName);
-  const library = await ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library });
+  const library = visible(ctx, await ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library }));
   return library && ctx.loaders.personByKey.load({ libraryRowId: library.rowId, externalId: id.person });
 }

@@ -5,19 +5,20 @@ import { ConnectionArgs, LibraryConnection } from '../schema/connection.types';
 import { CapabilitiesType, ProviderType } from '../schema/provider.type';
 import { pageArgs, toConnection, wantsTotal } from './connection';
 import type { RequestContext } from './context';
+import { findVisibleProvider, visibleProviders } from './visibility';
 
 @Resolver(() => ProviderType)
 export class ProviderResolver {
   @Authorized('read')
   @Query(() => [ProviderType])
   providers(@Ctx() ctx: RequestContext): FaceVendor[] {
-    return ctx.services.providers.all();
+    return visibleProviders(ctx);
   }
 
   @Authorized('read')
   @Query(() => ProviderType, { nullable: true })
   provider(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): FaceVendor | null {
-    return ctx.services.providers.find(id);
+    return findVisibleProvider(ctx, id);
   }
 
   @FieldResolver(() => ID)
@@ -39,6 +40,6 @@ export class ProviderResolver {
   ) {
     const page = pageArgs(paging, info);
     const options = { withTotal: wantsTotal(info) };
-    return toConnection(await ctx.services.ledger.listLibraries(vendor.providerId, page, options));
+    return toConnection(await ctx.services.ledger.listLibraries([vendor.providerId], page, options));
   }
 }

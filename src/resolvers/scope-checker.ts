@@ -8,12 +8,15 @@ import type { RequestContext } from './context';
  * it needs (docs/schema-contract.graphql, "Access"); the resolver never runs, so nothing changes.
  */
 export const scopeChecker: AuthCheckerFn<RequestContext, Scope> = ({ context, info }, required) => {
-  const missing = required.find((scope) => !context.caller.access.scopes.has(scope));
-  if (missing === undefined) return true;
-  const held = [...context.caller.access.scopes];
-  throw new GraphQLError(
-    `${info.parentType.name}.${info.fieldName} needs the '${missing}' scope; this credential has ` +
-      `${held.length > 0 ? held.join(', ') : 'none'}.`,
-    { extensions: { code: 'FORBIDDEN', requiredScope: missing } },
-  );
+  for (const scope of required) requireScope(context, scope, `${info.parentType.name}.${info.fieldName}`);
+  return true;
 };
+
+/** Throws the FORBIDDEN error unless the caller holds `scope` (for fields that type-graphql does not build). */
+export function requireScope(context: RequestContext, scope: Scope, field: string): void {
+  if (context.caller.access.scopes.has(scope)) return;
+  const held = [...context.caller.access.scopes];
+  throw new GraphQLError(`${field} needs the '${scope}' scope; this credential has ${held.length > 0 ? held.join(', ') : 'none'}.`, {
+    extensions: { code: 'FORBIDDEN', requiredScope: scope },
+  });
+}

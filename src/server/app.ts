@@ -15,7 +15,7 @@ import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
 import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
-import { authenticateRequests, callerOf } from './auth/http-auth';
+import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
 import { responseCachePlugin } from './response-cache';
 
 export interface FacegraphApp {
@@ -61,7 +61,9 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       operationLogPlugin(logger),
-      ...(config.server.responseCacheBytes > 0 ? [responseCachePlugin<RequestContext>(ledger, config.server.responseCacheBytes)] : []),
+      ...(config.server.responseCacheBytes > 0
+        ? [responseCachePlugin<RequestContext>(ledger, config.server.responseCacheBytes, (c) => accessPartition(c.caller.access))]
+        : []),
       ...plugins,
     ],
   });

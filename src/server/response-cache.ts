@@ -12,8 +12,11 @@ import type { LedgerStore } from '../datasources/ledger/ledger-store';
 // first read after any write starts the cache afresh: the cache helps read-mostly traffic (pages polled by
 // front ends, the same library opened again) and costs a version check per query otherwise.
 
-/** Queries whose answer does not come from the ledger: never cached. */
-const UNCACHEABLE_FIELDS = new Set(['searchFaces']);
+/**
+ * Never cached: searchFaces (not from the ledger), viewer (differs per credential), apiKeys and auditLog (key use
+ * times and audit rows are written without moving the ledger's change version).
+ */
+const UNCACHEABLE_FIELDS = new Set(['searchFaces', 'viewer', 'apiKeys', 'auditLog']);
 /** Longer variables are not worth a key (a query with an image in its variables is searchFaces anyway). */
 const MAX_VARIABLES_LENGTH = 4096;
 export const CACHE_HEADER = 'x-facegraph-cache';
@@ -82,7 +85,12 @@ export class ResponseCache {
  * Answers repeated read queries from a ResponseCache; `x-facegraph-cache: hit | miss | bypass` says which it was
  * (no header: the operation is never cached).
  */
-export function responseCachePlugin<TContext extends object>(ledger: LedgerStore, maxBytes: number): ApolloServerPlugin<TContext> {
+export function responseCachePlugin<TContext extends object>(
+  ledger: LedgerStore,
+  maxBytes: number,
+  /** What the caller may see (scopes and providers): answers are never shared across different ones. */
+  partitionOf: (context: TContext) => string = () => '',
+): ApolloServerPlugin<TContext> {
   const cache = new ResponseCache(maxBytes);
   const cacheable = new WeakMap<DocumentNode, boolean>();
 
@@ -122,7 +130,7 @@ export function responseCachePlugin<TContext extends object>(ledger: LedgerStore
           }
           const variables = JSON.stringify(ctx.request.variables ?? {});
           if (variables.length > MAX_VARIABLES_LENGTH) return null;
-          key = `${ctx.queryHash}\u0000${ctx.operationName ?? ''}\u0000${variables}`;
+          key = `${partitionOf(ctx.contextValue)}\u0000${ctx.queryHash}\u0000${ctx.operationName ?? ''}\u0000${variables}`;
           version = await ledger.changeVersion();
           if (/\bno-cache\b/i.test(directives)) {
             cache.observe(version);

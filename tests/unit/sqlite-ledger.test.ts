@@ -208,12 +208,17 @@ describe('libraries', () => {
     for (const name of ['l1', 'l2', 'l3', 'l4', 'l5']) libs.push(await library(name));
     await library('other', 'hw');
 
-    const first = await ledger.listLibraries('local', { first: 2 });
+    const first = await ledger.listLibraries(['local'], { first: 2 });
     expect(first.items.map((l) => l.name)).toEqual(['l1', 'l2']);
     expect(first).toMatchObject({ hasNextPage: true, totalCount: 5 });
 
-    const last = await ledger.listLibraries('local', { first: 2, afterRowId: libs[3].rowId });
+    const last = await ledger.listLibraries(['local'], { first: 2, afterRowId: libs[3].rowId });
     expect(last.items.map((l) => l.name)).toEqual(['l5']);
+    const both = await ledger.listLibraries(['local', 'hw'], { first: 10 });
+    expect({ names: both.items.map((l) => l.name), total: both.totalCount }).toEqual({
+      names: ['l1', 'l2', 'l3', 'l4', 'l5', 'other'],
+      total: 6,
+    });
     expect(last).toMatchObject({ hasNextPage: false, totalCount: 5 });
 
     const all = await ledger.listLibraries(null, { first: 10 });
@@ -227,7 +232,7 @@ describe('libraries', () => {
     await library('other', 'hw');
     const [l1, l2, , l4, l5] = libs.map((l) => l.rowId);
     const page = async (providerId: string | null, args: PageArgs) => {
-      const { items, hasPreviousPage, hasNextPage, totalCount } = await ledger.listLibraries(providerId, args);
+      const { items, hasPreviousPage, hasNextPage, totalCount } = await ledger.listLibraries(providerId === null ? null : [providerId], args);
       return { names: items.map((l) => l.name), hasPreviousPage, hasNextPage, totalCount };
     };
     const flags = (hasPreviousPage: boolean, hasNextPage: boolean) => ({ hasPreviousPage, hasNextPage, totalCount: 5 });
@@ -872,8 +877,8 @@ describe('face filters and paging', () => {
     expect(faces.result.map((p) => p.totalCount)).toEqual([2, 1]);
     expect(facesUncounted.statements).toBe(faces.statements - 1);
 
-    const libraries = await count(() => ledger.listLibraries('local', { first: 1 }));
-    const librariesUncounted = await count(() => ledger.listLibraries('local', { first: 1 }, { withTotal: false }));
+    const libraries = await count(() => ledger.listLibraries(['local'], { first: 1 }));
+    const librariesUncounted = await count(() => ledger.listLibraries(['local'], { first: 1 }, { withTotal: false }));
     expect(strip([librariesUncounted.result])).toEqual(strip([libraries.result]));
     expect(libraries.result.totalCount).toBe(2);
     expect(librariesUncounted.statements).toBe(libraries.statements - 1);

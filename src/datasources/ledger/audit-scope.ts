@@ -12,6 +12,8 @@ export interface AuditScope {
   successOutcome: string;
   /** Set once the entry is in the ledger. */
   recorded: boolean;
+  /** Ids of what the operation's first write created, noted by the ledger before the entry is taken. */
+  created?: string[];
 }
 
 const scopes = new AsyncLocalStorage<AuditScope>();
@@ -20,11 +22,17 @@ export function runInAuditScope<T>(scope: AuditScope, work: () => Promise<T>): P
   return scopes.run(scope, work);
 }
 
-/** For a ledger write, inside its transaction: the entry to insert now (once per operation), or null. */
-export function takePendingAudit(createdIds: readonly string[] = []): AuditEntry | null {
+/** A ledger write names what it created (a face, a person...), so the audit entry can list it. */
+export function noteCreatedId(id: string): void {
+  const scope = scopes.getStore();
+  if (scope && !scope.recorded) (scope.created ??= []).push(id);
+}
+
+/** For a ledger write, before its transaction commits: the entry to insert now (once per operation), or null. */
+export function takePendingAudit(): AuditEntry | null {
   const scope = scopes.getStore();
   if (!scope || scope.recorded) return null;
   scope.recorded = true;
-  const targetIds = [...new Set([...scope.entry.targetIds, ...createdIds])];
+  const targetIds = [...new Set([...scope.entry.targetIds, ...(scope.created ?? [])])];
   return { ...scope.entry, targetIds, at: new Date(), outcome: scope.successOutcome };
 }

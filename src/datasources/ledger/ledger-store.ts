@@ -98,7 +98,8 @@ export interface LedgerStore {
   updateLibraryMeta(rowId: number, vendorMeta: Record<string, unknown>): Promise<LibraryRecord>;
   librariesByKey(keys: readonly LibraryKey[]): Promise<(LibraryRecord | null)[]>;
   librariesByRowId(rowIds: readonly number[]): Promise<(LibraryRecord | null)[]>;
-  listLibraries(providerId: string | null, page: PageArgs, options?: PageOptions): Promise<Page<LibraryRecord>>;
+  /** Libraries of these providers (null: of every provider). */
+  listLibraries(providerIds: readonly string[] | null, page: PageArgs, options?: PageOptions): Promise<Page<LibraryRecord>>;
   libraryCounts(rowIds: readonly number[]): Promise<LibraryCounts[]>;
   /** Deletes the library with its persons, faces and idempotency records; returns the number of faces removed. */
   deleteLibrary(rowId: number): Promise<number>;

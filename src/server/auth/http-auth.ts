@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import type { Access } from '../../domain/access';
 import type { Caller } from '../../resolvers';
 import { AuthenticationError, type Authenticator } from './authenticator';
 
@@ -40,4 +41,10 @@ export function callerOf(req: Request): Caller {
   const caller = (req as WithCaller)[CALLER];
   if (!caller) throw new Error('authenticateRequests did not run before the GraphQL handler');
   return caller;
+}
+
+/** Callers with the same scopes and providers see the same answers; others never share a cached one. */
+export function accessPartition(access: Access): string {
+  const providers = access.providers ? [...access.providers].sort().join(',') : '*';
+  return `${[...access.scopes].sort().join(',')}|${providers}`;
 }

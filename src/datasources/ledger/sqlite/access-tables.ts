@@ -9,6 +9,7 @@ import type {
   NewestFirstPage,
   StoredApiKey,
 } from '../access-records';
+import { noteCreatedId } from '../audit-scope';
 import type { Statements } from './statements';
 
 interface ApiKeyRow {
@@ -78,7 +79,9 @@ export class SqliteAccessTables implements AccessRecords {
   constructor(private readonly statements: Statements) {}
 
   async insertApiKey(key: NewApiKey): Promise<StoredApiKey> {
-    const row = this.statements.get<ApiKeyRow>(
+    const row = this.statements.transaction(() => {
+      noteCreatedId(key.id);
+      return this.statements.get<ApiKeyRow>(
       `INSERT INTO api_keys (id, name, sha256, scopes, providers, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       [
@@ -90,7 +93,8 @@ export class SqliteAccessTables implements AccessRecords {
         new Date().toISOString(),
         key.expiresAt?.toISOString() ?? null,
       ],
-    );
+      );
+    });
     return toApiKey(row!);
   }
 
@@ -122,9 +126,11 @@ export class SqliteAccessTables implements AccessRecords {
   }
 
   async revokeApiKey(id: string, at: Date): Promise<StoredApiKey | null> {
-    const row = this.statements.get<ApiKeyRow>(
-      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *`,
-      [at.toISOString(), id],
+    const row = this.statements.transaction(() =>
+      this.statements.get<ApiKeyRow>(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *`, [
+        at.toISOString(),
+        id,
+      ]),
     );
     return row ? toApiKey(row) : null;
   }

@@ -23,6 +23,8 @@ import type {
   PageOptions,
   PersonKey,
 } from '../ledger-store';
+import { faceId, libraryId, personId } from '../../../domain/global-id';
+import { noteCreatedId, takePendingAudit } from '../audit-scope';
 import { SqliteAccessTables } from './access-tables';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
 import { type ChildQuery, type PagedRow, pageOf, pagePerParentStatement, pageStatement, pagesPerParent } from './paging';
@@ -51,6 +53,11 @@ export class SqliteLedger implements LedgerStore {
   private constructor(private readonly db: Database.Database) {
     this.statements = new Statements(db);
     this.access = new SqliteAccessTables(this.statements);
+    // Every write transaction carries the audit row of the operation it belongs to (audit-scope.ts).
+    this.statements.beforeCommit = () => {
+      const pending = takePendingAudit();
+      if (pending) this.access.insertAuditEventNow(pending);
+    };
     this.statements.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.statements.pragma('journal_mode = WAL');
     this.statements.pragma('synchronous = NORMAL');
@@ -91,20 +98,23 @@ export class SqliteLedger implements LedgerStore {
 
   async insertLibrary(lib: NewLibrary): Promise<LibraryRecord> {
     try {
-      const row = this.statements.get<LibraryRow>(
-        `INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         RETURNING *`,
-        [
-          lib.providerId,
-          lib.name,
-          lib.displayName,
-          JSON.stringify(lib.fieldSchema),
-          JSON.stringify(lib.vendorMeta ?? {}),
-          now(),
-        ],
-      );
-      return toLibrary(row!);
+      return this.statements.transaction(() => {
+        const row = this.statements.get<LibraryRow>(
+          `INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)
+           RETURNING *`,
+          [
+            lib.providerId,
+            lib.name,
+            lib.displayName,
+            JSON.stringify(lib.fieldSchema),
+            JSON.stringify(lib.vendorMeta ?? {}),
+            now(),
+          ],
+        );
+        noteCreatedId(libraryId(lib.providerId, lib.name));
+        return toLibrary(row!);
+      });
     } catch (e) {
       if (constraintOf(e) === 'UNIQUE') {
         throw alreadyExists(
@@ -118,10 +128,12 @@ export class SqliteLedger implements LedgerStore {
   }
 
   async updateLibraryMeta(rowId: number, vendorMeta: Record<string, unknown>): Promise<LibraryRecord> {
-    const row = this.statements.get<LibraryRow>(`UPDATE libraries SET vendor_meta = ? WHERE row_id = ? RETURNING *`, [
-      JSON.stringify(vendorMeta),
-      rowId,
-    ]);
+    const row = this.statements.transaction(() =>
+      this.statements.get<LibraryRow>(`UPDATE libraries SET vendor_meta = ? WHERE row_id = ? RETURNING *`, [
+        JSON.stringify(vendorMeta),
+        rowId,
+      ]),
+    );
     if (!row) throw notFound('LIBRARY', String(rowId));
     return toLibrary(row);
   }
@@ -143,9 +155,13 @@ export class SqliteLedger implements LedgerStore {
     return inKeyOrder(rowIds.length, rows, toLibrary);
   }
 
-  async listLibraries(providerId: string | null, page: PageArgs, options: PageOptions = {}): Promise<Page<LibraryRecord>> {
-    const where = providerId === null ? 'TRUE' : 'l.provider_id = ?';
-    const params = providerId === null ? [] : [providerId];
+  async listLibraries(
+    providerIds: readonly string[] | null,
+    page: PageArgs,
+    options: PageOptions = {},
+  ): Promise<Page<LibraryRecord>> {
+    const where = providerIds === null ? 'TRUE' : 'l.provider_id IN (SELECT value FROM json_each(?))';
+    const params = providerIds === null ? [] : [JSON.stringify(providerIds)];
     const query = pageStatement({ columns: LIBRARY_COLUMNS, from: 'libraries l', where, params, order: 'l.row_id' }, page);
     const rows = this.statements.all<LibraryRow & PagedRow>(query.sql, query.params);
     const total = counted(options)
@@ -181,11 +197,18 @@ export class SqliteLedger implements LedgerStore {
   async insertPerson(person: NewPerson): Promise<PersonRecord> {
     let rowId: number;
     try {
-      const result = this.statements.run(
-        `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, ?, ?)`,
-        [person.libraryRowId, person.externalId, person.name, person.userData, now()],
-      );
-      rowId = Number(result.lastInsertRowid);
+      rowId = this.statements.transaction(() => {
+        const result = this.statements.run(
+          `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, ?, ?)`,
+          [person.libraryRowId, person.externalId, person.name, person.userData, now()],
+        );
+        const library = this.statements.get<{ provider_id: string; name: string }>(
+          `SELECT provider_id, name FROM libraries WHERE row_id = ?`,
+          [person.libraryRowId],
+        )!;
+        noteCreatedId(personId(library.provider_id, library.name, person.externalId));
+        return Number(result.lastInsertRowid);
+      });
     } catch (e) {
       const constraint = constraintOf(e);
       if (constraint === 'FOREIGNKEY') throw notFound('LIBRARY', String(person.libraryRowId));
@@ -301,7 +324,9 @@ export class SqliteLedger implements LedgerStore {
             [idempotency.providerId, idempotency.key, idempotency.requestHash, rowId, createdAt],
           );
         }
-        return this.faceByRowId(rowId)!;
+        const inserted = this.faceByRowId(rowId)!;
+        noteCreatedId(faceId(inserted.providerId, inserted.libraryName, inserted.vendorFaceId));
+        return inserted;
       });
     } catch (e) {
       throw this.explainFaceInsertFailure(e, face, idempotency?.key);
@@ -400,9 +425,9 @@ export class SqliteLedger implements LedgerStore {
   }
 
   async deleteFaces(rowIds: readonly number[]): Promise<number> {
-    const { changes } = this.statements.run(`DELETE FROM faces WHERE row_id IN (SELECT value FROM json_each(?))`, [
-      JSON.stringify(rowIds),
-    ]);
+    const { changes } = this.statements.transaction(() =>
+      this.statements.run(`DELETE FROM faces WHERE row_id IN (SELECT value FROM json_each(?))`, [JSON.stringify(rowIds)]),
+    );
     return changes;
   }
 

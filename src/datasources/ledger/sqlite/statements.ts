@@ -63,10 +63,22 @@ export class Statements {
     return this.db.pragma(source, { simple: true });
   }
 
-  /** Runs fn in one IMMEDIATE transaction (a savepoint when nested), so a writer never has to upgrade a read lock. */
+  /**
+   * Runs fn in one IMMEDIATE transaction (a savepoint when nested), so a writer never has to upgrade a read lock.
+   * `beforeCommit` runs last inside the outermost one (the ledger writes the operation's audit row there).
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return this.db.transaction(fn).immediate();
+    return this.db
+      .transaction(() => {
+        const result = fn();
+        this.beforeCommit?.();
+        return result;
+      })
+      .immediate();
   }
+
+  beforeCommit: (() => void) | null = null;
 
   // Raw and pluck are settings of a prepared statement, so each gets its own.
   private modeStatement(sql: string, mode: 'raw' | 'pluck'): Database.Statement {
