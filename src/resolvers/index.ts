@@ -5,6 +5,13 @@ import { NodeResolver } from './node.resolver';
 import { PersonResolver } from './person.resolver';
 import { ProviderResolver } from './provider.resolver';
 
-export const resolvers = [ProviderResolver, LibraryResolver, PersonResolver, FaceResolver, NodeResolver, ModelChangesResolver] as const;
+export const resolvers = [
+  ProviderResolver,
+  LibraryResolver,
+  PersonResolver,
+  FaceResolver,
+  NodeResolver,
+  ModelChangesResolver,
+] as const;
 export { createRequestContext, type RequestContext } from './context';
 export { referenceResolvers } from './reference.resolvers';

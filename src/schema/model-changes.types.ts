@@ -21,12 +21,15 @@ export class UpdateLibraryInput {
   @Field(() => String, { nullable: true }) displayName?: string | null;
   @Field(() => [FieldDefinitionInput], {
     nullable: true,
-    description: 'Custom fields to add, with the rules of createLibrary; existing fields cannot be changed or removed.',
+    description:
+      'Custom fields to add, with the rules of createLibrary; existing fields cannot be changed or removed.',
   })
   addFields?: FieldDefinitionInput[] | null;
 }
 
-@InputType('UpdatePersonInput', { description: 'Omitted parts stay as they are; null clears one (where the vendor can).' })
+@InputType('UpdatePersonInput', {
+  description: 'Omitted parts stay as they are; null clears one (where the vendor can).',
+})
 export class UpdatePersonInput {
   @Field(() => ID) personId!: string;
   @Field(() => String, { nullable: true }) name?: string | null;

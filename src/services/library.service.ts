@@ -78,25 +78,34 @@ export class LibraryService {
       const library = await requireLibrary(this.ledger, req.id, 'input.id');
       const vendor = this.providers.get(library.providerId);
       const change: VendorLibraryChange = {};
-      if (req.displayName !== undefined) change.displayName = optionalText(req.displayName, 'input.displayName', LIMITS.displayName);
-      if (req.addFields != null && req.addFields.length > 0) change.addFields = this.checkAddedFields(library, req.addFields);
-      if (change.displayName === undefined && change.addFields === undefined) {
-        throw invalidInput('input', 'Give at least one of displayName (null clears it) or addFields to change.', 'AT_LEAST_ONE');
+      if (req.displayName !== undefined) {
+        change.displayName = optionalText(req.displayName, 'input.displayName', LIMITS.displayName);
       }
-      if (change.addFields && vendor.capabilities.customFields === 'UNSUPPORTED') throw unsupported(vendor.kind, 'customFields');
+      if (req.addFields != null && req.addFields.length > 0) {
+        change.addFields = this.checkAddedFields(library, req.addFields);
+      }
+      if (change.displayName === undefined && change.addFields === undefined) {
+        const message = 'Give at least one of displayName (null clears it) or addFields to change.';
+        throw invalidInput('input', message, 'AT_LEAST_ONE');
+      }
+      if (change.addFields && vendor.capabilities.customFields === 'UNSUPPORTED') {
+        throw unsupported(vendor.kind, 'customFields');
+      }
 
       const { vendorMeta } = (await vendor.updateLibrary?.(library, change)) ?? {};
       try {
         return await this.ledger.updateLibrary(library.rowId, { ...change, vendorMeta });
       } catch (e) {
         // Not acknowledged: the vendor's display name goes back to the ledger's.
-        if (change.displayName !== undefined) await vendor.updateLibrary?.(library, { displayName: library.displayName }).catch(() => undefined);
+        if (change.displayName !== undefined) {
+          await vendor.updateLibrary?.(library, { displayName: library.displayName }).catch(() => undefined);
+        }
         throw e;
       }
     });
   }
 
-  /** Added fields follow createLibrary's rules, and together with the library's own stay unique and within the limit. */
+  /** Added fields follow createLibrary's rules, and with the library's own stay unique and within the limit. */
   private checkAddedFields(library: LibraryRecord, fields: FieldDefinition[]): FieldDefinition[] {
     const added = validateFieldSchema(fields, 'input.addFields');
     added.forEach((field, i) => {
@@ -104,7 +113,8 @@ export class LibraryService {
       if (existing) {
         throw invalidInput(
           `input.addFields[${i}].name`,
-          `Library '${library.name}' already declares field '${field.name}' (${existing.type}); choose another name (fields cannot be changed).`,
+          `Library '${library.name}' already declares field '${field.name}' (${existing.type}); `
+            + 'choose another name (fields cannot be changed).',
           'unique',
         );
       }
@@ -113,7 +123,8 @@ export class LibraryService {
     if (added.length > room) {
       throw invalidInput(
         'input.addFields',
-        `A library can declare at most ${MAX_FIELDS} custom fields; '${library.name}' has ${library.fieldSchema.length}, so at most ${room} more.`,
+        `A library can declare at most ${MAX_FIELDS} custom fields; '${library.name}' has `
+          + `${library.fieldSchema.length}, so at most ${room} more.`,
         `maxCount:${MAX_FIELDS}`,
       );
     }

@@ -25,11 +25,16 @@ export class PersonService {
     const { library, person, vendor } = await this.requirePerson(req.personId, 'input.personId');
     if (vendor.capabilities.updatePerson === 'UNSUPPORTED') throw unsupported(vendor.kind, 'updatePerson');
     if (req.name === undefined && req.userData === undefined) {
-      throw invalidInput('input', 'Give at least one of name or userData to change (null clears one).', 'AT_LEAST_ONE');
+      throw invalidInput(
+        'input',
+        'Give at least one of name or userData to change (null clears one).',
+        'AT_LEAST_ONE',
+      );
     }
     const patch: PersonPatch = {};
     if (req.name !== undefined) patch.name = optionalText(req.name, 'input.name', LIMITS.personName);
-    if (req.userData !== undefined) patch.userData = optionalText(req.userData, 'input.userData', LIMITS.userData, true);
+    if (req.userData !== undefined)
+      patch.userData = optionalText(req.userData, 'input.userData', LIMITS.userData, true);
 
     await vendor.updatePerson(library, person, patch);
     try {
@@ -56,10 +61,15 @@ export class PersonService {
     return { deletedId: personGlobalId(library.providerId, library.name, person.externalId), deletedFaceCount };
   }
 
-  private async requirePerson(rawId: string, field: string): Promise<{ library: LibraryRecord; person: PersonRecord; vendor: FaceVendor }> {
+  private async requirePerson(
+    rawId: string,
+    field: string,
+  ): Promise<{ library: LibraryRecord; person: PersonRecord; vendor: FaceVendor }> {
     const id = decodeGlobalId(rawId, 'Person', field);
     const [library] = await this.ledger.librariesByKey([{ providerId: id.providerId, name: id.library }]);
-    const [person] = library ? await this.ledger.personsByKey([{ libraryRowId: library.rowId, externalId: id.person }]) : [null];
+    const [person] = library
+      ? await this.ledger.personsByKey([{ libraryRowId: library.rowId, externalId: id.person }])
+      : [null];
     if (!library || !person) throw notFound('PERSON', rawId);
     return { library, person, vendor: this.providers.get(library.providerId) };
   }

@@ -372,8 +372,14 @@ describe('library vendor facts', () => {
 });
 
 describe('changing libraries and persons', () => {
-  it('changes a library\'s display name and appends fields, keeping the other parts and merging vendor facts', async () => {
-    const lib = await ledger.insertLibrary({ providerId: 'hw', name: 'staff', displayName: 'Staff', fieldSchema: SCHEMA, vendorMeta: { kind: 'x', n: 1 } });
+  it('changes the display name and appends fields, keeping the rest and merging vendor facts', async () => {
+    const lib = await ledger.insertLibrary({
+      providerId: 'hw',
+      name: 'staff',
+      displayName: 'Staff',
+      fieldSchema: SCHEMA,
+      vendorMeta: { kind: 'x', n: 1 },
+    });
     const updated = await ledger.updateLibrary(lib.rowId, {
       displayName: 'All staff',
       addFields: [{ name: 'site', type: 'STRING' }],
@@ -393,14 +399,16 @@ describe('changing libraries and persons', () => {
 
   it('refuses to add a field the library already declares, changing nothing', async () => {
     const lib = await library();
-    const detail = await errorOf(ledger.updateLibrary(lib.rowId, { displayName: 'x', addFields: [{ name: 'site', type: 'STRING' }, { name: 'dept', type: 'STRING' }] }));
+    const addFields: FieldDefinition[] = [{ name: 'site', type: 'STRING' }, { name: 'dept', type: 'STRING' }];
+    const detail = await errorOf(ledger.updateLibrary(lib.rowId, { displayName: 'x', addFields }));
     expect(detail).toMatchObject({ type: 'InvalidInputError', constraint: 'unique' });
     expect(detail.message).toMatch(/'dept'/);
     expect((await ledger.librariesByRowId([lib.rowId]))[0]).toEqual(lib);
   });
 
   it('refuses to change a library that does not exist', async () => {
-    expect(await errorOf(ledger.updateLibrary(9999, { displayName: 'x' }))).toMatchObject({ type: 'NotFoundError', resource: 'LIBRARY' });
+    const detail = await errorOf(ledger.updateLibrary(9999, { displayName: 'x' }));
+    expect(detail).toMatchObject({ type: 'NotFoundError', resource: 'LIBRARY' });
   });
 
   it('changes the given parts of a person, clears them with null, and leaves the rest', async () => {
@@ -409,10 +417,11 @@ describe('changing libraries and persons', () => {
     expect(await ledger.updatePerson(p.rowId, { name: 'Ada L.' })).toEqual({ ...p, name: 'Ada L.' });
     expect(await ledger.updatePerson(p.rowId, { userData: null })).toEqual({ ...p, name: 'Ada L.', userData: null });
     expect((await ledger.personsByRowId([p.rowId]))[0]).toEqual({ ...p, name: 'Ada L.', userData: null });
-    expect(await errorOf(ledger.updatePerson(9999, { name: 'x' }))).toMatchObject({ type: 'NotFoundError', resource: 'PERSON' });
+    const missing = await errorOf(ledger.updatePerson(9999, { name: 'x' }));
+    expect(missing).toMatchObject({ type: 'NotFoundError', resource: 'PERSON' });
   });
 
-  it('deletes a person with its faces, their field values and idempotency keys, and returns the faces removed', async () => {
+  it('deletes a person with its faces, their field values and idempotency keys; counts the faces', async () => {
     const lib = await library();
     const p = await person(lib.rowId, 'p1');
     const other = await person(lib.rowId, 'p2');
@@ -428,7 +437,8 @@ describe('changing libraries and persons', () => {
     expect(await ledger.deletePerson(p.rowId)).toBe(2);
     expect(await ledger.personsByRowId([p.rowId, other.rowId])).toEqual([null, other]);
     expect((await ledger.findFaces(lib.rowId, {})).map((f) => f.rowId)).toEqual([kept.rowId, loose.rowId]);
-    expect((await ledger.findFaces(lib.rowId, { fields: { dept: 'sales' } })).map((f) => f.rowId)).toEqual([kept.rowId]);
+    const sales = await ledger.findFaces(lib.rowId, { fields: { dept: 'sales' } });
+    expect(sales.map((f) => f.rowId)).toEqual([kept.rowId]);
     expect(await ledger.getIdempotency('local', 'key-1')).toBeNull();
     expect(await ledger.libraryCounts([lib.rowId])).toEqual([{ faceCount: 2, personCount: 1 }]);
   });

@@ -124,7 +124,10 @@ export interface FaceVendor {
    * Changes what the vendor keeps of the library and returns vendor facts to record (merged into vendorMeta).
    * Absent where the vendor keeps nothing of it that can change: the ledger then holds the whole change.
    */
-  updateLibrary?(library: LibraryRecord, change: VendorLibraryChange): Promise<{ vendorMeta?: Record<string, unknown> }>;
+  updateLibrary?(
+    library: LibraryRecord,
+    change: VendorLibraryChange,
+  ): Promise<{ vendorMeta?: Record<string, unknown> }>;
   /** Changes the person's name and userData where the vendor keeps them (a no-op where only the ledger does). */
   updatePerson(library: LibraryRecord, person: PersonRecord, patch: VendorPersonPatch): Promise<void>;
   /**

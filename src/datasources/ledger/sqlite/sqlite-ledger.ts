@@ -126,13 +126,17 @@ export class SqliteLedger implements LedgerStore {
 
   async updateLibrary(rowId: number, patch: LibraryPatch): Promise<LibraryRecord> {
     return this.statements.transaction(() => {
-      const current = this.statements.get<LibraryRow>(`SELECT ${LIBRARY_COLUMNS} FROM libraries l WHERE l.row_id = ?`, [rowId]);
+      const current = this.statements.get<LibraryRow>(
+        `SELECT ${LIBRARY_COLUMNS} FROM libraries l WHERE l.row_id = ?`,
+        [rowId],
+      );
       if (!current) throw notFound('LIBRARY', String(rowId));
       const library = toLibrary(current);
       // Checked again here, inside the write lock: another writer may have added the same name meanwhile.
       const taken = (patch.addFields ?? []).find((f) => library.fieldSchema.some((d) => d.name === f.name));
       if (taken) {
-        throw invalidInput('addFields', `Library '${library.name}' already declares a field '${taken.name}'.`, 'unique');
+        const message = `Library '${library.name}' already declares a field '${taken.name}'.`;
+        throw invalidInput('addFields', message, 'unique');
       }
       const row = this.statements.get<LibraryRow>(
         `UPDATE libraries SET display_name = ?, field_schema = ?, vendor_meta = json_patch(vendor_meta, ?)
@@ -237,7 +241,10 @@ export class SqliteLedger implements LedgerStore {
       params.push(patch.userData);
     }
     if (sets.length > 0) {
-      const { changes } = this.statements.run(`UPDATE persons SET ${sets.join(', ')} WHERE row_id = ?`, [...params, rowId]);
+      const { changes } = this.statements.run(`UPDATE persons SET ${sets.join(', ')} WHERE row_id = ?`, [
+        ...params,
+        rowId,
+      ]);
       if (changes === 0) throw notFound('PERSON', String(rowId));
     }
     const [person] = await this.personsByRowId([rowId]);

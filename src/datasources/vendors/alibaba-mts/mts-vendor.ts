@@ -4,7 +4,14 @@ import { invalidInput, isFaceGraphError } from '../../../domain/errors';
 import type { Capabilities, FaceRecord, LibraryRecord, PersonRecord, ResolvedFaceFilter } from '../../../domain/model';
 import { isAmbiguous } from '../../http/vendor-failure';
 import type { LoadedImage } from '../../images/image';
-import type { FaceListing, FaceVendor, NewVendorFace, NewVendorPerson, RegisteredFace, VendorPersonPatch } from '../face-vendor';
+import type {
+  FaceListing,
+  FaceVendor,
+  NewVendorFace,
+  NewVendorPerson,
+  RegisteredFace,
+  VendorPersonPatch,
+} from '../face-vendor';
 import { MtsClient, type MtsClientOptions } from './mts-client';
 import { OssImageStaging, type OssStagingOptions } from './oss-staging';
 
@@ -91,7 +98,9 @@ export class MtsFaceVendor implements FaceVendor {
     const externalId = (spec.externalId ?? randomUUID()).toLowerCase();
     checkId(externalId, 'input.externalId', 'PersonId');
     const tags = personTags(spec);
-    if (Object.keys(tags).length > 0) await this.client.call('TagCustomPerson', { CategoryId: library.name, PersonId: externalId, ...tags }, true);
+    if (Object.keys(tags).length > 0) {
+      await this.client.call('TagCustomPerson', { CategoryId: library.name, PersonId: externalId, ...tags }, true);
+    }
     return { externalId };
   }
 
@@ -99,11 +108,13 @@ export class MtsFaceVendor implements FaceVendor {
   async updatePerson(library: LibraryRecord, person: PersonRecord, patch: VendorPersonPatch): Promise<void> {
     for (const [part, value] of [['name', patch.name], ['userData', patch.userData]] as const) {
       if (value === null) {
-        throw invalidInput(`input.${part}`, `Alibaba MTS cannot clear a person's ${part}; give a new value instead.`, 'NOT_NULL');
+        const message = `Alibaba MTS cannot clear a person's ${part}; give a new value instead.`;
+        throw invalidInput(`input.${part}`, message, 'NOT_NULL');
       }
     }
     const tags = personTags({ name: patch.name ?? null, userData: patch.userData ?? null });
-    await this.client.call('TagCustomPerson', { CategoryId: library.name, PersonId: person.externalId, ...tags }, true);
+    const params = { CategoryId: library.name, PersonId: person.externalId, ...tags };
+    await this.client.call('TagCustomPerson', params, true);
   }
 
   /**
@@ -112,7 +123,8 @@ export class MtsFaceVendor implements FaceVendor {
    */
   async deletePerson(library: LibraryRecord, person: PersonRecord): Promise<void> {
     try {
-      await this.client.call('UnregisterCustomFace', { CategoryId: library.name, PersonId: person.externalId, FaceId: 'ALL' }, true);
+      const params = { CategoryId: library.name, PersonId: person.externalId, FaceId: 'ALL' };
+      await this.client.call('UnregisterCustomFace', params, true);
     } catch (e) {
       if (!isFaceGraphError(e) || e.detail.type !== 'InvalidInputError') throw e;
       const listed = await this.client.call<{ Categories?: { Category?: MtsCategory[] | MtsCategory } }>(
@@ -214,12 +226,15 @@ export class MtsFaceVendor implements FaceVendor {
 /** A person's name and userData as TagCustomPerson parameters, within MTS's lengths. */
 function personTags(spec: { name: string | null; userData: string | null }): Record<string, string> {
   const tags: Record<string, string> = {};
-  for (const [part, param, value] of [['name', 'PersonName', spec.name], ['userData', 'PersonDescription', spec.userData]] as const) {
+  const parts = [['name', 'PersonName', spec.name], ['userData', 'PersonDescription', spec.userData]] as const;
+  for (const [part, param, value] of parts) {
     if (value === null) continue;
-    if ([...value].length > MAX_TAG_TEXT) {
+    const length = [...value].length;
+    if (length > MAX_TAG_TEXT) {
       throw invalidInput(
         `input.${part}`,
-        `On Alibaba MTS a person's ${part} is its ${param}, which holds at most ${MAX_TAG_TEXT} characters; this one has ${[...value].length}.`,
+        `On Alibaba MTS a person's ${part} is its ${param}, which holds at most ${MAX_TAG_TEXT} characters; `
+          + `this one has ${length}.`,
         'MTS_TAG_LENGTH',
       );
     }

@@ -115,14 +115,17 @@ export class FrsFaceVendor implements FaceVendor {
     if (added.length === 0) return {};
     const reserved = added.find((f) => RESERVED_FIELDS.includes(f.name));
     if (reserved) {
-      throw invalidInput('input.addFields', `'${reserved.name}' is reserved on Huawei FRS providers; choose another field name.`, 'RESERVED_FIELD');
+      const message = `'${reserved.name}' is reserved on Huawei FRS providers; choose another field name.`;
+      throw invalidInput('input.addFields', message, 'RESERVED_FIELD');
     }
-    const total = library.fieldSchema.length + added.length;
-    if (total > MAX_FIELDS - RESERVED_FIELDS.length) {
+    const most = MAX_FIELDS - RESERVED_FIELDS.length;
+    const has = library.fieldSchema.length;
+    if (has + added.length > most) {
       throw invalidInput(
         'input.addFields',
-        `Huawei FRS allows ${MAX_FIELDS} custom fields and facegraph uses ${RESERVED_FIELDS.length}: a library declares at most ${MAX_FIELDS - RESERVED_FIELDS.length}; `
-          + `'${library.name}' has ${library.fieldSchema.length}, so at most ${Math.max(0, MAX_FIELDS - RESERVED_FIELDS.length - library.fieldSchema.length)} more.`,
+        `Huawei FRS allows ${MAX_FIELDS} custom fields and facegraph uses ${RESERVED_FIELDS.length}: `
+          + `a library declares at most ${most}; '${library.name}' has ${has}, `
+          + `so at most ${Math.max(0, most - has)} more.`,
         'MAX_FIELDS',
       );
     }
@@ -189,7 +192,10 @@ export class FrsFaceVendor implements FaceVendor {
           body: {
             image_base64: bytesOf(face.image).bytes.toString('base64'),
             ...(face.externalImageId ? { external_image_id: face.externalImageId } : {}),
-            external_fields: { ...vendorFields(atVendor(library, face.fields), person?.externalId ?? null), [REQUEST_FIELD]: token },
+            external_fields: {
+              ...vendorFields(atVendor(library, face.fields), person?.externalId ?? null),
+              [REQUEST_FIELD]: token,
+            },
             // FRS adds every face of the image unless told to keep only the largest.
             single: face.faceSelection === 'LARGEST',
           },
@@ -222,8 +228,9 @@ export class FrsFaceVendor implements FaceVendor {
       throw invalidInput('input.externalImageId', "On Huawei FRS externalImageId is 1-36 letters, digits, '_' or '-'.", 'EXTERNAL_IMAGE_ID');
     }
     const fields = patch.fields === undefined ? undefined : atVendor(library, patch.fields);
-    const fieldsChange = fields !== undefined && JSON.stringify(fields) !== JSON.stringify(atVendor(library, face.fields));
-    if (patch.externalImageId === undefined && !fieldsChange) return; // userData and ledger-only fields live in the ledger
+    const fieldsChange = fields !== undefined && !sameValues(fields, atVendor(library, face.fields));
+    // userData and ledger-only fields live in the ledger only
+    if (patch.externalImageId === undefined && !fieldsChange) return;
     await this.client.call({
       method: 'PUT',
       path: `/face-sets/${library.name}/faces`,
@@ -333,6 +340,10 @@ function atVendor(library: LibraryRecord, fields: FieldValues): FieldValues {
   const ledgerOnly = ledgerOnlyFields(library);
   return Object.fromEntries(Object.entries(fields).filter(([name]) => !ledgerOnly.includes(name)));
 }
+
+const sortedEntries = (values: FieldValues) =>
+  JSON.stringify(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : 1)));
+const sameValues = (a: FieldValues, b: FieldValues) => sortedEntries(a) === sortedEntries(b);
 
 /** The face's custom fields as FRS takes them, with the person carried in the reserved field. */
 function vendorFields(fields: FieldValues, personExternalId: string | null): Record<string, unknown> {
