@@ -930,13 +930,24 @@ describe('change version', () => {
     const v2 = await ledger.changeVersion();
     expect(v2).not.toBe(v1);
 
+    // Writes that read back what they wrote (INSERT/UPDATE ... RETURNING) count too.
+    await ledger.updateLibrary(lib.rowId, { displayName: 'renamed' });
+    const v3 = await ledger.changeVersion();
+    expect(v3).not.toBe(v2);
+    await ledger.updateLibraryMeta(lib.rowId, { needsTraining: true });
+    const v4 = await ledger.changeVersion();
+    expect(v4).not.toBe(v3);
+    await library('another');
+    const v5 = await ledger.changeVersion();
+    expect(v5).not.toBe(v4);
+
     const other = rawDb();
     try {
       other.prepare(`DELETE FROM libraries WHERE row_id = ?`).run(lib.rowId);
     } finally {
       other.close();
     }
-    expect(await ledger.changeVersion()).not.toBe(v2);
+    expect(await ledger.changeVersion()).not.toBe(v5);
   });
 });
 

@@ -15,7 +15,7 @@ export class Statements {
     return this.executed;
   }
 
-  /** Statements run through `run` (every insert, update and delete of the ledger goes through it). */
+  /** Statements that write: all run through `run`, and those (INSERT/UPDATE ... RETURNING) read through get/all. */
   get writeCount(): number {
     return this.writes;
   }
@@ -26,7 +26,9 @@ export class Statements {
   }
 
   get<T>(sql: string, params: SqlParams = []): T | undefined {
-    return this.statement(sql).get(...params) as T | undefined;
+    const statement = this.statement(sql);
+    if (!statement.readonly) this.writes++;
+    return statement.get(...params) as T | undefined;
   }
 
   /**
@@ -35,7 +37,11 @@ export class Statements {
    */
   all<T>(sql: string, params: SqlParams = [], options: { raw?: boolean; pluck?: boolean } = {}): T[] {
     const mode = options.pluck ? 'pluck' : options.raw ? 'raw' : null;
-    if (!mode) return this.statement(sql).all(...params) as T[];
+    if (!mode) {
+      const statement = this.statement(sql);
+      if (!statement.readonly) this.writes++;
+      return statement.all(...params) as T[];
+    }
     this.executed++;
     return this.modeStatement(sql, mode).all(...params) as T[];
   }
