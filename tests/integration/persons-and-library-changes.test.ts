@@ -201,6 +201,10 @@ describe('LOCAL', () => {
   });
 
   test('updateLibrary changes the display name and adds a field that registerFace then accepts', async () => {
+    // Read first, so a stale cached answer would show below.
+    expect(await libraryShape(libraryId)).toEqual({
+      library: { displayName: 'Staff', fieldSchema: [{ name: 'dept', type: 'STRING' }] },
+    });
     const result = await updateLibrary({
       id: libraryId,
       displayName: 'All staff',
@@ -219,6 +223,12 @@ describe('LOCAL', () => {
           { name: 'site', type: 'STRING' },
           { name: 'floor', type: 'INTEGER' },
         ],
+      },
+    });
+    expect(await libraryShape(libraryId)).toEqual({
+      library: {
+        displayName: 'All staff',
+        fieldSchema: result.__typename === 'UpdateLibrarySuccess' ? result.library.fieldSchema : [],
       },
     });
     const face = await registeredFace({
