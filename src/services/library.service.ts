@@ -1,4 +1,4 @@
-import { alreadyExists, invalidInput, unsupported } from '../domain/errors';
+import { alreadyExists, invalidInput, isFaceGraphError, notFound, unsupported } from '../domain/errors';
 import { MAX_FIELDS, validateFieldSchema } from '../domain/fields';
 import { libraryId } from '../domain/global-id';
 import type { FieldDefinition, LibraryRecord, PersonRecord } from '../domain/model';
@@ -94,7 +94,11 @@ export class LibraryService {
 
       const { vendorMeta } = (await vendor.updateLibrary?.(library, change)) ?? {};
       try {
-        return await this.ledger.updateLibrary(library.rowId, { ...change, vendorMeta });
+        return await this.ledger.updateLibrary(library.rowId, { ...change, vendorMeta }).catch((e: unknown) => {
+          // Deleted meanwhile: answered with the id the caller gave, not the ledger's row.
+          if (isFaceGraphError(e) && e.detail.type === 'NotFoundError') throw notFound('LIBRARY', req.id);
+          throw e;
+        });
       } catch (e) {
         // Not acknowledged: the vendor's display name goes back to the ledger's.
         if (change.displayName !== undefined) {

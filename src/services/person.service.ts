@@ -1,4 +1,4 @@
-import { invalidInput, notFound, unsupported } from '../domain/errors';
+import { invalidInput, isFaceGraphError, notFound, unsupported } from '../domain/errors';
 import { decodeGlobalId, personId as personGlobalId } from '../domain/global-id';
 import type { LibraryRecord, PersonRecord } from '../domain/model';
 import type { LedgerStore, PersonPatch } from '../datasources/ledger/ledger-store';
@@ -33,12 +33,13 @@ export class PersonService {
     }
     const patch: PersonPatch = {};
     if (req.name !== undefined) patch.name = optionalText(req.name, 'input.name', LIMITS.personName);
-    if (req.userData !== undefined)
+    if (req.userData !== undefined) {
       patch.userData = optionalText(req.userData, 'input.userData', LIMITS.userData, true);
+    }
 
     await vendor.updatePerson(library, person, patch);
     try {
-      return await this.ledger.updatePerson(person.rowId, patch);
+      return await this.ledger.updatePerson(person.rowId, patch).catch(samePersonNotFound(req.personId));
     } catch (e) {
       // Not acknowledged: put the vendor's copy back as the ledger still has it.
       const previous: PersonPatch = {};
@@ -56,7 +57,8 @@ export class PersonService {
     const faces = await this.ledger.findFaces(library.rowId, { personRowId: person.rowId });
     // A vendor that already lost the person counts it as deleted, so a retry after a failed ledger write completes.
     await vendor.deletePerson(library, person, faces);
-    const deletedFaceCount = await this.ledger.deletePerson(person.rowId);
+    // Deleted meanwhile (a concurrent deletePerson): answered as unknown, with the id the caller gave.
+    const deletedFaceCount = await this.ledger.deletePerson(person.rowId).catch(samePersonNotFound(rawId));
     await markNeedsTraining(this.ledger, vendor, library);
     return { deletedId: personGlobalId(library.providerId, library.name, person.externalId), deletedFaceCount };
   }
@@ -73,4 +75,14 @@ export class PersonService {
     if (!library || !person) throw notFound('PERSON', rawId);
     return { library, person, vendor: this.providers.get(library.providerId) };
   }
+}
+
+/** The ledger names a person by its row; the API answers with the id the caller gave. */
+function samePersonNotFound(rawId: string) {
+  return (e: unknown): never => {
+    if (isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'PERSON') {
+      throw notFound('PERSON', rawId);
+    }
+    throw e;
+  };
 }
