@@ -463,6 +463,25 @@ describe('HUAWEI_FRS', () => {
     expect(frs.state.faces(set).some((f) => f.face_id === face.vendorFaceId)).toBe(false);
   });
 
+  test('deletePerson of a person whose id no FRS filter can hold (a leading -) deletes its faces one by one', async () => {
+    const p = await createPerson({ libraryId, externalId: '-dash' });
+    const faces = [
+      await registeredFace({ libraryId, personId: p.id, image: { base64: b64(await facePhoto('A', 'jpeg', 5)) } }),
+      await registeredFace({ libraryId, personId: p.id, image: { base64: b64(await facePhoto('A', 'jpeg', 6)) } }),
+    ];
+    const [batches, byField] = [requests('batchDeleteFaces').length, requests('deleteFaces').length];
+    expect(await deletePerson(p.id)).toEqual({
+      __typename: 'DeletePersonSuccess',
+      deletedId: p.id,
+      deletedFaceCount: 2,
+    });
+    expect(requests('batchDeleteFaces')).toHaveLength(batches);
+    const deletes = requests('deleteFaces').slice(byField);
+    expect(deletes.map((r) => r.query)).toEqual(faces.map((f) => [['face_id', f.vendorFaceId]]));
+    const left = frs.state.faces(set).map((f) => f.face_id);
+    for (const face of faces) expect(left).not.toContain(face.vendorFaceId);
+  });
+
   test("updateLibrary keeps FRS's limit of 10 fields, 2 of them facegraph's, and its reserved names", async () => {
     const full = await createLibrary({
       providerId: 'hw',
