@@ -463,7 +463,7 @@ describe('HUAWEI_FRS', () => {
     expect(frs.state.faces(set).some((f) => f.face_id === face.vendorFaceId)).toBe(false);
   });
 
-  test('deletePerson of a person whose id no FRS filter can hold (a leading -) deletes its faces one by one', async () => {
+  test('deletePerson of a person whose id no FRS filter holds (leading -) deletes its faces one by one', async () => {
     const p = await createPerson({ libraryId, externalId: '-dash' });
     const faces = [
       await registeredFace({ libraryId, personId: p.id, image: { base64: b64(await facePhoto('A', 'jpeg', 5)) } }),
