@@ -98,7 +98,7 @@ export class SearchFacesSuccess {
   @Field(() => [FaceMatch]) matches!: FaceMatch[];
 }
 
-function resultUnion<T extends readonly [Function, ...Function[]]>(name: string, types: T) {
+export function resultUnion<T extends readonly [Function, ...Function[]]>(name: string, types: T) {
   const union = createUnionType({ name, types: () => types as unknown as readonly [ClassType, ...ClassType[]], resolveType: byTypename });
   // Error classes carry their GraphQL name, so the admitted error members derive from the list.
   const errorTypes: ReadonlySet<string> = new Set(types.slice(1).map((t) => t.name));

@@ -1,6 +1,7 @@
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import { FaceService, type ImagePolicy } from './face.service';
 import { LibraryService } from './library.service';
+import { PersonService } from './person.service';
 import type { ProviderRegistry } from './provider-registry';
 import { SyncService } from './sync.service';
 
@@ -9,6 +10,7 @@ export interface Services {
   providers: ProviderRegistry;
   libraries: LibraryService;
   faces: FaceService;
+  persons: PersonService;
   sync: SyncService;
 }
 
@@ -18,6 +20,7 @@ export function createServices(ledger: LedgerStore, providers: ProviderRegistry,
     providers,
     libraries: new LibraryService(ledger, providers),
     faces: new FaceService(ledger, providers, imagePolicy),
+    persons: new PersonService(ledger, providers),
     sync: new SyncService(ledger, providers),
   };
 }
