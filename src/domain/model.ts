@@ -30,6 +30,8 @@ export interface Capabilities {
   deleteFacesByFilter: Support;
   customFields: Support;
   persons: Support;
+  updatePerson: Support;
+  deletePerson: Support;
   searchFaces: Support;
   imageUrl: boolean;
   imageBase64: boolean;

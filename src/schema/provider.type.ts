@@ -11,6 +11,8 @@ export class CapabilitiesType {
   deleteFacesByFilter!: SupportEnum;
   @Field(() => SupportEnum) customFields!: SupportEnum;
   @Field(() => SupportEnum) persons!: SupportEnum;
+  @Field(() => SupportEnum, { description: "Changing a person's name and userData." }) updatePerson!: SupportEnum;
+  @Field(() => SupportEnum, { description: 'Deleting a person with all its faces.' }) deletePerson!: SupportEnum;
   @Field(() => SupportEnum) searchFaces!: SupportEnum;
   @Field() imageUrl!: boolean;
   @Field() imageBase64!: boolean;

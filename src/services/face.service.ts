@@ -206,7 +206,7 @@ export class FaceService {
     const native =
       filter.vendorFaceIds === undefined &&
       vendor.deleteFacesByFilter !== undefined &&
-      (vendor.canDeleteNatively ? vendor.canDeleteNatively(filter) : capability === 'NATIVE');
+      (vendor.canDeleteNatively ? vendor.canDeleteNatively(filter, library) : capability === 'NATIVE');
     const plan = { strategy: (native ? 'NATIVE' : 'EMULATED') as Support, vendorCalls: native ? Math.min(1, matched.length) : matched.length };
 
     if (dryRun || matched.length === 0) {

@@ -2,6 +2,7 @@ import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import { ApiKeyService } from './api-key.service';
 import { FaceService, type ImagePolicy } from './face.service';
 import { LibraryService } from './library.service';
+import { PersonService } from './person.service';
 import type { ProviderRegistry } from './provider-registry';
 import { SyncService } from './sync.service';
 
@@ -10,6 +11,7 @@ export interface Services {
   providers: ProviderRegistry;
   libraries: LibraryService;
   faces: FaceService;
+  persons: PersonService;
   sync: SyncService;
   apiKeys: ApiKeyService;
 }
@@ -20,6 +22,7 @@ export function createServices(ledger: LedgerStore, providers: ProviderRegistry,
     providers,
     libraries: new LibraryService(ledger, providers),
     faces: new FaceService(ledger, providers, imagePolicy),
+    persons: new PersonService(ledger, providers),
     sync: new SyncService(ledger, providers),
     apiKeys: new ApiKeyService(ledger, providers.all().map((vendor) => vendor.providerId)),
   };

@@ -1,8 +1,10 @@
-import { alreadyExists, unsupported } from '../domain/errors';
-import { validateFieldSchema } from '../domain/fields';
+import { alreadyExists, invalidInput, isFaceGraphError, notFound, unsupported } from '../domain/errors';
+import { MAX_FIELDS, validateFieldSchema } from '../domain/fields';
 import { libraryId } from '../domain/global-id';
 import type { FieldDefinition, LibraryRecord, PersonRecord } from '../domain/model';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import type { VendorLibraryChange } from '../datasources/vendors/face-vendor';
+import { KeyedMutex } from './keyed-mutex';
 import { LIMITS, optionalText } from './input-rules';
 import { requireLibrary } from './lookups';
 import type { ProviderRegistry } from './provider-registry';
@@ -23,7 +25,16 @@ export interface CreatePersonRequest {
   userData?: string | null;
 }
 
+export interface UpdateLibraryRequest {
+  id: string;
+  displayName?: string | null;
+  addFields?: FieldDefinition[] | null;
+}
+
 export class LibraryService {
+  /** Changes of one library run one after another, so each checks its added fields against the latest schema. */
+  private readonly libraryChanges = new KeyedMutex();
+
   constructor(
     private readonly ledger: LedgerStore,
     private readonly providers: ProviderRegistry,
@@ -58,6 +69,70 @@ export class LibraryService {
     await vendor.deleteLibrary(library);
     const deletedFaceCount = await this.ledger.deleteLibrary(library.rowId);
     return { deletedId: libraryId(library.providerId, library.name), deletedFaceCount };
+  }
+
+  /** Omitted parts stay as they are; displayName null clears it. Fields can be added, not changed or removed. */
+  async updateLibrary(req: UpdateLibraryRequest): Promise<LibraryRecord> {
+    const known = await requireLibrary(this.ledger, req.id, 'input.id');
+    return this.libraryChanges.run(String(known.rowId), async () => {
+      const library = await requireLibrary(this.ledger, req.id, 'input.id');
+      const vendor = this.providers.get(library.providerId);
+      const change: VendorLibraryChange = {};
+      if (req.displayName !== undefined) {
+        change.displayName = optionalText(req.displayName, 'input.displayName', LIMITS.displayName);
+      }
+      if (req.addFields != null && req.addFields.length > 0) {
+        change.addFields = this.checkAddedFields(library, req.addFields);
+      }
+      if (change.displayName === undefined && change.addFields === undefined) {
+        const message = 'Give at least one of displayName (null clears it) or addFields to change.';
+        throw invalidInput('input', message, 'AT_LEAST_ONE');
+      }
+      if (change.addFields && vendor.capabilities.customFields === 'UNSUPPORTED') {
+        throw unsupported(vendor.kind, 'customFields');
+      }
+
+      const { vendorMeta } = (await vendor.updateLibrary?.(library, change)) ?? {};
+      try {
+        return await this.ledger.updateLibrary(library.rowId, { ...change, vendorMeta }).catch((e: unknown) => {
+          // Deleted meanwhile: answered with the id the caller gave, not the ledger's row.
+          if (isFaceGraphError(e) && e.detail.type === 'NotFoundError') throw notFound('LIBRARY', req.id);
+          throw e;
+        });
+      } catch (e) {
+        // Not acknowledged: the vendor's display name goes back to the ledger's.
+        if (change.displayName !== undefined) {
+          await vendor.updateLibrary?.(library, { displayName: library.displayName }).catch(() => undefined);
+        }
+        throw e;
+      }
+    });
+  }
+
+  /** Added fields follow createLibrary's rules, and with the library's own stay unique and within the limit. */
+  private checkAddedFields(library: LibraryRecord, fields: FieldDefinition[]): FieldDefinition[] {
+    const added = validateFieldSchema(fields, 'input.addFields');
+    added.forEach((field, i) => {
+      const existing = library.fieldSchema.find((f) => f.name === field.name);
+      if (existing) {
+        throw invalidInput(
+          `input.addFields[${i}].name`,
+          `Library '${library.name}' already declares field '${field.name}' (${existing.type}); `
+            + 'choose another name (fields cannot be changed).',
+          'unique',
+        );
+      }
+    });
+    const room = MAX_FIELDS - library.fieldSchema.length;
+    if (added.length > room) {
+      throw invalidInput(
+        'input.addFields',
+        `A library can declare at most ${MAX_FIELDS} custom fields; '${library.name}' has `
+          + `${library.fieldSchema.length}, so at most ${room} more.`,
+        `maxCount:${MAX_FIELDS}`,
+      );
+    }
+    return added;
   }
 
   async createPerson(req: CreatePersonRequest): Promise<PersonRecord> {

@@ -439,6 +439,86 @@ describe('library vendor facts', () => {
   });
 });
 
+describe('changing libraries and persons', () => {
+  it('changes the display name and appends fields, keeping the rest and merging vendor facts', async () => {
+    const lib = await ledger.insertLibrary({
+      providerId: 'hw',
+      name: 'staff',
+      displayName: 'Staff',
+      fieldSchema: SCHEMA,
+      vendorMeta: { kind: 'x', n: 1 },
+    });
+    const updated = await ledger.updateLibrary(lib.rowId, {
+      displayName: 'All staff',
+      addFields: [{ name: 'site', type: 'STRING' }],
+      vendorMeta: { ledgerOnlyFields: ['site'] },
+    });
+    expect(updated).toEqual({
+      ...lib,
+      displayName: 'All staff',
+      fieldSchema: [...SCHEMA, { name: 'site', type: 'STRING' }],
+      vendorMeta: { kind: 'x', n: 1, ledgerOnlyFields: ['site'] },
+    });
+    expect((await ledger.librariesByRowId([lib.rowId]))[0]).toEqual(updated);
+    const cleared = await ledger.updateLibrary(lib.rowId, { displayName: null });
+    expect(cleared).toEqual({ ...updated, displayName: null });
+    expect(await ledger.updateLibrary(lib.rowId, {})).toEqual(cleared);
+  });
+
+  it('refuses to add a field the library already declares, changing nothing', async () => {
+    const lib = await library();
+    const addFields: FieldDefinition[] = [{ name: 'site', type: 'STRING' }, { name: 'dept', type: 'STRING' }];
+    const detail = await errorOf(ledger.updateLibrary(lib.rowId, { displayName: 'x', addFields }));
+    expect(detail).toMatchObject({ type: 'InvalidInputError', constraint: 'unique' });
+    expect(detail.message).toMatch(/'dept'/);
+    expect((await ledger.librariesByRowId([lib.rowId]))[0]).toEqual(lib);
+  });
+
+  it('refuses to change a library that does not exist', async () => {
+    const detail = await errorOf(ledger.updateLibrary(9999, { displayName: 'x' }));
+    expect(detail).toMatchObject({ type: 'NotFoundError', resource: 'LIBRARY' });
+  });
+
+  it('changes the given parts of a person, clears them with null, and leaves the rest', async () => {
+    const lib = await library();
+    const p = await ledger.insertPerson({ libraryRowId: lib.rowId, externalId: 'e-1', name: 'Ada', userData: 'u1' });
+    expect(await ledger.updatePerson(p.rowId, { name: 'Ada L.' })).toEqual({ ...p, name: 'Ada L.' });
+    expect(await ledger.updatePerson(p.rowId, { userData: null })).toEqual({ ...p, name: 'Ada L.', userData: null });
+    expect((await ledger.personsByRowId([p.rowId]))[0]).toEqual({ ...p, name: 'Ada L.', userData: null });
+    const missing = await errorOf(ledger.updatePerson(9999, { name: 'x' }));
+    expect(missing).toMatchObject({ type: 'NotFoundError', resource: 'PERSON' });
+  });
+
+  it('deletes a person with its faces, their field values and idempotency keys; counts the faces', async () => {
+    const lib = await library();
+    const p = await person(lib.rowId, 'p1');
+    const other = await person(lib.rowId, 'p2');
+    await ledger.insertFace(registration(lib.rowId, 'v1', { personRowId: p.rowId, fields: { dept: 'sales' } }), {
+      providerId: 'local',
+      key: 'key-1',
+      requestHash: 'h',
+    });
+    await face(lib.rowId, 'v2', { personRowId: p.rowId, fields: { dept: 'sales' } });
+    const kept = await face(lib.rowId, 'v3', { personRowId: other.rowId, fields: { dept: 'sales' } });
+    const loose = await face(lib.rowId, 'v4');
+
+    expect(await ledger.deletePerson(p.rowId)).toBe(2);
+    expect(await ledger.personsByRowId([p.rowId, other.rowId])).toEqual([null, other]);
+    expect((await ledger.findFaces(lib.rowId, {})).map((f) => f.rowId)).toEqual([kept.rowId, loose.rowId]);
+    const sales = await ledger.findFaces(lib.rowId, { fields: { dept: 'sales' } });
+    expect(sales.map((f) => f.rowId)).toEqual([kept.rowId]);
+    expect(await ledger.getIdempotency('local', 'key-1')).toBeNull();
+    expect(await ledger.libraryCounts([lib.rowId])).toEqual([{ faceCount: 2, personCount: 1 }]);
+  });
+
+  it('deletes a person without faces (0 removed) and refuses one that does not exist', async () => {
+    const lib = await library();
+    const p = await person(lib.rowId, 'p1');
+    expect(await ledger.deletePerson(p.rowId)).toBe(0);
+    expect(await errorOf(ledger.deletePerson(p.rowId))).toMatchObject({ type: 'NotFoundError', resource: 'PERSON' });
+  });
+});
+
 describe('faces', () => {
   it('stores a face with its fields, box, digest and status and reads it back by key and row id', async () => {
     const lib = await library();
@@ -1030,13 +1110,24 @@ describe('change version', () => {
     const v2 = await ledger.changeVersion();
     expect(v2).not.toBe(v1);
 
+    // Writes that read back what they wrote (INSERT/UPDATE ... RETURNING) count too.
+    await ledger.updateLibrary(lib.rowId, { displayName: 'renamed' });
+    const v3 = await ledger.changeVersion();
+    expect(v3).not.toBe(v2);
+    await ledger.updateLibraryMeta(lib.rowId, { needsTraining: true });
+    const v4 = await ledger.changeVersion();
+    expect(v4).not.toBe(v3);
+    await library('another');
+    const v5 = await ledger.changeVersion();
+    expect(v5).not.toBe(v4);
+
     const other = rawDb();
     try {
       other.prepare(`DELETE FROM libraries WHERE row_id = ?`).run(lib.rowId);
     } finally {
       other.close();
     }
-    expect(await ledger.changeVersion()).not.toBe(v2);
+    expect(await ledger.changeVersion()).not.toBe(v5);
   });
 
   it('changes with writes whose row comes back (UPDATE ... RETURNING): a face, a library\'s facts', async () => {

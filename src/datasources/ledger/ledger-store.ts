@@ -53,6 +53,21 @@ export interface FacePatch {
   status?: FaceStatus;
 }
 
+/** A change to a library: only the given parts change. */
+export interface LibraryPatch {
+  displayName?: string | null;
+  /** Appended to the field schema; a name the library already declares is refused (InvalidInputError). */
+  addFields?: FieldDefinition[];
+  /** Keys set in the library's vendor facts (merged, other keys kept). */
+  vendorMeta?: Record<string, unknown>;
+}
+
+/** A change to a person: only the given parts change; null clears. */
+export interface PersonPatch {
+  name?: string | null;
+  userData?: string | null;
+}
+
 export interface IdempotencyRecord {
   providerId: string;
   key: string;
@@ -96,6 +111,8 @@ export interface LedgerStore {
   insertLibrary(lib: NewLibrary): Promise<LibraryRecord>; // AlreadyExistsError LIBRARY on a duplicate (providerId, name)
   /** Replaces the library's vendor facts (e.g. whether it needs training). */
   updateLibraryMeta(rowId: number, vendorMeta: Record<string, unknown>): Promise<LibraryRecord>;
+  /** Changes the library in one transaction (NotFoundError LIBRARY when it does not exist). */
+  updateLibrary(rowId: number, patch: LibraryPatch): Promise<LibraryRecord>;
   librariesByKey(keys: readonly LibraryKey[]): Promise<(LibraryRecord | null)[]>;
   librariesByRowId(rowIds: readonly number[]): Promise<(LibraryRecord | null)[]>;
   /** Libraries of these providers (null: of every provider). */
@@ -105,6 +122,10 @@ export interface LedgerStore {
   deleteLibrary(rowId: number): Promise<number>;
 
   insertPerson(person: NewPerson): Promise<PersonRecord>; // AlreadyExistsError PERSON on a duplicate (library, externalId)
+  /** Changes the person (NotFoundError PERSON when it does not exist). */
+  updatePerson(rowId: number, patch: PersonPatch): Promise<PersonRecord>;
+  /** Deletes the person with its faces (and their field values and idempotency keys); returns the faces removed. */
+  deletePerson(rowId: number): Promise<number>;
   personsByKey(keys: readonly PersonKey[]): Promise<(PersonRecord | null)[]>;
   personsByRowId(rowIds: readonly number[]): Promise<(PersonRecord | null)[]>;
   /** One page of persons for each library, in one round trip. */

@@ -74,6 +74,20 @@ export interface VendorFacePatch {
   userData?: string | null;
 }
 
+/** A change to a library, checked already against the generic rules and the library's own fields. */
+export interface VendorLibraryChange {
+  /** Present when the display name changes (null clears it). */
+  displayName?: string | null;
+  /** Fields added to the library's schema. */
+  addFields?: FieldDefinition[];
+}
+
+/** A change to a person: only the given parts change; null clears. */
+export interface VendorPersonPatch {
+  name?: string | null;
+  userData?: string | null;
+}
+
 /** A face as the vendor lists it, for syncLibrary. */
 export interface ListedFace {
   vendorFaceId: string;
@@ -106,13 +120,28 @@ export interface FaceVendor {
   createLibrary(spec: NewVendorLibrary): Promise<{ vendorMeta?: Record<string, unknown> }>;
   deleteLibrary(library: LibraryRecord): Promise<void>;
   createPerson(library: LibraryRecord, spec: NewVendorPerson): Promise<{ externalId: string }>;
+  /**
+   * Changes what the vendor keeps of the library and returns vendor facts to record (merged into vendorMeta).
+   * Absent where the vendor keeps nothing of it that can change: the ledger then holds the whole change.
+   */
+  updateLibrary?(
+    library: LibraryRecord,
+    change: VendorLibraryChange,
+  ): Promise<{ vendorMeta?: Record<string, unknown> }>;
+  /** Changes the person's name and userData where the vendor keeps them (a no-op where only the ledger does). */
+  updatePerson(library: LibraryRecord, person: PersonRecord, patch: VendorPersonPatch): Promise<void>;
+  /**
+   * Deletes the person with all its faces (`faces`: the ledger's faces of the person). A person or faces already
+   * gone at the vendor count as deleted, so a retry after a failed ledger write completes.
+   */
+  deletePerson(library: LibraryRecord, person: PersonRecord, faces: FaceRecord[]): Promise<void>;
   registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace>;
   updateFace(library: LibraryRecord, face: FaceRecord, patch: VendorFacePatch, person: PersonRecord | null): Promise<void>;
   deleteFace(library: LibraryRecord, face: FaceRecord): Promise<void>;
   /** Only where capabilities.deleteFacesByFilter is NATIVE: one vendor call for the whole filter (never given faceIds). */
   deleteFacesByFilter?(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void>;
   /** Where the vendor deletes only some filters in one call (MTS: a whole person): whether this one. */
-  canDeleteNatively?(filter: ResolvedFaceFilter): boolean;
+  canDeleteNatively?(filter: ResolvedFaceFilter, library: LibraryRecord): boolean;
   /** Everything the vendor holds in the library, for syncLibrary. */
   listFaces(library: LibraryRecord): Promise<FaceListing>;
   /** Only where capabilities.searchFaces is not UNSUPPORTED: the best matches for the probe image's face. */

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { alreadyExists, FaceGraphError, notFound } from '../../../domain/errors';
+import { alreadyExists, FaceGraphError, invalidInput, notFound } from '../../../domain/errors';
 import type {
   FaceRecord,
   FieldValues,
@@ -17,11 +17,13 @@ import type {
   LedgerStore,
   LibraryCounts,
   LibraryKey,
+  LibraryPatch,
   NewFace,
   NewLibrary,
   NewPerson,
   PageOptions,
   PersonKey,
+  PersonPatch,
 } from '../ledger-store';
 import { faceId, libraryId, personId } from '../../../domain/global-id';
 import { noteCreatedId, takePendingAudit } from '../audit-scope';
@@ -138,6 +140,34 @@ export class SqliteLedger implements LedgerStore {
     return toLibrary(row);
   }
 
+  async updateLibrary(rowId: number, patch: LibraryPatch): Promise<LibraryRecord> {
+    return this.statements.transaction(() => {
+      const current = this.statements.get<LibraryRow>(
+        `SELECT ${LIBRARY_COLUMNS} FROM libraries l WHERE l.row_id = ?`,
+        [rowId],
+      );
+      if (!current) throw notFound('LIBRARY', String(rowId));
+      const library = toLibrary(current);
+      // Checked again here, inside the write lock: another writer may have added the same name meanwhile.
+      const taken = (patch.addFields ?? []).find((f) => library.fieldSchema.some((d) => d.name === f.name));
+      if (taken) {
+        const message = `Library '${library.name}' already declares a field '${taken.name}'.`;
+        throw invalidInput('addFields', message, 'unique');
+      }
+      const row = this.statements.get<LibraryRow>(
+        `UPDATE libraries SET display_name = ?, field_schema = ?, vendor_meta = json_patch(vendor_meta, ?)
+         WHERE row_id = ? RETURNING *`,
+        [
+          patch.displayName === undefined ? library.displayName : patch.displayName,
+          JSON.stringify([...library.fieldSchema, ...(patch.addFields ?? [])]),
+          JSON.stringify(patch.vendorMeta ?? {}),
+          rowId,
+        ],
+      );
+      return toLibrary(row!);
+    });
+  }
+
   async librariesByKey(keys: readonly LibraryKey[]): Promise<(LibraryRecord | null)[]> {
     const rows = this.statements.all<LibraryRow & Position>(
       `SELECT k.key AS position, ${LIBRARY_COLUMNS}
@@ -222,6 +252,41 @@ export class SqliteLedger implements LedgerStore {
       throw e;
     }
     return (await this.personsByRowId([rowId]))[0]!;
+  }
+
+  async updatePerson(rowId: number, patch: PersonPatch): Promise<PersonRecord> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    if (patch.name !== undefined) {
+      sets.push('name = ?');
+      params.push(patch.name);
+    }
+    if (patch.userData !== undefined) {
+      sets.push('user_data = ?');
+      params.push(patch.userData);
+    }
+    if (sets.length > 0) {
+      const { changes } = this.statements.transaction(() =>
+        this.statements.run(`UPDATE persons SET ${sets.join(', ')} WHERE row_id = ?`, [...params, rowId]),
+      );
+      if (changes === 0) throw notFound('PERSON', String(rowId));
+    }
+    const [person] = await this.personsByRowId([rowId]);
+    if (!person) throw notFound('PERSON', String(rowId));
+    return person;
+  }
+
+  async deletePerson(rowId: number): Promise<number> {
+    return this.statements.transaction(() => {
+      const { faces } = this.statements.get<{ faces: number }>(
+        `SELECT count(*) AS faces FROM faces WHERE person_row_id = ?`,
+        [rowId],
+      )!;
+      // The faces (with their field values and idempotency keys) go by cascade.
+      const { changes } = this.statements.run(`DELETE FROM persons WHERE row_id = ?`, [rowId]);
+      if (changes === 0) throw notFound('PERSON', String(rowId));
+      return faces;
+    });
   }
 
   async personsByKey(keys: readonly PersonKey[]): Promise<(PersonRecord | null)[]> {

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { invalidInput } from '../../../domain/errors';
+import { invalidInput, isFaceGraphError } from '../../../domain/errors';
 import type { Capabilities, FaceRecord, LibraryRecord, PersonRecord, ResolvedFaceFilter } from '../../../domain/model';
 import { isAmbiguous } from '../../http/vendor-failure';
 import type { LoadedImage } from '../../images/image';
-import type { FaceListing, FaceVendor, NewVendorFace, NewVendorPerson, RegisteredFace } from '../face-vendor';
+import type {
+  FaceListing,
+  FaceVendor,
+  NewVendorFace,
+  NewVendorPerson,
+  RegisteredFace,
+  VendorPersonPatch,
+} from '../face-vendor';
 import { MtsClient, type MtsClientOptions } from './mts-client';
 import { OssImageStaging, type OssStagingOptions } from './oss-staging';
 
@@ -12,6 +19,8 @@ import { OssImageStaging, type OssStagingOptions } from './oss-staging';
 // create-library call and keeps no face metadata: both live in the ledger only.
 
 const MAX_ID = 120;
+/** PersonName and PersonDescription (TagCustomPerson) hold at most this many characters (notes §3.4). */
+const MAX_TAG_TEXT = 512;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 interface MtsFace {
@@ -36,6 +45,8 @@ const CAPABILITIES: Capabilities = {
   deleteFacesByFilter: 'EMULATED',
   customFields: 'EMULATED',
   persons: 'NATIVE',
+  updatePerson: 'NATIVE',
+  deletePerson: 'NATIVE',
   searchFaces: 'UNSUPPORTED',
   imageUrl: true,
   imageBase64: false,
@@ -86,8 +97,44 @@ export class MtsFaceVendor implements FaceVendor {
   async createPerson(library: LibraryRecord, spec: NewVendorPerson) {
     const externalId = (spec.externalId ?? randomUUID()).toLowerCase();
     checkId(externalId, 'input.externalId', 'PersonId');
-    if (spec.name) await this.client.call('TagCustomPerson', { CategoryId: library.name, PersonId: externalId, PersonName: spec.name }, true);
+    const tags = personTags(spec);
+    if (Object.keys(tags).length > 0) {
+      await this.client.call('TagCustomPerson', { CategoryId: library.name, PersonId: externalId, ...tags }, true);
+    }
     return { externalId };
+  }
+
+  /** TagCustomPerson: name is PersonName, userData is PersonDescription. MTS has no call that clears either. */
+  async updatePerson(library: LibraryRecord, person: PersonRecord, patch: VendorPersonPatch): Promise<void> {
+    for (const [part, value] of [['name', patch.name], ['userData', patch.userData]] as const) {
+      if (value === null) {
+        const message = `Alibaba MTS cannot clear a person's ${part}; give a new value instead.`;
+        throw invalidInput(`input.${part}`, message, 'NOT_NULL');
+      }
+    }
+    const tags = personTags({ name: patch.name ?? null, userData: patch.userData ?? null });
+    const params = { CategoryId: library.name, PersonId: person.externalId, ...tags };
+    await this.client.call('TagCustomPerson', params, true);
+  }
+
+  /**
+   * UnregisterCustomFace with FaceId=ALL. MTS knows a person only once it has a face or a tag, and what it answers
+   * for an unknown one is UNVERIFIED: after a refusal, a person MTS does not list is already gone.
+   */
+  async deletePerson(library: LibraryRecord, person: PersonRecord): Promise<void> {
+    try {
+      const params = { CategoryId: library.name, PersonId: person.externalId, FaceId: 'ALL' };
+      await this.client.call('UnregisterCustomFace', params, true);
+    } catch (e) {
+      if (!isFaceGraphError(e) || e.detail.type !== 'InvalidInputError') throw e;
+      const listed = await this.client.call<{ Categories?: { Category?: MtsCategory[] | MtsCategory } }>(
+        'ListCustomPersons',
+        { CategoryId: library.name, PersonId: person.externalId },
+        true,
+      );
+      const known = asArray(listed.Categories?.Category).some((c) => asArray(c.Persons?.Person).length > 0);
+      if (known) throw e;
+    }
   }
 
   async registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace> {
@@ -174,6 +221,26 @@ export class MtsFaceVendor implements FaceVendor {
     );
     return asArray(listed.Categories?.Category).flatMap((c) => asArray(c.Persons?.Person).flatMap((p) => asArray(p.Faces?.Face)));
   }
+}
+
+/** A person's name and userData as TagCustomPerson parameters, within MTS's lengths. */
+function personTags(spec: { name: string | null; userData: string | null }): Record<string, string> {
+  const tags: Record<string, string> = {};
+  const parts = [['name', 'PersonName', spec.name], ['userData', 'PersonDescription', spec.userData]] as const;
+  for (const [part, param, value] of parts) {
+    if (value === null) continue;
+    const length = [...value].length;
+    if (length > MAX_TAG_TEXT) {
+      throw invalidInput(
+        `input.${part}`,
+        `On Alibaba MTS a person's ${part} is its ${param}, which holds at most ${MAX_TAG_TEXT} characters; `
+          + `this one has ${length}.`,
+        'MTS_TAG_LENGTH',
+      );
+    }
+    tags[param] = value;
+  }
+  return tags;
 }
 
 function checkId(id: string, field: string, what: string): void {

@@ -14,7 +14,9 @@ import type {
   SearchRequest,
   TrainingOutcome,
   VendorFacePatch,
+  VendorLibraryChange,
   VendorMatch,
+  VendorPersonPatch,
 } from '../face-vendor';
 import { AzureClient, type AzureClientOptions } from './azure-client';
 
@@ -26,6 +28,8 @@ const GROUP_ID = /^[a-z0-9-_]{1,64}$/;
 const KINDS = { PersonGroup: 'persongroups', LargePersonGroup: 'largepersongroups' } as const;
 type GroupKind = keyof typeof KINDS;
 const FACE_USER_DATA_MAX = 1024;
+/** Azure requires a person name: the one given to persons created without a name. */
+const DEFAULT_PERSON_NAME = 'person';
 const PAGE = 1000;
 const TRAINING_POLL_MS = [100, 200, 400, 800, 1600, 2000];
 
@@ -55,6 +59,8 @@ export class AzureFaceVendor implements FaceVendor {
     deleteFacesByFilter: 'EMULATED',
     customFields: 'EMULATED',
     persons: 'NATIVE',
+    updatePerson: 'NATIVE',
+    deletePerson: 'NATIVE',
     searchFaces: 'NATIVE',
     imageUrl: true,
     imageBase64: true,
@@ -108,12 +114,53 @@ export class AzureFaceVendor implements FaceVendor {
     const created = await this.client.call<{ personId: string }>({
       method: 'POST',
       path: `${groupPath(library)}/persons`,
-      json: { name: spec.name ?? 'person', ...(spec.userData ? { userData: spec.userData } : {}) },
+      json: { name: spec.name ?? DEFAULT_PERSON_NAME, ...(spec.userData ? { userData: spec.userData } : {}) },
       idempotent: false,
       operation: 'createPerson',
       context: { LIBRARY: library.name },
     });
     return { externalId: created!.personId };
+  }
+
+  /** The group's name mirrors the display name (the group id when there is none); fields live in the ledger. */
+  async updateLibrary(library: LibraryRecord, change: VendorLibraryChange) {
+    if (change.displayName === undefined) return {};
+    await this.client.call({
+      method: 'PATCH',
+      path: groupPath(library),
+      json: { name: change.displayName ?? library.name },
+      idempotent: true,
+      operation: 'updateGroup',
+      context: { LIBRARY: library.name },
+    });
+    return {};
+  }
+
+  /** A cleared name becomes the default createPerson gives (Azure requires one); a cleared userData, empty. */
+  async updatePerson(library: LibraryRecord, person: PersonRecord, patch: VendorPersonPatch): Promise<void> {
+    const json: { name?: string; userData?: string } = {};
+    if (patch.name !== undefined) json.name = patch.name ?? DEFAULT_PERSON_NAME;
+    if (patch.userData !== undefined) json.userData = patch.userData ?? '';
+    await this.client.call({
+      method: 'PATCH',
+      path: personPath(library, person),
+      json,
+      idempotent: true,
+      operation: 'updatePerson',
+      context: { LIBRARY: library.name, PERSON: person.externalId },
+    });
+  }
+
+  /** Azure deletes the person's faces with it. */
+  async deletePerson(library: LibraryRecord, person: PersonRecord): Promise<void> {
+    await this.client.call({
+      method: 'DELETE',
+      path: personPath(library, person),
+      idempotent: true,
+      operation: 'deletePerson',
+      context: { LIBRARY: library.name, PERSON: person.externalId },
+      tolerate: ['PersonNotFound'],
+    });
   }
 
   async registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace> {

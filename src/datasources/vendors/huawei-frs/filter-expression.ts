@@ -7,6 +7,9 @@ import type { FieldValues } from '../../../domain/model';
 
 const SAFE_TEXT = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,255}$/;
 
+/** True when the text can stand as a filter value (see above). */
+export const isFilterableText = (value: string): boolean => SAFE_TEXT.test(value);
+
 export function filterValue(field: string, value: string | number | boolean): string {
   if (typeof value !== 'string') return String(value);
   if (!SAFE_TEXT.test(value)) {

@@ -1,16 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { imageRejected, invalidInput } from '../../../domain/errors';
+import { imageRejected, invalidInput, isFaceGraphError } from '../../../domain/errors';
 import { isAmbiguous } from '../../http/vendor-failure';
 import type { BoundingBox, Capabilities, FaceRecord, FieldDefinition, FieldValues, LibraryRecord, PersonRecord, ResolvedFaceFilter } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
-import type { FaceListing, FaceVendor, NewVendorFace, NewVendorLibrary, NewVendorPerson, RegisteredFace, SearchRequest, VendorFacePatch, VendorMatch } from '../face-vendor';
+import type {
+  FaceListing,
+  FaceVendor,
+  NewVendorFace,
+  NewVendorLibrary,
+  NewVendorPerson,
+  RegisteredFace,
+  SearchRequest,
+  VendorFacePatch,
+  VendorLibraryChange,
+  VendorMatch,
+} from '../face-vendor';
 import { FrsClient, type FrsClientOptions } from './frs-client';
-import { filterExpression } from './filter-expression';
+import { filterExpression, isFilterableText } from './filter-expression';
 
 // Library = face set (addressed by name), face = FRS face with typed external_fields. FRS has no
 // persons: they live in the ledger, and a reserved custom field carries the person's id so that
 // vendor-side filters (batch delete) can select a person's faces.
+// A face set's external_fields are fixed when it is created (notes §2: no call changes them), so fields
+// added later by updateLibrary live in the ledger only: vendorMeta.ledgerOnlyFields names them, and they
+// are never sent to FRS nor used in its filters.
 
 export const PERSON_FIELD = 'fg_person';
 /** Reserved too: a token per registration, to find and withdraw a face whose add timed out. */
@@ -42,6 +56,8 @@ export class FrsFaceVendor implements FaceVendor {
     deleteFacesByFilter: 'NATIVE',
     customFields: 'NATIVE',
     persons: 'EMULATED',
+    updatePerson: 'EMULATED',
+    deletePerson: 'EMULATED',
     searchFaces: 'NATIVE',
     imageUrl: true,
     imageBase64: true,
@@ -93,6 +109,52 @@ export class FrsFaceVendor implements FaceVendor {
     await this.client.call({ method: 'DELETE', path: `/face-sets/${library.name}`, idempotent: true, operation: 'deleteFaceSet', context: { library: library.name }, tolerate: ['FRS.0302'] });
   }
 
+  /** Display name and added fields stay in the ledger (the face set keeps neither); checks FRS's field rules. */
+  async updateLibrary(library: LibraryRecord, change: VendorLibraryChange) {
+    const added = change.addFields ?? [];
+    if (added.length === 0) return {};
+    const reserved = added.find((f) => RESERVED_FIELDS.includes(f.name));
+    if (reserved) {
+      const message = `'${reserved.name}' is reserved on Huawei FRS providers; choose another field name.`;
+      throw invalidInput('input.addFields', message, 'RESERVED_FIELD');
+    }
+    const most = MAX_FIELDS - RESERVED_FIELDS.length;
+    const has = library.fieldSchema.length;
+    if (has + added.length > most) {
+      throw invalidInput(
+        'input.addFields',
+        `Huawei FRS allows ${MAX_FIELDS} custom fields and facegraph uses ${RESERVED_FIELDS.length}: `
+          + `a library declares at most ${most}; '${library.name}' has ${has}, `
+          + `so at most ${Math.max(0, most - has)} more.`,
+        'MAX_FIELDS',
+      );
+    }
+    return { vendorMeta: { ledgerOnlyFields: [...ledgerOnlyFields(library), ...added.map((f) => f.name)] } };
+  }
+
+  async updatePerson(): Promise<void> {
+    // FRS has no persons: a person's name and userData live in the ledger only.
+  }
+
+  /** One batch delete by the reserved person field; an id the filter grammar cannot hold goes face by face. */
+  async deletePerson(library: LibraryRecord, person: PersonRecord, faces: FaceRecord[]): Promise<void> {
+    if (isFilterableText(person.externalId)) {
+      await this.deleteFacesByFilter(library, { personRowId: person.rowId, personExternalId: person.externalId });
+      return;
+    }
+    for (const face of faces) {
+      await this.deleteById(library, face.vendorFaceId).catch((e: unknown) => {
+        if (!(isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'FACE')) throw e;
+      });
+    }
+  }
+
+  /** A filter naming a field that lives in the ledger only cannot be matched at FRS: those go face by face. */
+  canDeleteNatively(filter: ResolvedFaceFilter, library: LibraryRecord): boolean {
+    const ledgerOnly = ledgerOnlyFields(library);
+    return Object.keys(filter.fields ?? {}).every((name) => !ledgerOnly.includes(name));
+  }
+
   async createPerson(_library: LibraryRecord, spec: NewVendorPerson) {
     const externalId = spec.externalId ?? randomUUID();
     if (!STRING_VALUE.test(externalId)) {
@@ -130,7 +192,10 @@ export class FrsFaceVendor implements FaceVendor {
           body: {
             image_base64: bytesOf(face.image).bytes.toString('base64'),
             ...(face.externalImageId ? { external_image_id: face.externalImageId } : {}),
-            external_fields: { ...vendorFields(face.fields, person?.externalId ?? null), [REQUEST_FIELD]: token },
+            external_fields: {
+              ...vendorFields(atVendor(library, face.fields), person?.externalId ?? null),
+              [REQUEST_FIELD]: token,
+            },
             // FRS adds every face of the image unless told to keep only the largest.
             single: face.faceSelection === 'LARGEST',
           },
@@ -162,14 +227,17 @@ export class FrsFaceVendor implements FaceVendor {
     if (patch.externalImageId !== undefined && !EXTERNAL_IMAGE_ID.test(patch.externalImageId)) {
       throw invalidInput('input.externalImageId', "On Huawei FRS externalImageId is 1-36 letters, digits, '_' or '-'.", 'EXTERNAL_IMAGE_ID');
     }
-    if (patch.externalImageId === undefined && patch.fields === undefined) return; // userData lives in the ledger only
+    const fields = patch.fields === undefined ? undefined : atVendor(library, patch.fields);
+    const fieldsChange = fields !== undefined && !sameValues(fields, atVendor(library, face.fields));
+    // userData and ledger-only fields live in the ledger only
+    if (patch.externalImageId === undefined && !fieldsChange) return;
     await this.client.call({
       method: 'PUT',
       path: `/face-sets/${library.name}/faces`,
       body: {
         face_id: face.vendorFaceId,
         ...(patch.externalImageId !== undefined ? { external_image_id: patch.externalImageId } : {}),
-        ...(patch.fields !== undefined ? { external_fields: vendorFields(patch.fields, person?.externalId ?? null) } : {}),
+        ...(fieldsChange ? { external_fields: vendorFields(fields, person?.externalId ?? null) } : {}),
       },
       idempotent: true,
       operation: 'updateFace',
@@ -260,6 +328,22 @@ export class FrsFaceVendor implements FaceVendor {
     });
   }
 }
+
+/** The fields added after the face set was created, which FRS does not hold. */
+function ledgerOnlyFields(library: LibraryRecord): string[] {
+  const names = library.vendorMeta.ledgerOnlyFields;
+  return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
+}
+
+/** The face's field values that FRS holds (those its face set declares). */
+function atVendor(library: LibraryRecord, fields: FieldValues): FieldValues {
+  const ledgerOnly = ledgerOnlyFields(library);
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => !ledgerOnly.includes(name)));
+}
+
+const sortedEntries = (values: FieldValues) =>
+  JSON.stringify(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : 1)));
+const sameValues = (a: FieldValues, b: FieldValues) => sortedEntries(a) === sortedEntries(b);
 
 /** The face's custom fields as FRS takes them, with the person carried in the reserved field. */
 function vendorFields(fields: FieldValues, personExternalId: string | null): Record<string, unknown> {

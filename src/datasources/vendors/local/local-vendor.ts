@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/errors';
-import type { Capabilities, FaceRecord, LibraryRecord, ResolvedFaceFilter } from '../../../domain/model';
+import type { Capabilities, FaceRecord, LibraryRecord, PersonRecord, ResolvedFaceFilter } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
 import type { LedgerStore } from '../../ledger/ledger-store';
 import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
@@ -30,6 +30,8 @@ export class LocalFaceVendor implements FaceVendor {
     deleteFacesByFilter: 'NATIVE',
     customFields: 'NATIVE',
     persons: 'NATIVE',
+    updatePerson: 'NATIVE',
+    deletePerson: 'NATIVE',
     searchFaces: 'NATIVE',
     imageUrl: true,
     imageBase64: true,
@@ -66,6 +68,14 @@ export class LocalFaceVendor implements FaceVendor {
 
   async createPerson(_library: LibraryRecord, spec: { externalId: string | null }) {
     return { externalId: spec.externalId ?? randomUUID() };
+  }
+
+  async updatePerson(): Promise<void> {
+    // The ledger holds everything that can change about a LOCAL person.
+  }
+
+  async deletePerson(_library: LibraryRecord, _person: PersonRecord, faces: FaceRecord[]): Promise<void> {
+    await this.releaseImages(faces);
   }
 
   isReady(): boolean {
