@@ -16,7 +16,7 @@ type ReferenceResolvers = Record<string, { __resolveReference: (ref: { id: strin
 export async function buildSubgraph(
   resolvers: NonEmptyArray<Function>,
   references: ReferenceResolvers,
-  authChecker?: AuthChecker<any, any>,
+  authChecker: AuthChecker<any, any>,
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,

@@ -7,8 +7,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import type { Logger } from 'pino';
 import { openLedger } from '../datasources/ledger';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
-import { createRequestContext, referenceResolvers, resolvers, scopeChecker, type RequestContext } from '../resolvers';
-import { buildSubgraph } from '../schema/build-subgraph';
+import { buildFacegraphSchema, createRequestContext, type RequestContext } from '../resolvers';
 import { createServices, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
@@ -35,7 +34,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   const adapters = createVendors(config, ledger, logger);
   const providers = new ProviderRegistry(adapters.vendors);
   const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
-  const schema = await buildSubgraph([...resolvers], referenceResolvers, scopeChecker);
+  const schema = await buildFacegraphSchema();
   const ledgerHasKeys = (await ledger.access.countUsableApiKeys(new Date())) > 0;
   const authenticator = new Authenticator(
     decideAuthSettings(config.auth, config.server.host, ledgerHasKeys),

@@ -97,6 +97,7 @@ export type RegisterFaceInput = {
 };
 
 export type ResourceKind =
+  | 'API_KEY'
   | 'FACE'
   | 'LIBRARY'
   | 'PERSON'
@@ -230,6 +231,7 @@ export type NodeQueryVariables = Exact<{
 
 
 export type NodeQuery = { node:
+    | { __typename: 'ApiKey', id: string }
     | { __typename: 'Face', vendorFaceId: string, id: string }
     | { __typename: 'Library', name: string, id: string }
     | { __typename: 'Person', externalId: string, id: string }
