@@ -62,7 +62,7 @@ describe('defaults', () => {
         maxAliases: 30,
         maxTokens: 2000,
         maxDirectives: 50,
-        maxCost: 20000,
+        maxCost: 100000,
         expensiveFieldsPerRequest: 5,
         imageUrlFetchesPerRequest: 5,
       },

@@ -17,7 +17,7 @@ export const DEFAULT_LIMITS: RequestLimits = {
   maxAliases: 30,
   maxTokens: 2000,
   maxDirectives: 50,
-  maxCost: 20_000,
+  maxCost: 100_000,
   expensiveFieldsPerRequest: 5,
   imageUrlFetchesPerRequest: 5,
 };
