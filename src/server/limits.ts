@@ -53,12 +53,17 @@ export function operationLimits(limits: RequestLimits): OperationLimits {
       (context: ValidationContext | null, error: GraphQLError) => {
         // Armor's message ends with "found N."; the number is all we take from it.
         const found = /found (\S+?)\.?$/.exec(error.message)?.[1] ?? 'too many';
-        context?.reportError(limitError(key, limits[key], `${describe(found)}; at most ${limits[key]} ${allowed(key)}`));
+        const message = `${describe(found)}; at most ${limits[key]} ${allowed(key)}`;
+        context?.reportError(limitError(key, limits[key], message));
       },
     ],
   });
   const armor = new ApolloArmor({
-    maxDepth: { n: limits.maxDepth, flattenFragments: true, ...reject('maxDepth', (n) => `The operation is ${n} levels deep`) },
+    maxDepth: {
+      n: limits.maxDepth,
+      flattenFragments: true,
+      ...reject('maxDepth', (n) => `The operation is ${n} levels deep`),
+    },
     maxAliases: { n: limits.maxAliases, ...reject('maxAliases', (n) => `The operation has ${n} aliases`) },
     maxDirectives: { n: limits.maxDirectives, ...reject('maxDirectives', (n) => `The operation has ${n} directives`) },
     costLimit: {
@@ -114,7 +119,8 @@ function requestLimitsPlugin(limits: RequestLimits): ApolloServerPlugin<any> {
 
 /** graphql-js's own message ("Document contains more that N tokens") does not say which setting to change. */
 function nameTokenLimit(error: GraphQLError, maxTokens: number): void {
-  if (error.extensions?.code !== 'GRAPHQL_PARSE_FAILED' || !/contains more th[ae]t? \d+ tokens/.test(error.message)) return;
+  const tooManyTokens = /contains more th[ae]t? \d+ tokens/.test(error.message);
+  if (error.extensions?.code !== 'GRAPHQL_PARSE_FAILED' || !tooManyTokens) return;
   error.message =
     `The operation has more than ${maxTokens} tokens; at most ${maxTokens} ${allowed('maxTokens')}`;
   Object.assign(error.extensions, { limit: 'limits.maxTokens', allowed: maxTokens });
@@ -215,7 +221,8 @@ function estimateCost(
           fragmentCosts.set(name, 0); // validation has refused cycles; this only guards the recursion
           const fragment = fragments.get(name);
           const condition = fragment && schema.getType(fragment.typeCondition.name.value);
-          cost = fragment ? selectionCost(fragment.selectionSet, isCompositeType(condition) ? condition : undefined) : 0;
+          const type = isCompositeType(condition) ? condition : undefined;
+          cost = fragment ? selectionCost(fragment.selectionSet, type) : 0;
           fragmentCosts.set(name, cost);
         }
         total += cost;
@@ -276,7 +283,11 @@ function takesImages(field: GraphQLField<unknown, unknown>): boolean {
   return takes;
 }
 
-function countImageUrls(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number {
+function countImageUrls(
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  variables: Record<string, unknown>,
+): number {
   let args: Record<string, unknown>;
   try {
     args = getArgumentValues(field, node, variables);
@@ -286,7 +297,9 @@ function countImageUrls(field: GraphQLField<unknown, unknown>, node: FieldNode, 
   const count = (value: unknown, type: GraphQLInputType): number => {
     const nullable = getNullableType(type);
     if (value === null || value === undefined) return 0;
-    if (isListType(nullable)) return Array.isArray(value) ? value.reduce((n: number, v) => n + count(v, nullable.ofType), 0) : 0;
+    if (isListType(nullable)) {
+      return Array.isArray(value) ? value.reduce((n: number, v) => n + count(v, nullable.ofType), 0) : 0;
+    }
     if (!isInputObjectType(nullable) || typeof value !== 'object') return 0;
     const record = value as Record<string, unknown>;
     if (nullable.name === IMAGE_INPUT_TYPE) return record.url !== null && record.url !== undefined ? 1 : 0;

@@ -83,6 +83,10 @@ function post(query: string, variables?: Record<string, unknown>): Promise<Reply
   return rawRequest(server.origin, 'POST', '/graphql', { 'content-type': 'application/json' }, body, CLIENT_TIMEOUT_MS);
 }
 
+/** "...; at most N are allowed (limits.key)": what every refusal ends with. */
+const atMost = (allowed: number, key: string, perRequest = false) =>
+  `at most ${allowed} ${key === 'maxCost' ? 'is' : 'are'} allowed${perRequest ? ' per request' : ''} (limits.${key})`;
+
 /** The refusal: HTTP 400, nothing executed (no data), and an error naming the limit and its allowed value. */
 function expectRefused(reply: Reply, limit: string, message: string | RegExp): void {
   expect(reply.status).toBe(400);
@@ -112,34 +116,34 @@ function nestedLibraries(levels: number, first: string): string {
 }
 
 describe('query depth and cost', () => {
-  test('library -> faces(first: 100) -> node -> library four deep is refused, and the server still answers', async () => {
+  test('library -> faces(first: 100) -> node -> library four deep is refused; the server still answers', async () => {
     const query = `query($id: ID!) { face(id: $id) { ${nestedLibraries(4, '100')} } }`;
     const reply = await post(query, { id: faces[0].id });
-    expectRefused(reply, 'limits.maxDepth', 'The operation is 18 levels deep; at most 12 are allowed (limits.maxDepth)');
-    expectRefused(reply, 'limits.maxCost', /^The operation's estimated cost is \d+; at most 100000 is allowed \(limits\.maxCost\)$/);
+    expectRefused(reply, 'limits.maxDepth', `The operation is 18 levels deep; ${atMost(12, 'maxDepth')}`);
+    expectRefused(reply, 'limits.maxCost', /^The operation's estimated cost is \d+; at most 100000 is allowed/);
     await expectStillAnswering();
   });
 
   test('three deep is refused as well', async () => {
     const reply = await post(`query($id: ID!) { face(id: $id) { ${nestedLibraries(3, '100')} } }`, { id: faces[0].id });
-    expectRefused(reply, 'limits.maxDepth', 'The operation is 14 levels deep; at most 12 are allowed (limits.maxDepth)');
+    expectRefused(reply, 'limits.maxDepth', `The operation is 14 levels deep; ${atMost(12, 'maxDepth')}`);
     await expectStillAnswering();
   });
 
   // 100 libraries x 100 faces x the 100 faces of each face's library: 11 levels, within maxDepth, a million faces.
-  const twoDeepUnder = (first: string) =>
-    `{ libraries(first: ${first}) { edges { node { faces(first: ${first}) { edges { node { ${nestedLibraries(1, first)} } } } } } } }`;
+  const twoDeepUnder = (first: string) => `{ libraries(first: ${first}) { edges { node {
+    faces(first: ${first}) { edges { node { ${nestedLibraries(1, first)} } } } } } } }`;
 
   test('two deep under 100 libraries is within the depth limit but over the cost limit', async () => {
     const reply = await post(twoDeepUnder('100'));
-    expectRefused(reply, 'limits.maxCost', "The operation's estimated cost is 4040300; at most 100000 is allowed (limits.maxCost)");
+    expectRefused(reply, 'limits.maxCost', `The operation's estimated cost is 4040300; ${atMost(100000, 'maxCost')}`);
     await expectStillAnswering();
   });
 
   test('page sizes given as variables count like literal ones', async () => {
     const query = `query($n: Int) ${twoDeepUnder('$n')}`;
     const reply = await post(query, { n: 100 });
-    expectRefused(reply, 'limits.maxCost', "The operation's estimated cost is 4040300; at most 100000 is allowed (limits.maxCost)");
+    expectRefused(reply, 'limits.maxCost', `The operation's estimated cost is 4040300; ${atMost(100000, 'maxCost')}`);
     expect(reply.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     // The same document with small pages runs: the limit is on the answer, not on the shape.
     const small = await post(query, { n: 2 });
@@ -151,20 +155,21 @@ describe('query depth and cost', () => {
     const query = `query($id: ID!) { face(id: $id) { ...Deep } }
       fragment Deep on Face { ${nestedLibraries(4, '1')} }`;
     const reply = await post(query, { id: faces[0].id });
-    expectRefused(reply, 'limits.maxDepth', 'The operation is 18 levels deep; at most 12 are allowed (limits.maxDepth)');
+    expectRefused(reply, 'limits.maxDepth', `The operation is 18 levels deep; ${atMost(12, 'maxDepth')}`);
   });
 });
 
 describe('aliases, tokens and directives', () => {
   test('31 aliases are refused', async () => {
     const aliases = Array.from({ length: 31 }, (_, i) => `p${i}: providers { id }`).join(' ');
-    expectRefused(await post(`{ ${aliases} }`), 'limits.maxAliases', 'The operation has 31 aliases; at most 30 are allowed (limits.maxAliases)');
+    const reply = await post(`{ ${aliases} }`);
+    expectRefused(reply, 'limits.maxAliases', `The operation has 31 aliases; ${atMost(30, 'maxAliases')}`);
   });
 
   test('thousands of aliases are refused while parsing, on the token limit', async () => {
     const aliases = Array.from({ length: 5000 }, (_, i) => `p${i}: providers { id }`).join(' ');
     const reply = await post(`{ ${aliases} }`);
-    expectRefused(reply, 'limits.maxTokens', 'The operation has more than 2000 tokens; at most 2000 are allowed (limits.maxTokens)');
+    expectRefused(reply, 'limits.maxTokens', `The operation has more than 2000 tokens; ${atMost(2000, 'maxTokens')}`);
     expect(reply.json.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
     await expectStillAnswering();
   });
@@ -182,14 +187,15 @@ describe('aliases, tokens and directives', () => {
 
 describe('expensive fields', () => {
   const searches = (n: number, image: string) =>
-    Array.from({ length: n }, (_, i) => `s${i}: searchFaces(libraryId: $lib, image: ${image}) { __typename }`).join(' ');
+    Array.from({ length: n }, (_, i) => `s${i}: searchFaces(libraryId: $lib, image: ${image}) { __typename }`)
+      .join(' ');
 
   test('100 aliased searchFaces sharing one image variable are refused without running the engine', async () => {
     const reply = await post(`query($lib: ID!, $image: ImageInput!) { ${searches(100, '$image')} }`, {
       lib: lib.id,
       image: { base64: photo.toString('base64') },
     });
-    expectRefused(reply, 'limits.maxAliases', 'The operation has 100 aliases; at most 30 are allowed (limits.maxAliases)');
+    expectRefused(reply, 'limits.maxAliases', `The operation has 100 aliases; ${atMost(30, 'maxAliases')}`);
     await expectStillAnswering();
   });
 
@@ -247,11 +253,12 @@ describe('expensive fields', () => {
 
   test('image URL fetches are capped per request, and a request within the cap fetches each once', async () => {
     const before = imageRequests;
-    const over = await post(`query($lib: ID!) { ${searches(IMAGE_URL_FETCHES + 1, `{ url: "${imageUrl}" }`)} }`, { lib: lib.id });
+    const urls = searches(IMAGE_URL_FETCHES + 1, `{ url: "${imageUrl}" }`);
+    const over = await post(`query($lib: ID!) { ${urls} }`, { lib: lib.id });
     expectRefused(
       over,
       'limits.imageUrlFetchesPerRequest',
-      `The operation has 3 image URLs to fetch; at most ${IMAGE_URL_FETCHES} are allowed per request (limits.imageUrlFetchesPerRequest)`,
+      `The operation has 3 image URLs to fetch; ${atMost(IMAGE_URL_FETCHES, 'imageUrlFetchesPerRequest', true)}`,
     );
     expect(imageRequests).toBe(before);
 
@@ -324,7 +331,12 @@ describe('what must still pass', () => {
     expect(entities).toHaveLength(100);
     expect(entities[0]).toEqual({ __typename: 'Library', id: lib.id, libraryName: 'limits', faceCount: faces.length });
     expect(entities[1]).toMatchObject({ __typename: 'Person', id: person.id, personName: 'Ada' });
-    expect(entities[2]).toMatchObject({ __typename: 'Face', id: faces[0].id, library: { name: 'limits' }, person: { name: 'Ada' } });
+    expect(entities[2]).toMatchObject({
+      __typename: 'Face',
+      id: faces[0].id,
+      library: { name: 'limits' },
+      person: { name: 'Ada' },
+    });
     const expectedNulls = representations.filter((r) => missing.includes(r)).length;
     expect(entities.filter((e: unknown) => e === null)).toHaveLength(expectedNulls);
   });
