@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   getArgumentValues,
@@ -42,7 +42,7 @@ export interface OperationLimits {
   validationRules: ValidationRule[];
   /** graphql-js counts tokens while parsing and stops at the limit, before building a huge AST. */
   parseOptions: { maxTokens: number };
-  plugin: ApolloServerPlugin<any>;
+  plugin: ApolloServerPlugin<BaseContext>;
 }
 
 export function operationLimits(limits: RequestLimits): OperationLimits {
@@ -101,7 +101,7 @@ function limitError(key: keyof RequestLimits, limit: number, message: string, st
   });
 }
 
-function requestLimitsPlugin(limits: RequestLimits): ApolloServerPlugin<any> {
+function requestLimitsPlugin(limits: RequestLimits): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
@@ -126,7 +126,7 @@ function nameTokenLimit(error: GraphQLError, maxTokens: number): void {
   Object.assign(error.extensions, { limit: 'limits.maxTokens', allowed: maxTokens });
 }
 
-function checkOperation(request: GraphQLRequestContext<any>, limits: RequestLimits): GraphQLError | undefined {
+function checkOperation(request: GraphQLRequestContext<BaseContext>, limits: RequestLimits): GraphQLError | undefined {
   const { schema, operation, document } = request;
   if (!operation || !document) return undefined;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.request.variables ?? {}, {
