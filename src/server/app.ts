@@ -12,6 +12,7 @@ import { buildSubgraph } from '../schema/build-subgraph';
 import { createServices, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
+import { operationLimits } from './limits';
 import { createVendors } from './providers';
 import { responseCachePlugin } from './response-cache';
 
@@ -34,8 +35,11 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
   const schema = await buildSubgraph([...resolvers], referenceResolvers);
 
+  const limits = operationLimits(config.limits);
   const apollo = new ApolloServer<RequestContext>({
     schema,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     introspection: true,
     logger,
     // main.ts owns shutdown (stop listening, drain, close engine and ledger); Apollo must not race it.
@@ -47,6 +51,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       operationLogPlugin(logger),
+      limits.plugin,
       ...(config.server.responseCacheBytes > 0 ? [responseCachePlugin<RequestContext>(ledger, config.server.responseCacheBytes)] : []),
       ...plugins,
     ],
