@@ -12,6 +12,7 @@ import { buildSubgraph } from '../schema/build-subgraph';
 import { createServices, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
+import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { createVendors } from './providers';
 import { responseCachePlugin } from './response-cache';
 
@@ -73,10 +74,14 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     app.use(graphiqlHandlers(resolveGraphiqlDist()));
   }
   app.use(
-    '/graphql',
+    GRAPHQL_PATH,
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     expressMiddleware(apollo, { context: async () => createRequestContext(services, logger) }),
   );
+  app.get('/', entryPoint);
+  // Last: whatever no route answered, or failed before Apollo.
+  app.use(notFound);
+  app.use(jsonErrorHandler(logger));
 
   let closed = false;
   return {

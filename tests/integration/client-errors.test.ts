@@ -16,6 +16,7 @@ import { startTestServer, type TestServer } from '../support/test-server';
 const MARKER = 'marker-in-variables-4f1c';
 const TWO_OPERATIONS = 'query A { providers { id } } query B { providers { kind } }';
 const LIBRARY = 'query Library($id: ID!) { library(id: $id) { id } }';
+const PROVIDERS = '{ providers { id } }';
 
 interface Case {
   name: string;
@@ -27,13 +28,13 @@ interface Case {
 const CASES: Case[] = [
   { name: 'a syntax error', method: 'POST', body: { query: '{ providers { id ' } },
   { name: 'an unknown field', method: 'POST', body: { query: '{ noSuchField }' } },
-  { name: 'an unknown operationName', method: 'POST', body: { query: '{ providers { id } }', operationName: 'Overview' } },
+  { name: 'an unknown operationName', method: 'POST', body: { query: PROVIDERS, operationName: 'Overview' } },
   { name: 'a wrong operationName among several', method: 'POST', body: { query: TWO_OPERATIONS, operationName: 'C' } },
   { name: 'several operations and no operationName', method: 'POST', body: { query: TWO_OPERATIONS } },
   { name: 'a missing required variable', method: 'POST', body: { query: LIBRARY, variables: { other: MARKER } } },
-  { name: 'a variable of the wrong type', method: 'POST', body: { query: LIBRARY, variables: { id: { nested: MARKER } } } },
+  { name: 'a variable of the wrong type', method: 'POST', body: { query: LIBRARY, variables: { id: { v: MARKER } } } },
   { name: 'variables that are not an object', method: 'POST', body: { query: LIBRARY, variables: [MARKER] } },
-  { name: 'an unknown operationName over GET', method: 'GET', query: { query: '{ providers { id } }', operationName: 'Overview' } },
+  { name: 'an unknown operationName over GET', method: 'GET', query: { query: PROVIDERS, operationName: 'Overview' } },
   { name: 'a mutation over GET', method: 'GET', query: { query: 'mutation { __typename }' } },
 ];
 
@@ -53,7 +54,8 @@ let plainUrl: string;
 
 beforeAll(async () => {
   server = await startTestServer({ logTo: { write: (line: string) => void logLines.push(line) } });
-  plainApollo = new ApolloServer<RequestContext>({ schema: server.facegraph.schema, includeStacktraceInErrorResponses: false });
+  const schema = server.facegraph.schema;
+  plainApollo = new ApolloServer<RequestContext>({ schema, includeStacktraceInErrorResponses: false });
   await plainApollo.start();
   const app = express();
   const context = async () => createRequestContext(server.facegraph.services, createLogger('silent'));
@@ -75,7 +77,8 @@ function send(url: string, request: Case, headers: Record<string, string>): Prom
     const search = new URLSearchParams(request.query).toString();
     return rawRequest(url, 'GET', `/graphql?${search}`, { ...base, 'apollo-require-preflight': 'true' });
   }
-  return rawRequest(url, 'POST', '/graphql', { ...base, 'content-type': 'application/json' }, JSON.stringify(request.body));
+  const body = JSON.stringify(request.body);
+  return rawRequest(url, 'POST', '/graphql', { ...base, 'content-type': 'application/json' }, body);
 }
 
 /** What a client sees: the status and each error's message and code. */
@@ -85,7 +88,8 @@ function outcome(reply: Reply) {
 }
 
 describe.each(HEADER_VARIANTS)('with headers %j', (headers) => {
-  test.each(CASES.map((c) => [c.name, c] as const))('%s gets the client error plain Apollo gives', async (_name, request) => {
+  const cases = CASES.map((c) => [c.name, c] as const);
+  test.each(cases)('%s gets the client error plain Apollo gives', async (_name, request) => {
     const expected = outcome(await send(plainUrl, request, headers));
     const reply = await send(server.url, request, headers);
     expect(expected.status).toBeGreaterThanOrEqual(400);
