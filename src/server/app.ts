@@ -22,9 +22,21 @@ export interface FacegraphApp {
   schema: GraphQLSchema;
   services: Services;
   ledger: LedgerStore;
+  /** What GET /readyz reports. */
+  readiness(): Promise<Readiness>;
+  /** Resolves once readiness() says ready: the LOCAL face engine warms up in its workers after start. */
+  whenReady(): Promise<void>;
   /** Stops Apollo (draining in-flight operations) and closes the vendors and the ledger. */
   close(): Promise<void>;
 }
+
+export interface Readiness {
+  ready: boolean;
+  ledger: 'ok' | 'unavailable';
+  providers: 'ok' | 'starting';
+}
+
+const READINESS_POLL_MS = 25;
 
 /** Everything but listening: tests and main.ts share this. */
 export async function createFacegraphApp(config: FacegraphConfig, logger: Logger, plugins: ApolloServerPlugin<RequestContext>[] = []): Promise<FacegraphApp> {
@@ -59,15 +71,18 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  const readiness = async (): Promise<Readiness> => {
     const ledgerReady = await ledger.isReady().catch(() => false);
     const providersReady = providers.isReady();
-    const ready = ledgerReady && providersReady;
-    res.status(ready ? 200 : 503).json({
-      status: ready ? 'ready' : 'not ready',
+    return {
+      ready: ledgerReady && providersReady,
       ledger: ledgerReady ? 'ok' : 'unavailable',
       providers: providersReady ? 'ok' : 'starting',
-    });
+    };
+  };
+  app.get('/readyz', async (_req, res) => {
+    const { ready, ...parts } = await readiness();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...parts });
   });
   if (config.server.graphiql) {
     // Before Apollo: it answers browser navigations to GET /graphql and passes the rest on.
@@ -90,6 +105,13 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     schema,
     services,
     ledger,
+    readiness,
+    async whenReady() {
+      while (!(await readiness()).ready) {
+        if (closed) throw new Error('closed before it was ready');
+        await new Promise((resolve) => setTimeout(resolve, READINESS_POLL_MS));
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
