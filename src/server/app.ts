@@ -93,7 +93,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     expressMiddleware(apollo, { context: async () => createRequestContext(services, logger) }),
   );
-  app.get('/', entryPoint);
+  app.get('/', entryPoint(config.server.graphiql));
   // Last: whatever no route answered, or failed before Apollo.
   app.use(notFound);
   app.use(jsonErrorHandler(logger));

@@ -8,14 +8,16 @@ import type { Logger } from 'pino';
 
 export const GRAPHQL_PATH = '/graphql';
 
-/** GET /: browsers go to GraphiQL, other clients are told where the endpoint is. */
-export const entryPoint: RequestHandler = (req, res) => {
-  if (req.accepts(['application/json', 'text/html']) === 'text/html') {
-    res.redirect(302, GRAPHQL_PATH);
-    return;
-  }
-  res.json({ message: `facegraph: the GraphQL endpoint is ${GRAPHQL_PATH}`, graphql: GRAPHQL_PATH });
-};
+/** GET /: browsers go to GraphiQL when it is served, other clients are told where the endpoint is. */
+export function entryPoint(graphiql: boolean): RequestHandler {
+  return (req, res) => {
+    if (graphiql && req.accepts(['application/json', 'text/html']) === 'text/html') {
+      res.redirect(302, GRAPHQL_PATH);
+      return;
+    }
+    res.json({ message: `facegraph: the GraphQL endpoint is ${GRAPHQL_PATH}`, graphql: GRAPHQL_PATH });
+  };
+}
 
 export const notFound: RequestHandler = (_req, res) => {
   sendError(res, 404, `Not found: the GraphQL endpoint is ${GRAPHQL_PATH}.`, 'NOT_FOUND');

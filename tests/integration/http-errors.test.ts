@@ -78,6 +78,19 @@ describe('routes', () => {
     expect(reply.json).toEqual({ message: expect.stringContaining('/graphql'), graphql: '/graphql' });
   });
 
+  test('GET / does not send a browser to GraphiQL when it is off', async () => {
+    const withoutGraphiql = await startTestServer({ configure: (config) => void (config.server.graphiql = false) });
+    try {
+      const reply = await rawRequest(withoutGraphiql.origin, 'GET', '/', { accept: 'text/html' });
+      expect({ status: reply.status, body: reply.json }).toEqual({
+        status: 200,
+        body: { message: expect.stringContaining('/graphql'), graphql: '/graphql' },
+      });
+    } finally {
+      await withoutGraphiql.close();
+    }
+  });
+
   test('an unknown path is a JSON 404 that names /graphql', async () => {
     const reply = await get('/no-such-page', { accept: 'text/html' });
     expectNoStackOrHtml(reply);
