@@ -1,3 +1,9 @@
+import express from 'express';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { graphiqlHandlers } from '../../src/server/graphiql';
 import { rawRequest, type Reply } from '../support/raw-http';
 import { startTestServer, type TestServer } from '../support/test-server';
 
@@ -43,6 +49,22 @@ describe('a GraphiQL asset path that does not decode', () => {
     expectNoStackOrHtml(reply);
     expect([400, 404]).toContain(reply.status);
   });
+});
+
+test('GraphiQL not built: a 503 that says what to run and names no path of the machine', async () => {
+  const missing = path.join(os.tmpdir(), 'facegraph-graphiql-never-built');
+  const app = express().use(graphiqlHandlers(missing));
+  const plain = http.createServer(app);
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  try {
+    const origin = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+    const reply = await rawRequest(origin, 'GET', '/graphql', { accept: 'text/html' });
+    expect(reply.status).toBe(503);
+    expect(reply.text).toContain('npm run build');
+    expect(reply.text).not.toContain(os.tmpdir());
+  } finally {
+    await new Promise<void>((resolve) => plain.close(() => resolve()));
+  }
 });
 
 describe('bodies Apollo never sees', () => {

@@ -99,7 +99,7 @@ export function graphiqlHandlers(distDir: string = resolveGraphiqlDist()): Graph
       .type('text/plain')
       .set('Cache-Control', 'no-store')
       .set('Retry-After', '30')
-      .send(`GraphiQL is not built (no ${indexFile}). Run \`npm run build\` (or \`node scripts/build-graphiql.mjs\`).\n`);
+      .send('GraphiQL is not built. Run `npm run build` (or `node scripts/build-graphiql.mjs`).\n');
   };
 
   // (a) Content-hashed assets: cache forever. Serve <file>.gz when accepted.
