@@ -52,9 +52,18 @@ async function inputsDigest() {
   return hash.digest('hex');
 }
 
+/** Whether the page and the assets it names are all there (a file deleted by hand means: build again). */
+async function pageIsComplete() {
+  const html = await readFile(path.join(outDir, 'index.html'), 'utf8').catch(() => null);
+  if (html === null) return false;
+  const named = [...html.matchAll(new RegExp(`${PUBLIC_ASSETS}/([\\w.-]+)`, 'g'))].map((m) => m[1]);
+  const present = await Promise.all(named.map((name) => stat(path.join(assetsDir, name)).then(() => true, () => false)));
+  return present.every(Boolean);
+}
+
 const digest = await inputsDigest();
 const builtFrom = await readFile(INPUTS_FILE, 'utf8').catch(() => null);
-if (!force && builtFrom?.trim() === digest && (await stat(path.join(outDir, 'index.html')).catch(() => null))) {
+if (!force && builtFrom?.trim() === digest && (await pageIsComplete())) {
   console.log(`GraphiQL bundle is up to date (${path.relative(root, outDir)}/); --force rebuilds it.`);
   process.exit(0);
 }

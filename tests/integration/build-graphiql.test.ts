@@ -25,3 +25,17 @@ test('a second build with unchanged inputs does nothing', () => {
   // A build takes seconds; the check reads a few files (generous for a loaded machine).
   expect(ms).toBeLessThan(3000);
 }, 120_000);
+
+test('an asset of the page deleted by hand is built again', () => {
+  build();
+  const dist = resolveGraphiqlDist();
+  const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const stylesheet = /\/graphiql\/assets\/(main-[\w-]+\.css)/.exec(html)?.[1];
+  expect(stylesheet).toBeDefined();
+  fs.rmSync(path.join(dist, 'assets', stylesheet!));
+
+  expect(build()).not.toMatch(/up to date/);
+  const rebuilt = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const named = [...rebuilt.matchAll(/\/graphiql\/assets\/([\w.-]+)/g)].map((m) => m[1]);
+  expect(named.filter((name) => !fs.existsSync(path.join(dist, 'assets', name)))).toEqual([]);
+}, 120_000);
