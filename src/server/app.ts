@@ -12,6 +12,7 @@ import { buildSubgraph } from '../schema/build-subgraph';
 import { createServices, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
+import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { operationLimits } from './limits';
 import { createVendors } from './providers';
 import { responseCachePlugin } from './response-cache';
@@ -22,9 +23,21 @@ export interface FacegraphApp {
   schema: GraphQLSchema;
   services: Services;
   ledger: LedgerStore;
+  /** What GET /readyz reports. */
+  readiness(): Promise<Readiness>;
+  /** Resolves once readiness() says ready: the LOCAL face engine warms up in its workers after start. */
+  whenReady(): Promise<void>;
   /** Stops Apollo (draining in-flight operations) and closes the vendors and the ledger. */
   close(): Promise<void>;
 }
+
+export interface Readiness {
+  ready: boolean;
+  ledger: 'ok' | 'unavailable';
+  providers: 'ok' | 'starting';
+}
+
+const READINESS_POLL_MS = 25;
 
 /** Everything but listening: tests and main.ts share this. */
 export async function createFacegraphApp(config: FacegraphConfig, logger: Logger, plugins: ApolloServerPlugin<RequestContext>[] = []): Promise<FacegraphApp> {
@@ -63,25 +76,32 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  const readiness = async (): Promise<Readiness> => {
     const ledgerReady = await ledger.isReady().catch(() => false);
     const providersReady = providers.isReady();
-    const ready = ledgerReady && providersReady;
-    res.status(ready ? 200 : 503).json({
-      status: ready ? 'ready' : 'not ready',
+    return {
+      ready: ledgerReady && providersReady,
       ledger: ledgerReady ? 'ok' : 'unavailable',
       providers: providersReady ? 'ok' : 'starting',
-    });
+    };
+  };
+  app.get('/readyz', async (_req, res) => {
+    const { ready, ...parts } = await readiness();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...parts });
   });
   if (config.server.graphiql) {
     // Before Apollo: it answers browser navigations to GET /graphql and passes the rest on.
     app.use(graphiqlHandlers(resolveGraphiqlDist()));
   }
   app.use(
-    '/graphql',
+    GRAPHQL_PATH,
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     expressMiddleware(apollo, { context: async () => createRequestContext(services, logger) }),
   );
+  app.get('/', entryPoint(config.server.graphiql));
+  // Last: whatever no route answered, or failed before Apollo.
+  app.use(notFound);
+  app.use(jsonErrorHandler(logger));
 
   let closed = false;
   return {
@@ -90,6 +110,13 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     schema,
     services,
     ledger,
+    readiness,
+    async whenReady() {
+      while (!(await readiness()).ready) {
+        if (closed) throw new Error('closed before it was ready');
+        await new Promise((resolve) => setTimeout(resolve, READINESS_POLL_MS));
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
