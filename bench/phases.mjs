@@ -7,9 +7,10 @@ import { engineIsolationCase, localRegistrationMemory } from './cases/engine.mjs
 import { writeOverheadCase, frsRegistrationMemory, FRS } from './cases/write.mjs';
 import { fanOutCase } from './cases/fanout.mjs';
 import { ledgerScaleCase, searchCase } from './cases/scale.mjs';
+import { limitsCase } from './cases/limits.mjs';
 import { faceCrops } from './lib/images.mjs';
 import { createLedgerFile, DEPARTMENTS, openForSeeding, seedLibrary, syntheticDescriptor, nearby } from './lib/seed.mjs';
-import { BENCH_DIR, dist, httpClient, size, startChild, tempDir } from './lib/util.mjs';
+import { BENCH_DIR, dist, httpClient, mb, size, startChild, tempDir } from './lib/util.mjs';
 
 /** The HUAWEI_FRS provider config pointing at the emulator child. */
 function frsProvider(emulator) {
@@ -186,4 +187,29 @@ export async function scalePhase(log) {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** limits: hostile requests (issue 11) and the largest allowed answers, on one LOCAL server with 100 faces. */
+export async function limitsPhase(log) {
+  const dataDir = tempDir('limits');
+  const file = await createLedgerFile(dataDir);
+  const seeding = openForSeeding(file);
+  const fieldsOf = (i) => ({ dept: DEPARTMENTS[i % DEPARTMENTS.length], level: i });
+  seedLibrary(seeding.db, { name: 'limits', fieldSchema: FIELDS, faces: 100, fieldsOf });
+  seeding.done();
+  const { libraryId } = dist('src/domain/global-id.js');
+  const gateway = await startGateway('limits', { dataDir, providers: [{ id: 'local', kind: 'LOCAL' }] });
+  const client = httpClient(1);
+  try {
+    const [image] = await faceCrops();
+    const limits = await limitsCase({ gateway, client, libraryId: libraryId('local', 'limits'), image });
+    for (const k of limits.kinds) {
+      log(`  limits: ${k.name}: HTTP ${k.status}, p50 ${k.p50} ms, max ${k.max} ms, peak RSS ${mb(k.peakRssAfter)} MB`);
+    }
+    return { limits };
+  } finally {
+    client.close();
+    await gateway.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }

@@ -3,17 +3,17 @@
 //
 //   BENCH_QUICK=1          smaller sizes and shorter runs (about 2 minutes)
 //   BENCH_ONLY=local,frs   only some phases: local (read, engine isolation, LOCAL memory), frs (write overhead,
-//                          gateway memory), fanout, scale (ledger scale, search)
+//                          gateway memory), fanout, scale (ledger scale, search), limits (hostile requests)
 //   BENCH_CPU_PROF=1       the gateway processes run with --cpu-prof (profiles in bench/profiles/)
 //   BENCH_OUT=path         where to write the results (default bench/results.json)
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fanOutPhase, frsPhase, localPhase, scalePhase } from './phases.mjs';
+import { fanOutPhase, frsPhase, limitsPhase, localPhase, scalePhase } from './phases.mjs';
 import os from 'node:os';
 import { BENCH_DIR, machineFacts, mb, QUICK, round, sourceFacts } from './lib/util.mjs';
 
-const PHASES = { local: localPhase, frs: frsPhase, fanout: fanOutPhase, scale: scalePhase };
+const PHASES = { local: localPhase, frs: frsPhase, fanout: fanOutPhase, scale: scalePhase, limits: limitsPhase };
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const name of only) if (!PHASES[name]) throw new Error(`BENCH_ONLY: unknown phase '${name}' (${Object.keys(PHASES).join(', ')})`);
 
@@ -116,6 +116,16 @@ function table({ results: r }) {
   }
   if (r.engine) {
     rows.push(['engine isolation (4 registerFace)', `p99 ${r.engine.busy.p99} ms`, `idle p99 ${r.engine.idle.p99} ms`, `${r.engine.p99Ratio}x`, '<= 2x', yes(r.engine.met)]);
+  }
+  if (r.limits) {
+    for (const k of r.limits.kinds) {
+      const refused = k.status === 400;
+      const target = k.name.startsWith('allowed') ? 'HTTP 200' : 'refused';
+      const answer = `${Math.round(k.answerBytes / 1e3)} kB answer`;
+      const figure = `HTTP ${k.status}, ${answer}, peak RSS ${mb(k.peakRssAfter)} MB`;
+      const met = target === 'refused' ? refused : k.status === 200;
+      rows.push([`limits: ${k.name}`, `p50 ${k.p50} ms`, `max ${k.max} ms`, figure, target, yes(met)]);
+    }
   }
   for (const s of r.memory.series) {
     const shown = s.rssMB.map((v, i) => (i < s.warmupRuns ? `(${v})` : v)).join(' -> ');

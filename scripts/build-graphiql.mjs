@@ -9,10 +9,15 @@
 //   dist/graphiql/assets/*.worker-[hash].js  (Monaco editor / JSON / GraphQL web workers)
 //   dist/graphiql/assets/[name]-[hash].*     (any font or image referenced from CSS)
 //
-// Usage: node scripts/build-graphiql.mjs [--dev]   (--dev: no minification, inline source maps)
+// Usage: node scripts/build-graphiql.mjs [--dev] [--force]
+//   --dev: no minification, inline source maps; --force: build even when the inputs are unchanged.
+//
+// `npm start` runs this every time: it does nothing when dist/graphiql/ was built from the same inputs
+// (this script, the page's sources, the installed packages and the mode), recorded in INPUTS_FILE.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -27,7 +32,41 @@ const outDir = path.join(root, 'dist/graphiql');
 const assetsDir = path.join(outDir, 'assets');
 const PUBLIC_ASSETS = '/graphiql/assets';
 const dev = process.argv.includes('--dev');
+const force = process.argv.includes('--force');
 const require = createRequire(path.join(root, 'package.json'));
+/** Written last, so it exists only beside a complete build. */
+const INPUTS_FILE = path.join(outDir, 'build-inputs.sha256');
+
+/** A digest of everything the bundle is made from. */
+async function inputsDigest() {
+  const hash = createHash('sha256').update(dev ? 'dev\n' : 'production\n');
+  const files = [fileURLToPath(import.meta.url), path.join(srcDir, 'index.html'), path.join(srcDir, 'favicon.svg')];
+  const clientDir = path.join(srcDir, 'client');
+  for (const entry of (await readdir(clientDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())) {
+    files.push(path.join(entry.parentPath ?? entry.path, entry.name)); // .path before Node 20.12
+  }
+  // npm's record of what is installed; package-lock.json where there is none.
+  const installed = path.join(root, 'node_modules', '.package-lock.json');
+  files.push(await stat(installed).then(() => installed, () => path.join(root, 'package-lock.json')));
+  for (const file of files.sort()) hash.update(`${path.relative(root, file)}\n`).update(await readFile(file));
+  return hash.digest('hex');
+}
+
+/** Whether the page and the assets it names are all there (a file deleted by hand means: build again). */
+async function pageIsComplete() {
+  const html = await readFile(path.join(outDir, 'index.html'), 'utf8').catch(() => null);
+  if (html === null) return false;
+  const named = [...html.matchAll(new RegExp(`${PUBLIC_ASSETS}/([\\w.-]+)`, 'g'))].map((m) => m[1]);
+  const present = await Promise.all(named.map((name) => stat(path.join(assetsDir, name)).then(() => true, () => false)));
+  return present.every(Boolean);
+}
+
+const digest = await inputsDigest();
+const builtFrom = await readFile(INPUTS_FILE, 'utf8').catch(() => null);
+if (!force && builtFrom?.trim() === digest && (await pageIsComplete())) {
+  console.log(`GraphiQL bundle is up to date (${path.relative(root, outDir)}/); --force rebuilds it.`);
+  process.exit(0);
+}
 
 // Every module must come from the project's node_modules. The toolkit is a
 // dependency of graphiql/@graphiql/react, hoisted to the top level by npm.
@@ -190,6 +229,8 @@ await Promise.all(
       gzSizes.set(f, gz.length);
     }),
 );
+
+await writeFile(INPUTS_FILE, `${digest}\n`);
 
 // 6. Report.
 const kb = (n) => `${(n / 1024).toFixed(1).padStart(8)} KiB`;

@@ -98,7 +98,11 @@ function checkValue(name: string, type: FieldType, value: unknown, path: string)
     invalidInput(path, `Field '${name}' must be ${expected}; got ${describe(value)}.`, `type:${type}`);
   switch (type) {
     case 'STRING':
-      if (typeof value !== 'string' || value.length === 0 || [...value].length > MAX_STRING_LENGTH) {
+      // A character is one or two UTF-16 units: a longer string is refused before it is walked (it may be megabytes).
+      if (typeof value !== 'string' || value.length === 0 || value.length > 2 * MAX_STRING_LENGTH) {
+        throw wrong(`a STRING of 1-${MAX_STRING_LENGTH} characters`);
+      }
+      if ([...value].length > MAX_STRING_LENGTH) {
         throw wrong(`a STRING of 1-${MAX_STRING_LENGTH} characters`);
       }
       return value;
@@ -133,7 +137,8 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (typeof value === 'bigint') return `${value}n`;
-  const json = JSON.stringify(value);
+  // Only the start of a long string is shown, so only the start is serialised.
+  const json = JSON.stringify(typeof value === 'string' && value.length > 60 ? value.slice(0, 60) : value);
   if (json === undefined) return typeof value;
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }

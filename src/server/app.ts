@@ -11,6 +11,8 @@ import { buildFacegraphSchema, createRequestContext, type RequestContext } from 
 import { createServices, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
+import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
+import { operationLimits } from './limits';
 import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
@@ -23,21 +25,41 @@ export interface FacegraphApp {
   schema: GraphQLSchema;
   services: Services;
   ledger: LedgerStore;
+  /** What GET /readyz reports. */
+  readiness(): Promise<Readiness>;
+  /** Resolves once readiness() says ready: the LOCAL face engine warms up in its workers after start. */
+  whenReady(): Promise<void>;
   /** Stops Apollo (draining in-flight operations) and closes the vendors and the ledger. */
   close(): Promise<void>;
 }
+
+export interface Readiness {
+  ready: boolean;
+  ledger: 'ok' | 'unavailable';
+  providers: 'ok' | 'starting';
+}
+
+const READINESS_POLL_MS = 25;
 
 /** Everything but listening: tests and main.ts share this. */
 export async function createFacegraphApp(config: FacegraphConfig, logger: Logger, plugins: ApolloServerPlugin<RequestContext>[] = []): Promise<FacegraphApp> {
   const ledger = await openLedger(config.ledger.url);
   await ledger.migrate();
+  // Before anything starts (the face engine's workers): a server nobody may reach unauthenticated stops here.
+  const ledgerHasKeys = (await ledger.access.countUsableApiKeys(new Date())) > 0;
+  let authSettings;
+  try {
+    authSettings = decideAuthSettings(config.auth, config.server.host, ledgerHasKeys);
+  } catch (e) {
+    await ledger.close();
+    throw e;
+  }
   const adapters = createVendors(config, ledger, logger);
   const providers = new ProviderRegistry(adapters.vendors);
   const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
   const schema = await buildFacegraphSchema();
-  const ledgerHasKeys = (await ledger.access.countUsableApiKeys(new Date())) > 0;
   const authenticator = new Authenticator(
-    decideAuthSettings(config.auth, config.server.host, ledgerHasKeys),
+    authSettings,
     ledger.access,
     (e) => logger.warn({ err: e }, 'could not record an API key use'),
   );
@@ -47,8 +69,11 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     logger.warn('auth.mode is none: every request is allowed; a router in front must authenticate');
   }
 
+  const limits = operationLimits(config.limits);
   const apollo = new ApolloServer<RequestContext>({
     schema,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     introspection: true,
     logger,
     // main.ts owns shutdown (stop listening, drain, close engine and ledger); Apollo must not race it.
@@ -60,6 +85,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       operationLogPlugin(logger),
+      limits.plugin,
       ...(config.server.responseCacheBytes > 0
         ? [responseCachePlugin<RequestContext>(ledger, config.server.responseCacheBytes, (c) => accessPartition(c.caller.access))]
         : []),
@@ -73,26 +99,33 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  const readiness = async (): Promise<Readiness> => {
     const ledgerReady = await ledger.isReady().catch(() => false);
     const providersReady = providers.isReady();
-    const ready = ledgerReady && providersReady;
-    res.status(ready ? 200 : 503).json({
-      status: ready ? 'ready' : 'not ready',
+    return {
+      ready: ledgerReady && providersReady,
       ledger: ledgerReady ? 'ok' : 'unavailable',
       providers: providersReady ? 'ok' : 'starting',
-    });
+    };
+  };
+  app.get('/readyz', async (_req, res) => {
+    const { ready, ...parts } = await readiness();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...parts });
   });
   if (config.server.graphiql) {
     // Before Apollo: it answers browser navigations to GET /graphql and passes the rest on.
     app.use(graphiqlHandlers(resolveGraphiqlDist()));
   }
   app.use(
-    '/graphql',
+    GRAPHQL_PATH,
     authenticateRequests(authenticator, logger),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     expressMiddleware(apollo, { context: async ({ req }) => createRequestContext(services, logger, callerOf(req)) }),
   );
+  app.get('/', entryPoint(config.server.graphiql));
+  // Last: whatever no route answered, or failed before Apollo.
+  app.use(notFound);
+  app.use(jsonErrorHandler(logger));
 
   let closed = false;
   return {
@@ -101,6 +134,13 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     schema,
     services,
     ledger,
+    readiness,
+    async whenReady() {
+      while (!(await readiness()).ready) {
+        if (closed) throw new Error('closed before it was ready');
+        await new Promise((resolve) => setTimeout(resolve, READINESS_POLL_MS));
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;

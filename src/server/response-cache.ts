@@ -19,6 +19,8 @@ import type { LedgerStore } from '../datasources/ledger/ledger-store';
 const UNCACHEABLE_FIELDS = new Set(['searchFaces', 'viewer', 'apiKeys', 'auditLog']);
 /** Longer variables are not worth a key (a query with an image in its variables is searchFaces anyway). */
 const MAX_VARIABLES_LENGTH = 4096;
+/** Deeper variables are not worth a key either; the bound also keeps JSON.stringify far from the stack limit. */
+const MAX_VARIABLES_DEPTH = 32;
 export const CACHE_HEADER = 'x-facegraph-cache';
 
 interface Entry {
@@ -118,7 +120,10 @@ export function responseCachePlugin<TContext extends object>(
       let outcome: 'miss' | 'bypass' | null = null;
       return {
         async responseForOperation(ctx) {
-          if (ctx.operation.operation !== 'query' || !isCacheable(ctx.document)) return null;
+          // Apollo's types say otherwise, but an operationName the document lacks leaves `operation` unset here;
+          // Apollo answers that 400 itself once no plugin has answered.
+          const operation = ctx.operation as typeof ctx.operation | undefined;
+          if (operation?.operation !== 'query' || !isCacheable(ctx.document)) return null;
           const http = ctx.request.http;
           // A federation gateway asking for a trace gets one per execution.
           if (http?.headers.get('apollo-federation-include-trace')) return null;
@@ -128,8 +133,8 @@ export function responseCachePlugin<TContext extends object>(
             outcome = 'bypass';
             return null;
           }
-          const variables = JSON.stringify(ctx.request.variables ?? {});
-          if (variables.length > MAX_VARIABLES_LENGTH) return null;
+          const variables = variablesKey(ctx.request.variables ?? {});
+          if (variables === null) return null;
           key = `${partitionOf(ctx.contextValue)}\u0000${ctx.queryHash}\u0000${ctx.operationName ?? ''}\u0000${variables}`;
           version = await ledger.changeVersion();
           if (/\bno-cache\b/i.test(directives)) {
@@ -157,4 +162,19 @@ export function responseCachePlugin<TContext extends object>(
       };
     },
   };
+}
+
+/** The variables as part of a cache key, or null when they are too long or too deep to be worth one. */
+function variablesKey(variables: Record<string, unknown>): string | null {
+  // Every value costs at least one character of JSON: counting values bounds the walk by the length limit.
+  let valuesLeft = MAX_VARIABLES_LENGTH;
+  const isSmall = (value: unknown, depthLeft: number): boolean => {
+    if (--valuesLeft < 0) return false;
+    if (value === null || typeof value !== 'object') return true;
+    if (depthLeft === 0) return false;
+    return Object.values(value).every((member) => isSmall(member, depthLeft - 1));
+  };
+  if (!isSmall(variables, MAX_VARIABLES_DEPTH)) return null;
+  const json = JSON.stringify(variables);
+  return json.length > MAX_VARIABLES_LENGTH ? null : json;
 }

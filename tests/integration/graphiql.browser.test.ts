@@ -87,35 +87,49 @@ describeBrowser(`GraphiQL in the browser${availability.run ? '' : ` — ${availa
     for (const w of workerUrls) expect(new URL(w).pathname).toMatch(/^\/graphiql\/assets\/[\w.-]+\.worker-[\w]+\.js$/);
   });
 
-  it('runs a query and shows the result', async () => {
-    await page.click('.graphiql-query-editor .monaco-editor .view-lines');
-    await page.keyboard.press('ControlOrMeta+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText('{ providers { id kind } }');
-    expect(await poll(() => editorText(page, '.graphiql-query-editor'), (t) => t === '{ providers { id kind } }')).toBe('{ providers { id kind } }');
-    // GraphiQL re-derives the operation name (the default query is named
-    // `Overview`) in a 100 ms debounced change handler, which also persists the
-    // query; running before that sends the stale operationName. Wait for it.
-    expect(await poll(() => storedQuery(page), (q) => q === '{ providers { id kind } }')).toBe('{ providers { id kind } }');
-
+  it('runs the query it opens with', async () => {
     const [graphqlResponse] = await Promise.all([
       page.waitForResponse(
-        (r) => new URL(r.url()).pathname === '/graphql' && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('providers { id kind }'),
+        (r) => new URL(r.url()).pathname === '/graphql' && (r.request().postData() ?? '').includes('libraries'),
         { timeout: 15_000 },
       ),
       page.click('.graphiql-execute-button'),
     ]);
-    expect({ status: graphqlResponse.status(), body: await graphqlResponse.json() }).toEqual({
+    expect(graphqlResponse.status()).toBe(200);
+    const body = (await graphqlResponse.json()) as { data?: { providers: { id: string }[] }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.providers.map((p) => p.id)).toEqual(['local']);
+  });
+
+  it('runs the query a person types, with Ctrl+Enter, and shows the result', async () => {
+    const typed = '{ providers { id kind } }';
+    // Run at once, as a person does: GraphiQL re-reads the operation name only 100 ms after the last edit.
+    const sent = await typeAndRun(page, typed);
+    expect(sent.request).toEqual({ query: typed });
+    expect({ status: sent.status, body: sent.body }).toEqual({
       status: 200,
       body: { data: { providers: [{ id: 'local', kind: 'LOCAL' }] } },
     });
 
-    const result = await poll(() => editorText(page, '.graphiql-response'), (t) => t.trim() !== '');
+    const result = await poll(() => editorText(page, '.graphiql-response'), (t) => t.includes('"providers"'));
     expect(JSON.parse(result)).toEqual({ data: { providers: [{ id: 'local', kind: 'LOCAL' }] } });
 
     // Let the doc explorer / schema fetch settle, then take the screenshot.
     await page.waitForTimeout(500);
     await page.screenshot({ path: SCREENSHOT });
+  });
+
+  it('runs a newly typed named operation right after another named one', async () => {
+    const first = await typeAndRun(page, 'query Mine { providers { id } }');
+    expect(first.body).toEqual({ data: { providers: [{ id: 'local' }] } });
+    // GraphiQL has taken `Mine` as the operation name once it saved the text.
+    await poll(() => storedQuery(page), (q) => q === 'query Mine { providers { id } }');
+    const second = await typeAndRun(page, 'query Other { providers { kind } }');
+    expect(second.request.query).toBe('query Other { providers { kind } }');
+    expect({ status: second.status, body: second.body }).toEqual({
+      status: 200,
+      body: { data: { providers: [{ kind: 'LOCAL' }] } },
+    });
   });
 
   it('serves the favicon as SVG', async () => {
@@ -162,7 +176,35 @@ async function poll<T>(get: () => Promise<T>, done: (value: T) => boolean, timeo
   }
 }
 
-/** The operation GraphiQL persisted in localStorage (key `graphiql:query`). */
+interface Run {
+  request: { query?: string; operationName?: string | null; variables?: unknown };
+  status: number;
+  body: unknown;
+}
+
+/** Selects all of the operation editor, types `query` in its place and presses Ctrl+Enter at once. */
+async function typeAndRun(page: Page, query: string): Promise<Run> {
+  await page.click('.graphiql-query-editor .monaco-editor .view-lines');
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type(query);
+  // Monaco closes brackets as they are typed; a person deletes what it added after the cursor.
+  await page.keyboard.press('Shift+ControlOrMeta+End');
+  await page.keyboard.press('Delete');
+  const [response] = await Promise.all([
+    page.waitForResponse(
+      (r) =>
+        new URL(r.url()).pathname === '/graphql' &&
+        r.request().method() === 'POST' &&
+        !(r.request().postData() ?? '').includes('IntrospectionQuery'),
+      { timeout: 15_000 },
+    ),
+    page.keyboard.press('ControlOrMeta+Enter'),
+  ]);
+  const request = JSON.parse(response.request().postData() ?? '{}') as Run['request'];
+  return { request, status: response.status(), body: await response.json() };
+}
+
+/** The operation GraphiQL saved in localStorage (key `graphiql:query`) 100 ms after the last edit. */
 async function storedQuery(page: Page): Promise<string | null> {
   return page.evaluate(() => {
     for (let i = 0; i < localStorage.length; i++) {

@@ -57,6 +57,15 @@ describe('defaults', () => {
         maxSide: 8192,
         urlFetch: { allowList: [], timeoutMs: 10000, maxRedirects: 3 },
       },
+      limits: {
+        maxDepth: 12,
+        maxAliases: 30,
+        maxTokens: 2000,
+        maxDirectives: 50,
+        maxCost: 100000,
+        expensiveFieldsPerRequest: 5,
+        imageUrlFetchesPerRequest: 5,
+      },
       log: { level: 'info' },
       faceEngine: {},
       providers: [{ id: 'local', kind: 'LOCAL' }],
@@ -68,6 +77,18 @@ describe('defaults', () => {
     expect(yamlIssues('faceEngine: { workers: 0, queue: 3 }')).toEqual([
       'faceEngine.queue: unknown key; allowed keys are workers, maxQueue',
       'faceEngine.workers: must be an integer 1-16, got 0',
+    ]);
+  });
+
+  it('takes request limits, filling the ones not given, and refuses values out of range', () => {
+    const limits = loadFile('l.yaml', 'limits: { maxDepth: 8, expensiveFieldsPerRequest: "2" }').limits;
+    expect(limits).toEqual({ ...load().limits, maxDepth: 8, expensiveFieldsPerRequest: 2 });
+    expect(yamlIssues('limits: { maxDepth: 0, maxCost: 1.5, imageUrlFetchesPerRequest: -1, depth: 3 }')).toEqual([
+      'limits.depth: unknown key; allowed keys are maxDepth, maxAliases, maxTokens, maxDirectives, maxCost, ' +
+        'expensiveFieldsPerRequest, imageUrlFetchesPerRequest',
+      'limits.maxDepth: must be an integer 1-1000, got 0',
+      'limits.maxCost: must be an integer 1-1000000000, got 1.5',
+      'limits.imageUrlFetchesPerRequest: must be an integer 0-1000, got -1',
     ]);
   });
 
@@ -270,7 +291,7 @@ describe('validation', () => {
         'providers:\n  - { id: l, kind: LOCAL, region: x }',
     );
     expect(issues).toEqual([
-      'sever: unknown key; allowed keys are server, ledger, dataDir, images, log, faceEngine, providers',
+      'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers',
       'server.prot: unknown key; allowed keys are port, host, graphiql, responseCacheBytes',
       'images.urlFetch.timeout: unknown key; allowed keys are allowList, timeoutMs, maxRedirects',
       'providers[0].region: unknown key; allowed keys for LOCAL are id, kind',
@@ -426,7 +447,7 @@ describe('validation', () => {
     );
     expect(issues).toEqual([
       'providers[2].credentials.secretAccessKey uses ${HUAWEI_SK}, which is not set',
-      'bogus: unknown key; allowed keys are server, ledger, dataDir, images, log, faceEngine, providers',
+      'bogus: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers',
       'server.port: must be an integer 0-65535, got -1',
       "providers[1].endpoint: must be an http(s) URL, got 'x'",
       'providers[1].credentials.subscriptionKey: must be a non-empty string (quote numbers in YAML)',

@@ -157,6 +157,23 @@ describe('validateFieldValues', () => {
     }
   });
 
+  it('counts characters, not UTF-16 units: 256 emoji pass, 257 do not', () => {
+    expect(validateFieldValues(schema, { dept: '😀'.repeat(256) }).dept).toBe('😀'.repeat(256));
+    expect(invalidInputOf(() => validateFieldValues(schema, { dept: '😀'.repeat(257) })).field).toBe('fields.dept');
+  });
+
+  it('refuses a 6 MiB STRING by its length, without walking its characters', () => {
+    const huge = 'x'.repeat(6 * 1024 * 1024);
+    const walk = jest.spyOn(String.prototype, Symbol.iterator as never);
+    try {
+      const detail = invalidInputOf(() => validateFieldValues(schema, { dept: huge }));
+      expect(detail.message).toBe(`Field 'dept' must be a STRING of 1-256 characters; got "${'x'.repeat(56)}....`);
+      expect(walk).not.toHaveBeenCalled();
+    } finally {
+      walk.mockRestore();
+    }
+  });
+
   it('accepts INTEGER values at the 32-bit limits', () => {
     expect(validateFieldValues(schema, { level: 2147483647 }).level).toBe(2147483647);
     expect(validateFieldValues(schema, { level: -2147483648 }).level).toBe(-2147483648);

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { FacegraphConfig } from '../../src/server/config';
+import { DEFAULT_LIMITS, type FacegraphConfig } from '../../src/server/config';
 import { createLogger, describeConfigForLog } from '../../src/server/logger';
 
 function memory(): { stream: Writable; lines: () => Array<Record<string, unknown>>; text: () => string } {
@@ -84,6 +84,7 @@ describe('describeConfigForLog', () => {
     ledger: { url: 'postgres://fg:DBPASS-0001@db:5432/fg' },
     dataDir: '/data',
     images: { maxBytes: 1, minSide: 1, maxSide: 2, urlFetch: { allowList: [], timeoutMs: 1, maxRedirects: 0 } },
+    limits: DEFAULT_LIMITS,
     log: { level: 'info' },
     faceEngine: {},
     providers: [

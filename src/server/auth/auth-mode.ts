@@ -40,3 +40,17 @@ export function decideAuthSettings(auth: AuthConfig | undefined, host: string, l
   }
   return { mode: 'local-development', keys, jwt, routerSecret };
 }
+
+/**
+ * The same decision, made before the server takes its address: only a non-loopback host without credentials in
+ * the file needs the ledger (keys made by `npm run keys`), so nothing is opened on the usual paths.
+ */
+export async function refuseInsecureStart(
+  auth: AuthConfig | undefined,
+  host: string,
+  ledgerHasKeys: () => Promise<boolean>,
+): Promise<void> {
+  const fileHasCredentials = auth?.mode === 'none' || (auth?.keys.length ?? 0) > 0 || auth?.jwt !== undefined;
+  if (isLoopbackHost(host) || fileHasCredentials) return;
+  decideAuthSettings(auth, host, await ledgerHasKeys());
+}

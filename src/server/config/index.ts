@@ -1,4 +1,4 @@
 export type * from './types';
 export { loadConfig } from './load';
 export { ConfigError } from './config-error';
-export { LOG_LEVELS, PROVIDER_KINDS } from './schema';
+export { DEFAULT_LIMITS, LOG_LEVELS, PROVIDER_KINDS } from './schema';

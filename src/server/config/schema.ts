@@ -4,13 +4,24 @@ import {
   Ctx, Field, INVALID, Rule, bool, check, httpUrl, int, list, object, oneOf, opt, pattern, positiveNumber, req, secret, str,
 } from './rules';
 import { authSection } from './auth-schema';
-import type { FacegraphConfig, ProviderConfig } from './types';
+import type { FacegraphConfig, ProviderConfig, RequestLimits } from './types';
 
 export const PROVIDER_KINDS = ['LOCAL', 'HUAWEI_FRS', 'AZURE_FACE', 'ALIBABA_MTS'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const DEFAULT_PROVIDER: ProviderConfig = { id: 'local', kind: 'LOCAL' };
 export const DEFAULT_DATA_DIR = './data';
 export const DEFAULT_LEDGER_URL = 'sqlite:./data/facegraph.db';
+
+// Why these values: the README's "Limits on one request" and tests/integration/limits.test.ts.
+export const DEFAULT_LIMITS: RequestLimits = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxTokens: 2000,
+  maxDirectives: 50,
+  maxCost: 100_000,
+  expensiveFieldsPerRequest: 5,
+  imageUrlFetchesPerRequest: 5,
+};
 
 type Kind = (typeof PROVIDER_KINDS)[number];
 
@@ -145,6 +156,18 @@ const root = object({
         object({ allowList: opt(list(str()), []), timeoutMs: opt(int(1), 10_000), maxRedirects: opt(int(0, 20), 3) }),
         {},
       ),
+    }),
+    {},
+  ),
+  limits: opt(
+    object({
+      maxDepth: opt(int(1, 1000), DEFAULT_LIMITS.maxDepth),
+      maxAliases: opt(int(0, 100_000), DEFAULT_LIMITS.maxAliases),
+      maxTokens: opt(int(1, 1_000_000), DEFAULT_LIMITS.maxTokens),
+      maxDirectives: opt(int(0, 100_000), DEFAULT_LIMITS.maxDirectives),
+      maxCost: opt(int(1, 1_000_000_000), DEFAULT_LIMITS.maxCost),
+      expensiveFieldsPerRequest: opt(int(1, 1000), DEFAULT_LIMITS.expensiveFieldsPerRequest),
+      imageUrlFetchesPerRequest: opt(int(0, 1000), DEFAULT_LIMITS.imageUrlFetchesPerRequest),
     }),
     {},
   ),

@@ -60,6 +60,25 @@ export type ProviderConfig =
   | AzureFaceProviderConfig
   | AlibabaMtsProviderConfig;
 
+/** What one GraphQL request may ask for; a request over any of them is refused before anything executes. */
+export interface RequestLimits {
+  /** Levels of nested selections (fragments add none). */
+  maxDepth: number;
+  maxAliases: number;
+  /** Lexical tokens in the query document (variables not included). */
+  maxTokens: number;
+  maxDirectives: number;
+  /**
+   * Estimated values in the answer: each field counts 1, a list field's count is multiplied by its
+   * first/last (or the number of _entities representations).
+   */
+  maxCost: number;
+  /** registerFace and searchFaces fields together. */
+  expensiveFieldsPerRequest: number;
+  /** ImageInput values with a url, each a download. */
+  imageUrlFetchesPerRequest: number;
+}
+
 export interface FacegraphConfig {
   server: {
     port: number;
@@ -79,6 +98,7 @@ export interface FacegraphConfig {
   /** Where the LOCAL provider keeps image files. */
   dataDir: string;
   images: ImageLimits & { urlFetch: UrlFetchPolicy };
+  limits: RequestLimits;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** The LOCAL provider's face detection workers; sized from the CPU count when not set. */
   faceEngine: { workers?: number; maxQueue?: number };

@@ -78,6 +78,14 @@ export function wantsGraphiqlPage(req: Request): boolean {
 
 const TEXT_COMPRESSIBLE = /\.(js|css|svg|ttf)$/;
 
+function decodePath(urlPath: string): string | null {
+  try {
+    return decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+}
+
 /** Express router serving the GraphiQL page, its assets and the favicon. */
 export function graphiqlHandlers(distDir: string = resolveGraphiqlDist()): GraphiqlRouter {
   const router = express.Router() as GraphiqlRouter;
@@ -91,7 +99,7 @@ export function graphiqlHandlers(distDir: string = resolveGraphiqlDist()): Graph
       .type('text/plain')
       .set('Cache-Control', 'no-store')
       .set('Retry-After', '30')
-      .send(`GraphiQL is not built (no ${indexFile}). Run \`npm run build\` (or \`node scripts/build-graphiql.mjs\`).\n`);
+      .send('GraphiQL is not built. Run `npm run build` (or `node scripts/build-graphiql.mjs`).\n');
   };
 
   // (a) Content-hashed assets: cache forever. Serve <file>.gz when accepted.
@@ -101,7 +109,10 @@ export function graphiqlHandlers(distDir: string = resolveGraphiqlDist()): Graph
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Cross-Origin-Resource-Policy', 'same-origin');
     if (!TEXT_COMPRESSIBLE.test(req.path) || !req.acceptsEncodings('gzip')) return next();
-    const rel = path.normalize(decodeURIComponent(req.path)).replace(/^([/\\])+/, '');
+    const decoded = decodePath(req.path);
+    // A path that does not decode names no asset: express.static below answers it with the plain 404.
+    if (decoded === null) return next();
+    const rel = path.normalize(decoded).replace(/^([/\\])+/, '');
     if (rel.startsWith('..') || path.isAbsolute(rel)) return next();
     const gz = path.join(assetsDir, `${rel}.gz`);
     try {

@@ -3,6 +3,7 @@
 import './workers.js'; // must run before Monaco initialises
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
+import { Kind, parse } from 'graphql';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import 'graphiql/style.css';
@@ -11,7 +12,7 @@ import './page.css';
 const DEFAULT_QUERY = `# Welcome to facegraph!
 # Run with Ctrl+Enter (⌘+Enter) or ▶.
 
-query Overview {
+{
   providers {
     id
     kind
@@ -33,9 +34,27 @@ query Overview {
 }
 `;
 
-const fetcher = createGraphiQLFetcher({
+const httpFetcher = createGraphiQLFetcher({
   url: new URL('/graphql', window.location.href).toString(),
 });
+
+// GraphiQL re-reads the operation name 100 ms after the last edit, so a run right after typing or pasting
+// sends the name of the text that was there before, with the new text. The name sent must name an operation
+// of the text sent: a single operation needs none; with several, the server's answer says a name is needed.
+function operationNameFor(query, operationName) {
+  if (!operationName) return operationName;
+  let operations;
+  try {
+    operations = parse(query).definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  } catch {
+    return operationName; // the server reports the syntax error
+  }
+  if (operations.some((op) => op.name?.value === operationName)) return operationName;
+  return operations.length === 1 ? null : operationName;
+}
+
+const fetcher = (params, options) =>
+  httpFetcher({ ...params, operationName: operationNameFor(params.query, params.operationName) }, options);
 
 createRoot(document.getElementById('graphiql')).render(
   <StrictMode>
