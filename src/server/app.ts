@@ -18,6 +18,7 @@ import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
 import { responseCachePlugin } from './response-cache';
+import { allowedHostNames, corsPolicy, hostCheck, rateLimitPerCaller } from './surface';
 
 export interface FacegraphApp {
   app: Express;
@@ -40,6 +41,8 @@ export interface Readiness {
 }
 
 const READINESS_POLL_MS = 25;
+/** audit.retentionDays is applied at start and then hourly. */
+const AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
 
 /** Everything but listening: tests and main.ts share this. */
 export async function createFacegraphApp(config: FacegraphConfig, logger: Logger, plugins: ApolloServerPlugin<RequestContext>[] = []): Promise<FacegraphApp> {
@@ -74,7 +77,9 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     schema,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
-    introspection: true,
+    introspection: config.server.introspection,
+    // Without introspection, "Did you mean ...?" suggestions would leak the schema just the same.
+    hideSchemaDetailsFromClientErrors: !config.server.introspection,
     logger,
     // main.ts owns shutdown (stop listening, drain, close engine and ledger); Apollo must not race it.
     stopOnTerminationSignals: false,
@@ -96,6 +101,10 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
 
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers at /graphql exactly: not /GRAPHQL, not /graphql/ or /graphql/anything.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.use(hostCheck(allowedHostNames(config.server), logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -116,9 +125,11 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     // Before Apollo: it answers browser navigations to GET /graphql and passes the rest on.
     app.use(graphiqlHandlers(resolveGraphiqlDist()));
   }
-  app.use(
+  app.all(
     GRAPHQL_PATH,
+    corsPolicy(config.server.cors.origins),
     authenticateRequests(authenticator, logger),
+    rateLimitPerCaller(config.limits.requestsPerMinute, logger),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     expressMiddleware(apollo, { context: async ({ req }) => createRequestContext(services, logger, callerOf(req)) }),
   );
@@ -126,6 +137,14 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   // Last: whatever no route answered, or failed before Apollo.
   app.use(notFound);
   app.use(jsonErrorHandler(logger));
+
+  const pruneAudit = () =>
+    ledger.access
+      .pruneAuditEvents(new Date(Date.now() - config.audit.retentionDays * 86_400_000))
+      .catch((e) => logger.warn({ err: e }, 'could not prune the audit log'));
+  void pruneAudit();
+  const auditPruning = setInterval(pruneAudit, AUDIT_PRUNE_INTERVAL_MS);
+  auditPruning.unref();
 
   let closed = false;
   return {
@@ -144,6 +163,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(auditPruning);
       await apollo.stop();
       await providers.close();
       await adapters.close();

@@ -64,6 +64,16 @@ export function describeConfigForLog(config: FacegraphConfig): LoggableConfig {
     }
     return out as LoggableProvider;
   });
+  if (config.auth) {
+    // Key ids and the issuer only: never the router secret, and no digest to try guesses against.
+    const { keys, jwt, routerSecret, mode } = config.auth;
+    (copy as { auth?: unknown }).auth = {
+      keys: keys.map((k) => ({ id: k.id, scopes: k.scopes, providers: k.providers })),
+      ...(jwt ? { jwt: { issuer: jwt.issuer, audience: jwt.audience, keys: jwt.jwksUrl ? 'jwksUrl' : 'publicKeyPem' } } : {}),
+      ...(routerSecret ? { routerSecret: 'set' } : {}),
+      ...(mode ? { mode } : {}),
+    };
+  }
   return copy;
 }
 

@@ -48,7 +48,7 @@ const HUAWEI = `
 describe('defaults', () => {
   it('with no file gives one LOCAL provider and every default', () => {
     expect(load()).toEqual({
-      server: { port: 4000, host: '127.0.0.1', graphiql: true, responseCacheBytes: 32 * 1024 * 1024 },
+      server: { port: 4000, host: '127.0.0.1', graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 },
       ledger: { url: 'sqlite:./data/facegraph.db' },
       dataDir: path.join(dir, 'data'),
       images: {
@@ -65,7 +65,9 @@ describe('defaults', () => {
         maxCost: 100000,
         expensiveFieldsPerRequest: 5,
         imageUrlFetchesPerRequest: 5,
+        requestsPerMinute: 600,
       },
+      audit: { retentionDays: 365 },
       log: { level: 'info' },
       faceEngine: {},
       providers: [{ id: 'local', kind: 'LOCAL' }],
@@ -85,7 +87,7 @@ describe('defaults', () => {
     expect(limits).toEqual({ ...load().limits, maxDepth: 8, expensiveFieldsPerRequest: 2 });
     expect(yamlIssues('limits: { maxDepth: 0, maxCost: 1.5, imageUrlFetchesPerRequest: -1, depth: 3 }')).toEqual([
       'limits.depth: unknown key; allowed keys are maxDepth, maxAliases, maxTokens, maxDirectives, maxCost, ' +
-        'expensiveFieldsPerRequest, imageUrlFetchesPerRequest',
+        'expensiveFieldsPerRequest, imageUrlFetchesPerRequest, requestsPerMinute',
       'limits.maxDepth: must be an integer 1-1000, got 0',
       'limits.maxCost: must be an integer 1-1000000000, got 1.5',
       'limits.imageUrlFetchesPerRequest: must be an integer 0-1000, got -1',
@@ -98,7 +100,7 @@ describe('defaults', () => {
 
   it('fills defaults for a file that only sets the port, and for empty sections', () => {
     const c = loadFile('c.yaml', 'server: { port: 5000 }\nimages:\nlog:\n');
-    expect(c.server).toEqual({ port: 5000, host: '127.0.0.1', graphiql: true, responseCacheBytes: 32 * 1024 * 1024 });
+    expect(c.server).toEqual({ port: 5000, host: '127.0.0.1', graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 });
     expect(c.images.urlFetch.maxRedirects).toBe(3);
     expect(c.log.level).toBe('info');
     expect(c.providers).toEqual([{ id: 'local', kind: 'LOCAL' }]);
@@ -197,7 +199,14 @@ providers:
   it('reads JSON, and a .yml file', () => {
     const json = { server: { port: 4100, graphiql: false }, providers: [{ id: 'a', kind: 'LOCAL' }] };
     const c = loadFile('c.json', JSON.stringify(json));
-    expect(c.server).toEqual({ port: 4100, host: '127.0.0.1', graphiql: false, responseCacheBytes: 32 * 1024 * 1024 });
+    expect(c.server).toEqual({
+      port: 4100,
+      host: '127.0.0.1',
+      graphiql: false,
+      introspection: true,
+      cors: { origins: [] },
+      responseCacheBytes: 32 * 1024 * 1024,
+    });
     expect(c.providers).toEqual([{ id: 'a', kind: 'LOCAL' }]);
     expect(loadFile('c.yml', 'server: { port: 4200 }').server.port).toBe(4200);
   });
@@ -243,7 +252,7 @@ describe('${VAR} expansion', () => {
         'images: { urlFetch: { allowList: ["${EMU_HOST}", "10.0.0.0/8"] } }\n',
       { DB_DIR: '/tmp/db', EMU_HOST: '127.0.0.1', DB_NAME: '' },
     );
-    expect(c.server).toEqual({ host: '::1', port: 4500, graphiql: true, responseCacheBytes: 32 * 1024 * 1024 });
+    expect(c.server).toEqual({ host: '::1', port: 4500, graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 });
     expect(c.ledger.url).toBe('sqlite:/tmp/db/fg.db');
     expect(c.images.urlFetch.allowList).toEqual(['127.0.0.1', '10.0.0.0/8']);
   });
@@ -291,8 +300,9 @@ describe('validation', () => {
         'providers:\n  - { id: l, kind: LOCAL, region: x }',
     );
     expect(issues).toEqual([
-      'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers',
-      'server.prot: unknown key; allowed keys are port, host, graphiql, responseCacheBytes',
+      'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, audit',
+      'server.prot: unknown key; allowed keys are port, host, graphiql, introspection, responseCacheBytes, publicUrl, ' +
+        'allowedHosts, cors',
       'images.urlFetch.timeout: unknown key; allowed keys are allowList, timeoutMs, maxRedirects',
       'providers[0].region: unknown key; allowed keys for LOCAL are id, kind',
     ]);
@@ -447,12 +457,44 @@ describe('validation', () => {
     );
     expect(issues).toEqual([
       'providers[2].credentials.secretAccessKey uses ${HUAWEI_SK}, which is not set',
-      'bogus: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers',
+      'bogus: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, audit',
       'server.port: must be an integer 0-65535, got -1',
       "providers[1].endpoint: must be an http(s) URL, got 'x'",
       'providers[1].credentials.subscriptionKey: must be a non-empty string (quote numbers in YAML)',
       "providers[1].id: 'local' is already used by providers[0]",
     ]);
     expect(issues.join()).not.toMatch(/AK-VALUE|12345678/);
+  });
+});
+
+describe('production defaults and access settings', () => {
+  it('NODE_ENV=production turns GraphiQL and introspection off unless the file turns them on', () => {
+    expect(load({ NODE_ENV: 'production' }).server).toMatchObject({ graphiql: false, introspection: false });
+    const file = path.join(dir, 'p.yaml');
+    fs.writeFileSync(file, 'server: { graphiql: true, introspection: true }');
+    expect(load({ NODE_ENV: 'production', FACEGRAPH_CONFIG: file }).server).toMatchObject({ graphiql: true, introspection: true });
+  });
+
+  it('checks auth keys: SHA-256 only, known scopes, configured providers, unique ids', () => {
+    const digest = 'a'.repeat(64);
+    expect(
+      yamlIssues(`auth:
+  keys:
+    - { id: k1, sha256: "fgk_not_a_digest", scopes: [read] }
+    - { id: k1, sha256: "${digest}", scopes: [root], providers: [nowhere] }
+  jwt: { issuer: "https://idp/", audience: fg }`),
+    ).toEqual([
+      'auth.keys[0].sha256: must be the SHA-256 of the key as 64 hex characters, never the key itself (npm run keys prints keys)',
+      "auth.keys[1].scopes[0]: 'root' is not one of read, search, write, admin",
+      'auth.jwt: give exactly one of jwksUrl or publicKeyPem',
+      "auth.keys[1].id: 'k1' is already used by keys[0]",
+      "auth.keys[1].providers[0]: 'nowhere' is not a configured provider (local)",
+    ]);
+  });
+
+  it('refuses a CORS origin that is not scheme://host[:port]', () => {
+    expect(yamlIssues('server: { cors: { origins: ["https://app.example.com/path"] } }')).toEqual([
+      "server.cors.origins[0]: 'https://app.example.com/path' is not valid: an origin is scheme://host[:port], e.g. https://app.example.com",
+    ]);
   });
 });

@@ -6,7 +6,11 @@ import { INVALID, httpUrl, list, object, oneOf, opt, pattern, req, secret, str, 
 // the secrets themselves live in a secret manager, or are made by `npm run keys -- create`.
 
 const keyId = pattern(/^[A-Za-z0-9_.:-]{1,64}$/, 'use 1-64 letters, digits, _ . : or -');
-const sha256 = pattern(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the key as 64 hex characters (never the key itself)');
+// Never echoed: a key pasted here by mistake is a secret.
+const sha256: Rule<string> = (value, at, ctx) =>
+  typeof value === 'string' && /^[0-9a-fA-F]{64}$/.test(value)
+    ? value
+    : ctx.report(at, 'must be the SHA-256 of the key as 64 hex characters, never the key itself (npm run keys prints keys)');
 const scopeList = list(oneOf(SCOPES), 1);
 
 const apiKey = object(

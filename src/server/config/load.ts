@@ -21,7 +21,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const { value, issues, sources } = expandEnv(doc, env);
   applyEnvOverrides(value as Record<string, unknown>, env, sources);
   const ctx = new Ctx(sources);
-  const config = validateConfig(value, ctx, cwd);
+  const config = validateConfig(value, ctx, cwd, env.NODE_ENV === 'production');
   const all = [...issues, ...ctx.issues];
   if (all.length) throw new ConfigError(all, file ?? 'defaults and environment');
   return config;

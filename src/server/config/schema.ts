@@ -21,7 +21,10 @@ export const DEFAULT_LIMITS: RequestLimits = {
   maxCost: 100_000,
   expensiveFieldsPerRequest: 5,
   imageUrlFetchesPerRequest: 5,
+  requestsPerMinute: 600,
 };
+
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 
 type Kind = (typeof PROVIDER_KINDS)[number];
 
@@ -134,14 +137,22 @@ const provider: Rule = (value, at, ctx) => {
 
 const ledgerUrl = pattern(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be 'sqlite:<path>' or 'postgres://...'");
 
+// An origin as browsers send it: scheme, host and optional port, nothing else.
+const corsOrigin = pattern(/^https?:\/\/[^/\s?#]+$/, 'an origin is scheme://host[:port], e.g. https://app.example.com');
+
 const root = object({
   server: opt(
     object({
       port: opt(int(0, 65535), 4000),
       host: opt(str(), '127.0.0.1'),
-      graphiql: opt(bool(), true),
+      // GraphiQL and introspection default to on, or off with NODE_ENV=production (validateConfig).
+      graphiql: opt(bool()),
+      introspection: opt(bool()),
       // 0 turns the cache of read answers off.
       responseCacheBytes: opt(int(0, 4 * 1024 * 1024 * 1024), 32 * 1024 * 1024),
+      publicUrl: opt(httpUrl()),
+      allowedHosts: opt(list(str())),
+      cors: opt(object({ origins: opt(list(corsOrigin), []) }), {}),
     }),
     {},
   ),
@@ -168,6 +179,7 @@ const root = object({
       maxCost: opt(int(1, 1_000_000_000), DEFAULT_LIMITS.maxCost),
       expensiveFieldsPerRequest: opt(int(1, 1000), DEFAULT_LIMITS.expensiveFieldsPerRequest),
       imageUrlFetchesPerRequest: opt(int(0, 1000), DEFAULT_LIMITS.imageUrlFetchesPerRequest),
+      requestsPerMinute: opt(int(1, 1_000_000), DEFAULT_LIMITS.requestsPerMinute),
     }),
     {},
   ),
@@ -175,10 +187,14 @@ const root = object({
   faceEngine: opt(object({ workers: opt(int(1, 16)), maxQueue: opt(int(1, 10_000)) }), {}),
   providers: opt(list(provider, 1), [DEFAULT_PROVIDER]),
   auth: opt(authSection),
+  audit: opt(object({ retentionDays: opt(int(1, 36_500), DEFAULT_AUDIT_RETENTION_DAYS) }), {}),
 });
 
-/** Validates the expanded document and fills defaults; problems go to ctx.issues. */
-export function validateConfig(doc: unknown, ctx: Ctx, cwd: string): FacegraphConfig {
+/**
+ * Validates the expanded document and fills defaults; problems go to ctx.issues. With `production`
+ * (NODE_ENV=production) GraphiQL and introspection are off unless the file turns them on.
+ */
+export function validateConfig(doc: unknown, ctx: Ctx, cwd: string, production = false): FacegraphConfig {
   const result = check(root, doc, '', ctx);
   const c = (result === INVALID ? {} : result) as Partial<FacegraphConfig>;
 
@@ -209,5 +225,6 @@ export function validateConfig(doc: unknown, ctx: Ctx, cwd: string): FacegraphCo
 
   const dataDir = path.resolve(cwd, c.dataDir ?? DEFAULT_DATA_DIR);
   const ledgerUrl = c.ledger?.url ?? (c.dataDir ? `sqlite:${path.join(dataDir, 'facegraph.db')}` : DEFAULT_LEDGER_URL);
-  return { ...c, ledger: { url: ledgerUrl }, dataDir } as FacegraphConfig;
+  const server = c.server ? { ...c.server, graphiql: c.server.graphiql ?? !production, introspection: c.server.introspection ?? !production } : c.server;
+  return { ...c, server, ledger: { url: ledgerUrl }, dataDir } as FacegraphConfig;
 }

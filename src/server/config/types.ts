@@ -75,6 +75,8 @@ export interface RequestLimits {
   maxCost: number;
   /** registerFace and searchFaces fields together. */
   expensiveFieldsPerRequest: number;
+  /** Requests per minute per credential (per client address when anonymous). */
+  requestsPerMinute: number;
   /** ImageInput values with a url, each a download. */
   imageUrlFetchesPerRequest: number;
 }
@@ -83,8 +85,16 @@ export interface FacegraphConfig {
   server: {
     port: number;
     host: string;
-    /** Serve GraphiQL on GET /graphql for browsers. */
+    /** Serve GraphiQL on GET /graphql for browsers (default: on, off with NODE_ENV=production). */
     graphiql: boolean;
+    /** Answer introspection queries (default: on, off with NODE_ENV=production; field suggestions follow it). */
+    introspection: boolean;
+    /** Where clients reach this server (behind a router or proxy): its host is allowed, and image URLs use it. */
+    publicUrl?: string;
+    /** Host header values (names or addresses, no port) this server answers; default: loopback names and publicUrl's. */
+    allowedHosts?: string[];
+    /** Browser origins allowed to call /graphql; none by default (no CORS headers). */
+    cors: { origins: string[] };
     /**
      * Memory for whole answers to read queries, kept while the ledger is unchanged (response-cache.ts);
      * 0 turns it off. Default 32 MiB.
@@ -99,6 +109,7 @@ export interface FacegraphConfig {
   dataDir: string;
   images: ImageLimits & { urlFetch: UrlFetchPolicy };
   limits: RequestLimits;
+  audit: { retentionDays: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** The LOCAL provider's face detection workers; sized from the CPU count when not set. */
   faceEngine: { workers?: number; maxQueue?: number };
