@@ -1,6 +1,6 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray } from 'type-graphql';
 import { DateTimeScalar, JSONScalar } from './scalars';
 
@@ -29,5 +29,30 @@ export async function buildSubgraph(
   const resolverMap = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, reference] of Object.entries(references)) resolverMap[type] = { ...resolverMap[type], ...reference };
   resolverMap.JSON = JSONScalar as unknown as Record<string, unknown>;
-  return buildSubgraphSchema({ typeDefs, resolvers: resolverMap as any });
+  const subgraph = buildSubgraphSchema({ typeDefs, resolvers: resolverMap as any });
+  refuseUnknownEntityTypes(subgraph, Object.keys(references));
+  return subgraph;
+}
+
+/**
+ * A representation naming a type this subgraph has no entity of is the client's mistake: answer it as one
+ * (BAD_USER_INPUT, naming the types there are) rather than let @apollo/subgraph's plain Error become a logged
+ * internal error.
+ */
+function refuseUnknownEntityTypes(schema: GraphQLSchema, entityTypes: string[]): void {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve;
+  if (!field || !resolve) return;
+  const known = new Set(entityTypes);
+  field.resolve = (source, args, context, info) => {
+    const representations = (args as { representations?: { __typename?: unknown }[] }).representations ?? [];
+    representations.forEach((representation, i) => {
+      if (typeof representation?.__typename === 'string' && known.has(representation.__typename)) return;
+      throw new GraphQLError(
+        `representations[${i}] names no entity of this subgraph; __typename must be one of ${entityTypes.join(', ')}.`,
+        { extensions: { code: 'BAD_USER_INPUT' } },
+      );
+    });
+    return resolve(source, args, context, info);
+  };
 }

@@ -13,6 +13,7 @@ import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
 import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { operationLimits } from './limits';
+import { subscriptionsNotOverHttp } from './client-mistakes';
 import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
@@ -91,6 +92,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       ApolloServerPluginCacheControlDisabled(),
       operationLogPlugin(logger),
       limits.plugin,
+      subscriptionsNotOverHttp<RequestContext>(),
       ...(config.server.responseCacheBytes > 0
         ? [responseCachePlugin<RequestContext>(ledger, config.server.responseCacheBytes, (c) => accessPartition(c.caller.access))]
         : []),
@@ -181,6 +183,9 @@ function jsonBodyLimit(maxImageBytes: number): number {
 function maskInternalError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof GraphQLError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+  // Apollo's own refusals of a request (e.g. a persisted-query hash that does not match) carry a 4xx but no code.
+  const status = (original instanceof GraphQLError && (original.extensions?.http as { status?: number } | undefined)?.status) || 0;
+  if (status >= 400 && status < 500) return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
   logger.error({ err: original, path: formatted.path }, 'internal error while resolving an operation');
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
