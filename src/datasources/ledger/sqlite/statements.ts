@@ -25,6 +25,12 @@ export class Statements {
     return this.statement(sql).run(...params);
   }
 
+  /** A write whose RETURNING rows are wanted (counted as a write, like `run`). */
+  runReturning<T>(sql: string, params: SqlParams = []): T[] {
+    this.writes++;
+    return this.statement(sql).all(...params) as T[];
+  }
+
   get<T>(sql: string, params: SqlParams = []): T | undefined {
     return this.statement(sql).get(...params) as T | undefined;
   }
