@@ -3,7 +3,7 @@ import { FaceGraphError, invalidInput, isFaceGraphError, notFound, unsupported, 
 import { validateFieldValues } from '../domain/fields';
 import { decodeGlobalId, faceId as faceGlobalId } from '../domain/global-id';
 import type { FaceRecord, FaceSelection, FieldValues, LibraryRecord, PersonRecord, ResolvedFaceFilter, Support } from '../domain/model';
-import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import type { LedgerStore, NewFace } from '../datasources/ledger/ledger-store';
 import type { VendorImage, ImageLimits, UrlFetchPolicy } from '../datasources/images/image';
 import { checkVendorFetchedUrl, loadImageInput } from '../datasources/images';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
@@ -12,6 +12,7 @@ import { markNeedsTraining } from './training';
 import { LIMITS, optionalText } from './input-rules';
 import { requireFace, requireLibrary, requirePersonOf } from './lookups';
 import type { ProviderRegistry } from './provider-registry';
+import type { StoredImages } from './stored-images';
 
 export interface ImageInputRequest {
   base64?: string | null;
@@ -77,6 +78,7 @@ export class FaceService {
     private readonly ledger: LedgerStore,
     private readonly providers: ProviderRegistry,
     private readonly imagePolicy: ImagePolicy,
+    private readonly storedImages: StoredImages,
   ) {}
 
   async registerFace(req: RegisterFaceRequest): Promise<{ face: FaceRecord; replayed: boolean; detectedFaceCount?: number | null }> {
@@ -133,34 +135,61 @@ export class FaceService {
     const image = await this.prepareImage(vendor, req.image);
 
     const faceSelection = req.faceSelection ?? 'REJECT_MULTIPLE';
-    const registered = await vendor.registerFace(library, person, { image, faceSelection, externalImageId, fields, userData });
-    try {
-      const face = await this.ledger.insertFace(
-        {
-          libraryRowId: library.rowId,
-          personRowId: person?.rowId ?? null,
-          vendorFaceId: registered.vendorFaceId,
-          externalImageId: registered.externalImageId ?? externalImageId,
-          fields,
-          userData,
-          boundingBox: registered.boundingBox,
-          imageSha256: image.kind === 'bytes' ? image.image.sha256 : null,
-          descriptor: registered.descriptor ?? null,
-        },
-        idempotency ? { providerId: library.providerId, ...idempotency } : undefined,
-      );
-      await markNeedsTraining(this.ledger, vendor, library);
-      return { face, detectedFaceCount: registered.detectedFaceCount ?? null };
-    } catch (e) {
-      // Never acknowledged: take the face back at the vendor so it cannot linger unseen.
-      const orphan: FaceRecord = {
-        rowId: -1, libraryRowId: library.rowId, personRowId: person?.rowId ?? null, personExternalId: person?.externalId ?? null, providerId: library.providerId, libraryName: library.name,
-        vendorFaceId: registered.vendorFaceId, externalImageId, fields, userData, boundingBox: registered.boundingBox,
-        imageSha256: image.kind === 'bytes' ? image.image.sha256 : null, status: 'PENDING', createdAt: new Date(), updatedAt: new Date(),
+    const imageSha256 = image.kind === 'bytes' ? image.image.sha256 : null;
+    const key = idempotency ? { providerId: library.providerId, ...idempotency } : undefined;
+    const outcome = await this.storedImages.whileRegistering(imageSha256, async () => {
+      const spec = { image, faceSelection, externalImageId, fields, userData };
+      const registered = await vendor.registerFace(library, person, spec);
+      const face: NewFace = {
+        libraryRowId: library.rowId,
+        personRowId: person?.rowId ?? null,
+        vendorFaceId: registered.vendorFaceId,
+        externalImageId: registered.externalImageId ?? externalImageId,
+        fields,
+        userData,
+        boundingBox: registered.boundingBox,
+        imageSha256,
+        descriptor: registered.descriptor ?? null,
       };
-      await vendor.deleteFace(library, orphan).catch(() => undefined);
-      throw e;
+      const detectedFaceCount = registered.detectedFaceCount ?? null;
+      try {
+        return { recorded: true as const, face: await this.ledger.insertFace(face, key), detectedFaceCount };
+      } catch (error) {
+        return { recorded: false as const, face, error };
+      }
+    });
+    if (!outcome.recorded) {
+      await this.settleUnrecorded(library, person, vendor, outcome.face);
+      throw outcome.error;
     }
+    await markNeedsTraining(this.ledger, vendor, library);
+    return { face: outcome.face, detectedFaceCount: outcome.detectedFaceCount };
+  }
+
+  /**
+   * The vendor holds a face the ledger write did not record, and the caller gets an error: take the face back at
+   * the vendor, or, when that fails too, record it as PENDING so that syncLibrary settles it (ACTIVE while the
+   * vendor has it, dropped once it has not). An image only it used is released either way.
+   */
+  private async settleUnrecorded(
+    library: LibraryRecord,
+    person: PersonRecord | null,
+    vendor: FaceVendor,
+    face: NewFace,
+  ): Promise<void> {
+    const unrecorded: FaceRecord = {
+      ...face,
+      rowId: -1,
+      personExternalId: person?.externalId ?? null,
+      providerId: library.providerId,
+      libraryName: library.name,
+      status: 'PENDING',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
+    const withdrawn = await vendor.deleteFace(library, unrecorded).then(() => true, () => false);
+    if (!withdrawn) await this.ledger.insertFace({ ...face, status: 'PENDING' }).catch(() => undefined);
+    await this.storedImages.releaseUnreferenced(vendor, [face.imageSha256]);
   }
 
   private async prepareImage(vendor: FaceVendor, input: ImageInputRequest): Promise<VendorImage> {
@@ -212,27 +241,34 @@ export class FaceService {
     if (dryRun || matched.length === 0) {
       return { dryRun, matched, deleted: [], failures: notFoundFailures, plan };
     }
+    let goneAtVendor: FaceRecord[];
+    const failures = [...notFoundFailures];
     if (native) {
       await vendor.deleteFacesByFilter!(library, filter);
-      await this.ledger.deleteFaces(matched.map((f) => f.rowId));
-      return { dryRun, matched, deleted: matched, failures: notFoundFailures, plan };
+      goneAtVendor = matched;
+    } else {
+      goneAtVendor = [];
+      await forEachLimited(matched, DELETE_CONCURRENCY, async (face) => {
+        try {
+          await vendor.deleteFace(library, face);
+          goneAtVendor.push(face);
+        } catch (e) {
+          // Already gone at the vendor is what we wanted; anything else stays in the ledger and is reported.
+          if (isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'FACE') {
+            goneAtVendor.push(face);
+          } else {
+            const faceId = faceGlobalId(library.providerId, library.name, face.vendorFaceId);
+            failures.push({ faceId, error: errorDetailOf(e, library.providerId) });
+          }
+        }
+      });
     }
-
-    const deleted: FaceRecord[] = [];
-    const failures = [...notFoundFailures];
-    await forEachLimited(matched, DELETE_CONCURRENCY, async (face) => {
-      try {
-        await vendor.deleteFace(library, face);
-        deleted.push(face);
-      } catch (e) {
-        // Already gone at the vendor is what we wanted; anything else stays in the ledger and is reported.
-        if (isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'FACE') deleted.push(face);
-        else failures.push({ faceId: faceGlobalId(library.providerId, library.name, face.vendorFaceId), error: errorDetailOf(e, library.providerId) });
-      }
-    });
-    await this.ledger.deleteFaces(deleted.map((f) => f.rowId));
+    // Only the rows this call removed are its deletions: a concurrent call may have removed some of them first.
+    const removed = await this.ledger.deleteFaces(goneAtVendor.map((f) => f.rowId));
+    const removedRowIds = new Set(removed.map((r) => r.rowId));
+    const deleted = matched.filter((f) => removedRowIds.has(f.rowId));
     if (deleted.length > 0) await markNeedsTraining(this.ledger, vendor, library);
-    deleted.sort((a, b) => a.rowId - b.rowId);
+    await this.storedImages.releaseUnreferenced(vendor, removed.map((r) => r.imageSha256));
     return { dryRun, matched, deleted, failures, plan };
   }
 

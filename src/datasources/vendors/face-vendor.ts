@@ -113,6 +113,13 @@ export interface FaceVendor {
   deleteFacesByFilter?(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void>;
   /** Where the vendor deletes only some filters in one call (MTS: a whole person): whether this one. */
   canDeleteNatively?(filter: ResolvedFaceFilter): boolean;
+  /**
+   * Where the adapter keeps image files itself (LOCAL): removes these. The services call it only for images no
+   * face row references any more, after the ledger commit that removed their faces.
+   */
+  removeImages?(imageSha256s: readonly string[]): Promise<void>;
+  /** Where the adapter keeps image files: the digests of all it keeps (unfinished writes are dropped on the way). */
+  storedImages?(): Promise<string[]>;
   /** Everything the vendor holds in the library, for syncLibrary. */
   listFaces(library: LibraryRecord): Promise<FaceListing>;
   /** Only where capabilities.searchFaces is not UNSUPPORTED: the best matches for the probe image's face. */
