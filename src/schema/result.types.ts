@@ -56,7 +56,11 @@ export class FaceFailure {
 
 @ObjectType('DeletePlan')
 export class DeletePlan {
-  @Field(() => SupportEnum, { description: 'NATIVE: one vendor filter call; EMULATED: one vendor call per face.' })
+  @Field(() => SupportEnum, {
+    description:
+      'As the capabilities say: by ids, capabilities.deleteFaces (one vendor call per face); by a filter, NATIVE is one ' +
+      'vendor filter call and EMULATED one vendor call per face matched in the ledger.',
+  })
   strategy!: SupportEnum;
   @Field(() => Int) vendorCalls!: number;
 }

@@ -231,12 +231,15 @@ export class FaceService {
 
     const matched = await this.ledger.findFaces(library.rowId, filter);
     const notFoundFailures = unknownFaceIds.map((id) => ({ faceId: id, error: notFound('FACE', id).detail }));
-    // NATIVE means one vendor call for the whole filter; anything else (and any filter naming faces) is one call per face.
+    // A filter is one vendor call when the vendor can take it whole; anything else (and any filter naming faces) is
+    // one vendor call per face. The plan says what the capabilities say: faces named by id are deleted the way
+    // capabilities.deleteFaces tells, a filter NATIVE only when it is one vendor call.
     const native =
       filter.vendorFaceIds === undefined &&
       vendor.deleteFacesByFilter !== undefined &&
       (vendor.canDeleteNatively ? vendor.canDeleteNatively(filter) : capability === 'NATIVE');
-    const plan = { strategy: (native ? 'NATIVE' : 'EMULATED') as Support, vendorCalls: native ? Math.min(1, matched.length) : matched.length };
+    const strategy: Support = filter.vendorFaceIds !== undefined ? vendor.capabilities.deleteFaces : native ? 'NATIVE' : 'EMULATED';
+    const plan = { strategy, vendorCalls: native ? Math.min(1, matched.length) : matched.length };
 
     if (dryRun || matched.length === 0) {
       return { dryRun, matched, deleted: [], failures: notFoundFailures, plan };
