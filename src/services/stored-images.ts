@@ -1,15 +1,15 @@
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
-import { KeyedMutex } from './keyed-mutex';
+import { KeyedGate } from './keyed-gate';
 import type { ProviderRegistry } from './provider-registry';
 
 // Image files an adapter keeps itself (LOCAL) go only after the ledger commit that removed their last face,
 // and only if no face row references them then. A crash in between leaves at worst a file no row references,
 // which the start-up sweep removes; never a face row whose image is gone.
 export class StoredImages {
-  // One image at a time: a registration storing an image and inserting its row, or a release checking and
-  // removing it. Without it a release could remove the file between a registration's store and its row.
-  private readonly locks = new KeyedMutex();
+  // Per image: registrations (storing it, then inserting their row) run together, a release (checking that no row
+  // references it, then removing it) alone. Otherwise a release could remove the file between a store and its row.
+  private readonly gate = new KeyedGate();
 
   constructor(
     private readonly ledger: LedgerStore,
@@ -18,7 +18,7 @@ export class StoredImages {
 
   /** Runs a registration that may store the image, so that no release of it runs between the store and the row. */
   whileRegistering<T>(imageSha256: string | null, work: () => Promise<T>): Promise<T> {
-    return imageSha256 ? this.locks.run(imageSha256, work) : work();
+    return imageSha256 ? this.gate.shared(imageSha256, work) : work();
   }
 
   /**
@@ -29,8 +29,8 @@ export class StoredImages {
     if (!vendor.removeImages) return;
     const digests = [...new Set(imageSha256s.filter((digest): digest is string => digest !== null))];
     for (const digest of digests) {
-      await this.locks
-        .run(digest, async () => {
+      await this.gate
+        .exclusive(digest, async () => {
           if ((await this.ledger.imagesInUse([digest])).length === 0) await vendor.removeImages!([digest]);
         })
         .catch(() => undefined);
