@@ -325,16 +325,29 @@ export class FaceService {
     const image = await this.prepareImage(vendor, req.image);
     const found = await vendor.searchFaces(library, { image, topN, threshold });
     // A match the ledger does not know (made outside the gateway, not yet synced) has no Face to show.
+    // Each kind of match is read in one batch, whatever the number of matches.
+    const libraryRowId = library.rowId;
+    const rowIds = found.flatMap((m) => ('faceRowId' in m ? [m.faceRowId] : []));
+    const keys = found.flatMap((m) => ('vendorFaceId' in m ? [{ libraryRowId, vendorFaceId: m.vendorFaceId }] : []));
+    const personKeys = found.flatMap((m) =>
+      'personExternalId' in m ? [{ libraryRowId, externalId: m.personExternalId }] : [],
+    );
+    const byRowId = rowIds.length > 0 ? await this.ledger.facesByRowId(rowIds) : [];
+    const byKey = keys.length > 0 ? await this.ledger.facesByKey(keys) : [];
+    const persons = (personKeys.length > 0 ? await this.ledger.personsByKey(personKeys) : []).filter((p) => p !== null);
+    // A matched person (Azure identify): each of the person's faces matches with the person's confidence.
+    const pages = persons.length > 0
+      ? await this.ledger.listFacesOfPersons(persons.map((p) => p.rowId), { first: topN }, { withTotal: false })
+      : [];
+    const facesOfPerson = new Map(persons.map((p, i) => [p.externalId, pages[i]!.items]));
+    let [nextByRowId, nextByKey] = [0, 0];
     const matches: { face: FaceRecord; similarity: number }[] = [];
     for (const m of found) {
-      if ('vendorFaceId' in m) {
-        const [face] = await this.ledger.facesByKey([{ libraryRowId: library.rowId, vendorFaceId: m.vendorFaceId }]);
-        if (face) matches.push({ face, similarity: m.similarity });
-        continue;
-      }
-      // A matched person (Azure identify): each of the person's faces matches with the person's confidence.
-      const [person] = await this.ledger.personsByKey([{ libraryRowId: library.rowId, externalId: m.personExternalId }]);
-      if (person) for (const face of await this.ledger.findFaces(library.rowId, { personRowId: person.rowId })) matches.push({ face, similarity: m.similarity });
+      let faces: (FaceRecord | null | undefined)[];
+      if ('faceRowId' in m) faces = [byRowId[nextByRowId++]];
+      else if ('vendorFaceId' in m) faces = [byKey[nextByKey++]];
+      else faces = facesOfPerson.get(m.personExternalId) ?? [];
+      for (const face of faces) if (face) matches.push({ face, similarity: m.similarity });
     }
     return { matches: matches.slice(0, topN) };
   }

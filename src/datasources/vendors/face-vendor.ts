@@ -55,8 +55,11 @@ export interface SearchRequest {
   threshold: number;
 }
 
-/** A face the vendor matched, or (Azure identify) a person, whose faces then match. */
-export type VendorMatch = ({ vendorFaceId: string } | { personExternalId: string }) & {
+/**
+ * A face the vendor matched, or (Azure identify) a person, whose faces then match, or (LOCAL, whose index is the
+ * ledger) the matched face's ledger row.
+ */
+export type VendorMatch = ({ vendorFaceId: string } | { personExternalId: string } | { faceRowId: number }) & {
   /** 0..1 */
   similarity: number;
 };

@@ -107,9 +107,7 @@ export class LocalFaceVendor implements FaceVendor {
       if (sum <= maxSquared) scored.push({ rowId: rowIds[i]!, similarity: distanceToSimilarity(Math.sqrt(sum)) });
     }
     scored.sort((a, b) => b.similarity - a.similarity);
-    const best = scored.slice(0, request.topN);
-    const faces = await this.ledger.facesByRowId(best.map((m) => m.rowId));
-    return best.flatMap((m, i) => (faces[i] ? [{ vendorFaceId: faces[i]!.vendorFaceId, similarity: m.similarity }] : []));
+    return scored.slice(0, request.topN).map((m) => ({ faceRowId: m.rowId, similarity: m.similarity }));
   }
 
   /**
