@@ -75,6 +75,13 @@ export class DeleteFacesSuccess {
   @Field(() => [ID]) deletedFaceIds!: string[];
   @Field(() => [FaceFailure]) failures!: FaceFailure[];
   @Field(() => DeletePlan) plan!: DeletePlan;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'How many faces the vendor says a NATIVE filter delete removed (null when it does not say). More than ' +
+      'deletedCount: the vendor also removed faces the ledger did not know, added there by another client meanwhile.',
+  })
+  vendorDeletedCount!: number | null;
 }
 
 @ObjectType('SyncLibrarySuccess')

@@ -3,10 +3,11 @@ import { FaceGraphError, invalidInput, isFaceGraphError, notFound, unsupported, 
 import { validateFieldValues } from '../domain/fields';
 import { decodeGlobalId, faceId as faceGlobalId } from '../domain/global-id';
 import type { FaceRecord, FaceSelection, FieldValues, LibraryRecord, PersonRecord, ResolvedFaceFilter, Support } from '../domain/model';
-import type { LedgerStore, NewFace } from '../datasources/ledger/ledger-store';
+import type { DeletedFace, LedgerStore, NewFace } from '../datasources/ledger/ledger-store';
 import type { VendorImage, ImageLimits, UrlFetchPolicy } from '../datasources/images/image';
 import { checkVendorFetchedUrl, loadImageInput } from '../datasources/images';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
+import { KeyedGate } from './keyed-gate';
 import { KeyedMutex } from './keyed-mutex';
 import { markNeedsTraining } from './training';
 import { LIMITS, optionalText } from './input-rules';
@@ -57,6 +58,8 @@ export interface DeleteFacesOutcome {
   deleted: FaceRecord[];
   failures: { faceId: string; error: ErrorDetail }[];
   plan: { strategy: Support; vendorCalls: number };
+  /** What the vendor says a native filter delete removed (null when it does not say, or no such call was made). */
+  vendorDeletedCount: number | null;
 }
 
 export interface ImagePolicy {
@@ -73,6 +76,8 @@ const DELETE_CONCURRENCY = 4;
 
 export class FaceService {
   private readonly idempotencyLocks = new KeyedMutex();
+  /** Per library: registrations (vendor call, then ledger row) share it; a native filter delete holds it alone. */
+  private readonly libraryWrites = new KeyedGate();
 
   constructor(
     private readonly ledger: LedgerStore,
@@ -137,7 +142,7 @@ export class FaceService {
     const faceSelection = req.faceSelection ?? 'REJECT_MULTIPLE';
     const imageSha256 = image.kind === 'bytes' ? image.image.sha256 : null;
     const key = idempotency ? { providerId: library.providerId, ...idempotency } : undefined;
-    const outcome = await this.storedImages.whileRegistering(imageSha256, async () => {
+    const register = () => this.storedImages.whileRegistering(imageSha256, async () => {
       const spec = { image, faceSelection, externalImageId, fields, userData };
       const registered = await vendor.registerFace(library, person, spec);
       const face: NewFace = {
@@ -158,6 +163,7 @@ export class FaceService {
         return { recorded: false as const, face, error };
       }
     });
+    const outcome = await this.libraryWrites.shared(String(library.rowId), register);
     if (!outcome.recorded) {
       await this.settleUnrecorded(library, person, vendor, outcome.face);
       throw outcome.error;
@@ -229,7 +235,6 @@ export class FaceService {
     const capability = byIdOnly ? vendor.capabilities.deleteFaces : vendor.capabilities.deleteFacesByFilter;
     if (capability === 'UNSUPPORTED') throw unsupported(vendor.kind, byIdOnly ? 'deleteFaces' : 'deleteFacesByFilter');
 
-    const matched = await this.ledger.findFaces(library.rowId, filter);
     const notFoundFailures = unknownFaceIds.map((id) => ({ faceId: id, error: notFound('FACE', id).detail }));
     // A filter is one vendor call when the vendor can take it whole; anything else (and any filter naming faces) is
     // one vendor call per face. The plan says what the capabilities say: faces named by id are deleted the way
@@ -238,41 +243,59 @@ export class FaceService {
       filter.vendorFaceIds === undefined &&
       vendor.deleteFacesByFilter !== undefined &&
       (vendor.canDeleteNatively ? vendor.canDeleteNatively(filter) : capability === 'NATIVE');
-    const strategy: Support = filter.vendorFaceIds !== undefined ? vendor.capabilities.deleteFaces : native ? 'NATIVE' : 'EMULATED';
-    const plan = { strategy, vendorCalls: native ? Math.min(1, matched.length) : matched.length };
+    const byIds = filter.vendorFaceIds !== undefined;
+    const strategy: Support = byIds ? vendor.capabilities.deleteFaces : native ? 'NATIVE' : 'EMULATED';
 
-    if (dryRun || matched.length === 0) {
-      return { dryRun, matched, deleted: [], failures: notFoundFailures, plan };
-    }
-    let goneAtVendor: FaceRecord[];
-    const failures = [...notFoundFailures];
-    if (native) {
-      await vendor.deleteFacesByFilter!(library, filter);
-      goneAtVendor = matched;
-    } else {
-      goneAtVendor = [];
-      await forEachLimited(matched, DELETE_CONCURRENCY, async (face) => {
-        try {
-          await vendor.deleteFace(library, face);
-          goneAtVendor.push(face);
-        } catch (e) {
-          // Already gone at the vendor is what we wanted; anything else stays in the ledger and is reported.
-          if (isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'FACE') {
-            goneAtVendor.push(face);
-          } else {
-            const faceId = faceGlobalId(library.providerId, library.name, face.vendorFaceId);
-            failures.push({ faceId, error: errorDetailOf(e, library.providerId) });
-          }
-        }
-      });
-    }
-    // Only the rows this call removed are its deletions: a concurrent call may have removed some of them first.
-    const removed = await this.ledger.deleteFaces(goneAtVendor.map((f) => f.rowId));
-    const removedRowIds = new Set(removed.map((r) => r.rowId));
-    const deleted = matched.filter((f) => removedRowIds.has(f.rowId));
-    if (deleted.length > 0) await markNeedsTraining(this.ledger, vendor, library);
+    const run = async (): Promise<DeleteFacesOutcome & { removed: DeletedFace[] }> => {
+      const matched = await this.ledger.findFaces(library.rowId, filter);
+      const plan = { strategy, vendorCalls: native ? Math.min(1, matched.length) : matched.length };
+      if (dryRun || matched.length === 0) {
+        const failures = notFoundFailures;
+        return { dryRun, matched, deleted: [], failures, plan, vendorDeletedCount: null, removed: [] };
+      }
+      const failures = [...notFoundFailures];
+      let goneAtVendor = matched;
+      let vendorDeletedCount: number | null = null;
+      if (native) vendorDeletedCount = (await vendor.deleteFacesByFilter!(library, filter)) ?? null;
+      else goneAtVendor = await this.deleteOneByOne(library, vendor, matched, failures);
+      // Only the rows this call removed are its deletions: a concurrent call may have removed some of them first.
+      const removed = await this.ledger.deleteFaces(goneAtVendor.map((f) => f.rowId));
+      const removedRowIds = new Set(removed.map((r) => r.rowId));
+      const deleted = matched.filter((f) => removedRowIds.has(f.rowId));
+      return { dryRun, matched, deleted, failures, plan, vendorDeletedCount, removed };
+    };
+    // One vendor call removes whatever matches at the vendor when it runs: no registration through this gateway may
+    // land in the library between the ledger read and that call, or its acknowledged face would go unrecorded.
+    const key = String(library.rowId);
+    const { removed, ...outcome } = native && !dryRun ? await this.libraryWrites.exclusive(key, run) : await run();
+    if (outcome.deleted.length > 0) await markNeedsTraining(this.ledger, vendor, library);
     await this.storedImages.releaseUnreferenced(vendor, removed.map((r) => r.imageSha256));
-    return { dryRun, matched, deleted, failures, plan };
+    return outcome;
+  }
+
+  /** One vendor call per face; returns the faces gone at the vendor, and adds the others to `failures`. */
+  private async deleteOneByOne(
+    library: LibraryRecord,
+    vendor: FaceVendor,
+    faces: FaceRecord[],
+    failures: DeleteFacesOutcome['failures'],
+  ): Promise<FaceRecord[]> {
+    const gone: FaceRecord[] = [];
+    await forEachLimited(faces, DELETE_CONCURRENCY, async (face) => {
+      try {
+        await vendor.deleteFace(library, face);
+        gone.push(face);
+      } catch (e) {
+        // Already gone at the vendor is what we wanted; anything else stays in the ledger and is reported.
+        if (isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'FACE') {
+          gone.push(face);
+        } else {
+          const faceId = faceGlobalId(library.providerId, library.name, face.vendorFaceId);
+          failures.push({ faceId, error: errorDetailOf(e, library.providerId) });
+        }
+      }
+    });
+    return gone;
   }
 
   /** Decodes the filter's IDs against the library; unknown face IDs are returned apart, to be reported. */

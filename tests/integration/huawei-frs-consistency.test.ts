@@ -125,3 +125,49 @@ describe('a face FRS holds whose ledger write failed', () => {
     expect(await ledgerFaces(libraryId)).toEqual([]);
   });
 });
+
+describe('a native filter delete on FRS', () => {
+  const deleteByDept = (libraryId: string, dept: string) =>
+    op(
+      `mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename
+        ... on DeleteFacesSuccess { deletedCount deletedFaceIds vendorDeletedCount plan { strategy } }
+        ${errorsOf('deleteFaces')} } }`,
+      { l: libraryId, f: { fields: { dept } } },
+    );
+
+  test('removes no face registered through the gateway after the ledger was read', async () => {
+    const libraryId = await createLibrary('racing');
+    const first = await registerFace(libraryId, 'sales');
+    // FRS receives the batch delete, then waits before acting: a registration runs meanwhile.
+    emulator.faults.next({ kind: 'delay', ms: 400, operation: 'batchDeleteFaces' });
+    const deleting = deleteByDept(libraryId, 'sales');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await registerFace(libraryId, 'sales', 1);
+    const deleted = await deleting;
+
+    expect(second.__typename).toBe('RegisterFaceSuccess');
+    expect(deleted).toMatchObject({ deletedFaceIds: [first.face.id], plan: { strategy: 'NATIVE' } });
+    // Acknowledged, so kept: in the ledger and at FRS.
+    expect(emulator.state.faces('racing').map((f) => f.face_id)).toEqual([second.face.vendorFaceId]);
+    expect(await ledgerFaces(libraryId)).toEqual([{ vendorFaceId: second.face.vendorFaceId, status: 'ACTIVE' }]);
+  });
+
+  test('says how many faces FRS removed when it removed faces the ledger did not know', async () => {
+    const libraryId = await createLibrary('outsiders');
+    const known = await registerFace(libraryId, 'sales');
+    emulator.faults.next({ kind: 'delay', ms: 300, operation: 'batchDeleteFaces' });
+    const deleting = deleteByDept(libraryId, 'sales');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Another FRS client adds two matching faces while the delete is on its way.
+    emulator.state.seedFaces('outsiders', 2, { dept: 'sales' });
+
+    expect(await deleting).toEqual({
+      __typename: 'DeleteFacesSuccess',
+      deletedCount: 1,
+      deletedFaceIds: [known.face.id],
+      vendorDeletedCount: 3,
+      plan: { strategy: 'NATIVE' },
+    });
+    expect(emulator.state.faces('outsiders')).toEqual([]);
+  });
+});

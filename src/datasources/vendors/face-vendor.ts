@@ -112,8 +112,11 @@ export interface FaceVendor {
   registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace>;
   updateFace(library: LibraryRecord, face: FaceRecord, patch: VendorFacePatch, person: PersonRecord | null): Promise<void>;
   deleteFace(library: LibraryRecord, face: FaceRecord): Promise<void>;
-  /** Only where capabilities.deleteFacesByFilter is NATIVE: one vendor call for the whole filter (never given faceIds). */
-  deleteFacesByFilter?(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void>;
+  /**
+   * Only where capabilities.deleteFacesByFilter is NATIVE: one vendor call for the whole filter (never given faceIds).
+   * Resolves to how many faces the vendor removed, where the vendor says.
+   */
+  deleteFacesByFilter?(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<number | void>;
   /** Where the vendor deletes only some filters in one call (MTS: a whole person): whether this one. */
   canDeleteNatively?(filter: ResolvedFaceFilter): boolean;
   /**
