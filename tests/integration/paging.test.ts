@@ -265,9 +265,9 @@ describe('connections of a library and of a person', () => {
       await data(query);
       return server.facegraph.ledger.queryCount() - before;
     };
-    const forward = await statements(nested('first: 30', ''));
-    const backward = await statements(nested('last: 30', ''));
-    const backwardCounted = await statements(nested('last: 30', 'totalCount'));
+    const forward = await statements(nested('first: 20', ''));
+    const backward = await statements(nested('last: 20', ''));
+    const backwardCounted = await statements(nested('last: 20', 'totalCount'));
     expect(backward).toBe(forward);
     // libraries, persons and faces: one statement each for the pages, one each for the totals.
     expect(backward).toBe(3);
