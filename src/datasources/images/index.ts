@@ -5,6 +5,8 @@ import type { ImageLimits, LoadedImage, UrlFetchPolicy } from './image';
 
 export * from './image';
 export { decodeImage, sniffFormat } from './decode';
+export { DecodePool, decodePoolFor, DEFAULT_DECODE_POOL } from './decode-pool';
+export type { DecodePoolSettings } from './decode-pool';
 export { decodeBase64Image } from './base64';
 export { fetchImageUrl } from './fetch-url';
 export { checkVendorFetchedUrl } from './vendor-url';
