@@ -203,6 +203,15 @@ describe('decodeImage with hostile images', () => {
     expect(busy.detail).toHaveProperty('retryAfterSeconds', expect.any(Number));
     expect(busy.message).toMatch(/^The server is checking as many images as it allows \(1 at a time, 1 waiting\)\. Retry in about \d+ seconds?\.$/);
   });
+
+  it('refuses a bomb from its headers even while every decode turn is taken', async () => {
+    const bytes = await solidImage().png({ compressionLevel: 9 }).toBuffer();
+    const noWaiting = { ...serverLimits, decoding: { concurrency: 1, maxWaiting: 0, maxWaitMs: 60_000 } };
+    const bomb = stripBombTiff({ width: BOMB_SIDE, height: BOMB_SIDE, samples: 4, bits: 16 });
+    const [busyDecode, bombOutcome] = await Promise.allSettled([decodeImage(bytes, noWaiting), decodeImage(bomb, noWaiting)]);
+    expect(busyDecode.status).toBe('fulfilled');
+    expect(((bombOutcome as PromiseRejectedResult).reason as FaceGraphError).detail).toMatchObject({ reason: 'TOO_LARGE' });
+  });
 });
 
 describe('decodeBase64Image', () => {

@@ -34,9 +34,9 @@ const CHECK_SIDE = 64;
 
 /**
  * Checks that `bytes` are a whole image of an accepted format and size and describes it. The byte cap, the
- * sides and the memory a whole-image decode would need are checked from the headers; then the pixels are
- * decoded, in the process's bounded decode pool, through a pipeline that shrinks them as they stream, so a
- * decompression bomb costs CPU but never its full size in memory.
+ * sides, the decoded size and the memory a whole-image decode would need are checked from the headers; then the
+ * pixels are decoded, in the process's bounded decode pool, through a pipeline that shrinks them as they stream,
+ * so a decompression bomb costs CPU but never its full size in memory.
  */
 export async function decodeImage(bytes: Buffer, limits: ImageLimits): Promise<LoadedImage> {
   if (bytes.length > limits.maxBytes) throw tooLarge(limits, bytes.length);
@@ -45,7 +45,8 @@ export async function decodeImage(bytes: Buffer, limits: ImageLimits): Promise<L
   const format = sniffFormat(bytes);
   if (!format) throw unsupportedFormat(bytes.length === 0 ? 'is empty' : undefined);
 
-  const { width, height } = await decodePoolFor(limits.decoding).run(() => checkPixels(bytes, format, limits));
+  const { width, height } = await checkHeaders(bytes, format, limits);
+  await decodePoolFor(limits.decoding).run(() => checkPixels(bytes, limits));
   return {
     bytes,
     format,
@@ -56,7 +57,8 @@ export async function decodeImage(bytes: Buffer, limits: ImageLimits): Promise<L
   };
 }
 
-async function checkPixels(bytes: Buffer, format: DecodableFormat, limits: ImageLimits) {
+/** Refuses from the headers alone, outside the decode pool, so a bomb never waits for a turn to be refused. */
+async function checkHeaders(bytes: Buffer, format: DecodableFormat, limits: ImageLimits) {
   let metadata: sharp.Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -70,7 +72,10 @@ async function checkPixels(bytes: Buffer, format: DecodableFormat, limits: Image
   checkSides(width, height, limits);
   checkDecodedSize(metadata, limits);
   checkWholeImageMemory(metadata);
+  return { width, height };
+}
 
+async function checkPixels(bytes: Buffer, limits: ImageLimits): Promise<void> {
   try {
     // Metadata reads headers only: truncated data shows only when every byte is decoded.
     await sharp(bytes, { failOn: 'truncated', limitInputPixels: limits.maxSide * limits.maxSide, sequentialRead: true })
@@ -80,7 +85,6 @@ async function checkPixels(bytes: Buffer, format: DecodableFormat, limits: Image
   } catch {
     throw unsupportedFormat('could not be decoded (it may be truncated or corrupt)');
   }
-  return { width, height };
 }
 
 const BYTES_PER_SAMPLE: Record<string, number> = { uchar: 1, char: 1, ushort: 2, short: 2, uint: 4, int: 4, float: 4 };
