@@ -1,6 +1,6 @@
 import { RegisterFaceDocument } from '../generated/graphql';
 import { FACE_A, singleFacePhoto } from '../support/face-photos';
-import { twentyHostileImages, type HostileImage } from '../support/hostile-images';
+import { peakRssGrowth, twentyHostileImages, type HostileImage } from '../support/hostile-images';
 import { execute, gql, startTestServer, type TestServer } from '../support/test-server';
 
 // Twenty hostile images at once, over real HTTP, to registerFace and searchFaces on LOCAL: each is answered with
@@ -11,7 +11,9 @@ const RESULT_FIELDS = `__typename
   ... on ImageRejectedError { reason }
   ... on RateLimitedError { retryAfterSeconds }`;
 const REGISTER = `mutation($input: RegisterFaceInput!) { registerFace(input: $input) { ${RESULT_FIELDS} } }`;
-const SEARCH = `query($libraryId: ID!, $image: ImageInput!) { searchFaces(libraryId: $libraryId, image: $image) { ${RESULT_FIELDS} } }`;
+const SEARCH = `query($libraryId: ID!, $image: ImageInput!) {
+  searchFaces(libraryId: $libraryId, image: $image) { ${RESULT_FIELDS} }
+}`;
 
 interface Outcome {
   __typename: string;
@@ -44,7 +46,12 @@ let hostile: HostileImage[];
 
 beforeAll(async () => {
   server = await startTestServer();
-  const created = await gql(server.url, 'mutation { createLibrary(input: { providerId: "local", name: "hostile" }) { ... on CreateLibrarySuccess { library { id } } } }');
+  const created = await gql(
+    server.url,
+    `mutation { createLibrary(input: { providerId: "local", name: "hostile" }) {
+      ... on CreateLibrarySuccess { library { id } }
+    } }`,
+  );
   libraryId = created.data.createLibrary.library.id;
   hostile = await twentyHostileImages();
 }, 120_000);
@@ -61,7 +68,18 @@ async function send(image: HostileImage, i: number): Promise<Outcome> {
 }
 
 test('twenty hostile images at once are each refused with a typed error, and the server still answers', async () => {
-  const outcomes = await Promise.all(hostile.map(send));
+  const face = await singleFacePhoto(FACE_A);
+  const registerFace = () =>
+    execute(server.url, RegisterFaceDocument, { input: { libraryId, image: { base64: face.toString('base64') } } });
+  await Promise.all([registerFace(), registerFace()]); // both engine workers warm
+
+  const { result, bytes: peak } = await peakRssGrowth(() => Promise.all(hostile.map(send)));
+  if (result instanceof Error) throw result;
+  const outcomes = result;
+  // The server runs in this process. The target is 300 MB (measured by the bench case "hostile images": peak
+  // +160-300 MB); here +215-241 MB was seen, so 600 MB leaves room for a shared machine and still fails the
+  // whole decodes this replaced (+1.8 GB).
+  expect(peak).toBeLessThan(600 * 1024 * 1024);
 
   outcomes.forEach((outcome, i) => {
     const { name, bytes } = hostile[i]!;
@@ -84,7 +102,5 @@ test('twenty hostile images at once are each refused with a typed error, and the
   // Still answering, and still registering faces.
   const providers = await gql(server.url, '{ providers { id } }');
   expect(providers.data.providers).toEqual([{ id: 'local' }]);
-  const face = await singleFacePhoto(FACE_A);
-  const { registerFace } = await execute(server.url, RegisterFaceDocument, { input: { libraryId, image: { base64: face.toString('base64') } } });
-  expect(registerFace.__typename).toBe('RegisterFaceSuccess');
+  expect((await registerFace()).registerFace.__typename).toBe('RegisterFaceSuccess');
 }, 180_000);

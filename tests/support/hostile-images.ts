@@ -64,7 +64,10 @@ export function stripBombTiff({ width, height, samples = 4, bits = 16, rowsPerSt
     tiff.writeUInt32LE(values.length, entry + 4);
     const base = at ?? entry + 8;
     if (at !== null) tiff.writeUInt32LE(at, entry + 8);
-    values.forEach((v, j) => (type === SHORT ? tiff.writeUInt16LE(v, base + j * 2) : tiff.writeUInt32LE(v, base + j * 4)));
+    values.forEach((v, j) => {
+      if (type === SHORT) tiff.writeUInt16LE(v, base + j * 2);
+      else tiff.writeUInt32LE(v, base + j * 4);
+    });
   });
   blob.copy(tiff, blobAt);
   return tiff;
@@ -79,7 +82,10 @@ export interface HostileImage {
 export async function hostileImageKinds(): Promise<HostileImage[]> {
   const jpeg = await solidImage().jpeg({ quality: 50 }).toBuffer();
   return [
-    { name: 'png 1-bit', bytes: await solidImage().png({ palette: true, colours: 2, compressionLevel: 9 }).toBuffer() },
+    {
+      name: 'png 1-bit',
+      bytes: await solidImage().png({ palette: true, colours: 2, compressionLevel: 9 }).toBuffer(),
+    },
     { name: 'png', bytes: await solidImage().png({ compressionLevel: 9 }).toBuffer() },
     { name: 'png interlaced', bytes: await solidImage().png({ compressionLevel: 9, progressive: true }).toBuffer() },
     { name: 'jpeg', bytes: jpeg },

@@ -78,7 +78,8 @@ async function checkHeaders(bytes: Buffer, format: DecodableFormat, limits: Imag
 async function checkPixels(bytes: Buffer, limits: ImageLimits): Promise<void> {
   try {
     // Metadata reads headers only: truncated data shows only when every byte is decoded.
-    await sharp(bytes, { failOn: 'truncated', limitInputPixels: limits.maxSide * limits.maxSide, sequentialRead: true })
+    const pixelLimit = limits.maxSide * limits.maxSide;
+    await sharp(bytes, { failOn: 'truncated', limitInputPixels: pixelLimit, sequentialRead: true })
       .resize({ width: CHECK_SIDE, height: CHECK_SIDE, fit: 'inside', withoutEnlargement: true })
       .raw()
       .toBuffer();
@@ -150,8 +151,9 @@ function checkWholeImageMemory(metadata: sharp.Metadata): void {
   throw imageRejected(
     'TOO_LARGE',
     `The image is ${kind} of ${width}×${height} pixels, which is decoded whole (about ${describeBytes(needed)}); ` +
-      `the limit for such images is ${describeBytes(WHOLE_IMAGE_MAX_BYTES)}, about ${megapixels} megapixels for this one. ` +
-      'Send it smaller, or as a baseline JPEG, a non-interlaced PNG or a still WebP, which may be as large as the side limit.',
+      `the limit for such images is ${describeBytes(WHOLE_IMAGE_MAX_BYTES)}, ` +
+      `about ${megapixels} megapixels for this one. Send it smaller, or as a baseline JPEG, ` +
+      'a non-interlaced PNG or a still WebP, which may be as large as the side limit.',
   );
 }
 
