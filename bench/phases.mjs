@@ -7,9 +7,11 @@ import { engineIsolationCase, localRegistrationMemory } from './cases/engine.mjs
 import { writeOverheadCase, frsRegistrationMemory, FRS } from './cases/write.mjs';
 import { fanOutCase } from './cases/fanout.mjs';
 import { ledgerScaleCase, searchCase } from './cases/scale.mjs';
+import { hostileImagesCase } from './cases/hostile.mjs';
+import { hostileImages } from './lib/hostile-images.mjs';
 import { faceCrops } from './lib/images.mjs';
 import { createLedgerFile, DEPARTMENTS, openForSeeding, seedLibrary, syntheticDescriptor, nearby } from './lib/seed.mjs';
-import { BENCH_DIR, dist, httpClient, size, startChild, tempDir } from './lib/util.mjs';
+import { BENCH_DIR, dist, httpClient, mb, size, startChild, tempDir } from './lib/util.mjs';
 
 /** The HUAWEI_FRS provider config pointing at the emulator child. */
 function frsProvider(emulator) {
@@ -186,4 +188,25 @@ export async function scalePhase(log) {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** hostile images: twenty decompression bombs and truncated huge images at once, on a LOCAL server. */
+export async function hostilePhase(log) {
+  const dataDir = tempDir('hostile');
+  const gateway = await startGateway('hostile', { dataDir, providers: [{ id: 'local', kind: 'LOCAL' }] });
+  const client = httpClient(1);
+  try {
+    log('  hostile images: twenty at once, RSS sampled ...');
+    const hostile = await hostileImages();
+    const result = await hostileImagesCase({ gateway, client, images: await faceCrops(), hostile });
+    for (const r of result.rounds) {
+      const rss = `${mb(r.before)} -> peak ${mb(r.peak)} -> ${mb(r.after)} MB`;
+      log(`  hostile images: RSS ${rss} in ${r.seconds} s; ${JSON.stringify(r.outcomes)}`);
+    }
+    return { hostile: result };
+  } finally {
+    client.close();
+    await gateway.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }
