@@ -8,6 +8,8 @@ import { writeOverheadCase, frsRegistrationMemory, FRS } from './cases/write.mjs
 import { fanOutCase } from './cases/fanout.mjs';
 import { ledgerScaleCase, searchCase } from './cases/scale.mjs';
 import { limitsCase } from './cases/limits.mjs';
+import { hostileImagesCase } from './cases/hostile.mjs';
+import { hostileImages } from './lib/hostile-images.mjs';
 import { faceCrops } from './lib/images.mjs';
 import { createLedgerFile, DEPARTMENTS, openForSeeding, seedLibrary, syntheticDescriptor, nearby } from './lib/seed.mjs';
 import { BENCH_DIR, dist, httpClient, mb, size, startChild, tempDir } from './lib/util.mjs';
@@ -207,6 +209,27 @@ export async function limitsPhase(log) {
       log(`  limits: ${k.name}: HTTP ${k.status}, p50 ${k.p50} ms, max ${k.max} ms, peak RSS ${mb(k.peakRssAfter)} MB`);
     }
     return { limits };
+  } finally {
+    client.close();
+    await gateway.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** hostile images: twenty decompression bombs and truncated huge images at once, on a LOCAL server. */
+export async function hostilePhase(log) {
+  const dataDir = tempDir('hostile');
+  const gateway = await startGateway('hostile', { dataDir, providers: [{ id: 'local', kind: 'LOCAL' }] });
+  const client = httpClient(1);
+  try {
+    log('  hostile images: twenty at once, RSS sampled ...');
+    const hostile = await hostileImages();
+    const result = await hostileImagesCase({ gateway, client, images: await faceCrops(), hostile });
+    for (const r of result.rounds) {
+      const rss = `${mb(r.before)} -> peak ${mb(r.peak)} -> ${mb(r.after)} MB`;
+      log(`  hostile images: RSS ${rss} in ${r.seconds} s; ${JSON.stringify(r.outcomes)}`);
+    }
+    return { hostile: result };
   } finally {
     client.close();
     await gateway.stop();

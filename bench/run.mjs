@@ -3,17 +3,25 @@
 //
 //   BENCH_QUICK=1          smaller sizes and shorter runs (about 2 minutes)
 //   BENCH_ONLY=local,frs   only some phases: local (read, engine isolation, LOCAL memory), frs (write overhead,
-//                          gateway memory), fanout, scale (ledger scale, search), limits (hostile requests)
+//                          gateway memory), fanout, scale (ledger scale, search), limits (hostile requests),
+//                          hostile (hostile images)
 //   BENCH_CPU_PROF=1       the gateway processes run with --cpu-prof (profiles in bench/profiles/)
 //   BENCH_OUT=path         where to write the results (default bench/results.json)
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fanOutPhase, frsPhase, limitsPhase, localPhase, scalePhase } from './phases.mjs';
+import { fanOutPhase, frsPhase, hostilePhase, limitsPhase, localPhase, scalePhase } from './phases.mjs';
 import os from 'node:os';
 import { BENCH_DIR, machineFacts, mb, QUICK, round, sourceFacts } from './lib/util.mjs';
 
-const PHASES = { local: localPhase, frs: frsPhase, fanout: fanOutPhase, scale: scalePhase, limits: limitsPhase };
+const PHASES = {
+  local: localPhase,
+  frs: frsPhase,
+  fanout: fanOutPhase,
+  scale: scalePhase,
+  limits: limitsPhase,
+  hostile: hostilePhase,
+};
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const name of only) if (!PHASES[name]) throw new Error(`BENCH_ONLY: unknown phase '${name}' (${Object.keys(PHASES).join(', ')})`);
 
@@ -126,6 +134,13 @@ function table({ results: r }) {
       const met = target === 'refused' ? refused : k.status === 200;
       rows.push([`limits: ${k.name}`, `p50 ${k.p50} ms`, `max ${k.max} ms`, figure, target, yes(met)]);
     }
+  }
+  if (r.hostile) {
+    const h = r.hostile;
+    const peaks = h.rounds.map((x) => mb(x.peak - h.baseline)).join('/');
+    const after = `after +${mb(h.afterAboveBaseline)} MB`;
+    const baseline = `baseline ${mb(h.baseline)} MB`;
+    rows.push(['hostile images (20 at once)', `peak +${peaks} MB`, baseline, after, '<= +300 MB', yes(h.met)]);
   }
   for (const s of r.memory.series) {
     const shown = s.rssMB.map((v, i) => (i < s.warmupRuns ? `(${v})` : v)).join(' -> ');

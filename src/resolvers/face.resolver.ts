@@ -79,6 +79,7 @@ export class FaceResolver {
         deletedFaceIds: ids(outcome.deleted),
         failures: outcome.failures.map((f) => ({ faceId: f.faceId, error: toErrorMember(f.error) })),
         plan: outcome.plan,
+        vendorDeletedCount: outcome.vendorDeletedCount,
       };
     });
   }

@@ -56,7 +56,11 @@ export class FaceFailure {
 
 @ObjectType('DeletePlan')
 export class DeletePlan {
-  @Field(() => SupportEnum, { description: 'NATIVE: one vendor filter call; EMULATED: one vendor call per face.' })
+  @Field(() => SupportEnum, {
+    description:
+      'As the capabilities say: by ids, capabilities.deleteFaces (one vendor call per face); by a filter, NATIVE is one ' +
+      'vendor filter call and EMULATED one vendor call per face matched in the ledger.',
+  })
   strategy!: SupportEnum;
   @Field(() => Int) vendorCalls!: number;
 }
@@ -71,6 +75,13 @@ export class DeleteFacesSuccess {
   @Field(() => [ID]) deletedFaceIds!: string[];
   @Field(() => [FaceFailure]) failures!: FaceFailure[];
   @Field(() => DeletePlan) plan!: DeletePlan;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'How many faces the vendor says a NATIVE filter delete removed (null when it does not say). More than ' +
+      'deletedCount: the vendor also removed faces the ledger did not know, added there by another client meanwhile.',
+  })
+  vendorDeletedCount!: number | null;
 }
 
 @ObjectType('SyncLibrarySuccess')

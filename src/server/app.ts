@@ -61,6 +61,8 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   const adapters = createVendors(config, ledger, logger);
   const providers = new ProviderRegistry(adapters.vendors);
   const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
+  // Before serving: image files a crash left without a face (between a delete's commit and the file removal).
+  await services.storedImages.sweep();
   const schema = await buildFacegraphSchema();
   const authenticator = new Authenticator(
     authSettings,

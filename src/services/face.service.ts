@@ -3,15 +3,17 @@ import { FaceGraphError, invalidInput, isFaceGraphError, notFound, unsupported, 
 import { validateFieldValues } from '../domain/fields';
 import { decodeGlobalId, faceId as faceGlobalId } from '../domain/global-id';
 import type { FaceRecord, FaceSelection, FieldValues, LibraryRecord, PersonRecord, ResolvedFaceFilter, Support } from '../domain/model';
-import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import type { DeletedFace, LedgerStore, NewFace } from '../datasources/ledger/ledger-store';
 import type { VendorImage, ImageLimits, UrlFetchPolicy } from '../datasources/images/image';
 import { checkVendorFetchedUrl, loadImageInput } from '../datasources/images';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
+import { KeyedGate } from './keyed-gate';
 import { KeyedMutex } from './keyed-mutex';
 import { markNeedsTraining } from './training';
 import { LIMITS, optionalText } from './input-rules';
 import { requireFace, requireLibrary, requirePersonOf } from './lookups';
 import type { ProviderRegistry } from './provider-registry';
+import type { StoredImages } from './stored-images';
 
 export interface ImageInputRequest {
   base64?: string | null;
@@ -56,6 +58,8 @@ export interface DeleteFacesOutcome {
   deleted: FaceRecord[];
   failures: { faceId: string; error: ErrorDetail }[];
   plan: { strategy: Support; vendorCalls: number };
+  /** What the vendor says a native filter delete removed (null when it does not say, or no such call was made). */
+  vendorDeletedCount: number | null;
 }
 
 export interface ImagePolicy {
@@ -72,11 +76,14 @@ const DELETE_CONCURRENCY = 4;
 
 export class FaceService {
   private readonly idempotencyLocks = new KeyedMutex();
+  /** Per library: registrations (vendor call, then ledger row) share it; a native filter delete holds it alone. */
+  private readonly libraryWrites = new KeyedGate();
 
   constructor(
     private readonly ledger: LedgerStore,
     private readonly providers: ProviderRegistry,
     private readonly imagePolicy: ImagePolicy,
+    private readonly storedImages: StoredImages,
   ) {}
 
   async registerFace(req: RegisterFaceRequest): Promise<{ face: FaceRecord; replayed: boolean; detectedFaceCount?: number | null }> {
@@ -133,34 +140,62 @@ export class FaceService {
     const image = await this.prepareImage(vendor, req.image);
 
     const faceSelection = req.faceSelection ?? 'REJECT_MULTIPLE';
-    const registered = await vendor.registerFace(library, person, { image, faceSelection, externalImageId, fields, userData });
-    try {
-      const face = await this.ledger.insertFace(
-        {
-          libraryRowId: library.rowId,
-          personRowId: person?.rowId ?? null,
-          vendorFaceId: registered.vendorFaceId,
-          externalImageId: registered.externalImageId ?? externalImageId,
-          fields,
-          userData,
-          boundingBox: registered.boundingBox,
-          imageSha256: image.kind === 'bytes' ? image.image.sha256 : null,
-          descriptor: registered.descriptor ?? null,
-        },
-        idempotency ? { providerId: library.providerId, ...idempotency } : undefined,
-      );
-      await markNeedsTraining(this.ledger, vendor, library);
-      return { face, detectedFaceCount: registered.detectedFaceCount ?? null };
-    } catch (e) {
-      // Never acknowledged: take the face back at the vendor so it cannot linger unseen.
-      const orphan: FaceRecord = {
-        rowId: -1, libraryRowId: library.rowId, personRowId: person?.rowId ?? null, personExternalId: person?.externalId ?? null, providerId: library.providerId, libraryName: library.name,
-        vendorFaceId: registered.vendorFaceId, externalImageId, fields, userData, boundingBox: registered.boundingBox,
-        imageSha256: image.kind === 'bytes' ? image.image.sha256 : null, status: 'PENDING', createdAt: new Date(), updatedAt: new Date(),
+    const imageSha256 = image.kind === 'bytes' ? image.image.sha256 : null;
+    const key = idempotency ? { providerId: library.providerId, ...idempotency } : undefined;
+    const register = () => this.storedImages.whileRegistering(imageSha256, async () => {
+      const spec = { image, faceSelection, externalImageId, fields, userData };
+      const registered = await vendor.registerFace(library, person, spec);
+      const face: NewFace = {
+        libraryRowId: library.rowId,
+        personRowId: person?.rowId ?? null,
+        vendorFaceId: registered.vendorFaceId,
+        externalImageId: registered.externalImageId ?? externalImageId,
+        fields,
+        userData,
+        boundingBox: registered.boundingBox,
+        imageSha256,
+        descriptor: registered.descriptor ?? null,
       };
-      await vendor.deleteFace(library, orphan).catch(() => undefined);
-      throw e;
+      const detectedFaceCount = registered.detectedFaceCount ?? null;
+      try {
+        return { recorded: true as const, face: await this.ledger.insertFace(face, key), detectedFaceCount };
+      } catch (error) {
+        return { recorded: false as const, face, error };
+      }
+    });
+    const outcome = await this.libraryWrites.shared(String(library.rowId), register);
+    if (!outcome.recorded) {
+      await this.settleUnrecorded(library, person, vendor, outcome.face);
+      throw outcome.error;
     }
+    await markNeedsTraining(this.ledger, vendor, library);
+    return { face: outcome.face, detectedFaceCount: outcome.detectedFaceCount };
+  }
+
+  /**
+   * The vendor holds a face the ledger write did not record, and the caller gets an error: take the face back at
+   * the vendor, or, when that fails too, record it as PENDING so that syncLibrary settles it (ACTIVE while the
+   * vendor has it, dropped once it has not). An image only it used is released either way.
+   */
+  private async settleUnrecorded(
+    library: LibraryRecord,
+    person: PersonRecord | null,
+    vendor: FaceVendor,
+    face: NewFace,
+  ): Promise<void> {
+    const unrecorded: FaceRecord = {
+      ...face,
+      rowId: -1,
+      personExternalId: person?.externalId ?? null,
+      providerId: library.providerId,
+      libraryName: library.name,
+      status: 'PENDING',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
+    const withdrawn = await vendor.deleteFace(library, unrecorded).then(() => true, () => false);
+    if (!withdrawn) await this.ledger.insertFace({ ...face, status: 'PENDING' }).catch(() => undefined);
+    await this.storedImages.releaseUnreferenced(vendor, [face.imageSha256]);
   }
 
   private async prepareImage(vendor: FaceVendor, input: ImageInputRequest): Promise<VendorImage> {
@@ -200,40 +235,67 @@ export class FaceService {
     const capability = byIdOnly ? vendor.capabilities.deleteFaces : vendor.capabilities.deleteFacesByFilter;
     if (capability === 'UNSUPPORTED') throw unsupported(vendor.kind, byIdOnly ? 'deleteFaces' : 'deleteFacesByFilter');
 
-    const matched = await this.ledger.findFaces(library.rowId, filter);
     const notFoundFailures = unknownFaceIds.map((id) => ({ faceId: id, error: notFound('FACE', id).detail }));
-    // NATIVE means one vendor call for the whole filter; anything else (and any filter naming faces) is one call per face.
+    // A filter is one vendor call when the vendor can take it whole; anything else (and any filter naming faces) is
+    // one vendor call per face. The plan says what the capabilities say: faces named by id are deleted the way
+    // capabilities.deleteFaces tells, a filter NATIVE only when it is one vendor call.
     const native =
       filter.vendorFaceIds === undefined &&
       vendor.deleteFacesByFilter !== undefined &&
       (vendor.canDeleteNatively ? vendor.canDeleteNatively(filter, library) : capability === 'NATIVE');
-    const plan = { strategy: (native ? 'NATIVE' : 'EMULATED') as Support, vendorCalls: native ? Math.min(1, matched.length) : matched.length };
+    const byIds = filter.vendorFaceIds !== undefined;
+    const strategy: Support = byIds ? vendor.capabilities.deleteFaces : native ? 'NATIVE' : 'EMULATED';
 
-    if (dryRun || matched.length === 0) {
-      return { dryRun, matched, deleted: [], failures: notFoundFailures, plan };
-    }
-    if (native) {
-      await vendor.deleteFacesByFilter!(library, filter);
-      await this.ledger.deleteFaces(matched.map((f) => f.rowId));
-      return { dryRun, matched, deleted: matched, failures: notFoundFailures, plan };
-    }
+    const run = async (): Promise<DeleteFacesOutcome & { removed: DeletedFace[] }> => {
+      const matched = await this.ledger.findFaces(library.rowId, filter);
+      const plan = { strategy, vendorCalls: native ? Math.min(1, matched.length) : matched.length };
+      if (dryRun || matched.length === 0) {
+        const failures = notFoundFailures;
+        return { dryRun, matched, deleted: [], failures, plan, vendorDeletedCount: null, removed: [] };
+      }
+      const failures = [...notFoundFailures];
+      let goneAtVendor = matched;
+      let vendorDeletedCount: number | null = null;
+      if (native) vendorDeletedCount = (await vendor.deleteFacesByFilter!(library, filter)) ?? null;
+      else goneAtVendor = await this.deleteOneByOne(library, vendor, matched, failures);
+      // Only the rows this call removed are its deletions: a concurrent call may have removed some of them first.
+      const removed = await this.ledger.deleteFaces(goneAtVendor.map((f) => f.rowId));
+      const removedRowIds = new Set(removed.map((r) => r.rowId));
+      const deleted = matched.filter((f) => removedRowIds.has(f.rowId));
+      return { dryRun, matched, deleted, failures, plan, vendorDeletedCount, removed };
+    };
+    // One vendor call removes whatever matches at the vendor when it runs: no registration through this gateway may
+    // land in the library between the ledger read and that call, or its acknowledged face would go unrecorded.
+    const key = String(library.rowId);
+    const { removed, ...outcome } = native && !dryRun ? await this.libraryWrites.exclusive(key, run) : await run();
+    if (outcome.deleted.length > 0) await markNeedsTraining(this.ledger, vendor, library);
+    await this.storedImages.releaseUnreferenced(vendor, removed.map((r) => r.imageSha256));
+    return outcome;
+  }
 
-    const deleted: FaceRecord[] = [];
-    const failures = [...notFoundFailures];
-    await forEachLimited(matched, DELETE_CONCURRENCY, async (face) => {
+  /** One vendor call per face; returns the faces gone at the vendor, and adds the others to `failures`. */
+  private async deleteOneByOne(
+    library: LibraryRecord,
+    vendor: FaceVendor,
+    faces: FaceRecord[],
+    failures: DeleteFacesOutcome['failures'],
+  ): Promise<FaceRecord[]> {
+    const gone: FaceRecord[] = [];
+    await forEachLimited(faces, DELETE_CONCURRENCY, async (face) => {
       try {
         await vendor.deleteFace(library, face);
-        deleted.push(face);
+        gone.push(face);
       } catch (e) {
         // Already gone at the vendor is what we wanted; anything else stays in the ledger and is reported.
-        if (isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'FACE') deleted.push(face);
-        else failures.push({ faceId: faceGlobalId(library.providerId, library.name, face.vendorFaceId), error: errorDetailOf(e, library.providerId) });
+        if (isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'FACE') {
+          gone.push(face);
+        } else {
+          const faceId = faceGlobalId(library.providerId, library.name, face.vendorFaceId);
+          failures.push({ faceId, error: errorDetailOf(e, library.providerId) });
+        }
       }
     });
-    await this.ledger.deleteFaces(deleted.map((f) => f.rowId));
-    if (deleted.length > 0) await markNeedsTraining(this.ledger, vendor, library);
-    deleted.sort((a, b) => a.rowId - b.rowId);
-    return { dryRun, matched, deleted, failures, plan };
+    return gone;
   }
 
   /** Decodes the filter's IDs against the library; unknown face IDs are returned apart, to be reported. */
@@ -286,16 +348,29 @@ export class FaceService {
     const image = await this.prepareImage(vendor, req.image);
     const found = await vendor.searchFaces(library, { image, topN, threshold });
     // A match the ledger does not know (made outside the gateway, not yet synced) has no Face to show.
+    // Each kind of match is read in one batch, whatever the number of matches.
+    const libraryRowId = library.rowId;
+    const rowIds = found.flatMap((m) => ('faceRowId' in m ? [m.faceRowId] : []));
+    const keys = found.flatMap((m) => ('vendorFaceId' in m ? [{ libraryRowId, vendorFaceId: m.vendorFaceId }] : []));
+    const personKeys = found.flatMap((m) =>
+      'personExternalId' in m ? [{ libraryRowId, externalId: m.personExternalId }] : [],
+    );
+    const byRowId = rowIds.length > 0 ? await this.ledger.facesByRowId(rowIds) : [];
+    const byKey = keys.length > 0 ? await this.ledger.facesByKey(keys) : [];
+    const persons = (personKeys.length > 0 ? await this.ledger.personsByKey(personKeys) : []).filter((p) => p !== null);
+    // A matched person (Azure identify): each of the person's faces matches with the person's confidence.
+    const pages = persons.length > 0
+      ? await this.ledger.listFacesOfPersons(persons.map((p) => p.rowId), { first: topN }, { withTotal: false })
+      : [];
+    const facesOfPerson = new Map(persons.map((p, i) => [p.externalId, pages[i]!.items]));
+    let [nextByRowId, nextByKey] = [0, 0];
     const matches: { face: FaceRecord; similarity: number }[] = [];
     for (const m of found) {
-      if ('vendorFaceId' in m) {
-        const [face] = await this.ledger.facesByKey([{ libraryRowId: library.rowId, vendorFaceId: m.vendorFaceId }]);
-        if (face) matches.push({ face, similarity: m.similarity });
-        continue;
-      }
-      // A matched person (Azure identify): each of the person's faces matches with the person's confidence.
-      const [person] = await this.ledger.personsByKey([{ libraryRowId: library.rowId, externalId: m.personExternalId }]);
-      if (person) for (const face of await this.ledger.findFaces(library.rowId, { personRowId: person.rowId })) matches.push({ face, similarity: m.similarity });
+      let faces: (FaceRecord | null | undefined)[];
+      if ('faceRowId' in m) faces = [byRowId[nextByRowId++]];
+      else if ('vendorFaceId' in m) faces = [byKey[nextByKey++]];
+      else faces = facesOfPerson.get(m.personExternalId) ?? [];
+      for (const face of faces) if (face) matches.push({ face, similarity: m.similarity });
     }
     return { matches: matches.slice(0, topN) };
   }

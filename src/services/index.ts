@@ -4,6 +4,7 @@ import { FaceService, type ImagePolicy } from './face.service';
 import { LibraryService } from './library.service';
 import { PersonService } from './person.service';
 import type { ProviderRegistry } from './provider-registry';
+import { StoredImages } from './stored-images';
 import { SyncService } from './sync.service';
 
 export interface Services {
@@ -14,19 +15,24 @@ export interface Services {
   persons: PersonService;
   sync: SyncService;
   apiKeys: ApiKeyService;
+  /** Releases image files after the ledger commit that removed their last face; sweeps what a crash left. */
+  storedImages: StoredImages;
 }
 
 export function createServices(ledger: LedgerStore, providers: ProviderRegistry, imagePolicy: ImagePolicy): Services {
+  const storedImages = new StoredImages(ledger, providers);
   return {
     ledger,
     providers,
-    libraries: new LibraryService(ledger, providers),
-    faces: new FaceService(ledger, providers, imagePolicy),
-    persons: new PersonService(ledger, providers),
+    libraries: new LibraryService(ledger, providers, storedImages),
+    faces: new FaceService(ledger, providers, imagePolicy, storedImages),
+    persons: new PersonService(ledger, providers, storedImages),
     sync: new SyncService(ledger, providers),
     apiKeys: new ApiKeyService(ledger, providers.all().map((vendor) => vendor.providerId)),
+    storedImages,
   };
 }
 
 export { ProviderRegistry } from './provider-registry';
+export { StoredImages } from './stored-images';
 export type { ImagePolicy } from './face.service';

@@ -8,6 +8,7 @@ import { KeyedMutex } from './keyed-mutex';
 import { LIMITS, optionalText } from './input-rules';
 import { requireLibrary } from './lookups';
 import type { ProviderRegistry } from './provider-registry';
+import type { StoredImages } from './stored-images';
 import { markNeedsTraining, trainLibrary } from './training';
 
 export interface CreateLibraryRequest {
@@ -38,6 +39,7 @@ export class LibraryService {
   constructor(
     private readonly ledger: LedgerStore,
     private readonly providers: ProviderRegistry,
+    private readonly storedImages: StoredImages,
   ) {}
 
   async createLibrary(req: CreateLibraryRequest): Promise<LibraryRecord> {
@@ -66,8 +68,10 @@ export class LibraryService {
   async deleteLibrary(rawId: string): Promise<{ deletedId: string; deletedFaceCount: number }> {
     const library = await requireLibrary(this.ledger, rawId, 'id');
     const vendor = this.providers.get(library.providerId);
+    const faces = vendor.removeImages ? await this.ledger.findFaces(library.rowId, {}) : [];
     await vendor.deleteLibrary(library);
     const deletedFaceCount = await this.ledger.deleteLibrary(library.rowId);
+    await this.storedImages.releaseUnreferenced(vendor, faces.map((f) => f.imageSha256));
     return { deletedId: libraryId(library.providerId, library.name), deletedFaceCount };
   }
 

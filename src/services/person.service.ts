@@ -5,6 +5,7 @@ import type { LedgerStore, PersonPatch } from '../datasources/ledger/ledger-stor
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
 import { LIMITS, optionalText } from './input-rules';
 import type { ProviderRegistry } from './provider-registry';
+import type { StoredImages } from './stored-images';
 import { markNeedsTraining } from './training';
 
 export interface UpdatePersonRequest {
@@ -18,6 +19,7 @@ export class PersonService {
   constructor(
     private readonly ledger: LedgerStore,
     private readonly providers: ProviderRegistry,
+    private readonly storedImages: StoredImages,
   ) {}
 
   /** Omitted parts stay as they are; null clears one. */
@@ -59,6 +61,7 @@ export class PersonService {
     await vendor.deletePerson(library, person, faces);
     // Deleted meanwhile (a concurrent deletePerson): answered as unknown, with the id the caller gave.
     const deletedFaceCount = await this.ledger.deletePerson(person.rowId).catch(samePersonNotFound(rawId));
+    await this.storedImages.releaseUnreferenced(vendor, faces.map((f) => f.imageSha256));
     await markNeedsTraining(this.ledger, vendor, library);
     return { deletedId: personGlobalId(library.providerId, library.name, person.externalId), deletedFaceCount };
   }

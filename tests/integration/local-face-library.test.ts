@@ -255,7 +255,7 @@ describe('a library from creation to deletion of its faces', () => {
       deletedCount: 1,
       deletedFaceIds: [pngFaceId],
       failures: [{ faceId: unknownFace, error: { __typename: 'NotFoundError', code: 'NOT_FOUND' } }],
-      plan: { strategy: 'EMULATED', vendorCalls: 1 },
+      plan: { strategy: 'NATIVE', vendorCalls: 1 },
     });
     expect((await libraryFaces(libraryId)).faceCount).toBe(0);
   });

@@ -253,10 +253,12 @@ describe('connections of a library and of a person', () => {
   });
 
   test('paging backward costs what paging forward does; totalCount one statement more, when selected', async () => {
-    const nested = (args: string, total: string) => `{
-      libraries(${args}) { ${total} edges { node { name
-        persons(${args}) { ${total} edges { node { name
-          faces(${args}) { ${total} edges { node { vendorFaceId } } }
+    // Every library fits in one page, so both directions reach the same persons and faces; inner pages stay small
+    // enough for limits.maxCost.
+    const nested = (direction: 'first' | 'last', total: string) => `{
+      libraries(${direction}: 100) { ${total} edges { node { name
+        persons(${direction}: 10) { ${total} edges { node { name
+          faces(${direction}: 10) { ${total} edges { node { vendorFaceId } } }
         } } }
       } } }
     }`;
@@ -265,9 +267,9 @@ describe('connections of a library and of a person', () => {
       await data(query);
       return server.facegraph.ledger.queryCount() - before;
     };
-    const forward = await statements(nested('first: 30', ''));
-    const backward = await statements(nested('last: 30', ''));
-    const backwardCounted = await statements(nested('last: 30', 'totalCount'));
+    const forward = await statements(nested('first', ''));
+    const backward = await statements(nested('last', ''));
+    const backwardCounted = await statements(nested('last', 'totalCount'));
     expect(backward).toBe(forward);
     // libraries, persons and faces: one statement each for the pages, one each for the totals.
     expect(backward).toBe(3);

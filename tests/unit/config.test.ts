@@ -56,6 +56,7 @@ describe('defaults', () => {
         minSide: 32,
         maxSide: 8192,
         urlFetch: { allowList: [], timeoutMs: 10000, maxRedirects: 3 },
+        decoding: { concurrency: 2, maxWaiting: 32, maxWaitMs: 10000 },
       },
       limits: {
         maxDepth: 12,
@@ -91,6 +92,17 @@ describe('defaults', () => {
       'limits.maxDepth: must be an integer 1-1000, got 0',
       'limits.maxCost: must be an integer 1-1000000000, got 1.5',
       'limits.imageUrlFetchesPerRequest: must be an integer 0-1000, got -1',
+    ]);
+  });
+
+  it('takes the image decoding pool, within its ranges', () => {
+    const c = loadFile('d.yaml', 'images: { decoding: { concurrency: 4, maxWaitMs: 2000 } }');
+    expect(c.images.decoding).toEqual({ concurrency: 4, maxWaiting: 32, maxWaitMs: 2000 });
+    expect(yamlIssues('images: { decoding: { concurrency: 0, maxWaiting: -1, maxWaitMs: 0, size: 2 } }')).toEqual([
+      'images.decoding.size: unknown key; allowed keys are concurrency, maxWaiting, maxWaitMs',
+      'images.decoding.concurrency: must be an integer 1-64, got 0',
+      'images.decoding.maxWaiting: must be an integer 0-10000, got -1',
+      'images.decoding.maxWaitMs: must be an integer 1-300000, got 0',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { FaceGraphError } from '../../src/domain/errors';
 import { decodeBase64Image } from '../../src/datasources/images/base64';
 import { decodeImage } from '../../src/datasources/images/decode';
 import type { ImageLimits } from '../../src/datasources/images/image';
+import { BOMB_SIDE, peakRssGrowth, solidImage, stripBombTiff } from '../support/hostile-images';
 
 const limits: ImageLimits = { maxBytes: 1024 * 1024, minSide: 32, maxSide: 1024 };
 
@@ -114,6 +115,112 @@ describe('decodeImage', () => {
     expect((await rejection(decodeImage(bytes, small))).message).toContain('the limit is 2 KB');
     const exact = { ...limits, maxBytes: bytes.length - 1 };
     expect((await rejection(decodeImage(bytes, exact))).message).toContain(`${bytes.length} bytes`);
+  });
+});
+
+describe('decodeImage with hostile images', () => {
+  // The server's default limits, under which an 8192 x 8192 image is acceptable.
+  const serverLimits: ImageLimits = { maxBytes: 8 * 1024 * 1024, minSide: 32, maxSide: BOMB_SIDE };
+  const MB = 1024 * 1024;
+  // Decoding an 8192 x 8192 RGB image whole (even half of it) held 88-575 MB; streamed and shrunk, 0-32 MB.
+  const STREAMED_PEAK = 64 * MB;
+  // Refused from the headers: nothing near an image's worth of memory.
+  const HEADER_PEAK = 24 * MB;
+
+  it.each([
+    ['a 1-bit PNG', () => solidImage().png({ palette: true, colours: 2, compressionLevel: 9 }).toBuffer()],
+    ['an RGB PNG', () => solidImage().png({ compressionLevel: 9 }).toBuffer()],
+    ['a baseline JPEG', () => solidImage().jpeg({ quality: 50 }).toBuffer()],
+    ['a lossless WebP', () => solidImage().webp({ lossless: true }).toBuffer()],
+    ['a deflate TIFF', () => solidImage().tiff({ compression: 'deflate' }).toBuffer()],
+  ])('checks an 8192×8192 solid-colour bomb (%s) without holding its pixels', async (_kind, make) => {
+    const bytes = await make();
+    expect(bytes.length).toBeLessThan(1024 * 1024);
+    const { result, bytes: peak } = await peakRssGrowth(() => decodeImage(bytes, serverLimits));
+    expect(result).toMatchObject({ width: BOMB_SIDE, height: BOMB_SIDE });
+    expect(peak).toBeLessThan(STREAMED_PEAK);
+  });
+
+  it.each([
+    ['a JPEG cut to half', () => solidImage().jpeg({ quality: 50 }).toBuffer()],
+    ['a PNG cut to half', () => solidImage().png({ compressionLevel: 9 }).toBuffer()],
+  ])('finds an 8192×8192 image truncated (%s) without holding its pixels', async (_kind, make) => {
+    const whole = await make();
+    const half = whole.subarray(0, whole.length >> 1);
+    const { result, bytes: peak } = await peakRssGrowth(() => decodeImage(half, serverLimits));
+    expect((result as FaceGraphError).detail).toMatchObject({ reason: 'UNSUPPORTED_FORMAT' });
+    expect((result as Error).message).toMatch(/truncated/);
+    expect(peak).toBeLessThan(STREAMED_PEAK);
+  });
+
+  it('refuses a 5 KB TIFF declaring 8192×8192 16-bit RGBA pixels as TOO_LARGE, from its header', async () => {
+    const bytes = stripBombTiff({ width: BOMB_SIDE, height: BOMB_SIDE, samples: 4, bits: 16 });
+    expect(bytes.length).toBeLessThan(8 * 1024);
+    const { result, bytes: peak } = await peakRssGrowth(() => decodeImage(bytes, serverLimits));
+    expect((result as FaceGraphError).detail).toMatchObject({ type: 'ImageRejectedError', reason: 'TOO_LARGE' });
+    expect((result as Error).message).toBe(
+      'The image is 8192×8192 pixels of 4 channels at 16 bits, 512 MB decoded; ' +
+        'the limit is 256 MB (8192×8192 pixels of 4 channels at 8 bits).',
+    );
+    expect(peak).toBeLessThan(HEADER_PEAK);
+    // The same at 8 bits is within the limit.
+    const eightBit = stripBombTiff({ width: BOMB_SIDE, height: BOMB_SIDE, samples: 4, bits: 8 });
+    expect(await decodeImage(eightBit, serverLimits)).toMatchObject({ format: 'tiff', width: BOMB_SIDE });
+  });
+
+  it('refuses a TIFF declaring 1000000×1000000 pixels as TOO_LARGE, from its header', async () => {
+    const bytes = stripBombTiff({ width: 1_000_000, height: 1_000_000, samples: 3, bits: 8, rowsPerStrip: 65536 });
+    const { result, bytes: peak } = await peakRssGrowth(() => decodeImage(bytes, serverLimits));
+    expect((result as FaceGraphError).detail).toMatchObject({ reason: 'TOO_LARGE' });
+    expect((result as Error).message).toContain('1000000×1000000');
+    expect(peak).toBeLessThan(HEADER_PEAK);
+  });
+
+  it.each([
+    [
+      'a progressive JPEG',
+      'jpeg',
+      (side: number) => solidImage(side).jpeg({ progressive: true, chromaSubsampling: '4:4:4' }),
+      '384 MB',
+    ],
+    ['an interlaced PNG', 'png', (side: number) => solidImage(side).png({ progressive: true }), '192 MB'],
+    ['a GIF', 'gif', (side: number) => solidImage(side).gif(), '256 MB'],
+  ] as const)(
+    'refuses %s that is decoded whole and would need more than 64 MB, from its header',
+    async (kind, format, make, needed) => {
+      const bytes = await make(BOMB_SIDE).toBuffer();
+      const { result, bytes: peak } = await peakRssGrowth(() => decodeImage(bytes, serverLimits));
+      expect((result as FaceGraphError).detail).toMatchObject({ type: 'ImageRejectedError', reason: 'TOO_LARGE' });
+      const message = (result as Error).message;
+      expect(message).toContain(`is ${kind} of 8192×8192 pixels, which is decoded whole (about ${needed})`);
+      expect(message).toContain('the limit for such images is 64 MB');
+      expect(peak).toBeLessThan(HEADER_PEAK);
+      // Smaller, the same kind of image is accepted.
+      expect(await decodeImage(await make(2000).toBuffer(), serverLimits)).toMatchObject({ format, width: 2000 });
+    },
+  );
+
+  it('decodes at most limits.decoding.concurrency images at once, RateLimitedError beyond its queue', async () => {
+    const bytes = await solidImage().png({ compressionLevel: 9 }).toBuffer();
+    const oneAtATime = { ...serverLimits, decoding: { concurrency: 1, maxWaiting: 1, maxWaitMs: 60_000 } };
+    const outcomes = await Promise.allSettled([1, 2, 3].map(() => decodeImage(bytes, oneAtATime)));
+    // The headers are read before the pool, so which of the three reaches it last varies.
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const busy = (outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason as FaceGraphError;
+    expect(busy.detail).toMatchObject({ type: 'RateLimitedError' });
+    expect(busy.detail).toHaveProperty('retryAfterSeconds', expect.any(Number));
+    expect(busy.message).toMatch(/^The server is checking as many images as it allows \(1 at a time, 1 waiting\)\. /);
+    expect(busy.message).toMatch(/ Retry in about \d+ seconds?\.$/);
+  });
+
+  it('refuses a bomb from its headers even while every decode turn is taken', async () => {
+    const bytes = await solidImage().png({ compressionLevel: 9 }).toBuffer();
+    const noWaiting = { ...serverLimits, decoding: { concurrency: 1, maxWaiting: 0, maxWaitMs: 60_000 } };
+    const bomb = stripBombTiff({ width: BOMB_SIDE, height: BOMB_SIDE, samples: 4, bits: 16 });
+    const [busy, refused] = await Promise.allSettled([decodeImage(bytes, noWaiting), decodeImage(bomb, noWaiting)]);
+    expect(busy.status).toBe('fulfilled');
+    const refusal = (refused as PromiseRejectedResult).reason as FaceGraphError;
+    expect(refusal.detail).toMatchObject({ reason: 'TOO_LARGE' });
   });
 });
 

@@ -626,13 +626,18 @@ describe('faces', () => {
     });
   });
 
-  it('deletes faces by row id and returns how many existed', async () => {
+  it('deletes faces by row id and returns the ones this call removed, with their images', async () => {
     const lib = await library();
-    const f1 = await face(lib.rowId, 'v1', { fields: { dept: 'x' } });
+    const f1 = await face(lib.rowId, 'v1', { fields: { dept: 'x' }, imageSha256: 'aa' });
     const f2 = await face(lib.rowId, 'v2');
     const f3 = await face(lib.rowId, 'v3');
-    expect(await ledger.deleteFaces([f1.rowId, f3.rowId, 999])).toBe(2);
-    expect(await ledger.deleteFaces([])).toBe(0);
+    expect(await ledger.deleteFaces([f3.rowId, f1.rowId, 999])).toEqual([
+      { rowId: f1.rowId, imageSha256: 'aa' },
+      { rowId: f3.rowId, imageSha256: null },
+    ]);
+    // Already gone: a second delete of the same rows removes nothing and says so.
+    expect(await ledger.deleteFaces([f1.rowId, f3.rowId])).toEqual([]);
+    expect(await ledger.deleteFaces([])).toEqual([]);
     expect((await ledger.findFaces(lib.rowId, {})).map((f) => f.rowId)).toEqual([f2.rowId]);
     expect(await ledger.findFaces(lib.rowId, { fields: { dept: 'x' } })).toEqual([]);
   });
@@ -682,13 +687,13 @@ describe('faces', () => {
     expect((await ledger.findFaces(lib.rowId, {})).map((f) => f.rowId)).toEqual([other.rowId]);
   });
 
-  it('counts the faces that still use an image digest', async () => {
+  it('tells which image digests some face still uses', async () => {
     const lib = await library();
     await face(lib.rowId, 'v1', { imageSha256: 'aa' });
     await face(lib.rowId, 'v2', { imageSha256: 'aa' });
     await face(lib.rowId, 'v3', { imageSha256: 'bb' });
-    expect(await ledger.countFacesWithImage('aa')).toBe(2);
-    expect(await ledger.countFacesWithImage('cc')).toBe(0);
+    expect((await ledger.imagesInUse(['aa', 'cc', 'bb'])).sort()).toEqual(['aa', 'bb']);
+    expect(await ledger.imagesInUse([])).toEqual([]);
   });
 
   it('reads a library\'s descriptors as one matrix in row order, skipping faces without one', async () => {

@@ -1,5 +1,7 @@
 // What the gateway knows about an image once it has been decoded and checked.
 
+import type { DecodePoolSettings } from './decode-pool';
+
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp' | 'tiff';
 
 export interface LoadedImage {
@@ -19,6 +21,8 @@ export interface ImageLimits {
   minSide: number;
   /** Largest accepted width and height in pixels. */
   maxSide: number;
+  /** The pool images are decoded in (DEFAULT_DECODE_POOL when not given). */
+  decoding?: DecodePoolSettings;
 }
 
 export interface UrlFetchPolicy {

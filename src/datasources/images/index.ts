@@ -4,7 +4,10 @@ import { fetchImageUrl } from './fetch-url';
 import type { ImageLimits, LoadedImage, UrlFetchPolicy } from './image';
 
 export * from './image';
-export { decodeImage, sniffFormat } from './decode';
+export { decodeImage, sniffFormat, WHOLE_IMAGE_MAX_BYTES } from './decode';
+export { DecodePool, decodePoolFor, DEFAULT_DECODE_POOL } from './decode-pool';
+export type { DecodePoolSettings } from './decode-pool';
+export { applySharpSettings } from './sharp-settings';
 export { decodeBase64Image } from './base64';
 export { fetchImageUrl } from './fetch-url';
 export { checkVendorFetchedUrl } from './vendor-url';

@@ -92,6 +92,11 @@ export interface FaceKey {
   vendorFaceId: string;
 }
 
+export interface DeletedFace {
+  rowId: number;
+  imageSha256: string | null;
+}
+
 export interface LibraryCounts {
   faceCount: number;
   personCount: number;
@@ -142,9 +147,13 @@ export interface LedgerStore {
   /** Every face of the library matching the filter, in created order (for planning deletes and syncs). */
   findFaces(libraryRowId: number, filter: ResolvedFaceFilter): Promise<FaceRecord[]>;
   updateFace(rowId: number, patch: FacePatch): Promise<FaceRecord>;
-  deleteFaces(rowIds: readonly number[]): Promise<number>;
-  /** How many faces still reference this image digest (for removing stored images). */
-  countFacesWithImage(imageSha256: string): Promise<number>;
+  /**
+   * Deletes the faces and returns those this call really removed (a row another call deleted first is not
+   * among them), in row order, so that concurrent deletes each report a face at most once.
+   */
+  deleteFaces(rowIds: readonly number[]): Promise<DeletedFace[]>;
+  /** The image digests of these that some face still references (for removing stored images). */
+  imagesInUse(imageSha256s: readonly string[]): Promise<string[]>;
   /**
    * Descriptors of a library's faces (those after `afterRowId` only, when given), for 1:N search. A face row id
    * is never reused and a face's descriptor never changes, so a cache can add what came after its newest row.

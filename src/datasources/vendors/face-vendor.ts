@@ -55,8 +55,11 @@ export interface SearchRequest {
   threshold: number;
 }
 
-/** A face the vendor matched, or (Azure identify) a person, whose faces then match. */
-export type VendorMatch = ({ vendorFaceId: string } | { personExternalId: string }) & {
+/**
+ * A face the vendor matched, or (Azure identify) a person, whose faces then match, or (LOCAL, whose index is the
+ * ledger) the matched face's ledger row.
+ */
+export type VendorMatch = ({ vendorFaceId: string } | { personExternalId: string } | { faceRowId: number }) & {
   /** 0..1 */
   similarity: number;
 };
@@ -138,10 +141,20 @@ export interface FaceVendor {
   registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace>;
   updateFace(library: LibraryRecord, face: FaceRecord, patch: VendorFacePatch, person: PersonRecord | null): Promise<void>;
   deleteFace(library: LibraryRecord, face: FaceRecord): Promise<void>;
-  /** Only where capabilities.deleteFacesByFilter is NATIVE: one vendor call for the whole filter (never given faceIds). */
-  deleteFacesByFilter?(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void>;
+  /**
+   * Only where capabilities.deleteFacesByFilter is NATIVE: one vendor call for the whole filter (never given faceIds).
+   * Resolves to how many faces the vendor removed, where the vendor says.
+   */
+  deleteFacesByFilter?(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<number | void>;
   /** Where the vendor deletes only some filters in one call (MTS: a whole person): whether this one. */
   canDeleteNatively?(filter: ResolvedFaceFilter, library: LibraryRecord): boolean;
+  /**
+   * Where the adapter keeps image files itself (LOCAL): removes these. The services call it only for images no
+   * face row references any more, after the ledger commit that removed their faces.
+   */
+  removeImages?(imageSha256s: readonly string[]): Promise<void>;
+  /** Where the adapter keeps image files: the digests of all it keeps (unfinished writes are dropped on the way). */
+  storedImages?(): Promise<string[]>;
   /** Everything the vendor holds in the library, for syncLibrary. */
   listFaces(library: LibraryRecord): Promise<FaceListing>;
   /** Only where capabilities.searchFaces is not UNSUPPORTED: the best matches for the probe image's face. */

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { DEFAULT_DECODE_POOL } from '../../datasources/images/decode-pool';
 import { isPlainObject, keyPath } from './expand';
 import {
   Ctx, Field, INVALID, Rule, bool, check, httpUrl, int, list, object, oneOf, opt, pattern, positiveNumber, req, secret, str,
@@ -165,6 +166,14 @@ const root = object({
       maxSide: opt(int(1), 8192),
       urlFetch: opt(
         object({ allowList: opt(list(str()), []), timeoutMs: opt(int(1), 10_000), maxRedirects: opt(int(0, 20), 3) }),
+        {},
+      ),
+      decoding: opt(
+        object({
+          concurrency: opt(int(1, 64), DEFAULT_DECODE_POOL.concurrency),
+          maxWaiting: opt(int(0, 10_000), DEFAULT_DECODE_POOL.maxWaiting),
+          maxWaitMs: opt(int(1, 300_000), DEFAULT_DECODE_POOL.maxWaitMs),
+        }),
         {},
       ),
     }),

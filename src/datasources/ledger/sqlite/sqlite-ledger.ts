@@ -10,6 +10,7 @@ import type {
   ResolvedFaceFilter,
 } from '../../../domain/model';
 import type {
+  DeletedFace,
   DescriptorMatrix,
   FaceKey,
   FacePatch,
@@ -489,17 +490,22 @@ export class SqliteLedger implements LedgerStore {
     });
   }
 
-  async deleteFaces(rowIds: readonly number[]): Promise<number> {
-    const { changes } = this.statements.transaction(() =>
-      this.statements.run(`DELETE FROM faces WHERE row_id IN (SELECT value FROM json_each(?))`, [JSON.stringify(rowIds)]),
+  async deleteFaces(rowIds: readonly number[]): Promise<DeletedFace[]> {
+    const rows = this.statements.transaction(() =>
+      this.statements.all<{ row_id: number; image_sha256: string | null }>(
+        `DELETE FROM faces WHERE row_id IN (SELECT value FROM json_each(?)) RETURNING row_id, image_sha256`,
+        [JSON.stringify(rowIds)],
+      ),
     );
-    return changes;
+    return rows.map((r) => ({ rowId: r.row_id, imageSha256: r.image_sha256 })).sort((a, b) => a.rowId - b.rowId);
   }
 
-  async countFacesWithImage(imageSha256: string): Promise<number> {
-    return this.statements.get<{ total: number }>(`SELECT count(*) AS total FROM faces WHERE image_sha256 = ?`, [
-      imageSha256,
-    ])!.total;
+  async imagesInUse(imageSha256s: readonly string[]): Promise<string[]> {
+    return this.statements.all<string>(
+      `SELECT DISTINCT image_sha256 FROM faces WHERE image_sha256 IN (SELECT value FROM json_each(?))`,
+      [JSON.stringify(imageSha256s)],
+      { pluck: true },
+    );
   }
 
   async faceDescriptors(libraryRowId: number, dimensions: number, options: { afterRowId?: number } = {}): Promise<DescriptorMatrix> {

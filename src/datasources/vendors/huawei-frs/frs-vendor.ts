@@ -249,10 +249,14 @@ export class FrsFaceVendor implements FaceVendor {
     await this.deleteById(library, face.vendorFaceId);
   }
 
-  async deleteFacesByFilter(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void> {
+  /**
+   * Resolves to FRS's face_number: every face it removed, including any the ledger did not know (undefined when FRS
+   * answered with a tolerated error, e.g. on a retry of a call that had already acted).
+   */
+  async deleteFacesByFilter(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<number | undefined> {
     // FRS.0407 / FRS.0402: nothing matched at the vendor, which is the state that was asked for.
     if (filter.externalImageId !== undefined && Object.keys(filter).length === 1) {
-      await this.client.call({
+      const removed = await this.client.call<{ face_number?: number }>({
         method: 'DELETE',
         path: `/face-sets/${library.name}/faces`,
         query: { external_image_id: filter.externalImageId },
@@ -261,11 +265,11 @@ export class FrsFaceVendor implements FaceVendor {
         context: { library: library.name },
         tolerate: ['FRS.0402'],
       });
-      return;
+      return removed?.face_number;
     }
     const { personExternalId, ...rest } = filter;
     const fields = personExternalId ? { ...rest.fields, [PERSON_FIELD]: personExternalId } : rest.fields;
-    await this.client.call({
+    const removed = await this.client.call<{ face_number?: number }>({
       method: 'DELETE',
       path: `/face-sets/${library.name}/faces/batch`,
       body: { filter: filterExpression({ externalImageId: rest.externalImageId, fields }) },
@@ -274,6 +278,7 @@ export class FrsFaceVendor implements FaceVendor {
       context: { library: library.name },
       tolerate: ['FRS.0407'],
     });
+    return removed?.face_number;
   }
 
   async listFaces(library: LibraryRecord): Promise<FaceListing> {

@@ -33,4 +33,27 @@ export class ImageStore {
   async remove(sha256: string): Promise<void> {
     await fs.rm(this.pathOf(sha256), { force: true });
   }
+
+  /** The digests of every stored image. Temp files a crash left mid-write are removed, as no image is in them. */
+  async list(): Promise<string[]> {
+    const digests: string[] = [];
+    for (const prefix of await entriesOf(this.root)) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+      const dir = path.join(this.root, prefix);
+      for (const name of await entriesOf(dir)) {
+        if (/^[0-9a-f]{64}$/.test(name) && name.startsWith(prefix)) digests.push(name);
+        else if (name.endsWith('.tmp')) await fs.rm(path.join(dir, name), { force: true });
+      }
+    }
+    return digests;
+  }
+}
+
+async function entriesOf(dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
 }

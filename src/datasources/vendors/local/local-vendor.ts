@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/errors';
-import type { Capabilities, FaceRecord, LibraryRecord, PersonRecord, ResolvedFaceFilter } from '../../../domain/model';
+import type { Capabilities, LibraryRecord } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
 import type { LedgerStore } from '../../ledger/ledger-store';
 import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
@@ -62,8 +62,8 @@ export class LocalFaceVendor implements FaceVendor {
     return {};
   }
 
-  async deleteLibrary(library: LibraryRecord): Promise<void> {
-    await this.releaseImages(await this.ledger.findFaces(library.rowId, {}));
+  async deleteLibrary(): Promise<void> {
+    // The ledger holds the library; its images are released by the services after the ledger commit.
   }
 
   async createPerson(_library: LibraryRecord, spec: { externalId: string | null }) {
@@ -74,8 +74,8 @@ export class LocalFaceVendor implements FaceVendor {
     // The ledger holds everything that can change about a LOCAL person.
   }
 
-  async deletePerson(_library: LibraryRecord, _person: PersonRecord, faces: FaceRecord[]): Promise<void> {
-    await this.releaseImages(faces);
+  async deletePerson(): Promise<void> {
+    // The ledger holds the person; its faces' images are released by the services after the ledger commit.
   }
 
   isReady(): boolean {
@@ -117,9 +117,7 @@ export class LocalFaceVendor implements FaceVendor {
       if (sum <= maxSquared) scored.push({ rowId: rowIds[i]!, similarity: distanceToSimilarity(Math.sqrt(sum)) });
     }
     scored.sort((a, b) => b.similarity - a.similarity);
-    const best = scored.slice(0, request.topN);
-    const faces = await this.ledger.facesByRowId(best.map((m) => m.rowId));
-    return best.flatMap((m, i) => (faces[i] ? [{ vendorFaceId: faces[i]!.vendorFaceId, similarity: m.similarity }] : []));
+    return scored.slice(0, request.topN).map((m) => ({ faceRowId: m.rowId, similarity: m.similarity }));
   }
 
   /**
@@ -166,12 +164,20 @@ export class LocalFaceVendor implements FaceVendor {
     // The ledger holds everything that can change about a LOCAL face.
   }
 
-  async deleteFace(_library: LibraryRecord, face: FaceRecord): Promise<void> {
-    await this.releaseImages([face]);
+  async deleteFace(): Promise<void> {
+    // Deleting the ledger row deletes the face; its image is released by the services after that commit.
   }
 
-  async deleteFacesByFilter(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void> {
-    await this.releaseImages(await this.ledger.findFaces(library.rowId, filter));
+  async deleteFacesByFilter(): Promise<void> {
+    // As deleteFace: the ledger delete is the delete.
+  }
+
+  async removeImages(imageSha256s: readonly string[]): Promise<void> {
+    for (const sha of imageSha256s) await this.images.remove(sha);
+  }
+
+  async storedImages(): Promise<string[]> {
+    return this.images.list();
   }
 
   async listFaces(library: LibraryRecord): Promise<FaceListing> {
@@ -204,17 +210,6 @@ export class LocalFaceVendor implements FaceVendor {
         retryable: true,
         vendor: { providerId: this.providerId },
       });
-    }
-  }
-
-  /** Removes the image files that no face outside `leaving` still references. */
-  private async releaseImages(leaving: FaceRecord[]): Promise<void> {
-    const leavingBySha = new Map<string, number>();
-    for (const face of leaving) {
-      if (face.imageSha256) leavingBySha.set(face.imageSha256, (leavingBySha.get(face.imageSha256) ?? 0) + 1);
-    }
-    for (const [sha, count] of leavingBySha) {
-      if ((await this.ledger.countFacesWithImage(sha)) <= count) await this.images.remove(sha);
     }
   }
 }

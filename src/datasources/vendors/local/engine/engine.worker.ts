@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import sharp from 'sharp';
+import { applySharpSettings } from '../../../images/sharp-settings';
 
 export interface WorkerFace {
   box: { x: number; y: number; width: number; height: number };
@@ -55,6 +56,7 @@ function packageDir(name: string): string {
 }
 
 async function start(): Promise<void> {
+  applySharpSettings();
   // Below the server's main thread: on Linux the nice value is per thread, so while both compete for a core
   // the GraphQL event loop wins, and the engine still gets every idle cycle.
   try {
@@ -90,10 +92,16 @@ async function warmUp(): Promise<void> {
   }
 }
 
+// Images reach the engine after decodeImage checked them (src/datasources/images/decode.ts), which refuses those
+// a decoder must hold whole. Sequential read and the resize stream the pixels: libvips shrinks JPEG and WebP on
+// load, reduces PNG and TIFF line by line and orients after the shrink, so an 8192 x 8192 image costs 15-60 MB
+// here (measured) rather than its full size (192-256 MB).
+const INPUT_OPTIONS: sharp.SharpOptions = { sequentialRead: true };
+
 async function analyse(bytes: Uint8Array): Promise<WorkerFace[]> {
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const meta = await sharp(input).metadata();
-  const { data, info } = await sharp(input)
+  const meta = await sharp(input, INPUT_OPTIONS).metadata();
+  const { data, info } = await sharp(input, INPUT_OPTIONS)
     .rotate() // apply the EXIF orientation, so boxes refer to the image as displayed
     .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
     .flatten({ background: '#ffffff' }) // transparent pixels become white, and the alpha channel goes
