@@ -1,3 +1,4 @@
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
 import { rawRequest } from '../support/raw-http';
 import { startTestServer, type TestServer } from '../support/test-server';
@@ -132,5 +133,55 @@ describe('with settings', () => {
       extensions: { code: 'RATE_LIMITED', retryAfterSeconds: Number(refused!.headers['retry-after']) },
     });
     expect(refused!.json.errors[0].message).toMatch(/at most 5 a minute.*limits\.requestsPerMinute/);
+  });
+});
+
+describe('behind a router: JWT and router secret over HTTP', () => {
+  let server: TestServer;
+  let sign: (claims: Record<string, unknown>, expires?: number | string) => Promise<string>;
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    sign = (claims, expires = '5m') =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer('https://idp.test/')
+        .setAudience('facegraph')
+        .setSubject('ada')
+        .setExpirationTime(expires)
+        .sign(privateKey);
+    const publicKeyPem = await exportSPKI(publicKey);
+    server = await startTestServer({
+      configure: (config) => {
+        config.auth = { keys: [], jwt: { publicKeyPem, issuer: 'https://idp.test/', audience: 'facegraph' }, routerSecret: 'r0uter' };
+      },
+    });
+  });
+  afterAll(async () => server?.close());
+
+  const viewer = JSON.stringify({ query: '{ viewer { actor scopes } }' });
+
+  test('a JWT through the router: its subject and scopes', async () => {
+    const headers = { ...JSON_HEADERS, 'x-router-secret': 'r0uter', authorization: `Bearer ${await sign({ scope: 'read search' })}` };
+    const res = await rawRequest(server.origin, 'POST', '/graphql', headers, viewer);
+    expect(res.json).toEqual({ data: { viewer: { actor: 'jwt:ada', scopes: ['read', 'search'] } } });
+  });
+
+  test('without the router secret, or with a wrong one: 401 whatever the token', async () => {
+    const authorization = `Bearer ${await sign({ scope: 'read' })}`;
+    for (const secret of [undefined, 'r0uteR']) {
+      const headers = { ...JSON_HEADERS, authorization, ...(secret ? { 'x-router-secret': secret } : {}) };
+      const res = await rawRequest(server.origin, 'POST', '/graphql', headers, viewer);
+      expect({ status: res.status, code: res.json.errors[0].extensions.code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    }
+  });
+
+  test('an expired JWT: 401 saying so', async () => {
+    const headers = {
+      ...JSON_HEADERS,
+      'x-router-secret': 'r0uter',
+      authorization: `Bearer ${await sign({ scope: 'read' }, Math.floor(Date.now() / 1000) - 60)}`,
+    };
+    const res = await rawRequest(server.origin, 'POST', '/graphql', headers, viewer);
+    expect({ status: res.status, message: res.json.errors[0].message }).toEqual({ status: 401, message: 'The JWT has expired.' });
   });
 });
