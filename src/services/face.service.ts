@@ -67,6 +67,12 @@ export interface ImagePolicy {
   urlFetch: UrlFetchPolicy;
 }
 
+/** How long a same-key registration waits for another replica's to finish, polling its claim, before a Conflict. */
+const IDEMPOTENCY_WAIT_MS = 10_000;
+const IDEMPOTENCY_POLL_MS = 50;
+/** A claim this old belongs to a replica that died mid-registration (vendor calls time out well before). */
+const IDEMPOTENCY_CLAIM_STALE_MS = 2 * 60_000;
+
 const DEFAULT_TOP_N = 5;
 const MAX_TOP_N = 100;
 const DEFAULT_THRESHOLD = 0.6;
@@ -94,21 +100,43 @@ export class FaceService {
     if (key === null) return { ...(await this.register(library, vendor, req, null)), replayed: false };
 
     const requestHash = hashRequest(req);
-    // Same-key requests run one after another, so the second one sees the first one's record.
+    // Same-key requests of this process run one after another; across replicas, the ledger's claim on the key makes
+    // the others wait for the first, then replay its face.
     return this.idempotencyLocks.run(`${library.providerId}\u0000${key}`, async () => {
-      const earlier = await this.ledger.getIdempotency(library.providerId, key);
-      if (earlier) {
-        if (earlier.requestHash !== requestHash) {
+      const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
+      for (;;) {
+        const claim = await this.ledger.claimIdempotencyKey(library.providerId, key, requestHash, IDEMPOTENCY_CLAIM_STALE_MS);
+        if (claim.state === 'claimed') {
+          try {
+            return { ...(await this.register(library, vendor, req, { key, requestHash })), replayed: false };
+          } catch (e) {
+            await this.ledger.releaseIdempotencyClaim(library.providerId, key).catch(() => undefined);
+            throw e;
+          }
+        }
+        const earlierHash = claim.state === 'done' ? claim.record.requestHash : claim.requestHash;
+        if (earlierHash !== requestHash) {
           throw invalidInput(
             'input.idempotencyKey',
             `idempotencyKey '${key}' was already used for a different registerFace request; use a new key for a new request.`,
             'IDEMPOTENCY_KEY_REUSED',
           );
         }
-        const [face] = await this.ledger.facesByRowId([earlier.faceRowId]);
-        if (face) return { face, replayed: true };
+        if (claim.state === 'done') {
+          const [face] = await this.ledger.facesByRowId([claim.record.faceRowId]);
+          if (face) return { face, replayed: true };
+          // The face was deleted since: the key no longer names one, so this is a new registration.
+          return { ...(await this.register(library, vendor, req, null)), replayed: false };
+        }
+        if (Date.now() > deadline) {
+          throw new FaceGraphError({
+            type: 'ConflictError',
+            reason: 'IDEMPOTENCY_KEY_IN_PROGRESS',
+            message: `A registration with idempotencyKey '${key}' is still in progress; retry with the same key to get its face.`,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, IDEMPOTENCY_POLL_MS));
       }
-      return { ...(await this.register(library, vendor, req, { key, requestHash })), replayed: false };
     });
   }
 

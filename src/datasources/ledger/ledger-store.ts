@@ -77,6 +77,11 @@ export interface IdempotencyRecord {
   createdAt: Date;
 }
 
+export type IdempotencyClaim =
+  | { state: 'claimed' }
+  | { state: 'done'; record: IdempotencyRecord }
+  | { state: 'busy'; requestHash: string };
+
 export interface LibraryKey {
   providerId: string;
   name: string;
@@ -170,6 +175,19 @@ export interface LedgerStore {
   changeVersion(): Promise<string>;
 
   getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null>;
+  /**
+   * Claims an idempotency key before the vendor is called, so that a registration with the same key on another
+   * replica waits for this one instead of calling the vendor too: `claimed` (go on; insertFace with the key ends the
+   * claim, releaseIdempotencyClaim gives it up), `done` (an earlier registration finished: its record), or `busy`
+   * (another claim, younger than `staleAfterMs`, is live). A claim older than that is taken over: its holder died.
+   */
+  claimIdempotencyKey(
+    providerId: string,
+    key: string,
+    requestHash: string,
+    staleAfterMs: number,
+  ): Promise<IdempotencyClaim>;
+  releaseIdempotencyClaim(providerId: string, key: string): Promise<void>;
 }
 
 /** The descriptors of a library's faces in row order: face i's `dimensions` floats start at `matrix[i * dimensions]`. */

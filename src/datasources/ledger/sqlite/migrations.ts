@@ -91,6 +91,19 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   { version: 3, ...ACCESS_TABLES_MIGRATION },
+  {
+    version: 4,
+    name: 'idempotency claims: a registration holds its key while it calls the vendor',
+    statements: [
+      `CREATE TABLE idempotency_claims (
+        provider_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        PRIMARY KEY (provider_id, key)
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -14,6 +14,7 @@ import type {
   DescriptorMatrix,
   FaceKey,
   FacePatch,
+  IdempotencyClaim,
   IdempotencyRecord,
   LedgerStore,
   LibraryCounts,
@@ -389,6 +390,10 @@ export class SqliteLedger implements LedgerStore {
             `INSERT INTO idempotency_keys (provider_id, key, request_hash, face_row_id, created_at) VALUES (?, ?, ?, ?, ?)`,
             [idempotency.providerId, idempotency.key, idempotency.requestHash, rowId, createdAt],
           );
+          this.statements.run(`DELETE FROM idempotency_claims WHERE provider_id = ? AND key = ?`, [
+            idempotency.providerId,
+            idempotency.key,
+          ]);
         }
         const inserted = this.faceByRowId(rowId)!;
         noteCreatedId(faceId(inserted.providerId, inserted.libraryName, inserted.vendorFaceId));
@@ -546,7 +551,41 @@ export class SqliteLedger implements LedgerStore {
     );
   }
 
+  async claimIdempotencyKey(
+    providerId: string,
+    key: string,
+    requestHash: string,
+    staleAfterMs: number,
+  ): Promise<IdempotencyClaim> {
+    return this.statements.transaction(() => {
+      const done = this.idempotencyRecord(providerId, key);
+      if (done) return { state: 'done', record: done };
+      const now = new Date();
+      const live = this.statements.get<{ request_hash: string; claimed_at: string }>(
+        `SELECT request_hash, claimed_at FROM idempotency_claims WHERE provider_id = ? AND key = ?`,
+        [providerId, key],
+      );
+      if (live && now.getTime() - Date.parse(live.claimed_at) < staleAfterMs) {
+        return { state: 'busy', requestHash: live.request_hash };
+      }
+      this.statements.run(
+        `INSERT INTO idempotency_claims (provider_id, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (provider_id, key) DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at`,
+        [providerId, key, requestHash, now.toISOString()],
+      );
+      return { state: 'claimed' };
+    });
+  }
+
+  async releaseIdempotencyClaim(providerId: string, key: string): Promise<void> {
+    this.statements.run(`DELETE FROM idempotency_claims WHERE provider_id = ? AND key = ?`, [providerId, key]);
+  }
+
   async getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.idempotencyRecord(providerId, key);
+  }
+
+  private idempotencyRecord(providerId: string, key: string): IdempotencyRecord | null {
     const row = this.statements.get<{ request_hash: string; face_row_id: number; created_at: string }>(
       `SELECT request_hash, face_row_id, created_at FROM idempotency_keys WHERE provider_id = ? AND key = ?`,
       [providerId, key],
