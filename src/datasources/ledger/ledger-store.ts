@@ -107,9 +107,23 @@ export interface LibraryCounts {
   personCount: number;
 }
 
+/**
+ * Where LOCAL keeps the image bytes of its faces, by SHA-256: files on one host (the default, with SQLite), or the
+ * PostgreSQL ledger, where every replica can reach them.
+ */
+export interface LocalImageStore {
+  put(sha256: string, bytes: Buffer): Promise<void>;
+  has(sha256: string): Promise<boolean>;
+  remove(sha256: string): Promise<void>;
+  /** The digests of every stored image (for the start-up sweep of images no face references). */
+  list(): Promise<string[]>;
+}
+
 export interface LedgerStore {
   /** API keys and the audit log. */
   readonly access: AccessRecords;
+  /** Image bytes of LOCAL faces, where the ledger keeps them for every replica (PostgreSQL); absent: files. */
+  readonly localImages?: LocalImageStore;
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
   /** True when the store is open and every migration is applied. */

@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { LocalImageStore } from '../../ledger/ledger-store';
 
 // Content-addressed image files: <root>/<first two hex digits>/<sha256>. Writes are atomic
 // (temp file + rename), so a crash never leaves half an image under a digest's name.
-export class ImageStore {
+export class ImageStore implements LocalImageStore {
   constructor(private readonly root: string) {}
 
   pathOf(sha256: string): string {

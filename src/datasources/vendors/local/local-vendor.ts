@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/errors';
 import type { Capabilities, LibraryRecord } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
-import type { LedgerStore } from '../../ledger/ledger-store';
+import type { LocalImageStore, LedgerStore } from '../../ledger/ledger-store';
 import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
 import { distanceToSimilarity, FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
 import { appendDescriptors, DESCRIPTOR_LENGTH, keepDescriptors, type CachedDescriptors } from './descriptor-matrix';
@@ -38,7 +38,7 @@ export class LocalFaceVendor implements FaceVendor {
     maxFacesPerPerson: null,
     requiresTraining: false,
   };
-  private readonly images: ImageStore;
+  private readonly images: LocalImageStore;
   private readonly descriptorCache = new Map<number, CachedDescriptors>();
   private readonly refreshing = new Map<number, Promise<CachedDescriptors>>();
 
@@ -48,7 +48,8 @@ export class LocalFaceVendor implements FaceVendor {
     private readonly ledger: LedgerStore,
     private readonly engine: FaceEngine,
   ) {
-    this.images = new ImageStore(path.join(dataDir, 'images'));
+    // With a ledger that keeps images (PostgreSQL), every replica reads and writes the same ones.
+    this.images = ledger.localImages ?? new ImageStore(path.join(dataDir, 'images'));
   }
 
   normalizeLibraryName(name: string): string {
