@@ -50,7 +50,9 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
     staffId = libraryGlobalId(staff.providerId, staff.name);
     const persons: Record<string, number> = {};
     for (const externalId of ['ada', 'grace', 'linus']) {
-      persons[externalId] = (await libraries.createPerson({ libraryId: staffId, externalId, name: externalId })).rowId;
+      persons[externalId] = (
+        await libraries.createPerson({ libraryId: staffId, externalId, name: externalId })
+      ).rowId;
     }
     adaId = personGlobalId('local', staff.name, 'ada');
     // Faces go straight into the ledger: these tests read them back, they are not about detecting them.
@@ -129,7 +131,12 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
         before: start.edges[0]!.cursor,
       });
       expect(empty.edges).toEqual([]);
-      expect(empty.pageInfo).toEqual({ hasPreviousPage: false, hasNextPage: true, startCursor: null, endCursor: null });
+      expect(empty.pageInfo).toEqual({
+        hasPreviousPage: false,
+        hasNextPage: true,
+        startCursor: null,
+        endCursor: null,
+      });
     });
 
     test('first keeps its default of 20, and forward pages say whether a page lies before them', async () => {
@@ -160,7 +167,10 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
         expect(res.data).toBeNull();
         expect(res.errors).toHaveLength(1);
         expect(res.errors![0]!.message).toMatch(/'first'.*'last'/);
-        expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentNames: ['first', 'last'] });
+        expect(res.errors![0]!.extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          argumentNames: ['first', 'last'],
+        });
       }
     });
 
@@ -223,7 +233,11 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
       const before = newest.persons.pageInfo.startCursor;
       const { library: older } = await data<{ library: { persons: NamedPage } }>(query, { id: staffId, before });
       expect(names(older.persons)).toEqual(['ada']);
-      expect(older.persons.pageInfo).toEqual({ hasPreviousPage: false, hasNextPage: true, ...cursorsOf(older.persons) });
+      expect(older.persons.pageInfo).toEqual({
+        hasPreviousPage: false,
+        hasNextPage: true,
+        ...cursorsOf(older.persons),
+      });
     });
 
     test('Library.faces pages backward with its filter, counting all matches', async () => {
@@ -235,7 +249,11 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
       const { library: newest } = await data<{ library: { faces: FacePage } }>(query, { id: staffId });
       expect(ids(newest.faces)).toEqual(['f3', 'f4']);
       expect(newest.faces.totalCount).toBe(4);
-      expect(newest.faces.pageInfo).toEqual({ hasPreviousPage: true, hasNextPage: false, ...cursorsOf(newest.faces) });
+      expect(newest.faces.pageInfo).toEqual({
+        hasPreviousPage: true,
+        hasNextPage: false,
+        ...cursorsOf(newest.faces),
+      });
       const before = newest.faces.pageInfo.startCursor;
       const { library: older } = await data<{ library: { faces: FacePage } }>(query, { id: staffId, before });
       expect(ids(older.faces)).toEqual(['f0', 'f2']);
@@ -249,7 +267,11 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
         { id: adaId },
       );
       expect(ids(person.faces)).toEqual(['f1', 'f4']);
-      expect(person.faces.pageInfo).toEqual({ hasPreviousPage: true, hasNextPage: false, ...cursorsOf(person.faces) });
+      expect(person.faces.pageInfo).toEqual({
+        hasPreviousPage: true,
+        hasNextPage: false,
+        ...cursorsOf(person.faces),
+      });
 
       const nested = await data<{ library: { persons: { edges: { node: { name: string; faces: FacePage } }[] } } }>(
         `query ($id: ID!) { library(id: $id) { persons { edges { node { name faces(last: 1) { ${FACE_PAGE} } } } } } }`,

@@ -86,7 +86,10 @@ export async function createTestLedger(backend: LedgerBackend, label = 'ledger')
       await client.connect();
       try {
         let n = 0;
-        const result = await client.query(text.replace(/\?/g, () => `$${++n}`), params);
+        const result = await client.query(
+          text.replace(/\?/g, () => `$${++n}`),
+          params,
+        );
         return result.rows as T[];
       } finally {
         await client.end();

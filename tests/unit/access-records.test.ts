@@ -16,7 +16,14 @@ describe.each(LEDGER_BACKENDS)('access records in the %s ledger', (backend) => {
     await testLedger.dispose();
   });
 
-  const key = (id: string, sha: string) => ({ id, name: `key ${id}`, sha256: sha.repeat(64), scopes: ['read' as const], providers: null, expiresAt: null });
+  const key = (id: string, sha: string) => ({
+    id,
+    name: `key ${id}`,
+    sha256: sha.repeat(64),
+    scopes: ['read' as const],
+    providers: null,
+    expiresAt: null,
+  });
 
   describe('API keys', () => {
     test('are found by digest and id, listed newest first, and revoked once', async () => {
@@ -24,9 +31,17 @@ describe.each(LEDGER_BACKENDS)('access records in the %s ledger', (backend) => {
       await ledger.access.insertApiKey({ ...key('b', '2'), scopes: ['admin'], providers: ['local'] });
       expect((await ledger.access.apiKeyBySha256('1'.repeat(64)))?.id).toBe('a');
       expect(await ledger.access.apiKeyBySha256('3'.repeat(64))).toBeNull();
-      expect((await ledger.access.apiKeyById('b'))).toMatchObject({ scopes: ['admin'], providers: ['local'], revokedAt: null });
+      expect(await ledger.access.apiKeyById('b')).toMatchObject({
+        scopes: ['admin'],
+        providers: ['local'],
+        revokedAt: null,
+      });
       const page = await ledger.access.listApiKeys({ first: 1 });
-      expect({ ids: page.items.map((k) => k.id), next: page.hasNextPage, total: page.totalCount }).toEqual({ ids: ['b'], next: true, total: 2 });
+      expect({ ids: page.items.map((k) => k.id), next: page.hasNextPage, total: page.totalCount }).toEqual({
+        ids: ['b'],
+        next: true,
+        total: 2,
+      });
       const rest = await ledger.access.listApiKeys({ first: 5, beforeRowId: page.items[0].rowId });
       expect(rest.items.map((k) => k.id)).toEqual(['a']);
 
@@ -102,7 +117,9 @@ describe.each(LEDGER_BACKENDS)('access records in the %s ledger', (backend) => {
     test('commit with the change they record, naming what it created', async () => {
       await runInAuditScope(scope(), () => ledger.insertLibrary(newLibrary));
       const events = await ledger.access.listAuditEvents({ operation: 'createLibrary' }, { first: 5 });
-      expect(events.items).toMatchObject([{ actor: 'k1', outcome: 'CreateLibrarySuccess', targetIds: [expect.any(String)] }]);
+      expect(events.items).toMatchObject([
+        { actor: 'k1', outcome: 'CreateLibrarySuccess', targetIds: [expect.any(String)] },
+      ]);
     });
 
     test('roll back with a change that fails', async () => {

@@ -79,7 +79,6 @@ const registration = (libraryRowId: number, vendorFaceId: string, more: Partial<
 const face = (libraryRowId: number, vendorFaceId: string, more: Partial<NewFace> = {}) =>
   ledger.insertFace(registration(libraryRowId, vendorFaceId, more));
 
-
 describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
   beforeEach(() => openFresh(backend));
   afterEach(closeAndDispose);
@@ -202,13 +201,23 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       await library('other', 'hw');
       const [l1, l2, , l4, l5] = libs.map((l) => l.rowId);
       const page = async (providerId: string | null, args: PageArgs) => {
-        const { items, hasPreviousPage, hasNextPage, totalCount } = await ledger.listLibraries(providerId === null ? null : [providerId], args);
+        const { items, hasPreviousPage, hasNextPage, totalCount } = await ledger.listLibraries(
+          providerId === null ? null : [providerId],
+          args,
+        );
         return { names: items.map((l) => l.name), hasPreviousPage, hasNextPage, totalCount };
       };
-      const flags = (hasPreviousPage: boolean, hasNextPage: boolean) => ({ hasPreviousPage, hasNextPage, totalCount: 5 });
+      const flags = (hasPreviousPage: boolean, hasNextPage: boolean) => ({
+        hasPreviousPage,
+        hasNextPage,
+        totalCount: 5,
+      });
 
       expect(await page('local', { last: 2 })).toEqual({ names: ['l4', 'l5'], ...flags(true, false) });
-      expect(await page('local', { last: 2, beforeRowId: l4 })).toEqual({ names: ['l2', 'l3'], ...flags(true, true) });
+      expect(await page('local', { last: 2, beforeRowId: l4 })).toEqual({
+        names: ['l2', 'l3'],
+        ...flags(true, true),
+      });
       expect(await page('local', { last: 2, beforeRowId: l2 })).toEqual({ names: ['l1'], ...flags(false, true) });
       expect(await page('local', { last: 2, beforeRowId: l1 })).toEqual({ names: [], ...flags(false, true) });
       expect(await page('local', { last: 0 })).toEqual({ names: [], ...flags(true, false) });
@@ -219,7 +228,10 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
 
       // Forward pages say whether anything lies at or before their `after` cursor.
       expect(await page('local', { first: 2 })).toEqual({ names: ['l1', 'l2'], ...flags(false, true) });
-      expect(await page('local', { first: 2, afterRowId: l2 })).toEqual({ names: ['l3', 'l4'], ...flags(true, true) });
+      expect(await page('local', { first: 2, afterRowId: l2 })).toEqual({
+        names: ['l3', 'l4'],
+        ...flags(true, true),
+      });
       expect(await page('local', { first: 2, afterRowId: l4 })).toEqual({ names: ['l5'], ...flags(true, false) });
       expect(await page('local', { first: 2, afterRowId: l5 })).toEqual({ names: [], ...flags(true, false) });
 
@@ -308,7 +320,11 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
     });
 
     it('refuses a person in a library that does not exist', async () => {
-      expect(await errorOf(person(777, 'e-1'))).toMatchObject({ type: 'NotFoundError', resource: 'LIBRARY', id: '777' });
+      expect(await errorOf(person(777, 'e-1'))).toMatchObject({
+        type: 'NotFoundError',
+        resource: 'LIBRARY',
+        id: '777',
+      });
     });
 
     it('finds persons by key and by row id in key order with null for misses', async () => {
@@ -397,12 +413,17 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
   });
 
   describe('library vendor facts', () => {
-    it('replaces a library\'s vendorMeta and reads it back', async () => {
+    it("replaces a library's vendorMeta and reads it back", async () => {
       const lib = await library();
       const updated = await ledger.updateLibraryMeta(lib.rowId, { kind: 'LargePersonGroup', needsTraining: true });
       expect(updated.vendorMeta).toEqual({ kind: 'LargePersonGroup', needsTraining: true });
-      expect((await ledger.librariesByRowId([lib.rowId]))[0]?.vendorMeta).toEqual({ kind: 'LargePersonGroup', needsTraining: true });
-      await expect(ledger.updateLibraryMeta(9999, {})).rejects.toMatchObject({ detail: { type: 'NotFoundError', resource: 'LIBRARY' } });
+      expect((await ledger.librariesByRowId([lib.rowId]))[0]?.vendorMeta).toEqual({
+        kind: 'LargePersonGroup',
+        needsTraining: true,
+      });
+      await expect(ledger.updateLibraryMeta(9999, {})).rejects.toMatchObject({
+        detail: { type: 'NotFoundError', resource: 'LIBRARY' },
+      });
     });
   });
 
@@ -434,7 +455,10 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
 
     it('refuses to add a field the library already declares, changing nothing', async () => {
       const lib = await library();
-      const addFields: FieldDefinition[] = [{ name: 'site', type: 'STRING' }, { name: 'dept', type: 'STRING' }];
+      const addFields: FieldDefinition[] = [
+        { name: 'site', type: 'STRING' },
+        { name: 'dept', type: 'STRING' },
+      ];
       const detail = await errorOf(ledger.updateLibrary(lib.rowId, { displayName: 'x', addFields }));
       expect(detail).toMatchObject({ type: 'InvalidInputError', constraint: 'unique' });
       expect(detail.message).toMatch(/'dept'/);
@@ -448,9 +472,18 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
 
     it('changes the given parts of a person, clears them with null, and leaves the rest', async () => {
       const lib = await library();
-      const p = await ledger.insertPerson({ libraryRowId: lib.rowId, externalId: 'e-1', name: 'Ada', userData: 'u1' });
+      const p = await ledger.insertPerson({
+        libraryRowId: lib.rowId,
+        externalId: 'e-1',
+        name: 'Ada',
+        userData: 'u1',
+      });
       expect(await ledger.updatePerson(p.rowId, { name: 'Ada L.' })).toEqual({ ...p, name: 'Ada L.' });
-      expect(await ledger.updatePerson(p.rowId, { userData: null })).toEqual({ ...p, name: 'Ada L.', userData: null });
+      expect(await ledger.updatePerson(p.rowId, { userData: null })).toEqual({
+        ...p,
+        name: 'Ada L.',
+        userData: null,
+      });
       expect((await ledger.personsByRowId([p.rowId]))[0]).toEqual({ ...p, name: 'Ada L.', userData: null });
       const missing = await errorOf(ledger.updatePerson(9999, { name: 'x' }));
       expect(missing).toMatchObject({ type: 'NotFoundError', resource: 'PERSON' });
@@ -482,7 +515,10 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       const lib = await library();
       const p = await person(lib.rowId, 'p1');
       expect(await ledger.deletePerson(p.rowId)).toBe(0);
-      expect(await errorOf(ledger.deletePerson(p.rowId))).toMatchObject({ type: 'NotFoundError', resource: 'PERSON' });
+      expect(await errorOf(ledger.deletePerson(p.rowId))).toMatchObject({
+        type: 'NotFoundError',
+        resource: 'PERSON',
+      });
     });
   });
 
@@ -609,7 +645,7 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(await ledger.findFaces(lib.rowId, { fields: { dept: 'x' } })).toEqual([]);
     });
 
-    it('never gives a new face the row id of a deleted one: not after a delete here, a cascade, or another connection\'s', async () => {
+    it("never gives a new face the row id of a deleted one: not after a delete here, a cascade, or another connection's", async () => {
       const lib = await library();
       const seen: number[] = [];
       const fresh = async (name: string) => {
@@ -651,7 +687,7 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(await ledger.imagesInUse([])).toEqual([]);
     });
 
-    it('reads a library\'s descriptors as one matrix in row order, skipping faces without one', async () => {
+    it("reads a library's descriptors as one matrix in row order, skipping faces without one", async () => {
       const lib = await library();
       const d1 = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i) / 3);
       const f1 = await face(lib.rowId, 'v1', { descriptor: d1 });
@@ -669,7 +705,11 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(Array.from(matrix.subarray(0, 128))).toEqual(Array.from(d1));
       expect(Array.from(matrix.subarray(128, 256))).toEqual(Array.from({ length: 128 }, (_, i) => i));
       expect(matrix.length).toBe(256);
-      expect(await ledger.faceDescriptors(lib.rowId + 1000, 128)).toEqual({ rowIds: [], dimensions: 128, matrix: new Float32Array(0) });
+      expect(await ledger.faceDescriptors(lib.rowId + 1000, 128)).toEqual({
+        rowIds: [],
+        dimensions: 128,
+        matrix: new Float32Array(0),
+      });
     });
 
     it('reads only the descriptors after a row when asked, and counts those up to a row', async () => {
@@ -693,7 +733,9 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
     it('refuses to read a descriptor of another length than asked, naming the face row', async () => {
       const lib = await library();
       const f = await face(lib.rowId, 'short', { descriptor: new Float32Array(64) });
-      await expect(ledger.faceDescriptors(lib.rowId, 128)).rejects.toThrow(`Face row ${f.rowId} has a 256-byte descriptor; 512 bytes (128 floats) were expected.`);
+      await expect(ledger.faceDescriptors(lib.rowId, 128)).rejects.toThrow(
+        `Face row ${f.rowId} has a 256-byte descriptor; 512 bytes (128 floats) were expected.`,
+      );
     });
   });
 
@@ -723,7 +765,11 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
         requestHash: 'hash-1',
       });
       const detail = await errorOf(
-        ledger.insertFace(registration(lib.rowId, 'v2'), { providerId: 'local', key: 'key-1', requestHash: 'hash-2' }),
+        ledger.insertFace(registration(lib.rowId, 'v2'), {
+          providerId: 'local',
+          key: 'key-1',
+          requestHash: 'hash-2',
+        }),
       );
       expect(detail).toMatchObject({ type: 'ConflictError', reason: 'IDEMPOTENCY_KEY_IN_USE' });
       expect(await ledger.facesByKey([{ libraryRowId: lib.rowId, vendorFaceId: 'v2' }])).toEqual([null]);
@@ -766,7 +812,11 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       const rows: [string, Partial<NewFace>][] = [
         [
           'f1',
-          { personRowId: alice, externalImageId: 'img-a', fields: { dept: 'sales', level: 3, vip: true, score: 0.5 } },
+          {
+            personRowId: alice,
+            externalImageId: 'img-a',
+            fields: { dept: 'sales', level: 3, vip: true, score: 0.5 },
+          },
         ],
         ['f2', { personRowId: alice, externalImageId: 'img-b', fields: { dept: 'sales', level: 4, vip: false } }],
         [
@@ -823,9 +873,9 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(await match({ externalImageId: 'img-a', fields: { level: 3 } })).toEqual(['f1', 'f3']);
       expect(await match({ externalImageId: 'img-a', fields: { level: 3, dept: 'sales' } })).toEqual(['f1']);
       expect(await match({ personRowId: alice, fields: { vip: false } })).toEqual(['f2']);
-      expect(await match({ vendorFaceIds: ['f1', 'f2', 'f3'], personRowId: alice, externalImageId: 'img-b' })).toEqual([
-        'f2',
-      ]);
+      expect(
+        await match({ vendorFaceIds: ['f1', 'f2', 'f3'], personRowId: alice, externalImageId: 'img-b' }),
+      ).toEqual(['f2']);
       expect(await match({ personRowId: bob, fields: { dept: 'sales' } })).toEqual([]);
     });
 
@@ -863,7 +913,10 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
             const page = await ledger.listFaces(libRowId, filter, { first, afterRowId });
             expect(page.totalCount).toBe(expected.length);
             const uncounted = await ledger.listFaces(libRowId, filter, { first, afterRowId }, { withTotal: false });
-            expect({ items: uncounted.items, hasNextPage: uncounted.hasNextPage }).toEqual({ items: page.items, hasNextPage: page.hasNextPage });
+            expect({ items: uncounted.items, hasNextPage: uncounted.hasNextPage }).toEqual({
+              items: page.items,
+              hasNextPage: page.hasNextPage,
+            });
             seen.push(...page.items.map((f) => f.vendorFaceId));
             if (!page.hasNextPage) break;
             afterRowId = page.items[page.items.length - 1]!.rowId;
@@ -878,7 +931,12 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       await ledger.listFaces(libRowId, { fields: { dept: 'sales' } }, { first: 1 });
       const counted = ledger.queryCount() - before;
       before = ledger.queryCount();
-      const page = await ledger.listFaces(libRowId, { fields: { dept: 'sales' } }, { first: 1 }, { withTotal: false });
+      const page = await ledger.listFaces(
+        libRowId,
+        { fields: { dept: 'sales' } },
+        { first: 1 },
+        { withTotal: false },
+      );
       expect(ledger.queryCount() - before).toBe(counted - 1);
       expect(page).toMatchObject({ totalCount: 0, hasNextPage: true });
     });
@@ -902,7 +960,8 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
         const result = await run();
         return { result, statements: ledger.queryCount() - before };
       };
-      const strip = (pages: { items: unknown[]; hasNextPage: boolean }[]) => pages.map((p) => ({ items: p.items, hasNextPage: p.hasNextPage }));
+      const strip = (pages: { items: unknown[]; hasNextPage: boolean }[]) =>
+        pages.map((p) => ({ items: p.items, hasNextPage: p.hasNextPage }));
 
       const persons = await count(() => ledger.listPersons([libRowId], { first: 1 }));
       const personsUncounted = await count(() => ledger.listPersons([libRowId], { first: 1 }, { withTotal: false }));
@@ -912,13 +971,17 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(personsUncounted.statements).toBe(persons.statements - 1);
 
       const faces = await count(() => ledger.listFacesOfPersons([alice, bob], { first: 1 }));
-      const facesUncounted = await count(() => ledger.listFacesOfPersons([alice, bob], { first: 1 }, { withTotal: false }));
+      const facesUncounted = await count(() =>
+        ledger.listFacesOfPersons([alice, bob], { first: 1 }, { withTotal: false }),
+      );
       expect(strip(facesUncounted.result)).toEqual(strip(faces.result));
       expect(faces.result.map((p) => p.totalCount)).toEqual([2, 1]);
       expect(facesUncounted.statements).toBe(faces.statements - 1);
 
       const libraries = await count(() => ledger.listLibraries(['local'], { first: 1 }));
-      const librariesUncounted = await count(() => ledger.listLibraries(['local'], { first: 1 }, { withTotal: false }));
+      const librariesUncounted = await count(() =>
+        ledger.listLibraries(['local'], { first: 1 }, { withTotal: false }),
+      );
       expect(strip([librariesUncounted.result])).toEqual(strip([libraries.result]));
       expect(libraries.result.totalCount).toBe(2);
       expect(librariesUncounted.statements).toBe(libraries.statements - 1);
@@ -1056,7 +1119,7 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
   });
 
   describe('change version', () => {
-    it('stays the same across reads and changes with every write, ours or another connection\'s', async () => {
+    it("stays the same across reads and changes with every write, ours or another connection's", async () => {
       const lib = await library();
       const v0 = await ledger.changeVersion();
       await ledger.listFaces(lib.rowId, {}, { first: 10 });
@@ -1085,7 +1148,7 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(await ledger.changeVersion()).not.toBe(v5);
     });
 
-    it('changes with writes whose row comes back (UPDATE ... RETURNING): a face, a library\'s facts', async () => {
+    it("changes with writes whose row comes back (UPDATE ... RETURNING): a face, a library's facts", async () => {
       const lib = await library();
       const f = await face(lib.rowId, 'f1');
       const v0 = await ledger.changeVersion();
@@ -1150,7 +1213,12 @@ describe('the SQLite ledger', () => {
   });
 
   it('checkpoints the write-ahead log into the database file on close', async () => {
-    const lib = await sqlite.insertLibrary({ providerId: 'local', name: 'staff', displayName: null, fieldSchema: SCHEMA });
+    const lib = await sqlite.insertLibrary({
+      providerId: 'local',
+      name: 'staff',
+      displayName: null,
+      fieldSchema: SCHEMA,
+    });
     await sqlite.insertFace(registration(lib.rowId, 'v1'));
     expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
     await sqlite.close();
@@ -1169,7 +1237,12 @@ describe('the PostgreSQL ledger', () => {
       const probe = PostgresLedger.open(schema.url, { poolSize: 1 });
       await probe.migrate();
       await probe.close();
-      const lib = await replicas[0]!.insertLibrary({ providerId: 'local', name: 'x', displayName: null, fieldSchema: [] });
+      const lib = await replicas[0]!.insertLibrary({
+        providerId: 'local',
+        name: 'x',
+        displayName: null,
+        fieldSchema: [],
+      });
       expect((await replicas[4]!.librariesByRowId([lib.rowId]))[0]?.name).toBe('x');
     } finally {
       await Promise.all(replicas.map((replica) => replica.close()));

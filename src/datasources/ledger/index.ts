@@ -11,7 +11,8 @@ export interface LedgerOptions {
   poolSize?: number;
 }
 
-export const DEFAULT_LEDGER_POOL_SIZE = 10;
+// The configuration's default (ledger.poolSize) too.
+const DEFAULT_LEDGER_POOL_SIZE = 10;
 
 /**
  * Opens and migrates the ledger named by `url`: `sqlite:<path>` (relative to the working directory),

@@ -44,7 +44,8 @@ export function faceFilter(
   for (const [name, value] of Object.entries(filter.fields ?? {})) {
     parts.push(
       `EXISTS (SELECT 1 FROM face_fields ff
-               WHERE ff.library_row_id = f.library_row_id AND ff.name = ? AND ff.value = ? AND ff.face_row_id = f.row_id)`,
+               WHERE ff.library_row_id = f.library_row_id AND ff.name = ? AND ff.value = ?
+                 AND ff.face_row_id = f.row_id)`,
     );
     params.push(name, JSON.stringify(value));
   }
@@ -70,13 +71,24 @@ export function facePageQuery(dialect: SqlDialect, libraryRowId: number, filter:
   const [driving, ...otherFields] = Object.entries(filter.fields ?? {});
   if (!driving) {
     const { where, params } = faceFilter(dialect, libraryRowId, filter);
-    return { from: 'faces f', where, params, order: 'f.row_id', countFrom: 'faces f', countWhere: where, countParams: params };
+    return {
+      from: 'faces f',
+      where,
+      params,
+      order: 'f.row_id',
+      countFrom: 'faces f',
+      countWhere: where,
+      countParams: params,
+    };
   }
   const rest = faceFilter(dialect, libraryRowId, { ...filter, fields: Object.fromEntries(otherFields) });
   const drivingWhere = 'd.library_row_id = ? AND d.name = ? AND d.value = ?';
   const drivingParams = [libraryRowId, driving[0], JSON.stringify(driving[1])];
   const onlyDriving =
-    otherFields.length === 0 && filter.vendorFaceIds == null && filter.externalImageId == null && filter.personRowId == null;
+    otherFields.length === 0 &&
+    filter.vendorFaceIds == null &&
+    filter.externalImageId == null &&
+    filter.personRowId == null;
   const joined = `face_fields d ${dialect.orderedJoin} faces f ON f.row_id = d.face_row_id`;
   return {
     from: joined,

@@ -28,7 +28,14 @@ import type {
   PersonKey,
   PersonPatch,
 } from '../ledger-store';
-import { type ChildQuery, type PagedRow, pageOf, pagePerParentStatement, pageStatement, pagesPerParent } from '../paging';
+import {
+  type ChildQuery,
+  type PagedRow,
+  pageOf,
+  pagePerParentStatement,
+  pageStatement,
+  pagesPerParent,
+} from '../paging';
 import { counted, faceFilter, facePageQuery, inKeyOrder, type Position, type SqlDialect } from '../query-shapes';
 import {
   FACE_COLUMNS,
@@ -118,14 +125,25 @@ export class PostgresLedger implements LedgerStore {
         const row = await tx.row<LibraryRow>(
           `INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at)
            VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
-          [lib.providerId, lib.name, lib.displayName, JSON.stringify(lib.fieldSchema), JSON.stringify(lib.vendorMeta ?? {}), new Date()],
+          [
+            lib.providerId,
+            lib.name,
+            lib.displayName,
+            JSON.stringify(lib.fieldSchema),
+            JSON.stringify(lib.vendorMeta ?? {}),
+            new Date(),
+          ],
         );
         noteCreatedId(libraryId(lib.providerId, lib.name));
         return toLibrary(row!);
       });
     } catch (e) {
       if (constraintOf(e) === 'libraries_name_unique') {
-        throw alreadyExists('LIBRARY', lib.name, `A library named '${lib.name}' already exists in provider '${lib.providerId}'.`);
+        throw alreadyExists(
+          'LIBRARY',
+          lib.name,
+          `A library named '${lib.name}' already exists in provider '${lib.providerId}'.`,
+        );
       }
       throw e;
     }
@@ -133,7 +151,10 @@ export class PostgresLedger implements LedgerStore {
 
   async updateLibraryMeta(rowId: number, vendorMeta: Record<string, unknown>): Promise<LibraryRecord> {
     const row = await this.db.transaction((tx) =>
-      tx.row<LibraryRow>(`UPDATE libraries SET vendor_meta = ? WHERE row_id = ? RETURNING *`, [JSON.stringify(vendorMeta), rowId]),
+      tx.row<LibraryRow>(`UPDATE libraries SET vendor_meta = ? WHERE row_id = ? RETURNING *`, [
+        JSON.stringify(vendorMeta),
+        rowId,
+      ]),
     );
     if (!row) throw notFound('LIBRARY', String(rowId));
     return toLibrary(row);
@@ -185,13 +206,21 @@ export class PostgresLedger implements LedgerStore {
     return inKeyOrder(rowIds.length, rows, toLibrary);
   }
 
-  async listLibraries(providerIds: readonly string[] | null, page: PageArgs, options: PageOptions = {}): Promise<Page<LibraryRecord>> {
+  async listLibraries(
+    providerIds: readonly string[] | null,
+    page: PageArgs,
+    options: PageOptions = {},
+  ): Promise<Page<LibraryRecord>> {
     const where = providerIds === null ? 'TRUE' : PG.inTextList('l.provider_id');
     const params = providerIds === null ? [] : [providerIds];
-    const query = pageStatement({ columns: LIBRARY_COLUMNS, from: 'libraries l', where, params, order: 'l.row_id' }, page);
+    const query = pageStatement(
+      { columns: LIBRARY_COLUMNS, from: 'libraries l', where, params, order: 'l.row_id' },
+      page,
+    );
     const rows = await this.db.rows<LibraryRow & PagedRow>(query.sql, query.params);
     const total = counted(options)
-      ? (await this.db.row<{ total: number }>(`SELECT count(*) AS total FROM libraries l WHERE ${where}`, params))!.total
+      ? (await this.db.row<{ total: number }>(`SELECT count(*) AS total FROM libraries l WHERE ${where}`, params))!
+          .total
       : 0;
     return pageOf(rows, page, toLibrary, total);
   }
@@ -211,7 +240,9 @@ export class PostgresLedger implements LedgerStore {
       // Locked first: a face being added to it commits before the count, and none is added after.
       const found = await tx.row(`SELECT 1 FROM libraries WHERE row_id = ? FOR UPDATE`, [rowId]);
       if (!found) throw notFound('LIBRARY', String(rowId));
-      const faces = countOf(await tx.row<{ n: number }>(`SELECT count(*) AS n FROM faces WHERE library_row_id = ?`, [rowId]));
+      const faces = countOf(
+        await tx.row<{ n: number }>(`SELECT count(*) AS n FROM faces WHERE library_row_id = ?`, [rowId]),
+      );
       await tx.run(`DELETE FROM libraries WHERE row_id = ?`, [rowId]);
       return faces;
     });
@@ -227,7 +258,8 @@ export class PostgresLedger implements LedgerStore {
           `WITH inserted AS (
              INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, ?, ?)
              RETURNING row_id, library_row_id)
-           SELECT i.row_id, l.provider_id, l.name AS library_name FROM inserted i JOIN libraries l ON l.row_id = i.library_row_id`,
+           SELECT i.row_id, l.provider_id, l.name AS library_name
+           FROM inserted i JOIN libraries l ON l.row_id = i.library_row_id`,
           [person.libraryRowId, person.externalId, person.name, person.userData, new Date()],
         );
         noteCreatedId(personId(row!.provider_id, row!.library_name, person.externalId));
@@ -237,7 +269,8 @@ export class PostgresLedger implements LedgerStore {
       const constraint = constraintOf(e);
       if (constraint === 'persons_library') throw notFound('LIBRARY', String(person.libraryRowId));
       if (constraint === 'persons_external_id_unique') {
-        const message = `A person with external id '${person.externalId}' already exists in library '${await this.libraryName(person.libraryRowId)}'.`;
+        const libraryName = await this.libraryName(person.libraryRowId);
+        const message = `A person with external id '${person.externalId}' already exists in library '${libraryName}'.`;
         throw alreadyExists('PERSON', person.externalId, message);
       }
       throw e;
@@ -271,7 +304,9 @@ export class PostgresLedger implements LedgerStore {
     return this.db.transaction(async (tx) => {
       const found = await tx.row(`SELECT 1 FROM persons WHERE row_id = ? FOR UPDATE`, [rowId]);
       if (!found) throw notFound('PERSON', String(rowId));
-      const faces = countOf(await tx.row<{ n: number }>(`SELECT count(*) AS n FROM faces WHERE person_row_id = ?`, [rowId]));
+      const faces = countOf(
+        await tx.row<{ n: number }>(`SELECT count(*) AS n FROM faces WHERE person_row_id = ?`, [rowId]),
+      );
       // The faces (with their field values and idempotency keys) go by cascade.
       await tx.run(`DELETE FROM persons WHERE row_id = ?`, [rowId]);
       return faces;
@@ -298,7 +333,11 @@ export class PostgresLedger implements LedgerStore {
     return inKeyOrder(rowIds.length, rows, toPerson);
   }
 
-  async listPersons(libraryRowIds: readonly number[], page: PageArgs, options: PageOptions = {}): Promise<Page<PersonRecord>[]> {
+  async listPersons(
+    libraryRowIds: readonly number[],
+    page: PageArgs,
+    options: PageOptions = {},
+  ): Promise<Page<PersonRecord>[]> {
     return this.pagePerParent<PersonRow, PersonRecord>(
       { table: 'persons', alias: 'p', columns: PERSON_COLUMNS, parentColumn: 'library_row_id' },
       libraryRowIds,
@@ -321,7 +360,8 @@ export class PostgresLedger implements LedgerStore {
     const totals = counted(options)
       ? (
           await this.db.rows<{ total: number }>(
-            `SELECT (SELECT count(*) FROM ${q.table} WHERE ${q.parentColumn} = k.value) AS total FROM ${ROW_IDS} ORDER BY k.key`,
+            `SELECT (SELECT count(*) FROM ${q.table} WHERE ${q.parentColumn} = k.value) AS total
+             FROM ${ROW_IDS} ORDER BY k.key`,
             [parentRowIds],
           )
         ).map((t) => t.total)
@@ -336,7 +376,10 @@ export class PostgresLedger implements LedgerStore {
     return String((await this.db.row<{ value: number }>(`SELECT value FROM ledger_version`))!.value);
   }
 
-  async insertFace(face: NewFace, idempotency?: { providerId: string; key: string; requestHash: string }): Promise<FaceRecord> {
+  async insertFace(
+    face: NewFace,
+    idempotency?: { providerId: string; key: string; requestHash: string },
+  ): Promise<FaceRecord> {
     try {
       return await this.db.transaction(async (tx) => {
         const createdAt = new Date();
@@ -366,7 +409,8 @@ export class PostgresLedger implements LedgerStore {
         await writeFaceFields(tx, rowId, face.libraryRowId, face.fields);
         if (idempotency) {
           await tx.run(
-            `INSERT INTO idempotency_keys (provider_id, key, request_hash, face_row_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+            `INSERT INTO idempotency_keys (provider_id, key, request_hash, face_row_id, created_at)
+             VALUES (?, ?, ?, ?, ?)`,
             [idempotency.providerId, idempotency.key, idempotency.requestHash, rowId, createdAt],
           );
         }
@@ -399,18 +443,33 @@ export class PostgresLedger implements LedgerStore {
     return inKeyOrder(rowIds.length, rows, toFace);
   }
 
-  async listFaces(libraryRowId: number, filter: ResolvedFaceFilter, page: PageArgs, options: PageOptions = {}): Promise<Page<FaceRecord>> {
+  async listFaces(
+    libraryRowId: number,
+    filter: ResolvedFaceFilter,
+    page: PageArgs,
+    options: PageOptions = {},
+  ): Promise<Page<FaceRecord>> {
     const q = facePageQuery(PG, libraryRowId, filter);
     const from = `${q.from} JOIN libraries l ON l.row_id = f.library_row_id`;
-    const query = pageStatement({ columns: FACE_COLUMNS, from, where: q.where, params: q.params, order: q.order }, page);
+    const query = pageStatement(
+      { columns: FACE_COLUMNS, from, where: q.where, params: q.params, order: q.order },
+      page,
+    );
     const rows = await this.db.rows<FaceRow & PagedRow>(query.sql, query.params);
     const total = counted(options)
-      ? (await this.db.row<{ total: number }>(`SELECT count(*) AS total FROM ${q.countFrom} WHERE ${q.countWhere}`, q.countParams))!.total
+      ? (await this.db.row<{ total: number }>(
+          `SELECT count(*) AS total FROM ${q.countFrom} WHERE ${q.countWhere}`,
+          q.countParams,
+        ))!.total
       : 0;
     return pageOf(rows, page, toFace, total);
   }
 
-  async listFacesOfPersons(personRowIds: readonly number[], page: PageArgs, options: PageOptions = {}): Promise<Page<FaceRecord>[]> {
+  async listFacesOfPersons(
+    personRowIds: readonly number[],
+    page: PageArgs,
+    options: PageOptions = {},
+  ): Promise<Page<FaceRecord>[]> {
     return this.pagePerParent<FaceRow, FaceRecord>(
       { table: 'faces', alias: 'f', columns: FACE_COLUMNS, parentColumn: 'person_row_id' },
       personRowIds,
@@ -423,7 +482,8 @@ export class PostgresLedger implements LedgerStore {
   async findFaces(libraryRowId: number, filter: ResolvedFaceFilter): Promise<FaceRecord[]> {
     const { where, params } = faceFilter(PG, libraryRowId, filter);
     const rows = await this.db.rows<FaceRow>(
-      `SELECT ${FACE_COLUMNS} FROM faces f JOIN libraries l ON l.row_id = f.library_row_id WHERE ${where} ORDER BY f.row_id`,
+      `SELECT ${FACE_COLUMNS} FROM faces f JOIN libraries l ON l.row_id = f.library_row_id
+       WHERE ${where} ORDER BY f.row_id`,
       params,
     );
     return rows.map(toFace);
@@ -480,7 +540,11 @@ export class PostgresLedger implements LedgerStore {
     return rows.map((r) => r.image_sha256);
   }
 
-  async faceDescriptors(libraryRowId: number, dimensions: number, options: { afterRowId?: number } = {}): Promise<DescriptorMatrix> {
+  async faceDescriptors(
+    libraryRowId: number,
+    dimensions: number,
+    options: { afterRowId?: number } = {},
+  ): Promise<DescriptorMatrix> {
     const rows = await this.db.rows<{ row_id: number; descriptor: Buffer }>(
       `SELECT row_id, descriptor FROM faces
        WHERE library_row_id = ? AND descriptor IS NOT NULL AND row_id > ? ORDER BY row_id`,
@@ -494,7 +558,8 @@ export class PostgresLedger implements LedgerStore {
       const { row_id: rowId, descriptor } = rows[i]!;
       if (descriptor.byteLength !== rowBytes) {
         throw new Error(
-          `Face row ${rowId} has a ${descriptor.byteLength}-byte descriptor; ${rowBytes} bytes (${dimensions} floats) were expected.`,
+          `Face row ${rowId} has a ${descriptor.byteLength}-byte descriptor; ` +
+            `${rowBytes} bytes (${dimensions} floats) were expected.`,
         );
       }
       rowIds[i] = rowId;
@@ -530,22 +595,32 @@ export class PostgresLedger implements LedgerStore {
   }
 
   private async libraryName(rowId: number): Promise<string> {
-    return (await this.db.row<{ name: string }>(`SELECT name FROM libraries WHERE row_id = ?`, [rowId]))?.name ?? String(rowId);
+    return (
+      (await this.db.row<{ name: string }>(`SELECT name FROM libraries WHERE row_id = ?`, [rowId]))?.name ??
+      String(rowId)
+    );
   }
 
-  private async explainFaceInsertFailure(e: unknown, face: NewFace, idempotencyKey: string | undefined): Promise<unknown> {
+  private async explainFaceInsertFailure(
+    e: unknown,
+    face: NewFace,
+    idempotencyKey: string | undefined,
+  ): Promise<unknown> {
     switch (constraintOf(e)) {
       case 'faces_vendor_face_id_unique':
         return alreadyExists(
           'FACE',
           face.vendorFaceId,
-          `A face with vendor id '${face.vendorFaceId}' already exists in library '${await this.libraryName(face.libraryRowId)}'.`,
+          `A face with vendor id '${face.vendorFaceId}' already exists in library ` +
+            `'${await this.libraryName(face.libraryRowId)}'.`,
         );
       case 'idempotency_keys_pkey':
         return new FaceGraphError({
           type: 'ConflictError',
           reason: 'IDEMPOTENCY_KEY_IN_USE',
-          message: `The idempotency key '${idempotencyKey}' was already used by another registration; retry with the same key to get its result.`,
+          message:
+            `The idempotency key '${idempotencyKey}' was already used by another registration; ` +
+            'retry with the same key to get its result.',
         });
       case 'faces_library':
         return notFound('LIBRARY', String(face.libraryRowId));
@@ -566,11 +641,17 @@ async function faceByRowId(session: Session, rowId: number): Promise<FaceRecord 
 }
 
 // Field values are stored as their JSON text, so 3, "3" and true stay distinct and filters compare exactly.
-async function writeFaceFields(session: Session, faceRowId: number, libraryRowId: number, fields: FieldValues): Promise<void> {
+async function writeFaceFields(
+  session: Session,
+  faceRowId: number,
+  libraryRowId: number,
+  fields: FieldValues,
+): Promise<void> {
   const entries = Object.entries(fields);
   if (entries.length === 0) return;
   await session.run(
-    `INSERT INTO face_fields (face_row_id, library_row_id, name, value) SELECT ?, ?, n, v FROM unnest(?::text[], ?::text[]) AS e(n, v)`,
+    `INSERT INTO face_fields (face_row_id, library_row_id, name, value)
+     SELECT ?, ?, n, v FROM unnest(?::text[], ?::text[]) AS e(n, v)`,
     [faceRowId, libraryRowId, entries.map(([name]) => name), entries.map(([, value]) => JSON.stringify(value))],
   );
 }

@@ -15,7 +15,9 @@ const INT8_OID = 20;
 // Row ids and counts are bigint; every one of them fits a double by far, so they come back as numbers.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 export function createPool(connectionString: string, poolSize: number): pg.Pool {
@@ -59,7 +61,10 @@ export class PgStatements implements Session {
     return (await this.query(this.pool, sql, params)).rowCount ?? 0;
   }
 
-  /** BEGIN ... COMMIT on one pooled connection; ROLLBACK when fn or the commit fails. BEGIN and COMMIT are not counted. */
+  /**
+   * BEGIN ... COMMIT on one pooled connection; ROLLBACK when fn or the commit fails. BEGIN, COMMIT and ROLLBACK
+   * are not counted: queryCount() compares with SQLite's, which counts neither.
+   */
   async transaction<T>(fn: (tx: Session) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const tx = this.sessionOn(client);
@@ -97,7 +102,11 @@ export class PgStatements implements Session {
     };
   }
 
-  private query<T>(on: pg.Pool | pg.PoolClient, sql: string, params: SqlParams): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+  private query<T>(
+    on: pg.Pool | pg.PoolClient,
+    sql: string,
+    params: SqlParams,
+  ): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
     this.executed++;
     return on.query<T & pg.QueryResultRow>(numberPlaceholders(sql), params as unknown[]);
   }
