@@ -11,10 +11,10 @@ export interface SqlDialect {
   inTextList(column: string): string;
   textListParam(values: readonly string[]): unknown;
   /**
-   * The join from the face-field index to the faces: SQLite needs CROSS JOIN to keep walking the index in row order
-   * (LIMIT then stops early); PostgreSQL's planner finds that order itself.
+   * FROM face_fields d, joined to each of its faces f, such that the planner walks d in face row order and looks up
+   * one face per row (LIMIT then stops early), whatever it believes of the value's frequency.
    */
-  orderedJoin: 'CROSS JOIN' | 'JOIN';
+  fieldDrivenFaces: string;
 }
 
 export interface Position {
@@ -89,7 +89,7 @@ export function facePageQuery(dialect: SqlDialect, libraryRowId: number, filter:
     filter.vendorFaceIds == null &&
     filter.externalImageId == null &&
     filter.personRowId == null;
-  const joined = `face_fields d ${dialect.orderedJoin} faces f ON f.row_id = d.face_row_id`;
+  const joined = dialect.fieldDrivenFaces;
   return {
     from: joined,
     where: `${drivingWhere} AND ${rest.where}`,

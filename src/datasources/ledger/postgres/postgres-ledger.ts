@@ -61,7 +61,9 @@ const PG: SqlDialect = {
   },
   inTextList: (column) => `${column} = ANY(?::text[])`,
   textListParam: (values) => values,
-  orderedJoin: 'JOIN',
+  // OFFSET 0 keeps the lateral lookup from being flattened into a join the planner may turn into a merge join over
+  // every face of the table (measured: 38 ms instead of 0.3 ms for a value common in other libraries only).
+  fieldDrivenFaces: 'face_fields d CROSS JOIN LATERAL (SELECT * FROM faces WHERE row_id = d.face_row_id OFFSET 0) f',
 };
 
 const ROW_IDS = PG.keys.from;

@@ -61,7 +61,8 @@ const SQLITE: SqlDialect = {
   keys: SQLITE_KEYS,
   inTextList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
   textListParam: (values) => JSON.stringify(values),
-  orderedJoin: 'CROSS JOIN',
+  // CROSS JOIN: SQLite keeps the left table outermost.
+  fieldDrivenFaces: 'face_fields d CROSS JOIN faces f ON f.row_id = d.face_row_id',
 };
 
 // Batch methods pass their keys as one JSON array and join on json_each, whose `key` is the position
