@@ -1,5 +1,5 @@
 import { libraryId as libraryGlobalId, personId as personGlobalId } from '../../src/domain/global-id';
-import { createPostgresSchema, LEDGER_BACKENDS, type PostgresSchema } from '../support/ledgers';
+import { LEDGER_BACKENDS } from '../support/ledgers';
 import { gql, startTestServer, type TestServer } from '../support/test-server';
 
 // Relay cursor connections over HTTP: every connection field pages forward with first/after and backward with
@@ -11,7 +11,6 @@ const libraryNames = Array.from({ length: LIBRARIES }, (_, i) => `lib-${String(i
 
 describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
   let server: TestServer;
-  let postgres: PostgresSchema | undefined;
   /** lib-00: persons ada, grace, linus; faces f0..f4 (see below). */
   let staffId: string;
   let adaId: string;
@@ -32,13 +31,7 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
 
   beforeAll(async () => {
     // Without the response cache: statements are counted below, and the cache would answer repeated queries.
-    postgres = backend === 'postgres' ? await createPostgresSchema() : undefined;
-    server = await startTestServer({
-      configure: (c) => {
-        c.server.responseCacheBytes = 0;
-        if (postgres) c.ledger.url = postgres.url;
-      },
-    });
+    server = await startTestServer({ ledger: backend, configure: (c) => void (c.server.responseCacheBytes = 0) });
     const { libraries, ledger } = server.facegraph.services;
     const created = [];
     for (const name of libraryNames) {
@@ -79,7 +72,6 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
 
   afterAll(async () => {
     await server?.close();
-    await postgres?.drop();
   });
 
   test('the server runs on the ledger its configuration names', () => {
