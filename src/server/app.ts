@@ -47,7 +47,7 @@ const AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
 
 /** Everything but listening: tests and main.ts share this. */
 export async function createFacegraphApp(config: FacegraphConfig, logger: Logger, plugins: ApolloServerPlugin<RequestContext>[] = []): Promise<FacegraphApp> {
-  const ledger = await openLedger(config.ledger.url);
+  const ledger = await openLedger(config.ledger.url, { poolSize: config.ledger.poolSize });
   await ledger.migrate();
   // Before anything starts (the face engine's workers): a server nobody may reach unauthenticated stops here.
   const ledgerHasKeys = (await ledger.access.countUsableApiKeys(new Date())) > 0;

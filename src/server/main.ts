@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   try {
     await refuseInsecureStart(config.auth, config.server.host, async () => {
       const { openLedger } = await import('../datasources/ledger/index.js');
-      const ledger = await openLedger(config.ledger.url);
+      const ledger = await openLedger(config.ledger.url, { poolSize: config.ledger.poolSize });
       try {
         return (await ledger.access.countUsableApiKeys(new Date())) > 0;
       } finally {

@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino';
 import { createFacegraphApp, type FacegraphApp } from '../../src/server/app';
 import { loadConfig, type FacegraphConfig } from '../../src/server/config';
 import { createLogger } from '../../src/server/logger';
+import { createPostgresSchema, type LedgerBackend, type PostgresSchema } from './ledgers';
 
 export interface TestServer {
   /** http://127.0.0.1:PORT/graphql */
@@ -26,13 +27,24 @@ export interface TestServerOptions {
   configure?: (config: FacegraphConfig) => void;
   /** Where the server's log lines go (at level info); silent when omitted. */
   logTo?: DestinationStream;
+  /**
+   * The ledger: a SQLite file in the data dir, or a PostgreSQL schema of its own, dropped on close. Default:
+   * FACEGRAPH_TEST_LEDGER, else sqlite (so any integration test file can run on PostgreSQL too).
+   */
+  ledger?: LedgerBackend;
 }
 
-/** The real server (real SQLite file, real HTTP) on 127.0.0.1 and a free port, in a fresh data dir. */
+/** The real server (real SQLite file or PostgreSQL schema, real HTTP) on 127.0.0.1 and a free port, in a fresh data dir. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'facegraph-test-'));
   const logLevel = options.logTo ? 'info' : 'silent';
-  const config = loadConfig({ FACEGRAPH_DATA_DIR: dataDir, LOG_LEVEL: logLevel, HOST: '127.0.0.1', PORT: '0' }, dataDir);
+  const config = loadConfig(
+    { FACEGRAPH_DATA_DIR: dataDir, LOG_LEVEL: logLevel, HOST: '127.0.0.1', PORT: '0' },
+    dataDir,
+  );
+  const backend = options.ledger ?? (process.env.FACEGRAPH_TEST_LEDGER === 'postgres' ? 'postgres' : 'sqlite');
+  const postgres: PostgresSchema | null = backend === 'postgres' ? await createPostgresSchema() : null;
+  if (postgres) config.ledger.url = postgres.url;
   options.configure?.(config);
   const facegraph = await createFacegraphApp(config, createLogger(config.log.level, options.logTo));
   const server = http.createServer(facegraph.app);
@@ -49,6 +61,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await facegraph.close();
+      await postgres?.drop();
     },
   };
 }
@@ -70,7 +83,11 @@ export interface GraphQLResponse<T> {
 }
 
 /** POSTs one operation over HTTP, as a client would. */
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<T>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },

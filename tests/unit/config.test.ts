@@ -49,7 +49,7 @@ describe('defaults', () => {
   it('with no file gives one LOCAL provider and every default', () => {
     expect(load()).toEqual({
       server: { port: 4000, host: '127.0.0.1', graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 },
-      ledger: { url: 'sqlite:./data/facegraph.db' },
+      ledger: { url: 'sqlite:./data/facegraph.db', poolSize: 10 },
       dataDir: path.join(dir, 'data'),
       images: {
         maxBytes: 8 * 1024 * 1024,
@@ -148,6 +148,13 @@ describe('environment overrides', () => {
     expect(load({ FACEGRAPH_DATA_DIR: '/var/lib/fg' }).ledger.url).toBe('sqlite:/var/lib/fg/facegraph.db');
     const c = loadFile('c.yaml', 'ledger: { url: "sqlite:./db/x.db" }', { FACEGRAPH_DATA_DIR: '/var/lib/fg' });
     expect(c.ledger.url).toBe('sqlite:./db/x.db');
+  });
+
+  it('a postgres ledger takes the pool size from the file, 10 connections by default', () => {
+    const url = 'postgres://postgres@127.0.0.1:5432/facegraph';
+    expect(loadFile('c.yaml', `ledger: { url: "${url}" }`).ledger).toEqual({ url, poolSize: 10 });
+    expect(loadFile('c.yaml', `ledger: { url: "${url}", poolSize: 25 }`).ledger).toEqual({ url, poolSize: 25 });
+    expect(yamlIssues('ledger: { poolSize: 0 }')).toEqual(['ledger.poolSize: must be an integer 1-1000, got 0']);
   });
 
   it('reports bad override values without printing them', () => {

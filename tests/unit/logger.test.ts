@@ -81,7 +81,7 @@ describe('createLogger', () => {
 describe('describeConfigForLog', () => {
   const config: FacegraphConfig = {
     server: { port: 4000, host: '127.0.0.1', graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 0 },
-    ledger: { url: 'postgres://fg:DBPASS-0001@db:5432/fg' },
+    ledger: { url: 'postgres://fg:DBPASS-0001@db:5432/fg', poolSize: 10 },
     dataDir: '/data',
     images: { maxBytes: 1, minSide: 1, maxSide: 2, urlFetch: { allowList: [], timeoutMs: 1, maxRedirects: 0 } },
     limits: DEFAULT_LIMITS,

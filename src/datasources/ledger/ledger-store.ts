@@ -14,7 +14,7 @@ import type {
 import type { AccessRecords } from './access-records';
 
 // The gateway's own index of libraries, persons and faces. Asynchronous on purpose: SQLite answers
-// synchronously today, a PostgreSQL store will not. Every batch method returns results in the order
+// synchronously, PostgreSQL (postgres/) does not. Every batch method returns results in the order
 // of its keys (null where nothing matched), which is what DataLoader needs.
 
 export interface NewLibrary {
@@ -183,8 +183,9 @@ export interface LedgerStore {
   /** The row ids, ascending, of the library's faces up to `upToRowId` that have a descriptor. */
   faceDescriptorRowIds(libraryRowId: number, upToRowId: number): Promise<number[]>;
   /**
-   * Changes whenever the ledger may have changed, through this store or (SQLite: PRAGMA data_version) any other
-   * connection to the same file: a cache of what the ledger answered stays valid while this stays the same.
+   * Changes whenever the ledger may have changed, through this store or any other connection (SQLite: PRAGMA
+   * data_version; PostgreSQL: the ledger_version row every committing write bumps, announced by NOTIFY
+   * facegraph_ledger): a cache of what the ledger answered stays valid while this stays the same.
    */
   changeVersion(): Promise<string>;
 

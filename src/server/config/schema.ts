@@ -12,6 +12,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const DEFAULT_PROVIDER: ProviderConfig = { id: 'local', kind: 'LOCAL' };
 export const DEFAULT_DATA_DIR = './data';
 export const DEFAULT_LEDGER_URL = 'sqlite:./data/facegraph.db';
+/** Connections a PostgreSQL ledger's pool opens at most (per replica). */
+export const DEFAULT_LEDGER_POOL_SIZE = 10;
 
 // Why these values: the README's "Limits on one request" and tests/integration/limits.test.ts.
 export const DEFAULT_LIMITS: RequestLimits = {
@@ -157,7 +159,7 @@ const root = object({
     }),
     {},
   ),
-  ledger: opt(object({ url: opt(ledgerUrl) }), {}),
+  ledger: opt(object({ url: opt(ledgerUrl), poolSize: opt(int(1, 1000), DEFAULT_LEDGER_POOL_SIZE) }), {}),
   dataDir: opt(str()),
   images: opt(
     object({
@@ -235,5 +237,6 @@ export function validateConfig(doc: unknown, ctx: Ctx, cwd: string, production =
   const dataDir = path.resolve(cwd, c.dataDir ?? DEFAULT_DATA_DIR);
   const ledgerUrl = c.ledger?.url ?? (c.dataDir ? `sqlite:${path.join(dataDir, 'facegraph.db')}` : DEFAULT_LEDGER_URL);
   const server = c.server ? { ...c.server, graphiql: c.server.graphiql ?? !production, introspection: c.server.introspection ?? !production } : c.server;
-  return { ...c, server, ledger: { url: ledgerUrl }, dataDir } as FacegraphConfig;
+  const ledger = { url: ledgerUrl, poolSize: c.ledger?.poolSize ?? DEFAULT_LEDGER_POOL_SIZE };
+  return { ...c, server, ledger, dataDir } as FacegraphConfig;
 }

@@ -102,8 +102,10 @@ export interface FacegraphConfig {
     responseCacheBytes: number;
   };
   ledger: {
-    /** "sqlite:<path>" (relative paths from the working directory) or "postgres://..." (later). */
+    /** "sqlite:<path>" (relative paths from the working directory) or "postgres://...". */
     url: string;
+    /** PostgreSQL: connections the pool opens at most, per replica. Default 10. */
+    poolSize: number;
   };
   /** Where the LOCAL provider keeps image files. */
   dataDir: string;

@@ -1,4 +1,3 @@
-import type { Scope } from '../../../domain/access';
 import type { Page } from '../../../domain/model';
 import type {
   AccessRecords,
@@ -10,69 +9,8 @@ import type {
   StoredApiKey,
 } from '../access-records';
 import { noteCreatedId } from '../audit-scope';
+import { type ApiKeyRow, type AuditRow, newestFirst, toApiKey, toAuditRecord } from '../access-rows';
 import type { Statements } from './statements';
-
-interface ApiKeyRow {
-  row_id: number;
-  id: string;
-  name: string;
-  sha256: string;
-  scopes: string;
-  providers: string | null;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-interface AuditRow {
-  row_id: number;
-  at: string;
-  actor: string;
-  operation: string;
-  target_ids: string;
-  outcome: string;
-  client_address: string | null;
-}
-
-const date = (text: string | null) => (text === null ? null : new Date(text));
-
-function toApiKey(row: ApiKeyRow): StoredApiKey {
-  return {
-    rowId: row.row_id,
-    id: row.id,
-    name: row.name,
-    sha256: row.sha256,
-    scopes: JSON.parse(row.scopes) as Scope[],
-    providers: row.providers === null ? null : (JSON.parse(row.providers) as string[]),
-    createdAt: new Date(row.created_at),
-    expiresAt: date(row.expires_at),
-    lastUsedAt: date(row.last_used_at),
-    revokedAt: date(row.revoked_at),
-  };
-}
-
-function toAuditRecord(row: AuditRow): AuditRecord {
-  return {
-    rowId: row.row_id,
-    at: new Date(row.at),
-    actor: row.actor,
-    operation: row.operation,
-    targetIds: JSON.parse(row.target_ids) as string[],
-    outcome: row.outcome,
-    clientAddress: row.client_address,
-  };
-}
-
-/** Keys and audit events are never deleted newest first (retention removes the oldest), so a cursor has newer rows. */
-function newestFirst<T>(rows: T[], page: NewestFirstPage, totalCount: number): Page<T> {
-  return {
-    items: rows.slice(0, page.first),
-    hasNextPage: rows.length > page.first,
-    hasPreviousPage: page.beforeRowId !== undefined,
-    totalCount,
-  };
-}
 
 /** The API key and audit tables of the SQLite ledger (migration 3). */
 export class SqliteAccessTables implements AccessRecords {

@@ -31,7 +31,15 @@ import { faceId, libraryId, personId } from '../../../domain/global-id';
 import { noteCreatedId, takePendingAudit } from '../audit-scope';
 import { SqliteAccessTables } from './access-tables';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
-import { type ChildQuery, type PagedRow, pageOf, pagePerParentStatement, pageStatement, pagesPerParent } from './paging';
+import {
+  type ChildQuery,
+  type KeyList,
+  type PagedRow,
+  pageOf,
+  pagePerParentStatement,
+  pageStatement,
+  pagesPerParent,
+} from '../paging';
 import {
   FACE_COLUMNS,
   type FaceRow,
@@ -42,10 +50,21 @@ import {
   toFace,
   toLibrary,
   toPerson,
-} from './rows';
+} from '../rows';
+import { counted, faceFilter, facePageQuery, inKeyOrder, type Position, type SqlDialect } from '../query-shapes';
 import { Statements } from './statements';
 
 const BUSY_TIMEOUT_MS = 5000;
+
+const SQLITE_KEYS: KeyList = { from: 'json_each(?) k', param: (rowIds) => JSON.stringify(rowIds) };
+
+const SQLITE: SqlDialect = {
+  keys: SQLITE_KEYS,
+  inTextList: (column) => `${column} IN (SELECT value FROM json_each(?))`,
+  textListParam: (values) => JSON.stringify(values),
+  // CROSS JOIN: SQLite keeps the left table outermost.
+  fieldDrivenFaces: 'face_fields d CROSS JOIN faces f ON f.row_id = d.face_row_id',
+};
 
 // Batch methods pass their keys as one JSON array and join on json_each, whose `key` is the position
 // of each key: one statement whatever the number of keys, and results land back in key order.
@@ -332,7 +351,7 @@ export class SqliteLedger implements LedgerStore {
     options: PageOptions,
     map: (row: R) => T,
   ): Page<T>[] {
-    const query = pagePerParentStatement(q, parentRowIds, page);
+    const query = pagePerParentStatement(q, SQLITE_KEYS, parentRowIds, page);
     const rows = this.statements.all<R & PagedRow & Position>(query.sql, query.params);
     const totals = counted(options)
       ? this.statements
@@ -430,7 +449,7 @@ export class SqliteLedger implements LedgerStore {
     page: PageArgs,
     options: PageOptions = {},
   ): Promise<Page<FaceRecord>> {
-    const q = facePageQuery(libraryRowId, filter);
+    const q = facePageQuery(SQLITE, libraryRowId, filter);
     // CROSS JOIN keeps the planner walking the driving index in row order, either way (LIMIT stops early),
     // instead of sorting every match in a temp B-tree.
     const from = `${q.from} CROSS JOIN libraries l ON l.row_id = f.library_row_id`;
@@ -453,7 +472,7 @@ export class SqliteLedger implements LedgerStore {
   }
 
   async findFaces(libraryRowId: number, filter: ResolvedFaceFilter): Promise<FaceRecord[]> {
-    const { where, params } = faceFilter(libraryRowId, filter);
+    const { where, params } = faceFilter(SQLITE, libraryRowId, filter);
     const rows = this.statements.all<FaceRow>(
       `SELECT ${FACE_COLUMNS} FROM faces f JOIN libraries l ON l.row_id = f.library_row_id
        WHERE ${where} ORDER BY f.row_id`,
@@ -650,10 +669,6 @@ export class SqliteLedger implements LedgerStore {
   }
 }
 
-interface Position {
-  position: number;
-}
-
 type Constraint = 'UNIQUE' | 'PRIMARYKEY' | 'FOREIGNKEY';
 
 // By its code, not instanceof: the native addon keeps the SqliteError class of the first module instance
@@ -665,64 +680,4 @@ function constraintOf(e: unknown): Constraint | null {
   return match ? (match[1] as Constraint) : null;
 }
 
-function faceFilter(libraryRowId: number, filter: ResolvedFaceFilter): { where: string; params: unknown[] } {
-  const parts = ['f.library_row_id = ?'];
-  const params: unknown[] = [libraryRowId];
-  if (filter.vendorFaceIds != null) {
-    parts.push('f.vendor_face_id IN (SELECT value FROM json_each(?))');
-    params.push(JSON.stringify(filter.vendorFaceIds));
-  }
-  if (filter.externalImageId != null) {
-    parts.push('f.external_image_id = ?');
-    params.push(filter.externalImageId);
-  }
-  if (filter.personRowId != null) {
-    parts.push('f.person_row_id = ?');
-    params.push(filter.personRowId);
-  }
-  for (const [name, value] of Object.entries(filter.fields ?? {})) {
-    parts.push(
-      `EXISTS (SELECT 1 FROM face_fields ff
-               WHERE ff.library_row_id = f.library_row_id AND ff.name = ? AND ff.value = ? AND ff.face_row_id = f.row_id)`,
-    );
-    params.push(name, JSON.stringify(value));
-  }
-  return { where: parts.join(' AND '), params };
-}
-
-/**
- * The page query for listFaces. With a custom-field filter, the first field drives: face_fields_by_value
- * (library_row_id, name, value, face_row_id) holds exactly the matching faces in row order, so a page is an
- * index range and a count is a covering-index count; the other parts of the filter are checked per face.
- */
-function facePageQuery(libraryRowId: number, filter: ResolvedFaceFilter) {
-  const [driving, ...otherFields] = Object.entries(filter.fields ?? {});
-  if (!driving) {
-    const { where, params } = faceFilter(libraryRowId, filter);
-    return { from: 'faces f', where, params, order: 'f.row_id', countFrom: 'faces f', countWhere: where, countParams: params };
-  }
-  const rest = faceFilter(libraryRowId, { ...filter, fields: Object.fromEntries(otherFields) });
-  const drivingWhere = 'd.library_row_id = ? AND d.name = ? AND d.value = ?';
-  const drivingParams = [libraryRowId, driving[0], JSON.stringify(driving[1])];
-  const onlyDriving = otherFields.length === 0 && filter.vendorFaceIds == null && filter.externalImageId == null && filter.personRowId == null;
-  const joined = 'face_fields d CROSS JOIN faces f ON f.row_id = d.face_row_id';
-  return {
-    from: joined,
-    where: `${drivingWhere} AND ${rest.where}`,
-    params: [...drivingParams, ...rest.params],
-    order: 'd.face_row_id',
-    countFrom: onlyDriving ? 'face_fields d' : joined,
-    countWhere: onlyDriving ? drivingWhere : `${drivingWhere} AND ${rest.where}`,
-    countParams: onlyDriving ? drivingParams : [...drivingParams, ...rest.params],
-  };
-}
-
 const now = () => new Date().toISOString();
-
-function inKeyOrder<R extends Position, T>(count: number, rows: R[], map: (row: R) => T): (T | null)[] {
-  const out: (T | null)[] = new Array(count).fill(null);
-  for (const row of rows) out[row.position] = map(row);
-  return out;
-}
-
-const counted = (options: PageOptions) => options.withTotal ?? true;

@@ -1,6 +1,14 @@
-import type { BoundingBox, FaceRecord, FaceStatus, LibraryRecord, PersonRecord } from '../../../domain/model';
+import type { BoundingBox, FaceRecord, FaceStatus, LibraryRecord, PersonRecord } from '../../domain/model';
 
-// Column lists and row-to-record mapping. Timestamps are stored as ISO-8601 text, JSON columns as JSON text.
+// Column lists and row-to-record mapping, shared by both dialects. SQLite hands over timestamps as ISO-8601 text and
+// JSON columns as JSON text; PostgreSQL (timestamptz, jsonb) as Dates and parsed values.
+
+/** A JSON column: its text (SQLite) or its parsed value (PostgreSQL jsonb). */
+export type JsonColumn = string | object | null;
+/** A timestamp column: ISO-8601 text (SQLite) or a Date (PostgreSQL timestamptz). */
+export type TimeColumn = string | Date;
+
+export const fromJson = <T>(value: JsonColumn): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 export const LIBRARY_COLUMNS = `l.row_id, l.provider_id, l.name, l.display_name, l.field_schema, l.vendor_meta, l.created_at`;
 
@@ -17,9 +25,9 @@ export interface LibraryRow {
   provider_id: string;
   name: string;
   display_name: string | null;
-  field_schema: string;
-  vendor_meta: string;
-  created_at: string;
+  field_schema: JsonColumn;
+  vendor_meta: JsonColumn;
+  created_at: TimeColumn;
 }
 
 export interface PersonRow {
@@ -30,7 +38,7 @@ export interface PersonRow {
   external_id: string;
   name: string | null;
   user_data: string | null;
-  created_at: string;
+  created_at: TimeColumn;
 }
 
 export interface FaceRow {
@@ -42,13 +50,13 @@ export interface FaceRow {
   library_name: string;
   vendor_face_id: string;
   external_image_id: string | null;
-  fields: string;
+  fields: JsonColumn;
   user_data: string | null;
-  bounding_box: string | null;
+  bounding_box: JsonColumn;
   image_sha256: string | null;
   status: FaceStatus;
-  created_at: string;
-  updated_at: string;
+  created_at: TimeColumn;
+  updated_at: TimeColumn;
 }
 
 export const toLibrary = (row: LibraryRow): LibraryRecord => ({
@@ -56,8 +64,8 @@ export const toLibrary = (row: LibraryRow): LibraryRecord => ({
   providerId: row.provider_id,
   name: row.name,
   displayName: row.display_name,
-  fieldSchema: JSON.parse(row.field_schema),
-  vendorMeta: JSON.parse(row.vendor_meta),
+  fieldSchema: fromJson(row.field_schema),
+  vendorMeta: fromJson(row.vendor_meta),
   createdAt: new Date(row.created_at),
 });
 
@@ -81,9 +89,9 @@ export const toFace = (row: FaceRow): FaceRecord => ({
   libraryName: row.library_name,
   vendorFaceId: row.vendor_face_id,
   externalImageId: row.external_image_id,
-  fields: JSON.parse(row.fields),
+  fields: fromJson(row.fields),
   userData: row.user_data,
-  boundingBox: row.bounding_box === null ? null : (JSON.parse(row.bounding_box) as BoundingBox),
+  boundingBox: row.bounding_box === null ? null : fromJson<BoundingBox>(row.bounding_box),
   imageSha256: row.image_sha256,
   status: row.status,
   createdAt: new Date(row.created_at),

@@ -1,10 +1,19 @@
-import type { Page, PageArgs } from '../../../domain/model';
+import type { Page, PageArgs } from '../../domain/model';
 
 // The SQL shapes of cursor paging. Cursors are row ids, so a page is the range between its cursors walked from
 // one end: ascending for `first`, descending for `last` (then put back in row order). The walk reads one row more
 // than asked: that row tells whether more lies in the walking direction. When the walk starts at a cursor, the
 // same statement also reads the nearest matching row on the cursor's far side (flagged `beyond_cursor`): it tells
 // whether anything lies in the other direction. Both flags of a page are exact and cost no statement of their own.
+
+/**
+ * How a dialect lists the parents of a batch: a FROM item aliased `k` with columns `key` (the 0-based position of
+ * each row id in the batch) and `value` (the row id), bound from one parameter. Statements use `?` placeholders.
+ */
+export interface KeyList {
+  from: string;
+  param(rowIds: readonly number[]): unknown;
+}
 
 /** What every page query selects besides the record's own columns. */
 export interface PagedRow {
@@ -42,25 +51,30 @@ export function pageStatement(q: ListQuery, page: PageArgs): Statement {
   const params = [...q.params, ...walk.rangeParams, walk.limit];
   if (!walk.farSide) return { sql: pageRows, params };
   return {
-    sql: `SELECT * FROM (${pageRows})
+    sql: `SELECT * FROM (${pageRows}) page_rows
       UNION ALL
       SELECT * FROM (SELECT 1 AS beyond_cursor, ${q.columns} FROM ${q.from}
-        WHERE ${q.where} AND ${walk.farSide.where} ORDER BY ${q.order} ${walk.farSide.direction} LIMIT 1)`,
+        WHERE ${q.where} AND ${walk.farSide.where} ORDER BY ${q.order} ${walk.farSide.direction} LIMIT 1) far_row`,
     params: [...params, ...q.params, ...walk.farSide.params],
   };
 }
 
 /** A window numbers each parent's rows in walking order; rows come with the `position` of their parent. */
-export function pagePerParentStatement(q: ChildQuery, parentRowIds: readonly number[], page: PageArgs): Statement {
-  const parents = JSON.stringify(parentRowIds);
+export function pagePerParentStatement(
+  q: ChildQuery,
+  keys: KeyList,
+  parentRowIds: readonly number[],
+  page: PageArgs,
+): Statement {
+  const parents = keys.param(parentRowIds);
   const walk = walkOf(`${q.alias}.row_id`, page);
   const pageRows = `SELECT * FROM (
       SELECT k.key AS position, 0 AS beyond_cursor, ${q.columns},
              ROW_NUMBER() OVER (PARTITION BY k.key ORDER BY ${q.alias}.row_id ${walk.direction}) AS n
-      FROM json_each(?) k
+      FROM ${keys.from}
       JOIN ${q.table} ${q.alias} ON ${q.alias}.${q.parentColumn} = k.value AND ${walk.range}
       JOIN libraries l ON l.row_id = ${q.alias}.library_row_id
-    ) WHERE n <= ?`;
+    ) numbered WHERE n <= ?`;
   const params = [parents, ...walk.rangeParams, walk.limit];
   const farSide = walkOf('row_id', page).farSide;
   if (!farSide) return { sql: pageRows, params };
@@ -68,7 +82,7 @@ export function pagePerParentStatement(q: ChildQuery, parentRowIds: readonly num
     sql: `${pageRows}
       UNION ALL
       SELECT k.key AS position, 1 AS beyond_cursor, ${q.columns}, 0 AS n
-      FROM json_each(?) k
+      FROM ${keys.from}
       JOIN ${q.table} ${q.alias} ON ${q.alias}.row_id =
         (SELECT ${farSide.nearest}(row_id) FROM ${q.table} WHERE ${q.parentColumn} = k.value AND ${farSide.where})
       JOIN libraries l ON l.row_id = ${q.alias}.library_row_id`,

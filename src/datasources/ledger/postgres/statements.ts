@@ -1,0 +1,113 @@
+import pg from 'pg';
+
+export type SqlParams = readonly unknown[];
+
+/** Where statements run: the pool (each on any free connection) or one transaction's connection. */
+export interface Session {
+  rows<T>(sql: string, params?: SqlParams): Promise<T[]>;
+  row<T>(sql: string, params?: SqlParams): Promise<T | undefined>;
+  /** Runs a statement and returns the number of rows it affected. */
+  run(sql: string, params?: SqlParams): Promise<number>;
+}
+
+const INT8_OID = 20;
+
+// Row ids and counts are bigint; every one of them fits a double by far, so they come back as numbers.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export function createPool(connectionString: string, poolSize: number): pg.Pool {
+  return new pg.Pool({ connectionString, max: poolSize, types });
+}
+
+// Statements are written with `?` placeholders (the SQL shapes shared with SQLite) and numbered here; the ledger's SQL
+// holds no `?` operator and no `?` in a literal.
+const numbered = new Map<string, string>();
+function numberPlaceholders(sql: string): string {
+  let text = numbered.get(sql);
+  if (text === undefined) {
+    let n = 0;
+    text = sql.replace(/\?/g, () => `$${++n}`);
+    numbered.set(sql, text);
+  }
+  return text;
+}
+
+/** Every statement goes through here, to be counted; transactions take one pooled connection each. */
+export class PgStatements implements Session {
+  private executed = 0;
+  /** Runs last inside every transaction, before COMMIT (the ledger writes the operation's audit row there). */
+  beforeCommit: ((tx: Session) => Promise<void>) | null = null;
+
+  constructor(readonly pool: pg.Pool) {}
+
+  get count(): number {
+    return this.executed;
+  }
+
+  rows<T>(sql: string, params: SqlParams = []): Promise<T[]> {
+    return this.query<T>(this.pool, sql, params).then((r) => r.rows);
+  }
+
+  async row<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+    return (await this.query<T>(this.pool, sql, params)).rows[0];
+  }
+
+  async run(sql: string, params: SqlParams = []): Promise<number> {
+    return (await this.query(this.pool, sql, params)).rowCount ?? 0;
+  }
+
+  /**
+   * BEGIN ... COMMIT on one pooled connection; ROLLBACK when fn or the commit fails. BEGIN, COMMIT and ROLLBACK
+   * are not counted: queryCount() compares with SQLite's, which counts neither.
+   */
+  async transaction<T>(fn: (tx: Session) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx = this.sessionOn(client);
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(tx);
+      await this.beforeCommit?.(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      // A connection that cannot even roll back is dropped rather than handed to the next caller.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Runs fn on one connection outside any transaction (migrations hold a session-level lock on it). */
+  async withConnection<T>(fn: (session: Session & { raw: pg.PoolClient }) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await fn({ ...this.sessionOn(client), raw: client });
+    } finally {
+      client.release();
+    }
+  }
+
+  private sessionOn(client: pg.PoolClient): Session {
+    return {
+      rows: async <T>(sql: string, params: SqlParams = []) => (await this.query<T>(client, sql, params)).rows,
+      row: async <T>(sql: string, params: SqlParams = []) => (await this.query<T>(client, sql, params)).rows[0],
+      run: async (sql: string, params: SqlParams = []) => (await this.query(client, sql, params)).rowCount ?? 0,
+    };
+  }
+
+  private query<T>(
+    on: pg.Pool | pg.PoolClient,
+    sql: string,
+    params: SqlParams,
+  ): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+    this.executed++;
+    return on.query<T & pg.QueryResultRow>(numberPlaceholders(sql), params as unknown[]);
+  }
+}
