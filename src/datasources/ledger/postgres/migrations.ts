@@ -1,3 +1,4 @@
+import { LOCAL_IMAGES_TABLE } from './local-images';
 import type { Session } from './statements';
 
 export interface Migration {
@@ -148,6 +149,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE CONSTRAINT TRIGGER api_keys_bump_version
         AFTER INSERT OR DELETE OR UPDATE OF id, name, sha256, scopes, providers, expires_at, revoked_at ON api_keys
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_version_bump()`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'idempotency claims across replicas; LOCAL image bytes, so that every replica can serve them',
+    statements: [
+      `CREATE TABLE idempotency_claims (
+        provider_id text NOT NULL,
+        key text NOT NULL,
+        request_hash text NOT NULL,
+        claimed_at timestamptz NOT NULL,
+        PRIMARY KEY (provider_id, key)
+      )`,
+      LOCAL_IMAGES_TABLE,
     ],
   },
 ];

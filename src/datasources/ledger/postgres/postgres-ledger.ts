@@ -16,6 +16,7 @@ import type {
   DescriptorMatrix,
   FaceKey,
   FacePatch,
+  IdempotencyClaim,
   IdempotencyRecord,
   LedgerStore,
   LibraryCounts,
@@ -49,6 +50,7 @@ import {
   toPerson,
 } from '../rows';
 import { PostgresAccessTables } from './access-tables';
+import { PostgresLocalImages } from './local-images';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
 import { createPool, PgStatements, type Session } from './statements';
 
@@ -76,11 +78,13 @@ export interface PostgresLedgerOptions {
 export class PostgresLedger implements LedgerStore {
   private readonly db: PgStatements;
   readonly access: PostgresAccessTables;
+  readonly localImages: PostgresLocalImages;
   private closed = false;
 
   private constructor(pool: pg.Pool) {
     this.db = new PgStatements(pool);
     this.access = new PostgresAccessTables(this.db);
+    this.localImages = new PostgresLocalImages(pool);
     // Every write transaction carries the audit row of the operation it belongs to (audit-scope.ts).
     this.db.beforeCommit = async (tx) => {
       const pending = takePendingAudit();
@@ -415,6 +419,10 @@ export class PostgresLedger implements LedgerStore {
              VALUES (?, ?, ?, ?, ?)`,
             [idempotency.providerId, idempotency.key, idempotency.requestHash, rowId, createdAt],
           );
+          await tx.run(`DELETE FROM idempotency_claims WHERE provider_id = ? AND key = ?`, [
+            idempotency.providerId,
+            idempotency.key,
+          ]);
         }
         const stored = (await faceByRowId(tx, rowId))!;
         noteCreatedId(faceId(stored.providerId, stored.libraryName, stored.vendorFaceId));
@@ -587,13 +595,45 @@ export class PostgresLedger implements LedgerStore {
     return rows.map((r) => r.row_id);
   }
 
+  async claimIdempotencyKey(
+    providerId: string,
+    key: string,
+    requestHash: string,
+    staleAfterMs: number,
+  ): Promise<IdempotencyClaim> {
+    return this.db.transaction(async (tx) => {
+      // The claim first: INSERT ... ON CONFLICT is atomic across replicas, where a look-up then an insert is not.
+      // Only then the finished record: a registration that finished meanwhile removed its claim and wrote its key in
+      // one transaction, so one of the two is always seen.
+      const now = new Date();
+      const claimed = await tx.row<{ claimed: boolean }>(
+        `INSERT INTO idempotency_claims (provider_id, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (provider_id, key) DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at
+           WHERE idempotency_claims.claimed_at < ?
+         RETURNING true AS claimed`,
+        [providerId, key, requestHash, now, new Date(now.getTime() - staleAfterMs)],
+      );
+      const done = await idempotencyRecordIn(tx, providerId, key);
+      if (done) {
+        if (claimed) await tx.run(`DELETE FROM idempotency_claims WHERE provider_id = ? AND key = ?`, [providerId, key]);
+        return { state: 'done', record: done };
+      }
+      if (claimed) return { state: 'claimed' };
+      const live = await tx.row<{ request_hash: string }>(
+        `SELECT request_hash FROM idempotency_claims WHERE provider_id = ? AND key = ?`,
+        [providerId, key],
+      );
+      // Released between the two statements: the caller polls and claims on its next turn.
+      return { state: 'busy', requestHash: live?.request_hash ?? requestHash };
+    });
+  }
+
+  async releaseIdempotencyClaim(providerId: string, key: string): Promise<void> {
+    await this.db.run(`DELETE FROM idempotency_claims WHERE provider_id = ? AND key = ?`, [providerId, key]);
+  }
+
   async getIdempotency(providerId: string, key: string): Promise<IdempotencyRecord | null> {
-    const row = await this.db.row<{ request_hash: string; face_row_id: number; created_at: Date }>(
-      `SELECT request_hash, face_row_id, created_at FROM idempotency_keys WHERE provider_id = ? AND key = ?`,
-      [providerId, key],
-    );
-    if (!row) return null;
-    return { providerId, key, requestHash: row.request_hash, faceRowId: row.face_row_id, createdAt: row.created_at };
+    return idempotencyRecordIn(this.db, providerId, key);
   }
 
   private async libraryName(rowId: number): Promise<string> {
@@ -669,4 +709,13 @@ function constraintOf(e: unknown): string | null {
   const { code, constraint } = e as { code?: unknown; constraint?: unknown };
   if (code !== UNIQUE_VIOLATION && code !== FOREIGN_KEY_VIOLATION) return null;
   return typeof constraint === 'string' ? constraint : null;
+}
+
+async function idempotencyRecordIn(session: Session, providerId: string, key: string): Promise<IdempotencyRecord | null> {
+  const row = await session.row<{ request_hash: string; face_row_id: number; created_at: Date }>(
+    `SELECT request_hash, face_row_id, created_at FROM idempotency_keys WHERE provider_id = ? AND key = ?`,
+    [providerId, key],
+  );
+  if (!row) return null;
+  return { providerId, key, requestHash: row.request_hash, faceRowId: row.face_row_id, createdAt: row.created_at };
 }
