@@ -18,7 +18,7 @@ import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
-import { METRICS_PATH, startObservability } from './observability';
+import { METRICS_PATH, startObservability, type Observability } from './observability';
 import { responseCachePlugin } from './response-cache';
 import { allowedHostNames, corsPolicy, hostCheck, rateLimitPerCaller } from './surface';
 
@@ -28,6 +28,8 @@ export interface FacegraphApp {
   schema: GraphQLSchema;
   services: Services;
   ledger: LedgerStore;
+  /** Metrics and traces (tests read spans from an in-memory exporter here). */
+  observability: Observability;
   /** What GET /readyz reports. */
   readiness(): Promise<Readiness>;
   /** Resolves once readiness() says ready: the LOCAL face engine warms up in its workers after start. */
@@ -171,6 +173,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     schema,
     services,
     ledger,
+    observability,
     readiness,
     async whenReady() {
       while (!(await readiness()).ready) {

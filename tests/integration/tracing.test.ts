@@ -1,0 +1,149 @@
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { randomBytes } from 'node:crypto';
+import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
+import { startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
+import { facePhoto } from '../support/images';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+// OpenTelemetry traces on the real server (tracing.exporter: memory): a router's traceparent is continued, the
+// mutation's resolver, ledger calls and the FRS call (through the FRS emulator) are spans of that trace, and no
+// attribute holds the API key, the vendor credentials or the image of the request.
+
+const PROJECT = '0123456789abcdef0123456789abcdef';
+const AK = 'EMULATORAK000000001';
+const SK = 'emulator-secret-key-0001';
+const API_KEY = newApiKeySecret();
+
+let emulator: FrsEmulator;
+let server: TestServer;
+
+beforeAll(async () => {
+  emulator = await startFrsEmulator({ projectId: PROJECT, credentials: [{ accessKeyId: AK, secretAccessKey: SK }], akLockout: false });
+  server = await startTestServer({
+    configure: (c) => {
+      c.tracing = { ...c.tracing, enabled: true, exporter: 'memory' };
+      c.auth = { keys: [{ id: 'ops', sha256: sha256Hex(API_KEY), scopes: ['read', 'write', 'search', 'admin'] }] };
+      c.providers = [
+        {
+          id: 'hw',
+          kind: 'HUAWEI_FRS',
+          region: 'cn-north-4',
+          projectId: PROJECT,
+          endpoint: emulator.endpoint,
+          credentials: { accessKeyId: AK, secretAccessKey: SK },
+          timeoutMs: 2_000,
+        },
+      ];
+    },
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await emulator?.close();
+});
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+async function call(query: string, variables: Record<string, unknown>, traceparent?: string) {
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${API_KEY}`,
+      ...(traceparent ? { traceparent } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { data?: any; errors?: unknown[] };
+}
+
+function spans(): ReadableSpan[] {
+  return server.facegraph.observability.tracing!.memoryExporter!.getFinishedSpans();
+}
+
+/** Spans end when the response has gone out; the server span's end may come a tick after the client has it. */
+async function spansOfTrace(traceId: string, until: (found: ReadableSpan[]) => boolean): Promise<ReadableSpan[]> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    const found = spans().filter((s) => s.spanContext().traceId === traceId);
+    if (until(found) || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('with tracing on', () => {
+  let libraryId: string;
+  let image: string;
+  const traceId = hex(16);
+  const routerSpanId = hex(8);
+  let trace: ReadableSpan[];
+
+  beforeAll(async () => {
+    const created = await call(
+      'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { ... on CreateLibrarySuccess { library { id } } } }',
+      { i: { providerId: 'hw', name: 'staff' } },
+    );
+    libraryId = created.data.createLibrary.library.id;
+    image = (await facePhoto('A')).toString('base64');
+    const registered = await call(
+      'mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename } }',
+      { i: { libraryId, image: { base64: image }, externalImageId: 'badge-1' } },
+      `00-${traceId}-${routerSpanId}-01`,
+    );
+    expect(registered.data).toEqual({ registerFace: { __typename: 'RegisterFaceSuccess' } });
+    trace = await spansOfTrace(traceId, (found) => found.some((s) => s.kind === 1 /* SERVER */));
+  });
+
+  test("the server span continues the router's trace and is named after the operation", () => {
+    const server = trace.find((s) => s.parentSpanContext?.spanId === routerSpanId);
+    expect(server).toBeDefined();
+    expect(server!.name).toBe('graphql mutation registerFace');
+    expect(server!.attributes['http.response.status_code']).toBe(200);
+    expect(server!.attributes['facegraph.graphql.root_fields']).toEqual(['registerFace']);
+  });
+
+  test('the resolver, the ledger calls and the vendor call are spans of that trace', () => {
+    const names = trace.map((s) => s.name);
+    const resolver = trace.find((s) => s.name === 'Mutation.registerFace');
+    expect(resolver?.attributes['facegraph.graphql.result_type']).toBe('RegisterFaceSuccess');
+    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^ledger /)]));
+    const vendor = trace.find((s) => s.name === 'vendor frs.addFaces');
+    expect(vendor?.attributes).toMatchObject({
+      'facegraph.provider.id': 'hw',
+      'facegraph.vendor.operation': 'frs.addFaces',
+      'http.request.method': 'POST',
+      'http.response.status_code': 200,
+    });
+    // Under the resolver's span, not beside it.
+    expect(vendor!.parentSpanContext?.traceId).toBe(traceId);
+    const ancestors = new Set<string>();
+    for (let at: ReadableSpan | undefined = vendor; at; ) {
+      ancestors.add(at.name);
+      at = trace.find((s) => s.spanContext().spanId === at!.parentSpanContext?.spanId);
+    }
+    expect(ancestors).toContain('Mutation.registerFace');
+  });
+
+  test('a request without traceparent starts a trace of its own', async () => {
+    const before = new Set(spans().map((s) => s.spanContext().traceId));
+    await call('{ providers { id } }', {});
+    await spansOfTrace('', () => spans().some((s) => !before.has(s.spanContext().traceId)));
+    const fresh = spans().find((s) => !before.has(s.spanContext().traceId) && s.kind === 1);
+    expect(fresh?.parentSpanContext).toBeUndefined();
+    expect(fresh?.name).toBe('graphql query providers');
+  });
+
+  test('no span attribute holds the API key, a vendor credential or the image', () => {
+    const values = spans().flatMap((s) => [s.name, ...Object.values(s.attributes).map((v) => JSON.stringify(v))]);
+    expect(values.length).toBeGreaterThan(10);
+    for (const value of values) {
+      expect(value).not.toContain(API_KEY);
+      expect(value).not.toContain(AK);
+      expect(value).not.toContain(SK);
+      expect(value).not.toContain(image.slice(0, 64));
+      expect(value).not.toContain(PROJECT);
+      expect(value).not.toMatch(/https?:\/\//);
+    }
+  });
+});
