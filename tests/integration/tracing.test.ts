@@ -1,4 +1,5 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { SpanKind } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
 import { startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
@@ -18,12 +19,18 @@ let emulator: FrsEmulator;
 let server: TestServer;
 
 beforeAll(async () => {
-  emulator = await startFrsEmulator({ projectId: PROJECT, credentials: [{ accessKeyId: AK, secretAccessKey: SK }], akLockout: false });
+  emulator = await startFrsEmulator({
+    projectId: PROJECT,
+    credentials: [{ accessKeyId: AK, secretAccessKey: SK }],
+    akLockout: false,
+  });
   server = await startTestServer({
     configure: (c) => {
       c.tracing = { ...c.tracing, enabled: true, exporter: 'memory' };
       c.auth = { keys: [{ id: 'ops', sha256: sha256Hex(API_KEY), scopes: ['read', 'write', 'search', 'admin'] }] };
+      c.faceEngine = { workers: 1 };
       c.providers = [
+        { id: 'local', kind: 'LOCAL' },
         {
           id: 'hw',
           kind: 'HUAWEI_FRS',
@@ -63,13 +70,24 @@ function spans(): ReadableSpan[] {
 }
 
 /** Spans end when the response has gone out; the server span's end may come a tick after the client has it. */
-async function spansOfTrace(traceId: string, until: (found: ReadableSpan[]) => boolean): Promise<ReadableSpan[]> {
+async function spansWhen(until: (all: ReadableSpan[]) => boolean): Promise<ReadableSpan[]> {
   const deadline = Date.now() + 2_000;
-  for (;;) {
-    const found = spans().filter((s) => s.spanContext().traceId === traceId);
-    if (until(found) || Date.now() > deadline) return found;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!until(spans()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  return spans();
+}
+
+const ofTrace = (traceId: string) => (s: ReadableSpan) => s.spanContext().traceId === traceId;
+const isServerSpan = (s: ReadableSpan) => s.kind === SpanKind.SERVER;
+
+/** The names of a span and of its ancestors among `all`. */
+function lineage(span: ReadableSpan | undefined, all: ReadableSpan[]): string[] {
+  const names: string[] = [];
+  for (let at = span; at;) {
+    names.push(at.name);
+    const parent = at.parentSpanContext?.spanId;
+    at = all.find((s) => s.spanContext().spanId === parent);
   }
+  return names;
 }
 
 describe('with tracing on', () => {
@@ -92,7 +110,9 @@ describe('with tracing on', () => {
       `00-${traceId}-${routerSpanId}-01`,
     );
     expect(registered.data).toEqual({ registerFace: { __typename: 'RegisterFaceSuccess' } });
-    trace = await spansOfTrace(traceId, (found) => found.some((s) => s.kind === 1 /* SERVER */));
+    trace = (await spansWhen((all) => all.some((s) => ofTrace(traceId)(s) && isServerSpan(s)))).filter(
+      ofTrace(traceId),
+    );
   });
 
   test("the server span continues the router's trace and is named after the operation", () => {
@@ -116,22 +136,41 @@ describe('with tracing on', () => {
       'http.response.status_code': 200,
     });
     // Under the resolver's span, not beside it.
-    expect(vendor!.parentSpanContext?.traceId).toBe(traceId);
-    const ancestors = new Set<string>();
-    for (let at: ReadableSpan | undefined = vendor; at; ) {
-      ancestors.add(at.name);
-      at = trace.find((s) => s.spanContext().spanId === at!.parentSpanContext?.spanId);
-    }
-    expect(ancestors).toContain('Mutation.registerFace');
+    expect(lineage(vendor, trace)).toEqual([
+      'vendor frs.addFaces',
+      'Mutation.registerFace',
+      'graphql mutation registerFace',
+    ]);
   });
 
   test('a request without traceparent starts a trace of its own', async () => {
     const before = new Set(spans().map((s) => s.spanContext().traceId));
     await call('{ providers { id } }', {});
-    await spansOfTrace('', () => spans().some((s) => !before.has(s.spanContext().traceId)));
-    const fresh = spans().find((s) => !before.has(s.spanContext().traceId) && s.kind === 1);
+    const isFresh = (s: ReadableSpan) => !before.has(s.spanContext().traceId) && isServerSpan(s);
+    const fresh = (await spansWhen((all) => all.some(isFresh))).find(isFresh);
     expect(fresh?.parentSpanContext).toBeUndefined();
     expect(fresh?.name).toBe('graphql query providers');
+  });
+
+  test('a LOCAL registration has a face engine span under its resolver, and counts as an engine job', async () => {
+    const local = await call(
+      'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { ... on CreateLibrarySuccess { library { id } } } }',
+      { i: { providerId: 'local', name: 'visitors' } },
+    );
+    const localTrace = hex(16);
+    const registered = await call(
+      'mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename } }',
+      { i: { libraryId: local.data.createLibrary.library.id, image: { base64: image } } },
+      `00-${localTrace}-${hex(8)}-01`,
+    );
+    expect(registered.data).toEqual({ registerFace: { __typename: 'RegisterFaceSuccess' } });
+    const all = await spansWhen((found) => found.some((s) => ofTrace(localTrace)(s) && isServerSpan(s)));
+    const detection = all.find((s) => ofTrace(localTrace)(s) && s.name === 'face-engine detect');
+    expect(detection?.attributes).toMatchObject({ 'facegraph.engine.outcome': 'done', 'facegraph.engine.faces': 1 });
+    expect(lineage(detection, all)).toEqual(expect.arrayContaining(['Mutation.registerFace']));
+    const metrics = await (await fetch(`${server.origin}/metrics`)).text();
+    expect(metrics).toMatch(/^facegraph_face_engine_jobs_total\{outcome="done"\} 1$/m);
+    expect(metrics).toMatch(/^facegraph_face_engine_job_duration_seconds_count\{outcome="done"\} 1$/m);
   });
 
   test('no span attribute holds the API key, a vendor credential or the image', () => {
