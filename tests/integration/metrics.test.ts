@@ -9,7 +9,7 @@ import { gql, startTestServer, type TestServer } from '../support/test-server';
 const PROJECT = '0123456789abcdef0123456789abcdef';
 const AK = 'EMULATORAK000000001';
 const SK = 'emulator-secret-key-0001';
-const REQUESTS_PER_MINUTE = 5;
+const REQUESTS_PER_MINUTE = 6;
 
 let emulator: FrsEmulator;
 let server: TestServer;
@@ -83,6 +83,7 @@ describe('GET /metrics', () => {
     expect(created.data).toEqual({ made: { __typename: 'CreateLibrarySuccess' } });
     expect(emulator.state.getFaceSet('staff')).toBeDefined();
     await gql(server.url, providers);
+    expect((await gql(server.url, '{ providers { id ')).errors?.[0].extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     const refused = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -103,6 +104,8 @@ describe('GET /metrics', () => {
     ).toBe(1);
     const latency = 'facegraph_graphql_operation_duration_seconds_count';
     expect(sample(metrics, latency, { type: 'mutation', field: 'createLibrary' })).toBe(2);
+    const unparsed = { type: '(none)', field: '(none)', outcome: 'GRAPHQL_PARSE_FAILED' };
+    expect(sample(metrics, operations, unparsed)).toBe(1);
     // Aliases are the client's words: only schema field names become labels.
     expect(metrics).not.toMatch(/field="made"/);
   });

@@ -14,7 +14,8 @@ export interface TransportObserver {
   rateLimitWaited(providerId: string, seconds: number): void;
 }
 
-const tracer = trace.getTracer('facegraph.vendor-transport');
+// Looked up per call: a tracer taken at load time would stay bound to the first provider ever registered.
+const tracer = () => trace.getTracer('facegraph.vendor-transport');
 
 /** Runs one vendor call under a client span and reports it; nothing of the URL, headers or body is recorded. */
 export async function observeVendorCall(
@@ -24,7 +25,7 @@ export async function observeVendorCall(
   send: () => Promise<HttpResponse>,
 ): Promise<HttpResponse> {
   const started = process.hrtime.bigint();
-  const span = tracer.startSpan(`vendor ${req.operation}`, {
+  const span = tracer().startSpan(`vendor ${req.operation}`, {
     kind: SpanKind.CLIENT,
     attributes: {
       'facegraph.provider.id': providerId,

@@ -20,7 +20,8 @@ export interface FaceEngineObserver {
   jobEnded(outcome: FaceEngineJobOutcome, seconds: number): void;
 }
 
-const tracer = trace.getTracer('facegraph.face-engine');
+// Looked up per call: a tracer taken at load time would stay bound to the first provider ever registered.
+const tracer = () => trace.getTracer('facegraph.face-engine');
 
 /** Runs one detection under a span that says how long the queue was and how many faces were found. */
 export function observeDetection<T extends unknown[]>(
@@ -29,7 +30,7 @@ export function observeDetection<T extends unknown[]>(
   detect: () => Promise<T>,
 ): Promise<T> {
   const started = process.hrtime.bigint();
-  const span = tracer.startSpan('face-engine detect', {
+  const span = tracer().startSpan('face-engine detect', {
     attributes: { 'facegraph.engine.queued_before': queuedBefore },
   });
   const ended = (outcome: FaceEngineJobOutcome) => {
