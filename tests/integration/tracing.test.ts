@@ -2,6 +2,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { SpanKind } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
+import { OTLP_EXPORTER_PACKAGE } from '../../src/server/observability';
 import { startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
 import { facePhoto } from '../support/images';
 import { startTestServer, type TestServer } from '../support/test-server';
@@ -49,6 +50,8 @@ afterAll(async () => {
   await emulator?.close();
 });
 
+const CREATE_LIBRARY =
+  'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { ... on CreateLibrarySuccess { library { id } } } }';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 async function call(query: string, variables: Record<string, unknown>, traceparent?: string) {
@@ -98,10 +101,7 @@ describe('with tracing on', () => {
   let trace: ReadableSpan[];
 
   beforeAll(async () => {
-    const created = await call(
-      'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { ... on CreateLibrarySuccess { library { id } } } }',
-      { i: { providerId: 'hw', name: 'staff' } },
-    );
+    const created = await call(CREATE_LIBRARY, { i: { providerId: 'hw', name: 'staff' } });
     libraryId = created.data.createLibrary.library.id;
     image = (await facePhoto('A')).toString('base64');
     const registered = await call(
@@ -153,10 +153,7 @@ describe('with tracing on', () => {
   });
 
   test('a LOCAL registration has a face engine span under its resolver, and counts as an engine job', async () => {
-    const local = await call(
-      'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { ... on CreateLibrarySuccess { library { id } } } }',
-      { i: { providerId: 'local', name: 'visitors' } },
-    );
+    const local = await call(CREATE_LIBRARY, { i: { providerId: 'local', name: 'visitors' } });
     const localTrace = hex(16);
     const registered = await call(
       'mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename } }',
@@ -186,3 +183,29 @@ describe('with tracing on', () => {
     }
   });
 });
+
+/** A deployment that exports over OTLP installs the exporter; facegraph itself does not depend on it. */
+const otlpInstalled = (() => {
+  try {
+    require.resolve(OTLP_EXPORTER_PACKAGE);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+(otlpInstalled ? test.skip : test)(
+  'tracing.exporter otlp without its package stops the start with what to do',
+  async () => {
+    await expect(
+      startTestServer({
+        configure: (c) => {
+          c.tracing = { ...c.tracing, enabled: true, exporter: 'otlp' };
+          c.providers = [
+            { id: 'hw', kind: 'HUAWEI_FRS', region: 'r', projectId: PROJECT, credentials: { token: 't' } },
+          ];
+        },
+      }),
+    ).rejects.toThrow(/tracing\.exporter is otlp, but @opentelemetry\/exporter-trace-otlp-http is not installed/);
+  },
+);
