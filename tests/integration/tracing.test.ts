@@ -170,6 +170,11 @@ describe('with tracing on', () => {
     expect(metrics).toMatch(/^facegraph_face_engine_job_duration_seconds_count\{outcome="done"\} 1$/m);
   });
 
+  test('ledger calls outside a request (readiness probes, start-up) start no trace', () => {
+    const ledgerRoots = spans().filter((s) => s.name.startsWith('ledger ') && !s.parentSpanContext);
+    expect(ledgerRoots.map((s) => s.name)).toEqual([]);
+  });
+
   test('no span attribute holds the API key, a vendor credential or the image', () => {
     const values = spans().flatMap((s) => [s.name, ...Object.values(s.attributes).map((v) => JSON.stringify(v))]);
     expect(values.length).toBeGreaterThan(10);

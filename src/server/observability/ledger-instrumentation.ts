@@ -9,6 +9,8 @@ import type { FacegraphMetrics, LedgerPoolStats } from './metrics';
 /** Methods that answer from memory, or that the proxy must leave alone. */
 const NOT_OBSERVED = new Set<PropertyKey>(['queryCount', 'constructor', 'then', 'poolStats']);
 
+const LEDGER_SPAN = (method: string) => ({ attributes: { 'db.operation.name': method } });
+
 interface MaybePooled {
   /** A pooled ledger (PostgreSQL) reports its pool here. */
   poolStats?(): LedgerPoolStats;
@@ -63,7 +65,8 @@ function observe<T extends object>(
 }
 
 function callObserved(method: string, call: () => unknown, metrics: FacegraphMetrics | null, tracer: Tracer | null) {
-  const span = tracer?.startSpan(`ledger ${method}`, { attributes: { 'db.operation.name': method } });
+  // Only inside a traced request: readiness probes and the hourly audit pruning would each start a trace of one span.
+  const span = tracer && trace.getActiveSpan() ? tracer.startSpan(`ledger ${method}`, LEDGER_SPAN(method)) : undefined;
   const ended = (ok: boolean) => {
     metrics?.ledgerCallEnded(method, ok);
     if (!ok) span?.setStatus({ code: SpanStatusCode.ERROR });
