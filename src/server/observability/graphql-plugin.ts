@@ -54,9 +54,8 @@ export function observabilityPlugin<TContext extends object>(
               if (info.path.prev !== undefined) return undefined;
               const key = String(info.path.key);
               return (error, result) => {
-                if (error)
-                  outcomes.set(key, errorCode((error as { extensions?: { code?: unknown } }).extensions?.code));
-                else outcomes.set(key, typenameOf(result, getNamedType(info.returnType), schema));
+                const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+                outcomes.set(key, error ? errorCode(code) : typenameOf(result, getNamedType(info.returnType), schema));
               };
             },
           };
