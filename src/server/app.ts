@@ -18,6 +18,7 @@ import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
+import { METRICS_PATH, startObservability, type Observability } from './observability';
 import { responseCachePlugin } from './response-cache';
 import { allowedHostNames, corsPolicy, hostCheck, rateLimitPerCaller } from './surface';
 
@@ -27,6 +28,8 @@ export interface FacegraphApp {
   schema: GraphQLSchema;
   services: Services;
   ledger: LedgerStore;
+  /** Metrics and traces (tests read spans from an in-memory exporter here). */
+  observability: Observability;
   /** What GET /readyz reports. */
   readiness(): Promise<Readiness>;
   /** Resolves once readiness() says ready: the LOCAL face engine warms up in its workers after start. */
@@ -47,7 +50,13 @@ const AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
 
 /** Everything but listening: tests and main.ts share this. */
 export async function createFacegraphApp(config: FacegraphConfig, logger: Logger, plugins: ApolloServerPlugin<RequestContext>[] = []): Promise<FacegraphApp> {
-  const ledger = await openLedger(config.ledger.url, { poolSize: config.ledger.poolSize });
+  const observability = await startObservability(config, GRAPHQL_PATH);
+  const ledger = observability.instrumentLedger(
+    await openLedger(config.ledger.url, { poolSize: config.ledger.poolSize }).catch(async (e: unknown) => {
+      await observability.close();
+      throw e;
+    }),
+  );
   await ledger.migrate();
   // Before anything starts (the face engine's workers): a server nobody may reach unauthenticated stops here.
   const ledgerHasKeys = (await ledger.access.countUsableApiKeys(new Date())) > 0;
@@ -56,14 +65,17 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     authSettings = decideAuthSettings(config.auth, config.server.host, ledgerHasKeys);
   } catch (e) {
     await ledger.close();
+    await observability.close();
     throw e;
   }
-  const adapters = createVendors(config, ledger, logger);
+  const adapters = createVendors(config, ledger, logger, observability.vendorObservers);
   const providers = new ProviderRegistry(adapters.vendors);
   const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
   // Before serving: image files a crash left without a face (between a delete's commit and the file removal).
   await services.storedImages.sweep();
   const schema = await buildFacegraphSchema();
+  observability.tracing?.traceIoResolvers(schema);
+  const observabilityPlugin = observability.plugin<RequestContext>();
   const authenticator = new Authenticator(
     authSettings,
     ledger.access,
@@ -98,6 +110,8 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       ...(config.server.responseCacheBytes > 0
         ? [responseCachePlugin<RequestContext>(ledger, config.server.responseCacheBytes, (c) => accessPartition(c.caller.access))]
         : []),
+      // After the response cache: it reads the cache header that plugin sets.
+      ...(observabilityPlugin ? [observabilityPlugin] : []),
       ...plugins,
     ],
   });
@@ -125,16 +139,20 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     const { ready, ...parts } = await readiness();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...parts });
   });
+  // Scraped inside the cluster, without a credential (counts and timings only); the Host check above applies.
+  if (observability.metricsHandler) app.get(METRICS_PATH, observability.metricsHandler);
   if (config.server.graphiql) {
     // Before Apollo: it answers browser navigations to GET /graphql and passes the rest on.
     app.use(graphiqlHandlers(resolveGraphiqlDist()));
   }
   app.all(
     GRAPHQL_PATH,
+    ...observability.graphqlRoute.start,
     corsPolicy(config.server.cors.origins),
     authenticateRequests(authenticator, logger),
-    rateLimitPerCaller(config.limits.requestsPerMinute, logger),
+    rateLimitPerCaller(config.limits.requestsPerMinute, logger, () => observability.metrics?.rateLimitRefused()),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
+    ...observability.graphqlRoute.resume,
     expressMiddleware(apollo, { context: async ({ req }) => createRequestContext(services, logger, callerOf(req)) }),
   );
   app.get('/', entryPoint(config.server.graphiql));
@@ -157,6 +175,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     schema,
     services,
     ledger,
+    observability,
     readiness,
     async whenReady() {
       while (!(await readiness()).ready) {
@@ -172,6 +191,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       await providers.close();
       await adapters.close();
       await ledger.close();
+      await observability.close();
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { TransportObserver } from '../datasources/http';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import type { FaceEngineObserver } from '../datasources/vendors/local/engine/engine-observation';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
 import { startFaceEngine, type FaceEngine } from '../datasources/vendors/local/engine/face-engine';
 import { MtsFaceVendor } from '../datasources/vendors/alibaba-mts/mts-vendor';
@@ -14,11 +16,24 @@ export interface Vendors {
   close(): Promise<void>;
 }
 
+/** Metrics hooks the server passes down (src/server/observability). */
+export interface VendorObservers {
+  transport?: TransportObserver;
+  faceEngine?: FaceEngineObserver;
+}
+
 /** One adapter per configured provider; the LOCAL face engine starts only when a LOCAL provider is configured. */
-export function createVendors(config: FacegraphConfig, ledger: LedgerStore, logger: Logger): Vendors {
+export function createVendors(
+  config: FacegraphConfig,
+  ledger: LedgerStore,
+  logger: Logger,
+  observers: VendorObservers = {},
+): Vendors {
   let engine: FaceEngine | null = null;
-  const localEngine = () => (engine ??= startFaceEngine(config.faceEngine));
-  const vendors = config.providers.map((provider) => createVendor(provider, config, ledger, localEngine, logger));
+  const localEngine = () => (engine ??= startFaceEngine({ ...config.faceEngine, observer: observers.faceEngine }));
+  const vendors = config.providers.map((provider) =>
+    createVendor(provider, config, ledger, localEngine, logger, observers.transport),
+  );
   return { vendors, close: async () => engine?.close() };
 }
 
@@ -28,21 +43,23 @@ function createVendor(
   ledger: LedgerStore,
   localEngine: () => FaceEngine,
   logger: Logger,
+  transportObserver: TransportObserver | undefined,
 ): FaceVendor {
   switch (provider.kind) {
     case 'LOCAL':
       return new LocalFaceVendor(provider.id, config.dataDir, ledger, localEngine());
     case 'HUAWEI_FRS': {
       const { id, kind: _kind, rateLimitPerSecond, ...options } = provider;
-      return new FrsFaceVendor(id, { ...options, rateLimitPerSecond }, logger.child({ provider: id }));
+      const frsOptions = { ...options, rateLimitPerSecond, transportObserver };
+      return new FrsFaceVendor(id, frsOptions, logger.child({ provider: id }));
     }
     case 'AZURE_FACE': {
       const { id, kind: _kind, ...options } = provider;
-      return new AzureFaceVendor(id, options, logger.child({ provider: id }));
+      return new AzureFaceVendor(id, { ...options, transportObserver }, logger.child({ provider: id }));
     }
     case 'ALIBABA_MTS': {
       const { id, kind: _kind, ...options } = provider;
-      return new MtsFaceVendor(id, options, logger.child({ provider: id }));
+      return new MtsFaceVendor(id, { ...options, transportObserver }, logger.child({ provider: id }));
     }
   }
 }

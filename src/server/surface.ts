@@ -64,7 +64,12 @@ export function corsPolicy(origins: readonly string[]): RequestHandler {
  * At most `perMinute` requests a minute per credential (per client address for anonymous callers): over it,
  * 429 with Retry-After and a RATE_LIMITED error carrying the wait. In memory: one replica's count.
  */
-export function rateLimitPerCaller(perMinute: number, logger: Logger): RequestHandler {
+export function rateLimitPerCaller(
+  perMinute: number,
+  logger: Logger,
+  /** Told of every refusal (metrics). */
+  onRefused: () => void = () => {},
+): RequestHandler {
   const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
   return async (req: Request, res: Response, next: NextFunction) => {
     const { access, address } = callerOf(req);
@@ -75,6 +80,7 @@ export function rateLimitPerCaller(perMinute: number, logger: Logger): RequestHa
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) return next(e);
       const seconds = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
+      onRefused();
       logger.info({ actor: access.actor, retryAfterSeconds: seconds }, 'request refused: rate limit');
       res
         .status(429)

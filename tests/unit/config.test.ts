@@ -71,8 +71,32 @@ describe('defaults', () => {
       audit: { retentionDays: 365 },
       log: { level: 'info' },
       faceEngine: {},
+      metrics: { enabled: true },
+      tracing: {
+        enabled: false,
+        serviceName: 'facegraph',
+        exporter: 'otlp',
+        otlpUrl: 'http://localhost:4318/v1/traces',
+      },
       providers: [{ id: 'local', kind: 'LOCAL' }],
     });
+  });
+
+  it('takes metrics and tracing settings, and refuses unknown exporters', () => {
+    const config = loadFile(
+      'o.yaml',
+      'metrics: { enabled: false }\ntracing: { enabled: true, serviceName: fg-eu, exporter: console }',
+    );
+    expect(config.metrics).toEqual({ enabled: false });
+    expect(config.tracing).toEqual({
+      enabled: true,
+      serviceName: 'fg-eu',
+      exporter: 'console',
+      otlpUrl: 'http://localhost:4318/v1/traces',
+    });
+    const issues = yamlIssues('tracing: { enabled: yes-please, exporter: jaeger, otlpUrl: collector:4318 }');
+    expect(issues).toHaveLength(3);
+    expect(issues.join('\n')).toMatch(/tracing\.exporter.*otlp, console, memory/);
   });
 
   it('takes the face engine pool size and queue bound, within their ranges', () => {
@@ -319,7 +343,8 @@ describe('validation', () => {
         'providers:\n  - { id: l, kind: LOCAL, region: x }',
     );
     expect(issues).toEqual([
-      'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, audit',
+      'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, ' +
+        'metrics, tracing, audit',
       'server.prot: unknown key; allowed keys are port, host, graphiql, introspection, responseCacheBytes, publicUrl, ' +
         'allowedHosts, cors',
       'images.urlFetch.timeout: unknown key; allowed keys are allowList, timeoutMs, maxRedirects',
@@ -476,7 +501,8 @@ describe('validation', () => {
     );
     expect(issues).toEqual([
       'providers[2].credentials.secretAccessKey uses ${HUAWEI_SK}, which is not set',
-      'bogus: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, audit',
+      'bogus: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, ' +
+        'metrics, tracing, audit',
       'server.port: must be an integer 0-65535, got -1',
       "providers[1].endpoint: must be an http(s) URL, got 'x'",
       'providers[1].credentials.subscriptionKey: must be a non-empty string (quote numbers in YAML)',

@@ -88,6 +88,13 @@ describe('describeConfigForLog', () => {
     audit: { retentionDays: 365 },
     log: { level: 'info' },
     faceEngine: {},
+    metrics: { enabled: true },
+    tracing: {
+      enabled: true,
+      serviceName: 'fg',
+      exporter: 'otlp',
+      otlpUrl: 'https://otel:OTLPPW-0001@collector:4318/v1/traces',
+    },
     providers: [
       { id: 'local', kind: 'LOCAL' },
       { id: 'hw', kind: 'HUAWEI_FRS', region: 'r', projectId: 'p', credentials: { username: 'u', password: 'HWPW-0001', domainName: 'd' } },
@@ -103,7 +110,8 @@ describe('describeConfigForLog', () => {
       { id: 'az', kind: 'AZURE_FACE', endpoint: 'https://user:***@az.example.com', credentials: ['subscriptionKey'] },
     ]);
     expect(described.ledger.url).toBe('postgres://fg:***@db:5432/fg');
-    expect(JSON.stringify(described)).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW/);
+    expect(described.tracing.otlpUrl).toBe('https://otel:***@collector:4318/v1/traces');
+    expect(JSON.stringify(described)).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|OTLPPW/);
   });
 
   it('survives the logger redaction with its key names', () => {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { observeVendorCall } from './call-observation';
 import { parseRetryAfter } from './retry-after';
 import {
   TransportError,
@@ -43,6 +44,10 @@ export class HttpTransport {
    * Errors thrown by `req.sign` pass through unchanged.
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    return observeVendorCall(this.options.providerId, this.options.observer, req, () => this.deliver(req));
+  }
+
+  private async deliver(req: HttpRequest): Promise<HttpResponse> {
     const url = parseUrl(req);
     const body = typeof req.body === 'string' ? Buffer.from(req.body) : (req.body ?? Buffer.alloc(0));
     await this.firstTurn(req);
@@ -139,6 +144,7 @@ export class HttpTransport {
       );
     }
     this.bucket.take();
+    this.options.observer?.rateLimitWaited(this.options.providerId, wait / 1000);
     if (!(await this.pause(wait))) throw closed();
   }
 
@@ -148,6 +154,7 @@ export class HttpTransport {
     const wait = this.bucket.delay();
     if (wait > leftMs) return false;
     this.bucket.take();
+    this.options.observer?.rateLimitWaited(this.options.providerId, wait / 1000);
     return this.pause(wait);
   }
 

@@ -1,3 +1,4 @@
 export { HttpTransport } from './http-transport';
 export { parseRetryAfter } from './retry-after';
 export * from './transport';
+export type { TransportObserver } from './call-observation';

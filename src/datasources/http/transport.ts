@@ -1,3 +1,5 @@
+import type { TransportObserver } from './call-observation';
+
 // The one outbound HTTP transport every vendor adapter uses. Adapters build and sign requests and map
 // responses; this module owns timeouts, retries with backoff, rate limits and safe logging.
 
@@ -98,6 +100,8 @@ export interface TransportOptions {
    * 502, 503 and 504 are retryable, the wait comes from Retry-After (seconds or HTTP date), only 429 is refused.
    */
   classify?: (response: HttpResponse) => ResponseVerdict;
+  /** Told of every call and rate-limit wait (metrics); none by default. */
+  observer?: TransportObserver;
 }
 
 export interface ResponseVerdict {

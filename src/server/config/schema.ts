@@ -28,6 +28,7 @@ export const DEFAULT_LIMITS: RequestLimits = {
 };
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+export const TRACE_EXPORTERS = ['otlp', 'console', 'memory'] as const;
 
 type Kind = (typeof PROVIDER_KINDS)[number];
 
@@ -198,6 +199,16 @@ const root = object({
   faceEngine: opt(object({ workers: opt(int(1, 16)), maxQueue: opt(int(1, 10_000)) }), {}),
   providers: opt(list(provider, 1), [DEFAULT_PROVIDER]),
   auth: opt(authSection),
+  metrics: opt(object({ enabled: opt(bool(), true) }), {}),
+  tracing: opt(
+    object({
+      enabled: opt(bool(), false),
+      serviceName: opt(str(), 'facegraph'),
+      exporter: opt(oneOf(TRACE_EXPORTERS), 'otlp'),
+      otlpUrl: opt(httpUrl(), 'http://localhost:4318/v1/traces'),
+    }),
+    {},
+  ),
   audit: opt(object({ retentionDays: opt(int(1, 36_500), DEFAULT_AUDIT_RETENTION_DAYS) }), {}),
 });
 

@@ -116,6 +116,9 @@ export interface FacegraphConfig {
   /** The LOCAL provider's face detection workers; sized from the CPU count when not set. */
   faceEngine: { workers?: number; maxQueue?: number };
   providers: ProviderConfig[];
+  /** Prometheus metrics at GET /metrics (default on). */
+  metrics: { enabled: boolean };
+  tracing: TracingConfig;
   /** Absent: local development on loopback (everything allowed), refused at start on any other address. */
   auth?: AuthConfig;
 }
@@ -127,4 +130,15 @@ export interface AuthConfig {
   routerSecret?: string;
   /** An explicit opt-out (e.g. behind a router that authenticates): every request allowed. */
   mode?: 'none';
+}
+
+/** OpenTelemetry traces: off unless enabled. */
+export interface TracingConfig {
+  enabled: boolean;
+  /** The service.name resource attribute. */
+  serviceName: string;
+  /** otlp needs @opentelemetry/exporter-trace-otlp-http installed; memory keeps spans for tests. */
+  exporter: 'otlp' | 'console' | 'memory';
+  /** The OTLP/HTTP traces endpoint of a collector. */
+  otlpUrl: string;
 }

@@ -123,6 +123,12 @@ export class PostgresLedger implements LedgerStore {
     return this.db.count;
   }
 
+  /** The pool's connections, for the ledger_pool_connections metric. */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    const { totalCount, idleCount, waitingCount } = this.db.pool;
+    return { total: totalCount, idle: idleCount, waiting: waitingCount };
+  }
+
   // Libraries
 
   async insertLibrary(lib: NewLibrary): Promise<LibraryRecord> {

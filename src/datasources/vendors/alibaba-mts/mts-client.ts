@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { TransportObserver } from '../../http/call-observation';
 import { HttpTransport } from '../../http/http-transport';
 import type { HttpResponse, SignableRequest } from '../../http/transport';
 import { successBody, transportFailure } from '../../http/vendor-failure';
@@ -15,6 +16,8 @@ export interface MtsClientOptions {
   /** MTS allows 100 requests per second per account for each face action (notes §4). */
   rateLimitPerSecond?: number;
   timeoutMs?: number;
+  /** Metrics of the provider's calls (injected by the server). */
+  transportObserver?: TransportObserver;
 }
 
 const VERSION = '2014-06-18';
@@ -33,6 +36,7 @@ export class MtsClient {
     this.transport = new HttpTransport(
       {
         providerId: options.providerId,
+        observer: options.transportObserver,
         timeoutMs: options.timeoutMs ?? 15_000,
         retry: { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 200, maxBackoffMs: 2_000 },
         ratePerSecond: options.rateLimitPerSecond ?? DEFAULT_RATE_PER_SECOND,

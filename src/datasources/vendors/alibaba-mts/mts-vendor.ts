@@ -76,7 +76,8 @@ export class MtsFaceVendor implements FaceVendor {
     const { imageStaging, ...clientOptions } = options;
     this.region = options.region;
     this.client = new MtsClient({ ...clientOptions, providerId }, logger);
-    this.staging = imageStaging ? new OssImageStaging(providerId, imageStaging, { timeoutMs: options.timeoutMs ?? 15_000 }, logger) : null;
+    const stagingTransport = { timeoutMs: options.timeoutMs ?? 15_000, observer: options.transportObserver };
+    this.staging = imageStaging ? new OssImageStaging(providerId, imageStaging, stagingTransport, logger) : null;
     // The services refuse base64 input up front when imageBase64 is false: true only with a staging bucket.
     this.capabilities = { ...CAPABILITIES, imageBase64: this.staging !== null };
   }

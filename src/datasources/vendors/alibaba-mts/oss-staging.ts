@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isFaceGraphError } from '../../../domain/errors';
+import type { TransportObserver } from '../../http/call-observation';
 import { HttpTransport } from '../../http/http-transport';
 import type { HttpMethod, HttpResponse, SignableRequest } from '../../http/transport';
 import { transportFailure } from '../../http/vendor-failure';
@@ -44,13 +45,14 @@ export class OssImageStaging {
   constructor(
     private readonly providerId: string,
     private readonly options: OssStagingOptions,
-    transport: { timeoutMs: number },
+    transport: { timeoutMs: number; observer?: TransportObserver },
     private readonly logger: Logger,
   ) {
     this.transport = new HttpTransport(
       {
         providerId,
         timeoutMs: transport.timeoutMs,
+        observer: transport.observer,
         retry: { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 200, maxBackoffMs: 2_000 },
         // OSS serves thousands of requests per second per bucket; each PUT is followed by an MTS call, which is limited.
         ratePerSecond: null,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { TransportObserver } from '../../http/call-observation';
 import { HttpTransport } from '../../http/http-transport';
 import { parseRetryAfter } from '../../http/retry-after';
 import type { HttpMethod, HttpResponse } from '../../http/transport';
@@ -12,6 +13,8 @@ export interface AzureClientOptions {
   /** S0 allows 10 transactions per second per resource, F0 20 per minute (notes §9.3). */
   rateLimitPerSecond?: number;
   timeoutMs?: number;
+  /** Metrics of the provider's calls (injected by the server). */
+  transportObserver?: TransportObserver;
 }
 
 export interface AzureCall {
@@ -43,6 +46,7 @@ export class AzureClient {
     this.transport = new HttpTransport(
       {
         providerId: options.providerId,
+        observer: options.transportObserver,
         timeoutMs: options.timeoutMs ?? 15_000,
         retry: { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 250, maxBackoffMs: 4_000 },
         ratePerSecond: options.rateLimitPerSecond ?? S0_RATE_PER_SECOND,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { TransportObserver } from '../../http/call-observation';
 import { HttpTransport } from '../../http/http-transport';
 import { parseRetryAfter } from '../../http/retry-after';
 import type { HttpMethod, HttpResponse } from '../../http/transport';
@@ -22,6 +23,8 @@ export interface FrsClientOptions {
   /** FRS flow control is per account; the default is conservative (the notes give no published QPS). */
   rateLimitPerSecond?: number;
   timeoutMs?: number;
+  /** Metrics of the provider's calls (injected by the server). */
+  transportObserver?: TransportObserver;
 }
 
 export interface FrsCall {
@@ -56,6 +59,7 @@ export class FrsClient {
     this.transport = new HttpTransport(
       {
         providerId: options.providerId,
+        observer: options.transportObserver,
         timeoutMs,
         retry: RETRY,
         ratePerSecond: options.rateLimitPerSecond ?? DEFAULT_RATE_PER_SECOND,
@@ -64,7 +68,13 @@ export class FrsClient {
     );
     const creds = options.credentials;
     // IAM is another service: its token requests get the transport's retries and logs, not FRS's rate limit.
-    const iamTransportOptions = { providerId: options.providerId, timeoutMs, retry: RETRY, ratePerSecond: null };
+    const iamTransportOptions = {
+      providerId: options.providerId,
+      timeoutMs,
+      retry: RETRY,
+      ratePerSecond: null,
+      observer: options.transportObserver,
+    };
     this.iamTransport = 'username' in creds ? new HttpTransport(iamTransportOptions, logger) : null;
     const post = this.iamTransport ? transportPost(this.iamTransport) : undefined;
     this.iam = 'accessKeyId' in creds ? null : new IamTokenSource({ ...iamOptions(options, creds), post });

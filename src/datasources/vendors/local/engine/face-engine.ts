@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { FaceGraphError } from '../../../../domain/errors';
 import type { BoundingBox } from '../../../../domain/model';
 import type { WorkerReply, WorkerRequest } from './engine.worker';
+import { observeDetection, type FaceEngineObserver } from './engine-observation';
 
 // The LOCAL provider's face engine: a pool of worker threads (engine.worker.ts), each holding its own
 // TensorFlow.js WASM backend and face-api models, each analysing one image at a time. Images beyond the
@@ -24,6 +25,8 @@ export interface FaceEngineOptions {
   workers?: number;
   /** Images that may wait for a free worker (not counting those being analysed); default 8 per worker. */
   maxQueue?: number;
+  /** Told of queue depth and job outcomes (metrics); none by default. */
+  observer?: FaceEngineObserver;
 }
 
 export interface FaceEngine {
@@ -141,6 +144,7 @@ export class WorkerPoolFaceEngine implements FaceEngine {
   private failure: Error | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
+  private readonly observer: FaceEngineObserver | undefined;
 
   constructor(
     options: FaceEngineOptions,
@@ -149,9 +153,19 @@ export class WorkerPoolFaceEngine implements FaceEngine {
     this.size = Math.max(1, Math.floor(options.workers ?? defaultWorkerCount()));
     this.maxQueue = Math.max(1, Math.floor(options.maxQueue ?? DEFAULT_QUEUE_PER_WORKER * this.size));
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn(i));
+    this.observer = options.observer;
+    this.observer?.watchLoad(() => ({
+      queued: this.queue.length,
+      running: this.slots.filter((s) => s.job).length,
+      workers: this.size,
+    }));
   }
 
   detect(image: Buffer): Promise<DetectedFace[]> {
+    return observeDetection(this.observer, this.queue.length, () => this.enqueue(image));
+  }
+
+  private enqueue(image: Buffer): Promise<DetectedFace[]> {
     if (this.closed) return Promise.reject(new FaceEngineError('The face engine is closed.', true));
     if (this.failure) return Promise.reject(this.failure);
     if (this.queue.length >= this.maxQueue) return Promise.reject(this.busyError());

@@ -1,0 +1,136 @@
+import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  getNamedType,
+  isAbstractType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { CACHE_HEADER } from '../response-cache';
+import type { CacheOutcome, FacegraphMetrics } from './metrics';
+
+// Counts and times GraphQL requests by root field and outcome, records what the response cache did, and names the
+// server span after the operation. Labels and span attributes come from the schema, never from the request text:
+// an operation name or an alias is the client's choice, a field name must exist in our schema.
+
+const NONE = '(none)';
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+const CACHE_OUTCOMES = new Set<string>(['hit', 'miss', 'bypass']);
+
+interface RootField {
+  responseKey: string;
+  name: string;
+}
+
+export function observabilityPlugin<TContext extends object>(
+  metrics: FacegraphMetrics | null,
+): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart({ schema }) {
+      const started = process.hrtime.bigint();
+      const span = trace.getActiveSpan();
+      let type = NONE;
+      let rootFields: RootField[] = [];
+      // Set while executing; a cached answer never executes.
+      const outcomes = new Map<string, string>();
+      return {
+        async didResolveOperation(ctx) {
+          const operation = ctx.operation as OperationDefinitionNode | undefined;
+          if (!operation) return;
+          type = operation.operation;
+          rootFields = rootFieldsOf(operation, ctx.document, schema);
+          const names = [...new Set(rootFields.map((f) => f.name))].sort();
+          span?.updateName(`graphql ${type} ${names.join(',')}`);
+          span?.setAttributes({ 'graphql.operation.type': type, 'facegraph.graphql.root_fields': names });
+        },
+        async executionDidStart() {
+          return {
+            willResolveField({ info }) {
+              if (info.path.prev !== undefined) return undefined;
+              const key = String(info.path.key);
+              return (error, result) => {
+                const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+                outcomes.set(key, error ? errorCode(code) : typenameOf(result, getNamedType(info.returnType), schema));
+              };
+            },
+          };
+        },
+        async willSendResponse(ctx: GraphQLRequestContextWillSendResponse<TContext>) {
+          const body = ctx.response.body;
+          const errors = body.kind === 'single' ? (body.singleResult.errors ?? []) : [];
+          for (const error of errors) {
+            const key = error.path?.[0];
+            if (typeof key === 'string' && (outcomes.get(key) ?? 'ok') === 'ok') outcomes.set(key, codeOf(error));
+          }
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const cache = ctx.response.http.headers.get(CACHE_HEADER);
+          if (metrics && cache && CACHE_OUTCOMES.has(cache)) metrics.responseCacheUsed(cache as CacheOutcome);
+          if (rootFields.length === 0) {
+            const outcome = errors.length ? codeOf(errors[0]) : 'ok';
+            metrics?.graphqlFieldEnded(type, NONE, outcome, seconds);
+            if (errors.length) span?.setStatus({ code: SpanStatusCode.ERROR });
+            return;
+          }
+          for (const field of rootFields) {
+            metrics?.graphqlFieldEnded(type, field.name, outcomes.get(field.responseKey) ?? 'ok', seconds);
+          }
+          if (errors.length) span?.setStatus({ code: SpanStatusCode.ERROR });
+        },
+      };
+    },
+  };
+}
+
+/** The operation's root fields that exist in the schema, through fragments, with their response keys. */
+function rootFieldsOf(operation: OperationDefinitionNode, document: DocumentNode, schema: GraphQLSchema): RootField[] {
+  const rootType = schema.getRootType(operation.operation);
+  if (!rootType) return [];
+  const known = rootType.getFields();
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const fields: RootField[] = [];
+  const seenKeys = new Set<string>();
+  const visited = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        const responseKey = selection.alias?.value ?? name;
+        if ((name in known || name === '__typename') && !seenKeys.has(responseKey)) {
+          seenKeys.add(responseKey);
+          fields.push({ responseKey, name });
+        }
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        walk(selection.selectionSet);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment && !visited.has(fragment.name.value)) {
+          visited.add(fragment.name.value);
+          walk(fragment.selectionSet);
+        }
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return fields;
+}
+
+/** A union or interface result's member typename (when the schema has it), else 'ok'. */
+function typenameOf(result: unknown, returnType: ReturnType<typeof getNamedType>, schema: GraphQLSchema): string {
+  if (!isAbstractType(returnType) || result === null || typeof result !== 'object') return 'ok';
+  const typename = (result as { __typename?: unknown }).__typename;
+  return typeof typename === 'string' && schema.getType(typename) ? typename : 'ok';
+}
+
+function codeOf(error: GraphQLFormattedError): string {
+  return errorCode(error.extensions?.code);
+}
+
+function errorCode(code: unknown): string {
+  return typeof code === 'string' && ERROR_CODE.test(code) ? code : 'INTERNAL_SERVER_ERROR';
+}
