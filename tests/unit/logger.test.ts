@@ -82,6 +82,7 @@ describe('describeConfigForLog', () => {
   const config: FacegraphConfig = {
     server: { port: 4000, host: '127.0.0.1', graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 0 },
     ledger: { url: 'postgres://fg:DBPASS-0001@db:5432/fg' },
+    redis: { url: 'redis://:REDISPW-0001@cache:6379', prefix: 'facegraph:' },
     dataDir: '/data',
     images: { maxBytes: 1, minSide: 1, maxSide: 2, urlFetch: { allowList: [], timeoutMs: 1, maxRedirects: 0 } },
     limits: DEFAULT_LIMITS,
@@ -103,7 +104,8 @@ describe('describeConfigForLog', () => {
       { id: 'az', kind: 'AZURE_FACE', endpoint: 'https://user:***@az.example.com', credentials: ['subscriptionKey'] },
     ]);
     expect(described.ledger.url).toBe('postgres://fg:***@db:5432/fg');
-    expect(JSON.stringify(described)).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW/);
+    expect(described.redis).toEqual({ url: 'redis://:***@cache:6379', prefix: 'facegraph:' });
+    expect(JSON.stringify(described)).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|REDISPW/);
   });
 
   it('survives the logger redaction with its key names', () => {
@@ -111,7 +113,7 @@ describe('describeConfigForLog', () => {
     createLogger('info', out.stream).info({ config: describeConfigForLog(config) }, 'starting');
     const [line] = out.lines();
     expect((line.config as { providers: unknown[] }).providers[2]).toMatchObject({ credentials: ['subscriptionKey'] });
-    expect(out.text()).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW/);
+    expect(out.text()).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|REDISPW/);
     createLogger('info', out.stream).info({ config: { credentials: ['AK-0001', 'SK-0001'] } });
     expect(out.text()).not.toContain('AK-0001');
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { HttpTransport } from '../../http/http-transport';
+import type { RateLimitFactory } from '../../http/rate-limit';
 import type { HttpResponse, SignableRequest } from '../../http/transport';
 import { successBody, transportFailure } from '../../http/vendor-failure';
 import { mtsError, type MtsErrorBody } from './mts-errors';
@@ -15,6 +16,8 @@ export interface MtsClientOptions {
   /** MTS allows 100 requests per second per account for each face action (notes §4). */
   rateLimitPerSecond?: number;
   timeoutMs?: number;
+  /** Where the rate limit is kept (shared by replicas with Redis); default: in this process. */
+  rateLimits?: RateLimitFactory;
 }
 
 const VERSION = '2014-06-18';
@@ -36,6 +39,7 @@ export class MtsClient {
         timeoutMs: options.timeoutMs ?? 15_000,
         retry: { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 200, maxBackoffMs: 2_000 },
         ratePerSecond: options.rateLimitPerSecond ?? DEFAULT_RATE_PER_SECOND,
+        rateLimits: options.rateLimits,
         classify,
       },
       logger,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { HttpTransport } from '../../http/http-transport';
+import type { RateLimitFactory } from '../../http/rate-limit';
 import { parseRetryAfter } from '../../http/retry-after';
 import type { HttpMethod, HttpResponse } from '../../http/transport';
 import { successBody, transportFailure } from '../../http/vendor-failure';
@@ -12,6 +13,8 @@ export interface AzureClientOptions {
   /** S0 allows 10 transactions per second per resource, F0 20 per minute (notes §9.3). */
   rateLimitPerSecond?: number;
   timeoutMs?: number;
+  /** Where the rate limit is kept (shared by replicas with Redis); default: in this process. */
+  rateLimits?: RateLimitFactory;
 }
 
 export interface AzureCall {
@@ -46,6 +49,7 @@ export class AzureClient {
         timeoutMs: options.timeoutMs ?? 15_000,
         retry: { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 250, maxBackoffMs: 4_000 },
         ratePerSecond: options.rateLimitPerSecond ?? S0_RATE_PER_SECOND,
+        rateLimits: options.rateLimits,
         classify: (response) => classify(response),
       },
       logger,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { HttpTransport } from '../../http/http-transport';
+import type { RateLimitFactory } from '../../http/rate-limit';
 import { parseRetryAfter } from '../../http/retry-after';
 import type { HttpMethod, HttpResponse } from '../../http/transport';
 import { successBody, transportFailure } from '../../http/vendor-failure';
@@ -22,6 +23,8 @@ export interface FrsClientOptions {
   /** FRS flow control is per account; the default is conservative (the notes give no published QPS). */
   rateLimitPerSecond?: number;
   timeoutMs?: number;
+  /** Where the rate limit is kept (shared by replicas with Redis); default: in this process. */
+  rateLimits?: RateLimitFactory;
 }
 
 export interface FrsCall {
@@ -59,6 +62,7 @@ export class FrsClient {
         timeoutMs,
         retry: RETRY,
         ratePerSecond: options.rateLimitPerSecond ?? DEFAULT_RATE_PER_SECOND,
+        rateLimits: options.rateLimits,
       },
       logger,
     );

@@ -1,0 +1,96 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+// The one Redis connection of a replica, for limits shared with the other replicas. Redis is never
+// waited for: a command fails at once while it is unreachable, and the caller falls back to the limit of
+// this replica alone. ioredis keeps reconnecting in the background (at most 2 s apart).
+
+export interface RedisSettings {
+  url: string;
+  /** Put before every key. */
+  prefix: string;
+}
+
+/** A command that takes longer than this counts as a failure; Redis answers in well under a millisecond. */
+const COMMAND_TIMEOUT_MS = 500;
+const CONNECT_TIMEOUT_MS = 2_000;
+
+type Availability = 'connecting' | 'available' | 'unavailable';
+
+export class RedisConnection {
+  readonly client: Redis;
+  private availability: Availability = 'connecting';
+  private closing = false;
+
+  constructor(
+    private readonly settings: RedisSettings,
+    private readonly logger: Logger,
+  ) {
+    this.client = new Redis(settings.url, {
+      // Fail now rather than queue: a request waiting for Redis would be the outage a lost Redis must not cause.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+    });
+    this.client.on('ready', () => this.noteAvailable());
+    this.client.on('error', (error: Error) => this.noteUnavailable(error));
+    this.client.on('close', () => this.noteUnavailable(null));
+  }
+
+  /** The key of `name` in this deployment's key space. */
+  key(name: string): string {
+    return `${this.settings.prefix}${name}`;
+  }
+
+  /** Resolves once connected, or after `timeoutMs` whatever the state: a start never waits long for Redis. */
+  async whenConnected(timeoutMs: number): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.client.once('ready', done);
+    });
+  }
+
+  /** For /readyz: whether Redis answers a PING now. */
+  async check(): Promise<'ok' | 'unavailable'> {
+    try {
+      await this.client.ping();
+      return 'ok';
+    } catch {
+      return 'unavailable';
+    }
+  }
+
+  /** Callers report each command's outcome, so a Redis that stops answering is noticed before the socket closes. */
+  noteAvailable(): void {
+    const before = this.availability;
+    this.availability = 'available';
+    if (before === 'unavailable' && !this.closing) {
+      this.logger.info('Redis is reachable again: rate limits are shared by the replicas again');
+    }
+  }
+
+  noteUnavailable(error: Error | null): void {
+    if (this.availability === 'unavailable' || this.closing) return;
+    this.availability = 'unavailable';
+    // The message and code only: ioredis attaches the failed command to errors, and AUTH's argument is the password.
+    const reason = error ? { reason: error.message, code: (error as NodeJS.ErrnoException).code } : {};
+    this.logger.warn(reason, 'Redis is unavailable: each replica applies the rate limits alone until it is back');
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    try {
+      if (this.client.status === 'ready') await this.client.quit();
+    } catch {
+      // disconnect() below ends it either way.
+    }
+    this.client.disconnect();
+  }
+}
