@@ -66,7 +66,11 @@ export function corsPolicy(origins: readonly string[]): RequestHandler {
  * 429 with Retry-After and a RATE_LIMITED error carrying the wait. Counted in Redis when given, so the minute's
  * requests are counted across replicas; in memory otherwise, and while Redis is unreachable (one replica's count).
  */
-export function rateLimitPerCaller(perMinute: number, logger: Logger, redis: RedisConnection | null = null): RequestHandler {
+export function rateLimitPerCaller(
+  perMinute: number,
+  logger: Logger,
+  redis: RedisConnection | null = null,
+): RequestHandler {
   const ownLimiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
   const limiter = redis
     ? new RateLimiterRedis({

@@ -312,7 +312,8 @@ describe('validation', () => {
         'providers:\n  - { id: l, kind: LOCAL, region: x }',
     );
     expect(issues).toEqual([
-      'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, audit, redis',
+      'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, ' +
+        'audit, redis',
       'server.prot: unknown key; allowed keys are port, host, graphiql, introspection, responseCacheBytes, publicUrl, ' +
         'allowedHosts, cors',
       'images.urlFetch.timeout: unknown key; allowed keys are allowList, timeoutMs, maxRedirects',
@@ -469,7 +470,8 @@ describe('validation', () => {
     );
     expect(issues).toEqual([
       'providers[2].credentials.secretAccessKey uses ${HUAWEI_SK}, which is not set',
-      'bogus: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, audit, redis',
+      'bogus: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, ' +
+        'audit, redis',
       'server.port: must be an integer 0-65535, got -1',
       "providers[1].endpoint: must be an http(s) URL, got 'x'",
       'providers[1].credentials.subscriptionKey: must be a non-empty string (quote numbers in YAML)',

@@ -43,17 +43,17 @@ export class RedisConnection {
     return `${this.settings.prefix}${name}`;
   }
 
-  /** Resolves once connected, or after `timeoutMs` whatever the state: a start never waits long for Redis. */
+  /** Resolves once connected, once the first attempt failed, or after `timeoutMs`: a start never waits long. */
   async whenConnected(timeoutMs: number): Promise<void> {
-    if (this.client.status === 'ready') return;
+    if (this.client.status === 'ready' || this.availability === 'unavailable') return;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.client.off('ready', done);
+        for (const event of ['ready', 'error', 'close']) this.client.off(event, done);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
-      this.client.once('ready', done);
+      for (const event of ['ready', 'error', 'close']) this.client.once(event, done);
     });
   }
 

@@ -32,7 +32,9 @@ interface TakeTurnCommand {
 
 /** Rate limits every replica connected to this Redis shares, one per provider id. */
 export function sharedRateLimits(connection: RedisConnection): RateLimitFactory {
-  if (!(COMMAND in connection.client)) connection.client.defineCommand(COMMAND, { numberOfKeys: 1, lua: TAKE_TURN_SCRIPT });
+  if (!(COMMAND in connection.client)) {
+    connection.client.defineCommand(COMMAND, { numberOfKeys: 1, lua: TAKE_TURN_SCRIPT });
+  }
   return (providerId, ratePerSecond) =>
     new SharedTokenBucket(connection, connection.key(`vendor-rate:${providerId}`), ratePerSecond);
 }
