@@ -6,7 +6,7 @@ import { startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
 import { errorsOf, resultOf } from '../support/graphql-results';
 import { facePhoto } from '../support/images';
 import { rawRequest } from '../support/raw-http';
-import { deleteKeysUnder, DisposableRedis, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/redis';
+import { connectedClients, deleteKeysUnder, DisposableRedis, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/redis';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 // Two replicas of the real server over HTTP, sharing one Redis and one FRS emulator: what N replicas send a
@@ -244,5 +244,8 @@ describe('a replica whose Redis goes away', () => {
     expect(log.matching(/Redis is reachable again/)).toHaveLength(1);
     // The new Redis counts from zero, for both replicas together.
     expect(await statusesOf(first, a, b, a, b, a, b)).toEqual([200, 200, 200, 200, 200, 429]);
+
+    await Promise.all([a.close(), b.close()]);
+    expect(await connectedClients(redis.url)).toBe(1); // the one asking
   });
 });

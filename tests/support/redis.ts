@@ -39,6 +39,18 @@ export async function deleteKeysUnder(prefix: string, url = TEST_REDIS_URL): Pro
   }
 }
 
+/** How many clients the Redis at `url` has, counting the one that asks. */
+export async function connectedClients(url: string): Promise<number> {
+  const client = new Redis(url, { lazyConnect: true });
+  try {
+    await client.connect();
+    const list = (await client.client('LIST')) as string;
+    return list.split('\n').filter(Boolean).length;
+  } finally {
+    client.disconnect();
+  }
+}
+
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
