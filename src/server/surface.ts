@@ -72,7 +72,7 @@ export function rateLimitPerCaller(
   redis: RedisConnection | null = null,
 ): RequestHandler {
   const ownLimiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
-  const limiter = redis
+  const sharedLimiter = redis
     ? new RateLimiterRedis({
         storeClient: redis.client,
         keyPrefix: redis.key('caller-rate'),
@@ -81,10 +81,12 @@ export function rateLimitPerCaller(
         insuranceLimiter: ownLimiter,
         rejectIfRedisNotReady: true,
       })
-    : ownLimiter;
+    : null;
   return async (req: Request, res: Response, next: NextFunction) => {
     const { access, address } = callerOf(req);
     const key = access.actor === 'anonymous' ? `address:${address ?? 'unknown'}` : `actor:${access.actor}`;
+    // While Redis is known to be away, straight to this replica's count rather than through a failing command.
+    const limiter = sharedLimiter && redis?.isAvailable() ? sharedLimiter : ownLimiter;
     try {
       await limiter.consume(key);
       next();

@@ -3,7 +3,8 @@ import type { RateLimit, Turn } from '../../src/datasources/http/rate-limit';
 import { RedisConnection } from '../../src/datasources/redis/redis-connection';
 import { sharedRateLimits } from '../../src/datasources/redis/shared-rate-limit';
 import { createLogger } from '../../src/server/logger';
-import { deleteKeysUnder, freePort, keysUnder, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/redis';
+import { deleteKeysUnder, DisposableRedis, freePort, keysUnder, TEST_REDIS_URL } from '../support/redis';
+import { uniqueKeyPrefix } from '../support/redis';
 
 // The transport's rate limit kept in the real Redis: two connections stand for two replicas.
 
@@ -85,4 +86,35 @@ test('without Redis each replica keeps its own limit, and says so once in the lo
   const warnings = log.lines.filter((l) => /Redis is unavailable/.test(String(l.msg)));
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toMatchObject({ level: 40, code: 'ECONNREFUSED' });
+});
+
+describe('a Redis that stops answering', () => {
+  let redis: DisposableRedis;
+  afterAll(async () => {
+    // The connections first: one whose Redis died reconnects until closed.
+    await Promise.all(connections.splice(0).map((c) => c.close()));
+    await redis?.stop();
+  });
+
+  test('costs one command timeout, then turns come from the own bucket; shared again once it answers', async () => {
+    redis = await DisposableRedis.start();
+    const log = memoryLog();
+    const a = await replica(redis.url, log);
+    expect(await a.limits('frs-6', 10).takeTurn(0)).toEqual({ granted: true, waitMs: 0 });
+
+    redis.pause();
+    const started = Date.now();
+    const turns = await takeTurns([a.limits('frs-6', 10)], 15);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(turns.map((t) => t.waitMs).filter((w) => w === 0)).toHaveLength(10);
+    expect(log.lines.filter((l) => /Redis is unavailable/.test(String(l.msg)))).toHaveLength(1);
+
+    redis.resume();
+    const deadline = Date.now() + 5_000;
+    while (!a.connection.isAvailable() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(log.lines.filter((l) => /Redis is reachable again/.test(String(l.msg)))).toHaveLength(1);
+    const b = await replica(redis.url);
+    const shared = await takeTurns([a.limits('frs-7', 10), b.limits('frs-7', 10)], 20);
+    expect(shared.map((t) => t.waitMs).filter((w) => w < 50)).toHaveLength(10);
+  });
 });

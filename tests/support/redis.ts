@@ -100,12 +100,22 @@ export class DisposableRedis {
     child.removeAllListeners('exit');
   }
 
+  /** Stops it answering while its connections stay open, as a hung server or a partitioned network would. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Kills it without warning, as a crash would. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
     child.kill('SIGKILL');
     await exited;
   }

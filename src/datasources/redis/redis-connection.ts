@@ -2,8 +2,9 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 // The one Redis connection of a replica, for limits shared with the other replicas. Redis is never
-// waited for: a command fails at once while it is unreachable, and the caller falls back to the limit of
-// this replica alone. ioredis keeps reconnecting in the background (at most 2 s apart).
+// waited for: while it is unreachable or stops answering, callers use the limit of this replica alone.
+// ioredis keeps reconnecting in the background (at most 2 s apart); a PING each second notices a Redis that
+// is connected but does not answer, and when it answers again.
 
 export interface RedisSettings {
   url: string;
@@ -14,6 +15,7 @@ export interface RedisSettings {
 /** A command that takes longer than this counts as a failure; Redis answers in well under a millisecond. */
 const COMMAND_TIMEOUT_MS = 500;
 const CONNECT_TIMEOUT_MS = 2_000;
+const HEALTH_CHECK_MS = 1_000;
 
 type Availability = 'connecting' | 'available' | 'unavailable';
 
@@ -21,6 +23,7 @@ export class RedisConnection {
   readonly client: Redis;
   private availability: Availability = 'connecting';
   private closing = false;
+  private readonly healthCheck: NodeJS.Timeout;
 
   constructor(
     private readonly settings: RedisSettings,
@@ -36,6 +39,12 @@ export class RedisConnection {
     this.client.on('ready', () => this.noteAvailable());
     this.client.on('error', (error: Error) => this.noteUnavailable(error));
     this.client.on('close', () => this.noteUnavailable(null));
+    this.healthCheck = setInterval(() => void this.checkHealth(), HEALTH_CHECK_MS).unref();
+  }
+
+  /** False while Redis is known to be unreachable or not answering: then callers need not wait to find out. */
+  isAvailable(): boolean {
+    return this.availability === 'available' && this.client.status === 'ready';
   }
 
   /** The key of `name` in this deployment's key space. */
@@ -67,7 +76,7 @@ export class RedisConnection {
     }
   }
 
-  /** Callers report each command's outcome, so a Redis that stops answering is noticed before the socket closes. */
+  /** Callers report each command's outcome too, so a Redis that stops answering is noticed at once. */
   noteAvailable(): void {
     const before = this.availability;
     this.availability = 'available';
@@ -84,8 +93,20 @@ export class RedisConnection {
     this.logger.warn(reason, 'Redis is unavailable: each replica applies the rate limits alone until it is back');
   }
 
+  private async checkHealth(): Promise<void> {
+    // Until connected, ioredis's own events tell.
+    if (this.client.status !== 'ready') return;
+    try {
+      await this.client.ping();
+      this.noteAvailable();
+    } catch (error) {
+      this.noteUnavailable(error as Error);
+    }
+  }
+
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.healthCheck);
     try {
       if (this.client.status === 'ready') await this.client.quit();
     } catch {

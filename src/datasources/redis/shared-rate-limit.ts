@@ -52,6 +52,7 @@ class SharedTokenBucket implements RateLimit {
 
   async takeTurn(maxWaitMs: number): Promise<Turn> {
     const client = this.connection.client as unknown as TakeTurnCommand;
+    if (!this.connection.isAvailable()) return this.ownBucket.takeTurnNow(maxWaitMs);
     const burst = burstOf(this.ratePerSecond);
     try {
       const [granted, waitMs] = await client[COMMAND](this.key, this.ratePerSecond, burst, Math.floor(maxWaitMs));
