@@ -35,6 +35,8 @@ export class RedisConnection {
       maxRetriesPerRequest: 0,
       commandTimeout: COMMAND_TIMEOUT_MS,
       connectTimeout: CONNECT_TIMEOUT_MS,
+      // After quit() at shutdown (or a failed connection), how long a socket may take to close before it is destroyed.
+      disconnectTimeout: COMMAND_TIMEOUT_MS,
     });
     this.client.on('ready', () => this.noteAvailable());
     this.client.on('error', (error: Error) => this.noteUnavailable(error));
