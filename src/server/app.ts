@@ -7,6 +7,8 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import type { Logger } from 'pino';
 import { openLedger } from '../datasources/ledger';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import { RedisConnection } from '../datasources/redis/redis-connection';
+import { sharedRateLimits } from '../datasources/redis/shared-rate-limit';
 import { buildFacegraphSchema, createRequestContext, type RequestContext } from '../resolvers';
 import { createServices, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
@@ -34,7 +36,7 @@ export interface FacegraphApp {
   readiness(): Promise<Readiness>;
   /** Resolves once readiness() says ready: the LOCAL face engine warms up in its workers after start. */
   whenReady(): Promise<void>;
-  /** Stops Apollo (draining in-flight operations) and closes the vendors and the ledger. */
+  /** Stops Apollo (draining in-flight operations) and closes the vendors, the ledger and Redis. */
   close(): Promise<void>;
 }
 
@@ -42,9 +44,13 @@ export interface Readiness {
   ready: boolean;
   ledger: 'ok' | 'unavailable';
   providers: 'ok' | 'starting';
+  /** Only with redis.url. Informational: without Redis the limits are per replica, and the server still serves. */
+  redis?: 'ok' | 'unavailable';
 }
 
 const READINESS_POLL_MS = 25;
+/** How long a start waits for Redis before serving with per-replica limits. */
+const REDIS_START_WAIT_MS = 2_000;
 /** audit.retentionDays is applied at start and then hourly. */
 const AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
 
@@ -68,7 +74,12 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     await observability.close();
     throw e;
   }
-  const adapters = createVendors(config, ledger, logger, observability.vendorObservers);
+  const redis = config.redis ? new RedisConnection(config.redis, logger) : null;
+  await redis?.whenConnected(REDIS_START_WAIT_MS);
+  const adapters = createVendors(config, ledger, logger, {
+    observers: observability.vendorObservers,
+    rateLimits: redis ? sharedRateLimits(redis) : undefined,
+  });
   const providers = new ProviderRegistry(adapters.vendors);
   const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
   // Before serving: image files a crash left without a face (between a delete's commit and the file removal).
@@ -133,6 +144,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       ready: ledgerReady && providersReady,
       ledger: ledgerReady ? 'ok' : 'unavailable',
       providers: providersReady ? 'ok' : 'starting',
+      ...(redis ? { redis: await redis.check() } : {}),
     };
   };
   app.get('/readyz', async (_req, res) => {
@@ -150,7 +162,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     ...observability.graphqlRoute.start,
     corsPolicy(config.server.cors.origins),
     authenticateRequests(authenticator, logger),
-    rateLimitPerCaller(config.limits.requestsPerMinute, logger, () => observability.metrics?.rateLimitRefused()),
+    rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () => observability.metrics?.rateLimitRefused()),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     ...observability.graphqlRoute.resume,
     expressMiddleware(apollo, { context: async ({ req }) => createRequestContext(services, logger, callerOf(req)) }),
@@ -191,6 +203,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       await providers.close();
       await adapters.close();
       await ledger.close();
+      await redis?.close();
       await observability.close();
     },
   };

@@ -53,6 +53,7 @@ export function describeConfigForLog(config: FacegraphConfig): LoggableConfig {
   const copy = structuredClone(config) as LoggableConfig;
   copy.ledger.url = maskUrlPassword(copy.ledger.url);
   if (copy.tracing) copy.tracing.otlpUrl = maskUrlPassword(copy.tracing.otlpUrl);
+  if (copy.redis) copy.redis.url = maskUrlPassword(copy.redis.url);
   copy.providers = config.providers.map((p) => {
     const out: Record<string, unknown> = { ...p };
     if ('credentials' in p) out.credentials = Object.keys(p.credentials);

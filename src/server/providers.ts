@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { TransportObserver } from '../datasources/http';
+import type { RateLimitFactory } from '../datasources/http/rate-limit';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import type { FaceEngineObserver } from '../datasources/vendors/local/engine/engine-observation';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
@@ -27,12 +28,13 @@ export function createVendors(
   config: FacegraphConfig,
   ledger: LedgerStore,
   logger: Logger,
-  observers: VendorObservers = {},
+  options: { observers?: VendorObservers; rateLimits?: RateLimitFactory } = {},
 ): Vendors {
+  const { observers = {}, rateLimits } = options;
   let engine: FaceEngine | null = null;
   const localEngine = () => (engine ??= startFaceEngine({ ...config.faceEngine, observer: observers.faceEngine }));
   const vendors = config.providers.map((provider) =>
-    createVendor(provider, config, ledger, localEngine, logger, observers.transport),
+    createVendor(provider, config, ledger, localEngine, logger, { transportObserver: observers.transport, rateLimits }),
   );
   return { vendors, close: async () => engine?.close() };
 }
@@ -43,23 +45,23 @@ function createVendor(
   ledger: LedgerStore,
   localEngine: () => FaceEngine,
   logger: Logger,
-  transportObserver: TransportObserver | undefined,
+  transport: { transportObserver?: TransportObserver; rateLimits?: RateLimitFactory },
 ): FaceVendor {
   switch (provider.kind) {
     case 'LOCAL':
       return new LocalFaceVendor(provider.id, config.dataDir, ledger, localEngine());
     case 'HUAWEI_FRS': {
       const { id, kind: _kind, rateLimitPerSecond, ...options } = provider;
-      const frsOptions = { ...options, rateLimitPerSecond, transportObserver };
+      const frsOptions = { ...options, rateLimitPerSecond, ...transport };
       return new FrsFaceVendor(id, frsOptions, logger.child({ provider: id }));
     }
     case 'AZURE_FACE': {
       const { id, kind: _kind, ...options } = provider;
-      return new AzureFaceVendor(id, { ...options, transportObserver }, logger.child({ provider: id }));
+      return new AzureFaceVendor(id, { ...options, ...transport }, logger.child({ provider: id }));
     }
     case 'ALIBABA_MTS': {
       const { id, kind: _kind, ...options } = provider;
-      return new MtsFaceVendor(id, { ...options, transportObserver }, logger.child({ provider: id }));
+      return new MtsFaceVendor(id, { ...options, ...transport }, logger.child({ provider: id }));
     }
   }
 }

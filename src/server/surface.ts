@@ -1,7 +1,8 @@
 import cors from 'cors';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RedisConnection } from '../datasources/redis/redis-connection';
 import { callerOf } from './auth/http-auth';
 
 // What stands between the network and the GraphQL endpoint, besides credentials: which Host names are served,
@@ -62,18 +63,32 @@ export function corsPolicy(origins: readonly string[]): RequestHandler {
 
 /**
  * At most `perMinute` requests a minute per credential (per client address for anonymous callers): over it,
- * 429 with Retry-After and a RATE_LIMITED error carrying the wait. In memory: one replica's count.
+ * 429 with Retry-After and a RATE_LIMITED error carrying the wait. Counted in Redis when given, so the minute's
+ * requests are counted across replicas; in memory otherwise, and while Redis is unreachable (one replica's count).
  */
 export function rateLimitPerCaller(
   perMinute: number,
   logger: Logger,
+  redis: RedisConnection | null = null,
   /** Told of every refusal (metrics). */
   onRefused: () => void = () => {},
 ): RequestHandler {
-  const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  const ownLimiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  const sharedLimiter = redis
+    ? new RateLimiterRedis({
+        storeClient: redis.client,
+        keyPrefix: redis.key('caller-rate'),
+        points: perMinute,
+        duration: 60,
+        insuranceLimiter: ownLimiter,
+        rejectIfRedisNotReady: true,
+      })
+    : null;
   return async (req: Request, res: Response, next: NextFunction) => {
     const { access, address } = callerOf(req);
     const key = access.actor === 'anonymous' ? `address:${address ?? 'unknown'}` : `actor:${access.actor}`;
+    // While Redis is known to be away, straight to this replica's count rather than through a failing command.
+    const limiter = sharedLimiter && redis?.isAvailable() ? sharedLimiter : ownLimiter;
     try {
       await limiter.consume(key);
       next();

@@ -344,7 +344,7 @@ describe('validation', () => {
     );
     expect(issues).toEqual([
       'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, ' +
-        'metrics, tracing, audit',
+        'metrics, tracing, audit, redis',
       'server.prot: unknown key; allowed keys are port, host, graphiql, introspection, responseCacheBytes, publicUrl, ' +
         'allowedHosts, cors',
       'images.urlFetch.timeout: unknown key; allowed keys are allowList, timeoutMs, maxRedirects',
@@ -502,7 +502,7 @@ describe('validation', () => {
     expect(issues).toEqual([
       'providers[2].credentials.secretAccessKey uses ${HUAWEI_SK}, which is not set',
       'bogus: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, ' +
-        'metrics, tracing, audit',
+        'metrics, tracing, audit, redis',
       'server.port: must be an integer 0-65535, got -1',
       "providers[1].endpoint: must be an http(s) URL, got 'x'",
       'providers[1].credentials.subscriptionKey: must be a non-empty string (quote numbers in YAML)',
@@ -540,6 +540,33 @@ describe('production defaults and access settings', () => {
   it('refuses a CORS origin that is not scheme://host[:port]', () => {
     expect(yamlIssues('server: { cors: { origins: ["https://app.example.com/path"] } }')).toEqual([
       "server.cors.origins[0]: 'https://app.example.com/path' is not valid: an origin is scheme://host[:port], e.g. https://app.example.com",
+    ]);
+  });
+});
+
+describe('redis', () => {
+  it('is absent unless configured: each replica keeps its own limits', () => {
+    expect(load().redis).toBeUndefined();
+  });
+
+  it('takes the schema contract block, with the default key prefix', () => {
+    expect(loadFile('c.yaml', 'redis:  { url: "redis://127.0.0.1:6379" }').redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'facegraph:',
+    });
+    const withPrefix = loadFile('c.yaml', 'redis: { url: "rediss://:${REDIS_PW}@cache:6380/2", prefix: "fg-eu:" }', {
+      REDIS_PW: 'RPW-0001',
+    });
+    expect(withPrefix.redis).toEqual({ url: 'rediss://:RPW-0001@cache:6380/2', prefix: 'fg-eu:' });
+  });
+
+  it('refuses a URL that is not redis:// or rediss://, without echoing it, and a prefix with spaces', () => {
+    expect(yamlIssues('redis: { url: "http://:RPW-0002@cache:6379" }')).toEqual([
+      'redis.url: must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379',
+    ]);
+    expect(yamlIssues('redis: { prefix: "a b" }')).toEqual([
+      'redis.url: is required in redis',
+      "redis.prefix: 'a b' is not valid: use 1-64 printable characters without spaces",
     ]);
   });
 });

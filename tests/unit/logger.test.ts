@@ -82,6 +82,7 @@ describe('describeConfigForLog', () => {
   const config: FacegraphConfig = {
     server: { port: 4000, host: '127.0.0.1', graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 0 },
     ledger: { url: 'postgres://fg:DBPASS-0001@db:5432/fg', poolSize: 10 },
+    redis: { url: 'redis://:REDISPW-0001@cache:6379', prefix: 'facegraph:' },
     dataDir: '/data',
     images: { maxBytes: 1, minSide: 1, maxSide: 2, urlFetch: { allowList: [], timeoutMs: 1, maxRedirects: 0 } },
     limits: DEFAULT_LIMITS,
@@ -111,7 +112,8 @@ describe('describeConfigForLog', () => {
     ]);
     expect(described.ledger.url).toBe('postgres://fg:***@db:5432/fg');
     expect(described.tracing.otlpUrl).toBe('https://otel:***@collector:4318/v1/traces');
-    expect(JSON.stringify(described)).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|OTLPPW/);
+    expect(described.redis).toEqual({ url: 'redis://:***@cache:6379', prefix: 'facegraph:' });
+    expect(JSON.stringify(described)).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|OTLPPW|REDISPW/);
   });
 
   it('survives the logger redaction with its key names', () => {
@@ -119,7 +121,7 @@ describe('describeConfigForLog', () => {
     createLogger('info', out.stream).info({ config: describeConfigForLog(config) }, 'starting');
     const [line] = out.lines();
     expect((line.config as { providers: unknown[] }).providers[2]).toMatchObject({ credentials: ['subscriptionKey'] });
-    expect(out.text()).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW/);
+    expect(out.text()).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|REDISPW/);
     createLogger('info', out.stream).info({ config: { credentials: ['AK-0001', 'SK-0001'] } });
     expect(out.text()).not.toContain('AK-0001');
   });

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { observeVendorCall } from './call-observation';
+import { localRateLimit, type RateLimit } from './rate-limit';
 import { parseRetryAfter } from './retry-after';
 import {
   TransportError,
@@ -26,7 +27,7 @@ type Delivery = 'NOT_SENT' | 'REFUSED' | 'MAYBE_ACTED';
 /** One per provider: timeouts, retries with backoff honouring Retry-After, a FIFO rate limit, logs without secrets. */
 export class HttpTransport {
   private readonly agents: Record<'http:' | 'https:', http.Agent>;
-  private readonly bucket: TokenBucket | null;
+  private readonly rateLimit: RateLimit | null;
   private readonly closing = new AbortController();
 
   constructor(
@@ -35,7 +36,8 @@ export class HttpTransport {
   ) {
     const agentOptions = { keepAlive: true, timeout: IDLE_SOCKET_MS };
     this.agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
-    this.bucket = options.ratePerSecond ? new TokenBucket(options.ratePerSecond) : null;
+    const makeRateLimit = options.rateLimits ?? localRateLimit;
+    this.rateLimit = options.ratePerSecond ? makeRateLimit(options.providerId, options.ratePerSecond) : null;
   }
 
   /**
@@ -130,10 +132,10 @@ export class HttpTransport {
     const closed = () =>
       new TransportError(`${req.operation} to provider ${this.options.providerId} was not sent: the transport is closed`, 'NOT_SENT', 0);
     if (this.closing.signal.aborted) throw closed();
-    if (!this.bucket) return;
-    const wait = this.bucket.delay();
+    if (!this.rateLimit) return;
     const budget = this.options.retry.maxTotalMs;
-    if (wait > budget) {
+    const { granted, waitMs: wait } = await this.rateLimit.takeTurn(budget);
+    if (!granted) {
       this.logger.warn({ providerId: this.options.providerId, operation: req.operation, queueMs: wait }, 'rate limit queue full');
       throw new TransportError(
         `The rate limit queue of provider ${this.options.providerId} is full: ${req.operation} would wait ${wait} ms, ` +
@@ -143,19 +145,17 @@ export class HttpTransport {
         wait,
       );
     }
-    this.bucket.take();
     this.options.observer?.rateLimitWaited(this.options.providerId, wait / 1000);
     if (!(await this.pause(wait))) throw closed();
   }
 
   /** The rate-limit wait before a retry; false when it would not fit in what is left of the budget. */
   private async nextTurn(leftMs: number): Promise<boolean> {
-    if (!this.bucket) return true;
-    const wait = this.bucket.delay();
-    if (wait > leftMs) return false;
-    this.bucket.take();
-    this.options.observer?.rateLimitWaited(this.options.providerId, wait / 1000);
-    return this.pause(wait);
+    if (!this.rateLimit) return true;
+    const { granted, waitMs } = await this.rateLimit.takeTurn(leftMs);
+    if (!granted) return false;
+    this.options.observer?.rateLimitWaited(this.options.providerId, waitMs / 1000);
+    return this.pause(waitMs);
   }
 
   /** False when the transport was closed meanwhile. */
@@ -184,30 +184,6 @@ function mayResend(req: HttpRequest, delivery: Delivery): boolean {
 function backoff(retry: RetryPolicy, attempt: number): number {
   const cap = Math.min(retry.maxBackoffMs, retry.baseBackoffMs * 2 ** (attempt - 2));
   return Math.round(Math.random() * cap);
-}
-
-/** Tokens below zero are owed to requests already waiting, so each new request queues behind them (FIFO). */
-class TokenBucket {
-  private readonly burst: number;
-  private tokens: number;
-  private updated = Date.now();
-
-  constructor(private readonly ratePerSecond: number) {
-    this.burst = Math.max(1, ratePerSecond);
-    this.tokens = this.burst;
-  }
-
-  /** ms until the next token is free. */
-  delay(): number {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updated) * this.ratePerSecond) / 1000);
-    this.updated = now;
-    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond);
-  }
-
-  take(): void {
-    this.tokens -= 1;
-  }
 }
 
 interface ExchangeOptions {

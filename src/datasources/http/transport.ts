@@ -3,6 +3,8 @@ import type { TransportObserver } from './call-observation';
 // The one outbound HTTP transport every vendor adapter uses. Adapters build and sign requests and map
 // responses; this module owns timeouts, retries with backoff, rate limits and safe logging.
 
+import type { RateLimitFactory } from './rate-limit';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface HttpRequest {
@@ -94,6 +96,8 @@ export interface TransportOptions {
    * fails at once with EXHAUSTED.
    */
   ratePerSecond: number | null;
+  /** Where that limit is kept; default: in this process. With Redis, every replica takes turns from one limit. */
+  rateLimits?: RateLimitFactory;
   /**
    * The vendor's view of a response: whether it is worth retrying, after how long, and whether the vendor
    * refused it without acting (then even a request that is not idempotent may go again). Defaults: 429, 500,

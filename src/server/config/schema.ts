@@ -141,6 +141,19 @@ const provider: Rule = (value, at, ctx) => {
 
 const ledgerUrl = pattern(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be 'sqlite:<path>' or 'postgres://...'");
 
+// Never echoed: the URL may hold a password.
+const redisUrl: Rule<string> = (value, at, ctx) => {
+  let url: URL | null = null;
+  try {
+    url = typeof value === 'string' ? new URL(value) : null;
+  } catch {
+    url = null;
+  }
+  if (url && (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname) return value as string;
+  return ctx.report(at, 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379');
+};
+const redisKeyPrefix = pattern(/^[\x21-\x7e]{1,64}$/, 'use 1-64 printable characters without spaces');
+
 // An origin as browsers send it: scheme, host and optional port, nothing else.
 const corsOrigin = pattern(/^https?:\/\/[^/\s?#]+$/, 'an origin is scheme://host[:port], e.g. https://app.example.com');
 
@@ -210,6 +223,7 @@ const root = object({
     {},
   ),
   audit: opt(object({ retentionDays: opt(int(1, 36_500), DEFAULT_AUDIT_RETENTION_DAYS) }), {}),
+  redis: opt(object({ url: req(redisUrl), prefix: opt(redisKeyPrefix, 'facegraph:') }, ' in redis')),
 });
 
 /**

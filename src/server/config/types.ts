@@ -121,6 +121,16 @@ export interface FacegraphConfig {
   tracing: TracingConfig;
   /** Absent: local development on loopback (everything allowed), refused at start on any other address. */
   auth?: AuthConfig;
+  /** Absent: each replica keeps its own rate limits. */
+  redis?: RedisConfig;
+}
+
+/** Where replicas share vendor rate limits and per-credential rate limits. */
+export interface RedisConfig {
+  /** redis://[[user]:password@]host[:port][/db] or rediss:// for TLS. */
+  url: string;
+  /** Put before every key this server writes, so deployments can share one Redis. Default `facegraph:`. */
+  prefix: string;
 }
 
 export interface AuthConfig {

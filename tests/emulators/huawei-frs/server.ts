@@ -46,6 +46,8 @@ export type AuthKind = 'aksk' | 'token' | 'none';
 
 export interface RequestLogEntry {
   requestId: string;
+  /** Date.now() when the request arrived (the real clock, not the emulator's), for rate measurements */
+  receivedAtMs: number;
   method: string;
   /** raw path without the query */
   path: string;
@@ -266,7 +268,18 @@ export async function startFrsEmulator(options: FrsEmulatorOptions): Promise<Frs
     const { rawPath, rawQuery } = splitUrl(req.url ?? '/');
     const query = parseQuery(rawQuery);
     const method = (req.method ?? 'GET').toUpperCase();
-    const log: RequestLogEntry = { requestId, method, path: rawPath, query, operation: 'unknown', auth: 'none', authenticated: true, status: null, applied: false };
+    const log: RequestLogEntry = {
+      requestId,
+      receivedAtMs: Date.now(),
+      method,
+      path: rawPath,
+      query,
+      operation: 'unknown',
+      auth: 'none',
+      authenticated: true,
+      status: null,
+      applied: false,
+    };
     requests.push(log);
 
     const { body, size } = await readBody(req, maxBodyBytes);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { TransportObserver } from '../../http/call-observation';
 import { HttpTransport } from '../../http/http-transport';
+import type { RateLimitFactory } from '../../http/rate-limit';
 import type { HttpResponse, SignableRequest } from '../../http/transport';
 import { successBody, transportFailure } from '../../http/vendor-failure';
 import { mtsError, type MtsErrorBody } from './mts-errors';
@@ -18,6 +19,8 @@ export interface MtsClientOptions {
   timeoutMs?: number;
   /** Metrics of the provider's calls (injected by the server). */
   transportObserver?: TransportObserver;
+  /** Where the rate limit is kept (shared by replicas with Redis); default: in this process. */
+  rateLimits?: RateLimitFactory;
 }
 
 const VERSION = '2014-06-18';
@@ -40,6 +43,7 @@ export class MtsClient {
         timeoutMs: options.timeoutMs ?? 15_000,
         retry: { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 200, maxBackoffMs: 2_000 },
         ratePerSecond: options.rateLimitPerSecond ?? DEFAULT_RATE_PER_SECOND,
+        rateLimits: options.rateLimits,
         classify,
       },
       logger,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { TransportObserver } from '../../http/call-observation';
 import { HttpTransport } from '../../http/http-transport';
+import type { RateLimitFactory } from '../../http/rate-limit';
 import { parseRetryAfter } from '../../http/retry-after';
 import type { HttpMethod, HttpResponse } from '../../http/transport';
 import { successBody, transportFailure } from '../../http/vendor-failure';
@@ -15,6 +16,8 @@ export interface AzureClientOptions {
   timeoutMs?: number;
   /** Metrics of the provider's calls (injected by the server). */
   transportObserver?: TransportObserver;
+  /** Where the rate limit is kept (shared by replicas with Redis); default: in this process. */
+  rateLimits?: RateLimitFactory;
 }
 
 export interface AzureCall {
@@ -50,6 +53,7 @@ export class AzureClient {
         timeoutMs: options.timeoutMs ?? 15_000,
         retry: { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 250, maxBackoffMs: 4_000 },
         ratePerSecond: options.rateLimitPerSecond ?? S0_RATE_PER_SECOND,
+        rateLimits: options.rateLimits,
         classify: (response) => classify(response),
       },
       logger,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { TransportObserver } from '../../http/call-observation';
 import { HttpTransport } from '../../http/http-transport';
+import type { RateLimitFactory } from '../../http/rate-limit';
 import { parseRetryAfter } from '../../http/retry-after';
 import type { HttpMethod, HttpResponse } from '../../http/transport';
 import { successBody, transportFailure } from '../../http/vendor-failure';
@@ -25,6 +26,8 @@ export interface FrsClientOptions {
   timeoutMs?: number;
   /** Metrics of the provider's calls (injected by the server). */
   transportObserver?: TransportObserver;
+  /** Where the rate limit is kept (shared by replicas with Redis); default: in this process. */
+  rateLimits?: RateLimitFactory;
 }
 
 export interface FrsCall {
@@ -63,6 +66,7 @@ export class FrsClient {
         timeoutMs,
         retry: RETRY,
         ratePerSecond: options.rateLimitPerSecond ?? DEFAULT_RATE_PER_SECOND,
+        rateLimits: options.rateLimits,
       },
       logger,
     );
