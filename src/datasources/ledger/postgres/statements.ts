@@ -20,8 +20,11 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** A request waits at most this long for a pooled connection (all busy, or the server unreachable), then fails. */
+const CONNECTION_WAIT_MS = 10_000;
+
 export function createPool(connectionString: string, poolSize: number): pg.Pool {
-  return new pg.Pool({ connectionString, max: poolSize, types });
+  return new pg.Pool({ connectionString, max: poolSize, types, connectionTimeoutMillis: CONNECTION_WAIT_MS });
 }
 
 // Statements are written with `?` placeholders (the SQL shapes shared with SQLite) and numbered here; the ledger's SQL
