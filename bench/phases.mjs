@@ -9,8 +9,10 @@ import { fanOutCase } from './cases/fanout.mjs';
 import { ledgerScaleCase, searchCase } from './cases/scale.mjs';
 import { limitsCase } from './cases/limits.mjs';
 import { hostileImagesCase } from './cases/hostile.mjs';
+import { replicasCase } from './cases/replicas.mjs';
 import { hostileImages } from './lib/hostile-images.mjs';
 import { faceCrops } from './lib/images.mjs';
+import { createPostgresLedger, openPostgresForSeeding, POSTGRES_URL, seedPostgresLibrary } from './lib/seed-postgres.mjs';
 import { createLedgerFile, DEPARTMENTS, openForSeeding, seedLibrary, syntheticDescriptor, nearby } from './lib/seed.mjs';
 import { BENCH_DIR, dist, httpClient, mb, size, startChild, tempDir } from './lib/util.mjs';
 
@@ -235,4 +237,60 @@ export async function hostilePhase(log) {
     await gateway.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * postgres: the ledger scale pages on a PostgreSQL ledger of 1,000,000 faces (a schema of its own, dropped at
+ * the end), and read throughput with one and with two replicas on that schema.
+ */
+export async function postgresPhase(log) {
+  const dataDirs = [tempDir('pg-a'), tempDir('pg-b')];
+  const faces = size(1_000_000, 100_000); // as the scale phase: a deep filtered page needs 50 matches after its cursor
+  let schema;
+  try {
+    schema = await createPostgresLedger();
+  } catch (e) {
+    // Named in BENCH_ONLY: fail. In a full run: the other phases' figures are still written.
+    if ((process.env.BENCH_ONLY ?? '').split(',').some((s) => s.trim() === 'postgres')) throw e;
+    log(`  skipped: no PostgreSQL at ${POSTGRES_URL.replace(/\/\/[^@/]*@/, '//')} (${e.message}); set BENCH_POSTGRES_URL`);
+    for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true });
+    return {};
+  }
+  log(`  schema ${schema.name}`);
+  const gateways = [];
+  const client = httpClient(1);
+  const results = {};
+  try {
+    const seeding = await openPostgresForSeeding(schema.url);
+    const read = await seedPostgresLibrary(seeding.client, { name: 'read10k', faces: 10_000, persons: 1_000 });
+    const scale = await seedPostgresLibrary(seeding.client, { name: 'scale', faces });
+    const { analyzeMs } = await seeding.done();
+    const seedMs = scale.ms + analyzeMs;
+    log(`  seeded ${faces.toLocaleString('en')} faces in ${(scale.ms / 1000).toFixed(1)} s (+ ANALYZE ${(analyzeMs / 1000).toFixed(1)} s; 10,000 faces and 1,000 persons for the read in ${(read.ms / 1000).toFixed(1)} s)`);
+
+    // Engines of one worker: the LOCAL provider needs one, nothing here detects a face. (The per-caller limit is
+    // lifted by server-child.mjs, as for every bench gateway.)
+    for (const [i, dataDir] of dataDirs.entries()) {
+      const spec = { dataDir, ledgerUrl: schema.url, faceEngine: { workers: 1 }, providers: [{ id: 'local', kind: 'LOCAL' }] };
+      gateways.push(await startGateway(`postgres-${i}`, spec));
+    }
+    log('  ledger scale on PostgreSQL: filtered first pages and deep cursor pages ...');
+    const pages = await ledgerScaleCase({ gateway: gateways[0], client, seeded: scale, faces, seedMs });
+    results.postgresScale = { schemaPerRun: true, analyzeSeconds: Math.round(analyzeMs / 100) / 10, ...pages };
+    for (const v of pages.variants) log(`  ledger scale on PostgreSQL: ${v.name}: p50 ${v.latency.p50} ms, p99 ${v.latency.p99} ms (n=${v.latency.n})`);
+
+    log('  read throughput, one replica then two, no-cache ...');
+    const { libraryId } = dist('src/domain/global-id.js');
+    const replicas = await replicasCase({ gateways, client, libraryId: libraryId('local', 'read10k') });
+    results.postgresReplicas = replicas;
+    const cpu = (s) => `gateways ${s.cpuCores.gateways.join(' + ')}, postgres ${s.cpuCores.postgres}, autocannon ${s.cpuCores.benchProcess}, machine ${s.cpuCores.machineBusy} of ${replicas.cores} cores`;
+    log(`  read, one replica: ${replicas.one.rps} req/s, ${replicas.one.failed} failed (${cpu(replicas.one)})`);
+    log(`  read, two replicas: ${replicas.two.rps} req/s, ${replicas.two.failed} failed (${cpu(replicas.two)})`);
+  } finally {
+    client.close();
+    for (const g of gateways) await g.stop();
+    await schema.drop();
+    for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true });
+  }
+  return results;
 }

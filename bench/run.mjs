@@ -4,13 +4,14 @@
 //   BENCH_QUICK=1          smaller sizes and shorter runs (about 2 minutes)
 //   BENCH_ONLY=local,frs   only some phases: local (read, engine isolation, LOCAL memory), frs (write overhead,
 //                          gateway memory), fanout, scale (ledger scale, search), limits (hostile requests),
-//                          hostile (hostile images)
+//                          hostile (hostile images), postgres (ledger scale and read replicas on PostgreSQL,
+//                          BENCH_POSTGRES_URL, by default postgres://postgres@127.0.0.1:5432/test)
 //   BENCH_CPU_PROF=1       the gateway processes run with --cpu-prof (profiles in bench/profiles/)
 //   BENCH_OUT=path         where to write the results (default bench/results.json)
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fanOutPhase, frsPhase, hostilePhase, limitsPhase, localPhase, scalePhase } from './phases.mjs';
+import { fanOutPhase, frsPhase, hostilePhase, limitsPhase, localPhase, postgresPhase, scalePhase } from './phases.mjs';
 import os from 'node:os';
 import { BENCH_DIR, machineFacts, mb, QUICK, round, sourceFacts } from './lib/util.mjs';
 
@@ -21,6 +22,7 @@ const PHASES = {
   scale: scalePhase,
   limits: limitsPhase,
   hostile: hostilePhase,
+  postgres: postgresPhase,
 };
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const name of only) if (!PHASES[name]) throw new Error(`BENCH_ONLY: unknown phase '${name}' (${Object.keys(PHASES).join(', ')})`);
@@ -114,6 +116,18 @@ function table({ results: r }) {
   if (r.scale) {
     rows.push([`ledger seed (${r.scale.faces.toLocaleString('en')} faces)`, `${r.scale.seed.seconds} s`, '-', '', '< 60 s', yes(r.scale.seed.met)]);
     for (const v of r.scale.variants) rows.push([`ledger: ${v.name}`, `p50 ${v.latency.p50} ms`, '-', `p99 ${v.latency.p99} ms`, 'p50 <= 5, p99 <= 20', yes(v.met)]);
+  }
+  if (r.postgresScale) {
+    const p = r.postgresScale;
+    rows.push([`PostgreSQL seed (${p.faces.toLocaleString('en')} faces)`, `${p.seed.seconds} s`, '-', 'incl. ANALYZE', '< 60 s', yes(p.seed.met)]);
+    for (const v of p.variants) rows.push([`PostgreSQL: ${v.name}`, `p50 ${v.latency.p50} ms`, '-', `p99 ${v.latency.p99} ms`, 'p50 <= 5, p99 <= 20', yes(v.met)]);
+  }
+  if (r.postgresReplicas) {
+    const p = r.postgresReplicas;
+    const cpu = (s) => `CPU: gw ${s.cpuCores.gateways.join('+')}, pg ${s.cpuCores.postgres}, cannon ${s.cpuCores.benchProcess}`;
+    const failed = (s) => (s.failed ? `, ${s.failed} FAILED` : '');
+    rows.push(['PostgreSQL read, no-cache, 1 replica', `${p.one.rps} req/s${failed(p.one)}`, '-', cpu(p.one), '-', '']);
+    rows.push(['PostgreSQL read, no-cache, 2 replicas', `${p.two.rps} req/s${failed(p.two)}`, `x${p.scaling} of 1 replica`, cpu(p.two), '-', '']);
   }
   if (r.search) {
     rows.push([`search (${r.search.descriptors.toLocaleString('en')} descriptors)`, `p50 ${r.search.compare.latency.p50} ms`, 'compare step, no detection', `via API +${r.search.api.differenceP50} ms`, 'p50 <= 50 ms', yes(r.search.met)]);

@@ -12,7 +12,7 @@ const autocannon = requireFromRoot('autocannon');
 export const READ_QUERY =
   'query Read($id: ID!) { library(id: $id) { faces(first: 50) { edges { node { id externalImageId fields person { name } } } } } }';
 
-function cannon({ url, body, connections, duration, headers = {} }) {
+export function cannon({ url, body, connections, duration, headers = {} }) {
   return new Promise((resolve, reject) => {
     autocannon(
       {

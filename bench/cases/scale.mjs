@@ -8,7 +8,7 @@
 //            call on an empty library (detection and everything else cancel out), interleaved.
 
 import fs from 'node:fs';
-import { dist, expectMember, now, round, size, summarize, tempDir } from '../lib/util.mjs';
+import { dist, expectMember, now, requireFromRoot, round, size, summarize, tempDir } from '../lib/util.mjs';
 import { DEPARTMENTS, syntheticDescriptor } from '../lib/seed.mjs';
 
 const PAGE_QUERY =
@@ -25,6 +25,7 @@ function lcg(seed) {
 }
 
 export async function ledgerScaleCase({ gateway, client, seeded, faces, seedMs }) {
+  requireFromRoot('reflect-metadata'); // connection.js loads type-graphql's decorators, which need it first
   const { libraryId } = dist('src/domain/global-id.js');
   const { encodeCursor } = dist('src/resolvers/connection.js');
   const id = libraryId('local', 'scale');

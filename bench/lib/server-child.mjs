@@ -1,7 +1,10 @@
 // The real facegraph server (dist/, createFacegraphApp, the same HTTP wiring as src/server/main.ts) in a
 // child process on 127.0.0.1 and a free port, so its CPU and memory are its own. Configured by
-// BENCH_SERVER (JSON): { dataDir, providers, faceEngine?, logLevel?, countVendorCalls?, sqlitePragmas? }
-// (sqlitePragmas: e.g. ["cache_size = -2000"], applied to the ledger's connection; for diagnosis only).
+// BENCH_SERVER (JSON): { dataDir, providers, faceEngine?, logLevel?, countVendorCalls?, sqlitePragmas?, ledgerUrl?,
+// requestsPerMinute? }
+// (sqlitePragmas: e.g. ["cache_size = -2000"], applied to the ledger's connection; for diagnosis only;
+// ledgerUrl: e.g. a postgres:// URL instead of the SQLite file in dataDir; requestsPerMinute: the per-caller limit,
+// limits.requestsPerMinute, 1,000,000 here unless given; the server's default, 600, would only be measured as refusals).
 // IPC: stats -> { rss, heapUsed, queryCount, vendorCalls }, gc, close.
 
 import http from 'node:http';
@@ -19,6 +22,9 @@ const config = loadConfig(
 );
 if (spec.providers) config.providers = spec.providers;
 if (spec.faceEngine) config.faceEngine = spec.faceEngine;
+if (spec.ledgerUrl) config.ledger = { ...config.ledger, url: spec.ledgerUrl };
+// Every request of the bench comes from 127.0.0.1: at the default 600 a minute the throughput cases would measure refusals.
+config.limits = { ...config.limits, requestsPerMinute: spec.requestsPerMinute ?? 1_000_000 };
 config.server.graphiql = false;
 
 // Log lines go to stdout, which the parent sends to /dev/null: the per-operation log line is paid for, not kept.
