@@ -1,38 +1,25 @@
-import { startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
+import type { FrsEmulator } from '../emulators/huawei-frs';
 import { rawRequest } from '../support/raw-http';
+import { frsProvider, startTestFrs, TEST_FRS } from '../support/frs';
 import { gql, startTestServer, type TestServer } from '../support/test-server';
 
 // GET /metrics on the real server: after a query (twice, so the response cache answers once), a mutation that
 // fails, a HUAWEI_FRS call through the FRS emulator and a request over the per-credential limit, the Prometheus
 // exposition counts each of them under the labels it must have.
 
-const PROJECT = '0123456789abcdef0123456789abcdef';
-const AK = 'EMULATORAK000000001';
-const SK = 'emulator-secret-key-0001';
+const { projectId: PROJECT, accessKeyId: AK, secretAccessKey: SK } = TEST_FRS;
 const REQUESTS_PER_MINUTE = 6;
 
 let emulator: FrsEmulator;
 let server: TestServer;
 
 beforeAll(async () => {
-  emulator = await startFrsEmulator({
-    projectId: PROJECT,
-    credentials: [{ accessKeyId: AK, secretAccessKey: SK }],
-    akLockout: false,
-  });
+  emulator = await startTestFrs();
   server = await startTestServer({
     configure: (c) => {
       c.limits.requestsPerMinute = REQUESTS_PER_MINUTE;
       c.providers = [
-        {
-          id: 'hw',
-          kind: 'HUAWEI_FRS',
-          region: 'cn-north-4',
-          projectId: PROJECT,
-          endpoint: emulator.endpoint,
-          credentials: { accessKeyId: AK, secretAccessKey: SK },
-          timeoutMs: 1_000,
-        },
+        frsProvider(emulator, { timeoutMs: 1_000 }),
       ];
     },
   });

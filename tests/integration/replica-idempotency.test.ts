@@ -1,18 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
+import type { FrsEmulator } from '../emulators/huawei-frs';
 import { createPostgresSchema, LEDGER_BACKENDS, type PostgresSchema } from '../support/ledgers';
 import { facePhoto } from '../support/images';
+import { frsProvider, startTestFrs } from '../support/frs';
 import { errorsOf, resultOf } from '../support/graphql-results';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 // Two replicas (two servers, each with its own process-local locks) on one ledger: concurrent registrations with the
 // same idempotencyKey, spread over both, make one vendor call and one face; the others replay it.
 
-const PROJECT = '0123456789abcdef0123456789abcdef';
-const AK = 'EMULATORAK000000001';
-const SK = 'emulator-secret-key-0001';
 const SAME_KEY_REQUESTS = 30;
 
 describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
@@ -22,7 +20,7 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
   let schema: PostgresSchema | null = null;
 
   beforeAll(async () => {
-    emulator = await startFrsEmulator({ projectId: PROJECT, credentials: [{ accessKeyId: AK, secretAccessKey: SK }], akLockout: false });
+    emulator = await startTestFrs();
     ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'facegraph-replicas-'));
     schema = backend === 'postgres' ? await createPostgresSchema() : null;
     const ledgerUrl = schema ? schema.url : `sqlite:${path.join(ledgerDir, 'shared.db')}`;
@@ -33,15 +31,7 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
           configure: (c) => {
             c.ledger.url = ledgerUrl;
             c.providers = [
-              {
-                id: 'hw',
-                kind: 'HUAWEI_FRS',
-                region: 'cn-north-4',
-                projectId: PROJECT,
-                endpoint: emulator.endpoint,
-                credentials: { accessKeyId: AK, secretAccessKey: SK },
-                rateLimitPerSecond: 1000,
-              },
+              frsProvider(emulator, { rateLimitPerSecond: 1000 }),
             ];
           },
         }),

@@ -8,8 +8,9 @@ import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { parse } from 'graphql';
 import sharp from 'sharp';
-import { startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
+import type { FrsEmulator } from '../emulators/huawei-frs';
 import { createPostgresSchema, type PostgresSchema } from '../support/ledgers';
+import { frsProvider, startTestFrs } from '../support/frs';
 import { deleteKeysUnder, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/redis';
 
 // Three replicas of the built server (child processes, as in production) on one PostgreSQL ledger and one Redis,
@@ -18,9 +19,6 @@ import { deleteKeysUnder, TEST_REDIS_URL, uniqueKeyPrefix } from '../support/red
 
 const MAIN = path.resolve(__dirname, '../../dist/src/server/main.js');
 const SDL = fs.readFileSync(path.resolve(__dirname, '../../schema.graphql'), 'utf8');
-const PROJECT = '0123456789abcdef0123456789abcdef';
-const AK = 'EMULATORAK000000001';
-const SK = 'emulator-secret-key-0001';
 
 interface Replica {
   child: ChildProcess;
@@ -90,7 +88,7 @@ const REGISTER = `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { _
 
 beforeAll(async () => {
   schema = await createPostgresSchema();
-  emulator = await startFrsEmulator({ projectId: PROJECT, credentials: [{ accessKeyId: AK, secretAccessKey: SK }], akLockout: false });
+  emulator = await startTestFrs();
   redisPrefix = uniqueKeyPrefix();
   configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'facegraph-replicas-config-')), 'config.json');
   fs.writeFileSync(
@@ -100,15 +98,7 @@ beforeAll(async () => {
       redis: { url: TEST_REDIS_URL, prefix: redisPrefix },
       server: { responseCacheBytes: 8 * 1024 * 1024 },
       providers: [
-        {
-          id: 'hw',
-          kind: 'HUAWEI_FRS',
-          region: 'cn-north-4',
-          projectId: PROJECT,
-          endpoint: emulator.endpoint,
-          credentials: { accessKeyId: AK, secretAccessKey: SK },
-          rateLimitPerSecond: 200,
-        },
+        frsProvider(emulator, { rateLimitPerSecond: 200 }),
       ],
     }),
   );

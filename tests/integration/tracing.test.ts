@@ -3,28 +3,23 @@ import { SpanKind } from '@opentelemetry/api';
 import { randomBytes } from 'node:crypto';
 import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
 import { OTLP_EXPORTER_PACKAGE } from '../../src/server/observability';
-import { startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
+import type { FrsEmulator } from '../emulators/huawei-frs';
 import { facePhoto } from '../support/images';
+import { frsProvider, startTestFrs, TEST_FRS } from '../support/frs';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 // OpenTelemetry traces on the real server (tracing.exporter: memory): a router's traceparent is continued, the
 // mutation's resolver, ledger calls and the FRS call (through the FRS emulator) are spans of that trace, and no
 // attribute holds the API key, the vendor credentials or the image of the request.
 
-const PROJECT = '0123456789abcdef0123456789abcdef';
-const AK = 'EMULATORAK000000001';
-const SK = 'emulator-secret-key-0001';
+const { projectId: PROJECT, accessKeyId: AK, secretAccessKey: SK } = TEST_FRS;
 const API_KEY = newApiKeySecret();
 
 let emulator: FrsEmulator;
 let server: TestServer;
 
 beforeAll(async () => {
-  emulator = await startFrsEmulator({
-    projectId: PROJECT,
-    credentials: [{ accessKeyId: AK, secretAccessKey: SK }],
-    akLockout: false,
-  });
+  emulator = await startTestFrs();
   server = await startTestServer({
     configure: (c) => {
       c.tracing = { ...c.tracing, enabled: true, exporter: 'memory' };
@@ -32,15 +27,7 @@ beforeAll(async () => {
       c.faceEngine = { workers: 1 };
       c.providers = [
         { id: 'local', kind: 'LOCAL' },
-        {
-          id: 'hw',
-          kind: 'HUAWEI_FRS',
-          region: 'cn-north-4',
-          projectId: PROJECT,
-          endpoint: emulator.endpoint,
-          credentials: { accessKeyId: AK, secretAccessKey: SK },
-          timeoutMs: 2_000,
-        },
+        frsProvider(emulator, { timeoutMs: 2_000 }),
       ];
     },
   });
