@@ -1,7 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Authorized, Ctx, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { invalidInput, notFound } from '../domain/errors';
-import type { StoredApiKey } from '../datasources/ledger/access-records';
 import {
   ApiKeyConnection,
   AuditEventConnection,
@@ -39,7 +38,7 @@ export class AccessResolver {
       beforeRowId: page.afterRowId,
       withTotal: wantsTotal(info),
     });
-    return newestFirstConnection(keys.items.map(asApiKey), keys);
+    return newestFirstConnection(keys.items, keys);
   }
 
   @Authorized('admin')
@@ -75,7 +74,7 @@ export class AccessResolver {
       });
       const { apiKey, secret } = await ctx.services.apiKeys.create({ ...input, providers });
       ctx.caller.onApiKeyCreated();
-      return { apiKey: asApiKey(apiKey), secret };
+      return { apiKey, secret };
     });
   }
 
@@ -85,13 +84,9 @@ export class AccessResolver {
     return auditedResult(ctx, { operation: 'revokeApiKey', targetIds: [id] }, RevokeApiKeyResult, 'RevokeApiKeySuccess', async () => {
       const revoked = await ctx.services.ledger.access.revokeApiKey(id, new Date());
       if (!revoked) throw notFound('API_KEY', id);
-      return { apiKey: asApiKey(revoked) };
+      return { apiKey: revoked };
     });
   }
-}
-
-function asApiKey(key: StoredApiKey) {
-  return { ...key, id: key.id };
 }
 
 /** Newest-first pages: the cursor is a row id and `after` continues with older rows. */
