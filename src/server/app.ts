@@ -21,7 +21,8 @@ import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
 import { METRICS_PATH, startObservability, type Observability } from './observability';
-import { responseCachePlugin } from './response-cache';
+import { answerCachedReads, preparedReadOf, withPreparedRead } from './cache-hits';
+import { ResponseCache, responseCachePlugin } from './response-cache';
 import { allowedHostNames, corsPolicy, hostCheck, rateLimitPerCaller } from './surface';
 
 export interface FacegraphApp {
@@ -99,6 +100,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   }
 
   const limits = operationLimits(config.limits);
+  const responseCache = config.server.responseCacheBytes > 0 ? new ResponseCache(config.server.responseCacheBytes) : null;
   const apollo = new ApolloServer<RequestContext>({
     schema,
     validationRules: limits.validationRules,
@@ -118,8 +120,15 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       operationLogPlugin(logger),
       limits.plugin,
       subscriptionsNotOverHttp<RequestContext>(),
-      ...(config.server.responseCacheBytes > 0
-        ? [responseCachePlugin<RequestContext>(ledger, config.server.responseCacheBytes, (c) => accessPartition(c.caller.access))]
+      ...(responseCache
+        ? [
+            responseCachePlugin<RequestContext>(
+              ledger,
+              responseCache,
+              (c) => accessPartition(c.caller.access),
+              preparedReadOf,
+            ),
+          ]
         : []),
       // After the response cache: it reads the cache header that plugin sets.
       ...(observabilityPlugin ? [observabilityPlugin] : []),
@@ -165,7 +174,20 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () => observability.metrics?.rateLimitRefused()),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     ...observability.graphqlRoute.resume,
-    expressMiddleware(apollo, { context: async ({ req }) => createRequestContext(services, logger, callerOf(req)) }),
+    ...(responseCache
+      ? [
+          answerCachedReads(ledger, responseCache, {
+            partitionOf: (req) => accessPartition(callerOf(req).access),
+            served: (answer, seconds) => {
+              logOperation(logger, answer.operationName, seconds * 1000, 0);
+              observability.answeredFromCache(answer.rootFields, seconds);
+            },
+          }),
+        ]
+      : []),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => withPreparedRead(createRequestContext(services, logger, callerOf(req)), req),
+    }),
   );
   app.get('/', entryPoint(config.server.graphiql));
   // Last: whatever no route answered, or failed before Apollo.
@@ -231,11 +253,15 @@ function operationLogPlugin(logger: Logger): ApolloServerPlugin<RequestContext> 
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ operationName, errors }) {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          // Operation name and timing only: variables can hold images and personal data.
-          logger.info({ operationName: operationName ?? null, ms: Math.round(ms * 10) / 10, errors: errors?.length ?? 0 }, 'graphql operation');
+          logOperation(logger, operationName ?? null, Number(process.hrtime.bigint() - started) / 1e6, errors?.length ?? 0);
         },
       };
     },
   };
+}
+
+/** One line per operation, answered from the response cache or not. */
+function logOperation(logger: Logger, operationName: string | null, ms: number, errors: number): void {
+  // Operation name and timing only: variables can hold images and personal data.
+  logger.info({ operationName, ms: Math.round(ms * 10) / 10, errors }, 'graphql operation');
 }
