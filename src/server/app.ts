@@ -16,12 +16,14 @@ import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
 import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { operationLimits } from './limits';
 import { subscriptionsNotOverHttp } from './client-mistakes';
+import { withoutRedaction } from './logger';
 import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
 import { METRICS_PATH, startObservability, type Observability } from './observability';
 import { answerCachedReads, preparedReadOf, withPreparedRead } from './cache-hits';
+import { requestLedgerVersion } from './request-ledger-version';
 import { ResponseCache, responseCachePlugin } from './response-cache';
 import { allowedHostNames, corsPolicy, hostCheck, rateLimitPerCaller } from './surface';
 
@@ -100,6 +102,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   }
 
   const limits = operationLimits(config.limits);
+  const operationLogger = withoutRedaction(logger);
   const responseCache = config.server.responseCacheBytes > 0 ? new ResponseCache(config.server.responseCacheBytes) : null;
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -117,7 +120,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      operationLogPlugin(logger),
+      operationLogPlugin(operationLogger),
       limits.plugin,
       subscriptionsNotOverHttp<RequestContext>(),
       ...(responseCache
@@ -137,6 +140,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   });
   await apollo.start();
 
+  const ledgerVersionOf = requestLedgerVersion(ledger);
   const app = express();
   app.disable('x-powered-by');
   // GraphQL answers at /graphql exactly: not /GRAPHQL, not /graphql/ or /graphql/anything.
@@ -170,16 +174,16 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     GRAPHQL_PATH,
     ...observability.graphqlRoute.start,
     corsPolicy(config.server.cors.origins),
-    authenticateRequests(authenticator, logger),
+    authenticateRequests(authenticator, logger, ledgerVersionOf),
     rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () => observability.metrics?.rateLimitRefused()),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     ...observability.graphqlRoute.resume,
     ...(responseCache
       ? [
-          answerCachedReads(ledger, responseCache, {
+          answerCachedReads(ledgerVersionOf, responseCache, {
             partitionOf: (req) => accessPartition(callerOf(req).access),
             served: (answer, seconds) => {
-              logOperation(logger, answer.operationName, seconds * 1000, 0);
+              logOperation(operationLogger, answer.operationName, seconds * 1000, 0);
               observability.answeredFromCache(answer.rootFields, seconds);
             },
           }),

@@ -1,5 +1,4 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import { CACHE_HEADER, variablesKey, type CachedAnswer, type PreparedRead, type ResponseCache } from './response-cache';
 
 // The response cache's hit path, before the GraphQL pipeline: a repeated read is answered with the bytes Apollo
@@ -24,7 +23,12 @@ export interface CacheHitHooks {
   served(answer: CachedAnswer, seconds: number): void;
 }
 
-export function answerCachedReads(ledger: LedgerStore, cache: ResponseCache, hooks: CacheHitHooks): RequestHandler {
+export function answerCachedReads(
+  /** The ledger's change version for this request (request-ledger-version.ts). */
+  ledgerVersionOf: (req: Request) => Promise<string>,
+  cache: ResponseCache,
+  hooks: CacheHitHooks,
+): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
     const operation = keyedOperation(req);
@@ -33,7 +37,7 @@ export function answerCachedReads(ledger: LedgerStore, cache: ResponseCache, hoo
     if (/\bno-store\b/i.test(directives)) return next();
     let version: string;
     try {
-      version = await ledger.changeVersion();
+      version = await ledgerVersionOf(req);
     } catch {
       // Apollo's path reads the version again and reports the failure as it always has.
       return next();
