@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { CACHE_HEADER, variablesKey, type CachedAnswer, type PreparedRead, type ResponseCache } from './response-cache';
+import { CACHE_HEADER, UNCACHEABLE_FIELDS, variablesKey, type CachedAnswer, type PreparedRead, type ResponseCache } from './response-cache';
 
 // The response cache's hit path, before the GraphQL pipeline: a repeated read is answered with the bytes Apollo
 // sent the first time, without parsing, validating or executing it again (issue 13: a hit costs what HTTP costs).
@@ -13,6 +13,12 @@ import { CACHE_HEADER, variablesKey, type CachedAnswer, type PreparedRead, type 
 // extensions, traced federation requests, no-store) go through Apollo, where the plugin handles them as before.
 
 const PREPARED = Symbol('facegraph prepared read');
+/**
+ * Operations this path leaves to Apollo without reading the ledger version: writes, and the fields the cache never
+ * keeps (response-cache.ts). A word match on the text is enough to be safe: a read that merely mentions one of these
+ * words (say, in an alias) goes through Apollo as it always did.
+ */
+const NEVER_CACHED = new RegExp(`\\b(?:mutation|subscription|${[...UNCACHEABLE_FIELDS].join('|')})\\b`);
 
 type WithPrepared = Request & { [PREPARED]?: PreparedRead };
 
@@ -90,6 +96,7 @@ function keyedOperation(req: Request): string | null {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
   const { query, operationName, variables, extensions, ...rest } = body as Record<string, unknown>;
   if (typeof query !== 'string' || extensions !== undefined || Object.keys(rest).length > 0) return null;
+  if (NEVER_CACHED.test(query)) return null;
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
   const variablesJson = variablesKey((variables ?? {}) as Record<string, unknown>);
