@@ -15,6 +15,7 @@ import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
 import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { operationLimits } from './limits';
+import { compiledExecution } from './compiled-execution';
 import { subscriptionsNotOverHttp } from './client-mistakes';
 import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
@@ -100,7 +101,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
 
   const limits = operationLimits(config.limits);
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    gateway: compiledExecution(schema),
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     introspection: config.server.introspection,
