@@ -15,6 +15,7 @@ import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
 import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { operationLimits } from './limits';
+import { compiledExecution } from './compiled-execution';
 import { subscriptionsNotOverHttp } from './client-mistakes';
 import { withoutRedaction } from './logger';
 import { createVendors } from './providers';
@@ -105,7 +106,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   const operationLogger = withoutRedaction(logger);
   const responseCache = config.server.responseCacheBytes > 0 ? new ResponseCache(config.server.responseCacheBytes) : null;
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    gateway: compiledExecution(schema),
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     introspection: config.server.introspection,
