@@ -27,6 +27,7 @@ import type {
   PersonPatch,
 } from '../ledger-store';
 import { PostgresAccessTables } from './access-tables';
+import { PostgresFaceImages } from './face-image-tables';
 import { PostgresLocalImages } from './local-images';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
 import { createPool, PgStatements } from './statements';
@@ -46,6 +47,7 @@ export interface PostgresLedgerOptions {
 export class PostgresLedger implements LedgerStore {
   private readonly db: PgStatements;
   readonly access: PostgresAccessTables;
+  readonly faceImages: PostgresFaceImages;
   readonly localImages: PostgresLocalImages;
   private closed = false;
 
@@ -63,6 +65,7 @@ export class PostgresLedger implements LedgerStore {
     this.descriptorTables = new PostgresDescriptorTables(this.db);
     this.idempotencyTables = new PostgresIdempotencyTables(this.db);
     this.access = new PostgresAccessTables(this.db);
+    this.faceImages = new PostgresFaceImages(this.db);
     this.localImages = new PostgresLocalImages(pool);
     // Every write transaction carries the audit row of the operation it belongs to (audit-scope.ts).
     this.db.beforeCommit = async (tx) => {

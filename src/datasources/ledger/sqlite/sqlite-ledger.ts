@@ -27,6 +27,7 @@ import type {
 } from '../ledger-store';
 import { takePendingAudit } from '../audit-scope';
 import { SqliteAccessTables } from './access-tables';
+import { SqliteFaceImages } from './face-image-tables';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
 import { Statements } from './statements';
 import { SqliteLibraryTables } from './library-tables';
@@ -42,6 +43,7 @@ const BUSY_TIMEOUT_MS = 5000;
 export class SqliteLedger implements LedgerStore {
   private readonly statements: Statements;
   readonly access: SqliteAccessTables;
+  readonly faceImages: SqliteFaceImages;
 
   private readonly libraryTables: SqliteLibraryTables;
   private readonly personTables: SqlitePersonTables;
@@ -57,6 +59,7 @@ export class SqliteLedger implements LedgerStore {
     this.descriptorTables = new SqliteDescriptorTables(this.statements);
     this.idempotencyTables = new SqliteIdempotencyTables(this.statements);
     this.access = new SqliteAccessTables(this.statements);
+    this.faceImages = new SqliteFaceImages(this.statements);
     // Every write transaction carries the audit row of the operation it belongs to (audit-scope.ts).
     this.statements.beforeCommit = () => {
       const pending = takePendingAudit();
