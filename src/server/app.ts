@@ -16,6 +16,7 @@ import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
 import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { operationLimits } from './limits';
 import { subscriptionsNotOverHttp } from './client-mistakes';
+import { FACE_IMAGE_ROUTE, faceImageHandler, imageLinkOrigin } from './face-image-route';
 import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
@@ -81,7 +82,13 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     rateLimits: redis ? sharedRateLimits(redis) : undefined,
   });
   const providers = new ProviderRegistry(adapters.vendors);
-  const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
+  const { keep, urlTtlSeconds, urlSigningKey, thumbnailCacheBytes } = config.images;
+  const services = createServices(
+    ledger,
+    providers,
+    { limits: config.images, urlFetch: config.images.urlFetch },
+    { keep, urlTtlSeconds, urlSigningKey, thumbnailCacheBytes },
+  );
   // Before serving: image files a crash left without a face (between a delete's commit and the file removal).
   await services.storedImages.sweep();
   const schema = await buildFacegraphSchema();
@@ -99,6 +106,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   }
 
   const limits = operationLimits(config.limits);
+  const originOf = imageLinkOrigin(config.server.publicUrl);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     validationRules: limits.validationRules,
@@ -165,8 +173,12 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () => observability.metrics?.rateLimitRefused()),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     ...observability.graphqlRoute.resume,
-    expressMiddleware(apollo, { context: async ({ req }) => createRequestContext(services, logger, callerOf(req)) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => createRequestContext(services, logger, callerOf(req), originOf(req)),
+    }),
   );
+  // Face.imageUrl links: the signature is the credential, so outside /graphql's authentication.
+  app.get(FACE_IMAGE_ROUTE, faceImageHandler(services.faceImages, logger));
   app.get('/', entryPoint(config.server.graphiql));
   // Last: whatever no route answered, or failed before Apollo.
   app.use(notFound);
