@@ -131,6 +131,17 @@ describe('images.keep: thumbnail (the default)', () => {
     expect((await fetch(face.imageUrl!)).status).toBe(404);
   });
 
+  test('the start-up sweep removes kept images no face references (what a crash after a commit leaves)', async () => {
+    const image = await conventionFace(17, 'png', 90, SIDE);
+    const libraryId = await api.createLibrary('hw', 'kept-sweep');
+    await api.register({ libraryId, image: { base64: image.toString('base64') } });
+    const orphan = 'f'.repeat(64);
+    await server.facegraph.ledger.faceImages.putKeptImage(orphan, { bytes: Buffer.from('x'), originalWidth: 1, originalHeight: 1 });
+    await server.facegraph.services.storedImages.sweep();
+    expect(await server.facegraph.ledger.faceImages.keptImage(orphan)).toBeNull();
+    expect(await server.facegraph.ledger.faceImages.keptImage(sha256(image))).not.toBeNull();
+  });
+
   test('AZURE_FACE: the kept image goes with deletePerson; without a box (no LARGEST) crop FACE shows it whole', async () => {
     const image = await conventionFace(13, 'jpeg', 90, SIDE);
     const libraryId = await api.createLibrary('az', 'kept-azure');
