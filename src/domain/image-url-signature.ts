@@ -23,7 +23,12 @@ export function signImageUrl(key: Buffer, claims: ImageUrlClaims): string {
 export type ImageUrlVerdict = 'valid' | 'bad-signature' | 'expired';
 
 /** Checks the signature first (in constant time), then the expiry against `nowSeconds`. */
-export function verifyImageUrl(key: Buffer, claims: ImageUrlClaims, signature: string, nowSeconds: number): ImageUrlVerdict {
+export function verifyImageUrl(
+  key: Buffer,
+  claims: ImageUrlClaims,
+  signature: string,
+  nowSeconds: number,
+): ImageUrlVerdict {
   const expected = Buffer.from(signImageUrl(key, claims), 'base64url');
   const given = /^[A-Za-z0-9_-]{43}$/.test(signature) ? Buffer.from(signature, 'base64url') : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad-signature';

@@ -17,7 +17,7 @@ export interface RequestContext {
   loaders: Loaders;
   logger: Logger;
   caller: Caller;
-  /** Where links this server makes (Face.imageUrl) point: scheme://host[:port][/path]; null without HTTP (relative links). */
+  /** Where links this server makes (Face.imageUrl) point: scheme://host[:port][/path]; null without HTTP (relative). */
   origin: string | null;
 }
 

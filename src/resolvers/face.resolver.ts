@@ -52,7 +52,8 @@ export class FaceResolver {
   ): Promise<string | null> {
     const maxSide = maxSideArg ?? 256;
     if (!Number.isInteger(maxSide) || maxSide < MAX_SIDE_RANGE.min || maxSide > MAX_SIDE_RANGE.max) {
-      throw userInputError(`'maxSide' must be from ${MAX_SIDE_RANGE.min} to ${MAX_SIDE_RANGE.max} pixels; got ${maxSide}.`, 'maxSide');
+      const range = `${MAX_SIDE_RANGE.min} to ${MAX_SIDE_RANGE.max}`;
+      throw userInputError(`'maxSide' must be from ${range} pixels; got ${maxSide}.`, 'maxSide');
     }
     const images = ctx.services.faceImages;
     if (!(await images.hasImage(face, (digest) => ctx.loaders.keptImage.load(digest)))) return null;

@@ -62,7 +62,10 @@ export function createLoaders(ledger: LedgerStore) {
     return digests.map((digest) => present.has(digest));
   });
 
-  return { libraryByRowId, libraryByKey, personByRowId, personByKey, faceByRowId, faceByKey, libraryCounts, personsOfLibrary, facesOfPerson, facesOfLibrary, keptImage };
+  return {
+    libraryByRowId, libraryByKey, personByRowId, personByKey, faceByRowId, faceByKey, libraryCounts,
+    personsOfLibrary, facesOfPerson, facesOfLibrary, keptImage,
+  };
 }
 
 function primeAll<T>(records: (T | null)[], prime: (record: T) => unknown): (T | null)[] {

@@ -100,7 +100,8 @@ export enum ImageCropEnum {
 
 registerEnumType(ImageCropEnum, {
   name: 'ImageCrop',
-  description: 'NONE: the whole registered image. FACE: its bounding box with a margin (the whole image where no box is known).',
+  description:
+    'NONE: the whole registered image. FACE: its bounding box with a margin (the whole image where no box is known).',
 });
 registerEnumType(VendorKindEnum, { name: 'VendorKind' });
 registerEnumType(SupportEnum, { name: 'Support' });

@@ -16,7 +16,8 @@ export function faceImageHandler(faceImages: FaceImageService, logger: Logger): 
   return async (req, res) => {
     const claims = claimsOf(req);
     const signature = typeof req.query.signature === 'string' ? req.query.signature : '';
-    if (!claims) return refuse(res, 403, 'This image link is not valid: ask for a new Face.imageUrl.', 'IMAGE_LINK_INVALID');
+    if (!claims)
+      return refuse(res, 403, 'This image link is not valid: ask for a new Face.imageUrl.', 'IMAGE_LINK_INVALID');
     // WebP only when the client prefers it (a browser that lists it); JPEG for anything else, */* included.
     const format = req.accepts(['image/jpeg', 'image/webp']) === 'image/webp' ? 'webp' : 'jpeg';
     res.vary('Accept');
@@ -33,7 +34,10 @@ export function faceImageHandler(faceImages: FaceImageService, logger: Logger): 
       res.set({ ETag: answer.etag, 'Cache-Control': `private, max-age=${secondsLeft}` });
       if (matchesEtag(req.get('if-none-match'), answer.etag)) return void res.status(304).end();
       const bytes = await answer.render();
-      res.type(format === 'webp' ? 'image/webp' : 'image/jpeg').set('X-Content-Type-Options', 'nosniff').send(bytes);
+      res
+        .type(format === 'webp' ? 'image/webp' : 'image/jpeg')
+        .set('X-Content-Type-Options', 'nosniff')
+        .send(bytes);
     } catch (e) {
       if (isFaceGraphError(e) && e.detail.type === 'RateLimitedError') {
         res.set('Retry-After', '1');
@@ -80,5 +84,8 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 function refuse(res: Response, status: number, message: string, code: string): void {
-  res.status(status).set('Cache-Control', 'no-store').json({ errors: [{ message, extensions: { code } }] });
+  res
+    .status(status)
+    .set('Cache-Control', 'no-store')
+    .json({ errors: [{ message, extensions: { code } }] });
 }

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { decodeGlobalId, faceId as faceGlobalId } from '../domain/global-id';
-import { imageUrlExpiry, signImageUrl, verifyImageUrl, type ImageCrop, type ImageUrlClaims } from '../domain/image-url-signature';
+import {
+  imageUrlExpiry,
+  signImageUrl,
+  verifyImageUrl,
+  type ImageCrop,
+  type ImageUrlClaims,
+} from '../domain/image-url-signature';
 import type { FaceRecord } from '../domain/model';
 import type { DecodePoolSettings } from '../datasources/images/decode-pool';
 import { renderThumbnail, type ThumbnailFormat, type ThumbnailRequest } from '../datasources/images/thumbnail';
@@ -62,7 +68,13 @@ export class FaceImageService {
   }
 
   /** A signed link on `origin` (scheme://host[:port][/path]; null: a relative link), valid for images.urlTtlSeconds. */
-  async imageUrl(face: FaceRecord, maxSide: number, crop: ImageCrop, origin: string | null, nowMs = Date.now()): Promise<string> {
+  async imageUrl(
+    face: FaceRecord,
+    maxSide: number,
+    crop: ImageCrop,
+    origin: string | null,
+    nowMs = Date.now(),
+  ): Promise<string> {
     const claims: ImageUrlClaims = {
       faceId: faceGlobalId(face.providerId, face.libraryName, face.vendorFaceId),
       maxSide,
@@ -75,7 +87,12 @@ export class FaceImageService {
   }
 
   /** Checks a link (signature, then expiry, then that the face and its image still exist) for one GET. */
-  async open(claims: ImageUrlClaims, signature: string, format: ThumbnailFormat, nowMs = Date.now()): Promise<FaceImageAnswer> {
+  async open(
+    claims: ImageUrlClaims,
+    signature: string,
+    format: ThumbnailFormat,
+    nowMs = Date.now(),
+  ): Promise<FaceImageAnswer> {
     const verdict = verifyImageUrl(await this.key(), claims, signature, Math.floor(nowMs / 1000));
     if (verdict !== 'valid') return { kind: 'refused', reason: verdict };
     const face = await this.faceOf(claims.faceId);
@@ -85,10 +102,18 @@ export class FaceImageService {
     const source = vendor?.readImage
       ? // LOCAL's image is the registered one: its boxes are in its own pixels.
         await vendor.readImage(sha256).then((bytes) => bytes && { bytes, boxImageWidth: null })
-      : await this.ledger.faceImages.keptImage(sha256).then((kept) => kept && { bytes: kept.bytes, boxImageWidth: kept.originalWidth });
+      : await this.ledger.faceImages
+          .keptImage(sha256)
+          .then((kept) => kept && { bytes: kept.bytes, boxImageWidth: kept.originalWidth });
     if (!source) return { kind: 'gone' };
     const box = claims.crop === 'FACE' ? face.boundingBox : null;
-    const cacheKey = [sha256, source.bytes.length, claims.maxSide, box ? `${box.x},${box.y},${box.width},${box.height}` : 'whole', format].join('|');
+    const cacheKey = [
+      sha256,
+      source.bytes.length,
+      claims.maxSide,
+      box ? `${box.x},${box.y},${box.width},${box.height}` : 'whole',
+      format,
+    ].join('|');
     const etag = `"${createHash('sha256').update(cacheKey).digest('base64url').slice(0, 32)}"`;
     const request: ThumbnailRequest = {
       maxSide: claims.maxSide,

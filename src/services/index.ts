@@ -28,7 +28,8 @@ export function createServices(
   imagePolicy: ImagePolicy,
   faceImageSettings: FaceImageSettings,
 ): Services {
-  const storedImages = new StoredImages(ledger, providers, { keep: faceImageSettings.keep, decoding: imagePolicy.limits.decoding });
+  const decoding = imagePolicy.limits.decoding;
+  const storedImages = new StoredImages(ledger, providers, { keep: faceImageSettings.keep, decoding });
   return {
     ledger,
     providers,
@@ -38,7 +39,7 @@ export function createServices(
     sync: new SyncService(ledger, providers, storedImages),
     apiKeys: new ApiKeyService(ledger, providers.all().map((vendor) => vendor.providerId)),
     storedImages,
-    faceImages: new FaceImageService(ledger, providers, { ...faceImageSettings, decoding: imagePolicy.limits.decoding }),
+    faceImages: new FaceImageService(ledger, providers, { ...faceImageSettings, decoding }),
   };
 }
 

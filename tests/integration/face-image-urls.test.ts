@@ -48,7 +48,10 @@ describe.each([
     const { width, height } = await sharp(photo).metadata();
     photoSize = { width: width!, height: height! };
     libraryId = (
-      await op(`mutation { createLibrary(input: { providerId: "local", name: "thumbs" }) { ... on CreateLibrarySuccess { library { id } } } }`)
+      await op(
+        `mutation { createLibrary(input: { providerId: "local", name: "thumbs" }) {
+          ... on CreateLibrarySuccess { library { id } } } }`,
+      )
     ).library.id;
     const registered = await op(
       `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
@@ -60,7 +63,8 @@ describe.each([
   });
   afterAll(async () => server?.close());
 
-  test(`links are on ${publicUrl ? 'server.publicUrl' : "the request's own origin"}, signed, and expire after the ttl`, async () => {
+  const originName = publicUrl ? 'server.publicUrl' : "the request's own origin";
+  test(`links are on ${originName}, signed, and expire after the ttl`, async () => {
     const url = new URL((await imageUrl(face.id, ''))!);
     const origin = publicUrl ?? server.origin;
     expect(url.toString().startsWith(`${origin}/images/faces/${face.id}?`)).toBe(true);
@@ -190,7 +194,9 @@ describe.each([
 
   test('maxSide outside 16-1024 is a GraphQL error naming the range', async () => {
     for (const maxSide of [15, 1025]) {
-      const response = await gql(server.url, `query($id: ID!) { face(id: $id) { imageUrl(maxSide: ${maxSide}) } }`, { id: face.id });
+      const response = await gql(server.url, `query($id: ID!) { face(id: $id) { imageUrl(maxSide: ${maxSide}) } }`, {
+        id: face.id,
+      });
       expect(response.errors?.[0]?.message).toBe(`'maxSide' must be from 16 to 1024 pixels; got ${maxSide}.`);
       expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
@@ -199,10 +205,14 @@ describe.each([
   test('once the face is deleted its links answer 404', async () => {
     const url = (await imageUrl(face.id, '(maxSide: 32, crop: FACE)'))!;
     expect((await get(url)).status).toBe(200);
-    const deleted = await op(`mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { ... on DeleteFacesSuccess { deletedCount } } }`, {
-      l: libraryId,
-      f: { faceIds: [face.id] },
-    });
+    const deleted = await op(
+      `mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) {
+        ... on DeleteFacesSuccess { deletedCount } } }`,
+      {
+        l: libraryId,
+        f: { faceIds: [face.id] },
+      },
+    );
     expect(deleted.deletedCount).toBe(1);
     const gone = await get(url);
     expect(gone.status).toBe(404);
@@ -215,18 +225,30 @@ test('without a configured key, links are signed with a key made once and kept i
   try {
     const op = (query: string, variables: Record<string, unknown> = {}) => resultOf(server.url, query, variables);
     const libraryId = (
-      await op(`mutation { createLibrary(input: { providerId: "local", name: "keyed" }) { ... on CreateLibrarySuccess { library { id } } } }`)
+      await op(
+        `mutation { createLibrary(input: { providerId: "local", name: "keyed" }) {
+          ... on CreateLibrarySuccess { library { id } } } }`,
+      )
     ).library.id;
-    const registered = await op(`mutation($i: RegisterFaceInput!) { registerFace(input: $i) { ... on RegisterFaceSuccess { face { id } } } }`, {
-      i: { libraryId, image: { base64: (await facePhoto('B')).toString('base64') } },
-    });
-    const url = (await op(`query($id: ID!) { face(id: $id) { imageUrl(maxSide: 32) } }`, { id: registered.face.id })).imageUrl;
+    const registered = await op(
+      `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { ... on RegisterFaceSuccess { face { id } } } }`,
+      {
+        i: { libraryId, image: { base64: (await facePhoto('B')).toString('base64') } },
+      },
+    );
+    const url = (await op(`query($id: ID!) { face(id: $id) { imageUrl(maxSide: 32) } }`, { id: registered.face.id }))
+      .imageUrl;
     expect((await fetch(url)).status).toBe(200);
     const key = await server.facegraph.ledger.faceImages.imageUrlSigningKey();
     expect(key.length).toBe(32);
     expect(await server.facegraph.ledger.faceImages.imageUrlSigningKey()).toEqual(key);
     const parsed = new URL(url);
-    const claims = { faceId: registered.face.id, maxSide: 32, crop: 'NONE' as const, expires: Number(parsed.searchParams.get('expires')) };
+    const claims = {
+      faceId: registered.face.id,
+      maxSide: 32,
+      crop: 'NONE' as const,
+      expires: Number(parsed.searchParams.get('expires')),
+    };
     expect(parsed.searchParams.get('signature')).toBe(signImageUrl(key, claims));
   } finally {
     await server.close();

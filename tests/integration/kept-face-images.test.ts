@@ -35,7 +35,13 @@ async function startWith(keep: 'thumbnail' | 'full' | 'none'): Promise<TestServe
       c.images.keep = keep;
       c.providers = [
         frsProvider(frs, { timeoutMs: 1_000 }),
-        { id: 'az', kind: 'AZURE_FACE', endpoint: azure.endpoint, credentials: { subscriptionKey: AZURE_KEY }, timeoutMs: 1_000 },
+        {
+          id: 'az',
+          kind: 'AZURE_FACE',
+          endpoint: azure.endpoint,
+          credentials: { subscriptionKey: AZURE_KEY },
+          timeoutMs: 1_000,
+        },
       ];
     },
   });
@@ -46,15 +52,24 @@ function client(server: TestServer) {
   return {
     op,
     async createLibrary(providerId: string, name: string): Promise<string> {
-      const result = await op(`mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename
-        ... on CreateLibrarySuccess { library { id } } ${errorsOf('createLibrary')} } }`, { i: { providerId, name } });
+      const result = await op(
+        `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename
+        ... on CreateLibrarySuccess { library { id } } ${errorsOf('createLibrary')} } }`,
+        { i: { providerId, name } },
+      );
       return result.library.id;
     },
-    async register(input: Record<string, unknown>): Promise<{ id: string; imageUrl: string | null; boundingBox: unknown }> {
-      const result = await op(`mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
-        ... on RegisterFaceSuccess { face { id imageUrl(maxSide: 1024) boundingBox { x y width height } } } ${errorsOf('registerFace')} } }`, {
-        i: input,
-      });
+    async register(
+      input: Record<string, unknown>,
+    ): Promise<{ id: string; imageUrl: string | null; boundingBox: unknown }> {
+      const result = await op(
+        `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
+        ... on RegisterFaceSuccess { face { id imageUrl(maxSide: 1024) boundingBox { x y width height } } }
+        ${errorsOf('registerFace')} } }`,
+        {
+          i: input,
+        },
+      );
       if (result.__typename !== 'RegisterFaceSuccess') throw new Error(JSON.stringify(result));
       return result.face;
     },
@@ -62,8 +77,11 @@ function client(server: TestServer) {
       return (await op(`query($id: ID!) { face(id: $id) { imageUrl${args} } }`, { id: faceId })).imageUrl;
     },
     async deleteFaces(libraryId: string, faceIds: string[]): Promise<number> {
-      const result = await op(`mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename
-        ... on DeleteFacesSuccess { deletedCount } ${errorsOf('deleteFaces')} } }`, { l: libraryId, f: { faceIds } });
+      const result = await op(
+        `mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename
+        ... on DeleteFacesSuccess { deletedCount } ${errorsOf('deleteFaces')} } }`,
+        { l: libraryId, f: { faceIds } },
+      );
       return result.deletedCount;
     },
   };
@@ -86,7 +104,7 @@ describe('images.keep: thumbnail (the default)', () => {
   });
   afterAll(async () => server?.close());
 
-  test('HUAWEI_FRS: a 256 px JPEG is kept, linked at its own size (never enlarged) and cut around the FRS box', async () => {
+  test('HUAWEI_FRS: a 256 px JPEG is kept, shown at most that size and cut around the FRS box', async () => {
     const image = await conventionFace(11, 'png', 90, SIDE);
     const libraryId = await api.createLibrary('hw', 'kept-thumbs');
     const face = await api.register({ libraryId, image: { base64: image.toString('base64') } });
@@ -100,7 +118,11 @@ describe('images.keep: thumbnail (the default)', () => {
     const side = Math.ceil(525 * (256 / SIDE)) - Math.floor(75 * (256 / SIDE));
     const cropped = await fetchImage((await api.imageUrl(face.id, '(maxSide: 1024, crop: FACE)'))!);
     expect(cropped).toEqual({ format: 'jpeg', width: side, height: side });
-    expect(await fetchImage((await api.imageUrl(face.id, '(maxSide: 64)'))!)).toEqual({ format: 'jpeg', width: 64, height: 64 });
+    expect(await fetchImage((await api.imageUrl(face.id, '(maxSide: 64)'))!)).toEqual({
+      format: 'jpeg',
+      width: 64,
+      height: 64,
+    });
   });
 
   test('deleting a face releases its kept image only once no other face uses it', async () => {
@@ -125,7 +147,10 @@ describe('images.keep: thumbnail (the default)', () => {
     const libraryId = await api.createLibrary('hw', 'kept-library');
     const face = await api.register({ libraryId, image: { base64: image.toString('base64') } });
     expect(await server.facegraph.ledger.faceImages.keptImage(sha256(image))).not.toBeNull();
-    const deleted = await api.op(`mutation($id: ID!) { deleteLibrary(id: $id) { __typename ${errorsOf('deleteLibrary')} } }`, { id: libraryId });
+    const deleted = await api.op(
+      `mutation($id: ID!) { deleteLibrary(id: $id) { __typename ${errorsOf('deleteLibrary')} } }`,
+      { id: libraryId },
+    );
     expect(deleted.__typename).toBe('DeleteLibrarySuccess');
     expect(await server.facegraph.ledger.faceImages.keptImage(sha256(image))).toBeNull();
     expect((await fetch(face.imageUrl!)).status).toBe(404);
@@ -136,18 +161,29 @@ describe('images.keep: thumbnail (the default)', () => {
     const libraryId = await api.createLibrary('hw', 'kept-sweep');
     await api.register({ libraryId, image: { base64: image.toString('base64') } });
     const orphan = 'f'.repeat(64);
-    await server.facegraph.ledger.faceImages.putKeptImage(orphan, { bytes: Buffer.from('x'), originalWidth: 1, originalHeight: 1 });
+    await server.facegraph.ledger.faceImages.putKeptImage(orphan, {
+      bytes: Buffer.from('x'),
+      originalWidth: 1,
+      originalHeight: 1,
+    });
     await server.facegraph.services.storedImages.sweep();
     expect(await server.facegraph.ledger.faceImages.keptImage(orphan)).toBeNull();
     expect(await server.facegraph.ledger.faceImages.keptImage(sha256(image))).not.toBeNull();
   });
 
-  test('AZURE_FACE: the kept image goes with deletePerson; without a box (no LARGEST) crop FACE shows it whole', async () => {
+  test('AZURE_FACE: kept images go with deletePerson; with no box (no LARGEST) crop FACE shows it whole', async () => {
     const image = await conventionFace(13, 'jpeg', 90, SIDE);
     const libraryId = await api.createLibrary('az', 'kept-azure');
-    const person = await api.op(`mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename
-      ... on CreatePersonSuccess { person { id } } ${errorsOf('createPerson')} } }`, { i: { libraryId, name: 'Ada' } });
-    const face = await api.register({ libraryId, personId: person.person.id, image: { base64: image.toString('base64') } });
+    const person = await api.op(
+      `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename
+      ... on CreatePersonSuccess { person { id } } ${errorsOf('createPerson')} } }`,
+      { i: { libraryId, name: 'Ada' } },
+    );
+    const face = await api.register({
+      libraryId,
+      personId: person.person.id,
+      image: { base64: image.toString('base64') },
+    });
     expect(face.boundingBox).toBeNull();
     expect(await fetchImage(face.imageUrl!)).toEqual({ format: 'jpeg', width: 256, height: 256 });
     expect(await fetchImage((await api.imageUrl(face.id, '(maxSide: 1024, crop: FACE)'))!)).toEqual({
@@ -164,9 +200,12 @@ describe('images.keep: thumbnail (the default)', () => {
     expect(boxed.boundingBox).toEqual({ x: 150, y: 150, width: 300, height: 300 });
     expect((await fetchImage((await api.imageUrl(boxed.id, '(maxSide: 1024, crop: FACE)'))!)).width).toBeLessThan(256);
 
-    const deleted = await api.op(`mutation($id: ID!) { deletePerson(id: $id) { __typename ... on DeletePersonSuccess { deletedFaceCount } } }`, {
-      id: person.person.id,
-    });
+    const deleted = await api.op(
+      `mutation($id: ID!) { deletePerson(id: $id) { __typename ... on DeletePersonSuccess { deletedFaceCount } } }`,
+      {
+        id: person.person.id,
+      },
+    );
     expect(deleted).toEqual({ __typename: 'DeletePersonSuccess', deletedFaceCount: 2 });
     expect(await server.facegraph.ledger.faceImages.keptImage(sha256(image))).toBeNull();
     expect((await fetch(face.imageUrl!)).status).toBe(404);
@@ -176,9 +215,12 @@ describe('images.keep: thumbnail (the default)', () => {
     const url = 'https://images.example.com/grace.jpg';
     azure.images.set(url, await conventionFace(15, 'jpeg', 90, SIDE));
     const libraryId = await api.createLibrary('az', 'kept-by-url');
-    const person = await api.op(`mutation($i: CreatePersonInput!) { createPerson(input: $i) { ... on CreatePersonSuccess { person { id } } } }`, {
-      i: { libraryId, name: 'Grace' },
-    });
+    const person = await api.op(
+      `mutation($i: CreatePersonInput!) { createPerson(input: $i) { ... on CreatePersonSuccess { person { id } } } }`,
+      {
+        i: { libraryId, name: 'Grace' },
+      },
+    );
     const face = await api.register({ libraryId, personId: person.person.id, image: { url } });
     expect(face.imageUrl).toBeNull();
   });

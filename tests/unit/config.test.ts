@@ -135,11 +135,12 @@ describe('defaults', () => {
 
   it('takes what is kept of images and how image links are signed, never echoing the signing key', () => {
     const key = 'k'.repeat(40);
-    const c = loadFile('i.yaml', 'images: { keep: full, urlTtlSeconds: 60, urlSigningKey: "${IMAGE_KEY}", thumbnailCacheBytes: 0 }', {
-      IMAGE_KEY: key,
-    });
+    const yaml = 'images: { keep: full, urlTtlSeconds: 60, urlSigningKey: "${IMAGE_KEY}", thumbnailCacheBytes: 0 }';
+    const c = loadFile('i.yaml', yaml, { IMAGE_KEY: key });
     expect(c.images).toMatchObject({ keep: 'full', urlTtlSeconds: 60, urlSigningKey: key, thumbnailCacheBytes: 0 });
-    const issues = yamlIssues('images: { keep: some, urlTtlSeconds: 0, urlSigningKey: short-secret-value, thumbnailCacheBytes: -1 }');
+    const issues = yamlIssues(
+      'images: { keep: some, urlTtlSeconds: 0, urlSigningKey: short-secret-value, thumbnailCacheBytes: -1 }',
+    );
     expect(issues).toEqual([
       "images.keep: 'some' is not one of thumbnail, full, none",
       'images.urlTtlSeconds: must be an integer 1-604800, got 0',

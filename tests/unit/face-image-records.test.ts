@@ -22,7 +22,7 @@ describe.each(LEDGER_BACKENDS)('face image records on %s', (backend) => {
     await testLedger.dispose();
   });
 
-  it('makes the signing key once: every store on the ledger, asking together or later, gets the same 32 bytes', async () => {
+  it('makes the signing key once: every store on the ledger, together or later, gets the same 32 bytes', async () => {
     const [a, b] = [await open(), await open()];
     const keys = await Promise.all([a.faceImages.imageUrlSigningKey(), b.faceImages.imageUrlSigningKey()]);
     expect(keys[0]).toHaveLength(32);
@@ -50,7 +50,11 @@ describe.each(LEDGER_BACKENDS)('face image records on %s', (backend) => {
   it('keeping and removing images does not move the change version (no cached answer depends on them)', async () => {
     const store = await open();
     const before = await store.changeVersion();
-    await store.faceImages.putKeptImage('c'.repeat(64), { bytes: Buffer.from('x'), originalWidth: 1, originalHeight: 1 });
+    await store.faceImages.putKeptImage('c'.repeat(64), {
+      bytes: Buffer.from('x'),
+      originalWidth: 1,
+      originalHeight: 1,
+    });
     await store.faceImages.removeKeptImage('c'.repeat(64));
     expect(await store.changeVersion()).toBe(before);
   });

@@ -7,7 +7,12 @@ import {
 } from '../../src/domain/image-url-signature';
 
 const key = randomBytes(32);
-const claims: ImageUrlClaims = { faceId: 'RmFjZTpsb2NhbDpsaWI6ZmFjZS0x', maxSide: 256, crop: 'NONE', expires: 2_000_000_000 };
+const claims: ImageUrlClaims = {
+  faceId: 'RmFjZTpsb2NhbDpsaWI6ZmFjZS0x',
+  maxSide: 256,
+  crop: 'NONE',
+  expires: 2_000_000_000,
+};
 const now = 1_999_999_000;
 
 describe('image URL signatures', () => {
@@ -44,7 +49,12 @@ describe('image URL signatures', () => {
   });
 
   it('expires at least the ttl from now and at most a tenth of it later, the same within that tenth', () => {
-    for (const [nowSeconds, ttl] of [[1_000_000, 300], [1_000_017, 300], [1_000_000, 1], [1_000_001, 7]]) {
+    for (const [nowSeconds, ttl] of [
+      [1_000_000, 300],
+      [1_000_017, 300],
+      [1_000_000, 1],
+      [1_000_001, 7],
+    ]) {
       const expires = imageUrlExpiry(nowSeconds, ttl);
       expect(expires).toBeGreaterThanOrEqual(nowSeconds + ttl);
       expect(expires).toBeLessThanOrEqual(nowSeconds + ttl + Math.max(1, Math.floor(ttl / 10)));

@@ -32,10 +32,16 @@ export interface ThumbnailRequest {
 }
 
 /** The image as stored (any accepted format, EXIF-oriented here), cut and shrunk as asked; never enlarged. */
-export function renderThumbnail(bytes: Buffer, request: ThumbnailRequest, decoding?: DecodePoolSettings): Promise<Buffer> {
+export function renderThumbnail(
+  bytes: Buffer,
+  request: ThumbnailRequest,
+  decoding?: DecodePoolSettings,
+): Promise<Buffer> {
   return decodePoolFor(decoding).run(async () => {
     // autoOrient: the boxes are measured on the upright image, as every vendor sees it.
-    const { width, height } = await sharp(bytes, { autoOrient: true }).metadata().then((m) => m.autoOrient ?? m);
+    const { width, height } = await sharp(bytes, { autoOrient: true })
+      .metadata()
+      .then((m) => m.autoOrient ?? m);
     let pipeline = sharp(bytes, { autoOrient: true });
     const face = request.face;
     const region = face && faceRegion(face.box, width, height, face.boxImageWidth ? width / face.boxImageWidth : 1);
@@ -46,7 +52,9 @@ export function renderThumbnail(bytes: Buffer, request: ThumbnailRequest, decodi
       fit: 'inside',
       withoutEnlargement: true,
     });
-    return request.format === 'webp' ? pipeline.webp({ quality: QUALITY }).toBuffer() : pipeline.jpeg({ quality: QUALITY }).toBuffer();
+    return request.format === 'webp'
+      ? pipeline.webp({ quality: QUALITY }).toBuffer()
+      : pipeline.jpeg({ quality: QUALITY }).toBuffer();
   });
 }
 

@@ -147,7 +147,10 @@ const MIN_SIGNING_KEY_LENGTH = 32;
 const signingKey: Rule<string> = (value, at, ctx) =>
   typeof value === 'string' && value.length >= MIN_SIGNING_KEY_LENGTH
     ? value
-    : ctx.report(at, `must be a secret string of at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. openssl rand -base64 48)`);
+    : ctx.report(
+        at,
+        `must be a secret string of at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. openssl rand -base64 48)`,
+      );
 
 const ledgerUrl = pattern(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be 'sqlite:<path>' or 'postgres://...'");
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { FaceImageRecords, KeptImage } from '../face-image-records';
 import type { Session } from './statements';
 
-/** Migration 5: the image URL signing key and the kept images of cloud faces (no version trigger: nothing cached reads them). */
+// No version trigger on either table: no cached answer reads them.
+/** Migration 5: the image URL signing key and the images kept of cloud faces. */
 export const FACE_IMAGES_MIGRATION = {
   name: 'image URL signing key; images kept of faces registered at cloud providers',
   statements: [
@@ -28,7 +29,9 @@ export class PostgresFaceImages implements FaceImageRecords {
       `INSERT INTO signing_keys (purpose, secret, created_at) VALUES (?, ?, now()) ON CONFLICT (purpose) DO NOTHING`,
       [IMAGE_URL_KEY, randomBytes(32)],
     );
-    const row = await this.db.row<{ secret: Buffer }>(`SELECT secret FROM signing_keys WHERE purpose = ?`, [IMAGE_URL_KEY]);
+    const row = await this.db.row<{ secret: Buffer }>(`SELECT secret FROM signing_keys WHERE purpose = ?`, [
+      IMAGE_URL_KEY,
+    ]);
     return row!.secret;
   }
 

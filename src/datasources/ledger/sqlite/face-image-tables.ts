@@ -7,7 +7,11 @@ export const FACE_IMAGES_MIGRATION = {
   name: 'image URL signing key; images kept of faces registered at cloud providers',
   statements: [
     // One row per purpose; the key is made once, by whichever process asks first.
-    `CREATE TABLE signing_keys (purpose TEXT PRIMARY KEY, secret BLOB NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID`,
+    `CREATE TABLE signing_keys (
+      purpose TEXT PRIMARY KEY,
+      secret BLOB NOT NULL,
+      created_at TEXT NOT NULL
+    ) WITHOUT ROWID`,
     `CREATE TABLE kept_images (
       sha256 TEXT PRIMARY KEY,
       bytes BLOB NOT NULL,
@@ -28,8 +32,9 @@ export class SqliteFaceImages implements FaceImageRecords {
       `INSERT INTO signing_keys (purpose, secret, created_at) VALUES (?, ?, ?) ON CONFLICT (purpose) DO NOTHING`,
       [IMAGE_URL_KEY, randomBytes(32), new Date().toISOString()],
     );
-    return this.statements.get<{ secret: Buffer }>(`SELECT secret FROM signing_keys WHERE purpose = ?`, [IMAGE_URL_KEY])!
-      .secret;
+    return this.statements.get<{ secret: Buffer }>(`SELECT secret FROM signing_keys WHERE purpose = ?`, [
+      IMAGE_URL_KEY,
+    ])!.secret;
   }
 
   async putKeptImage(sha256: string, image: KeptImage): Promise<void> {
