@@ -16,8 +16,9 @@ export function faceImageHandler(faceImages: FaceImageService, logger: Logger): 
   return async (req, res) => {
     const claims = claimsOf(req);
     const signature = typeof req.query.signature === 'string' ? req.query.signature : '';
-    if (!claims)
+    if (!claims) {
       return refuse(res, 403, 'This image link is not valid: ask for a new Face.imageUrl.', 'IMAGE_LINK_INVALID');
+    }
     // WebP only when the client prefers it (a browser that lists it); JPEG for anything else, */* included.
     const format = req.accepts(['image/jpeg', 'image/webp']) === 'image/webp' ? 'webp' : 'jpeg';
     res.vary('Accept');
@@ -34,6 +35,7 @@ export function faceImageHandler(faceImages: FaceImageService, logger: Logger): 
       res.set({ ETag: answer.etag, 'Cache-Control': `private, max-age=${secondsLeft}` });
       if (matchesEtag(req.get('if-none-match'), answer.etag)) return void res.status(304).end();
       const bytes = await answer.render();
+      if (!bytes) return refuse(res, 404, 'This face, or its image, no longer exists.', 'NOT_FOUND');
       res
         .type(format === 'webp' ? 'image/webp' : 'image/jpeg')
         .set('X-Content-Type-Options', 'nosniff')
@@ -84,6 +86,8 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 function refuse(res: Response, status: number, message: string, code: string): void {
+  // Set already when the failure came while rendering: an error is no version of the image.
+  res.removeHeader('ETag');
   res
     .status(status)
     .set('Cache-Control', 'no-store')

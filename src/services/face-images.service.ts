@@ -10,7 +10,7 @@ import {
 } from '../domain/image-url-signature';
 import type { FaceRecord } from '../domain/model';
 import type { DecodePoolSettings } from '../datasources/images/decode-pool';
-import { renderThumbnail, type ThumbnailFormat, type ThumbnailRequest } from '../datasources/images/thumbnail';
+import { renderThumbnail, type ThumbnailFormat } from '../datasources/images/thumbnail';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import type { ProviderRegistry } from './provider-registry';
 
@@ -37,7 +37,7 @@ export const MAX_SIDE_RANGE = { min: 16, max: 1024 } as const;
 export type FaceImageAnswer =
   | { kind: 'refused'; reason: 'bad-signature' | 'expired' }
   | { kind: 'gone' }
-  | { kind: 'image'; etag: string; expires: number; render(): Promise<Buffer> };
+  | { kind: 'image'; etag: string; expires: number; render(): Promise<Buffer | null> };
 
 /** A thumbnail is rendered from the stored image at most once per (image, size, crop box, format) while cached. */
 export class FaceImageService {
@@ -99,42 +99,39 @@ export class FaceImageService {
     if (!face?.imageSha256) return { kind: 'gone' };
     const sha256 = face.imageSha256;
     const vendor = this.providers.find(face.providerId);
-    const source = vendor?.readImage
-      ? // LOCAL's image is the registered one: its boxes are in its own pixels.
-        await vendor.readImage(sha256).then((bytes) => bytes && { bytes, boxImageWidth: null })
-      : await this.ledger.faceImages
-          .keptImage(sha256)
-          .then((kept) => kept && { bytes: kept.bytes, boxImageWidth: kept.originalWidth });
-    if (!source) return { kind: 'gone' };
+    const local = Boolean(vendor?.readImage);
+    // LOCAL keeps the image of every face row it has; a kept image may be missing (keep: none at registration).
+    if (!local && (await this.ledger.faceImages.keptImagesPresent([sha256])).length === 0) return { kind: 'gone' };
     const box = claims.crop === 'FACE' ? face.boundingBox : null;
-    const cacheKey = [
-      sha256,
-      source.bytes.length,
-      claims.maxSide,
-      box ? `${box.x},${box.y},${box.width},${box.height}` : 'whole',
-      format,
-    ].join('|');
+    // The stored bytes are read only to render: an ETag match or a cached thumbnail never reads them.
+    const boxText = box ? `${box.x},${box.y},${box.width},${box.height}` : 'whole';
+    const cacheKey = [sha256, local ? 'local' : 'kept', claims.maxSide, boxText, format].join('|');
     const etag = `"${createHash('sha256').update(cacheKey).digest('base64url').slice(0, 32)}"`;
-    const request: ThumbnailRequest = {
-      maxSide: claims.maxSide,
-      format,
-      // A face without a box (an Azure face registered from a URL, a face imported by syncLibrary) shows whole.
-      face: box ? { box, boxImageWidth: source.boxImageWidth } : null,
+    const render = async (): Promise<Buffer | null> => {
+      const cached = this.thumbnails?.get(cacheKey);
+      if (cached) return cached;
+      const source = local
+        ? // LOCAL's image is the registered one: its boxes are in its own pixels.
+          await vendor!.readImage!(sha256).then((bytes) => bytes && { bytes, boxImageWidth: null })
+        : await this.ledger.faceImages
+            .keptImage(sha256)
+            .then((kept) => kept && { bytes: kept.bytes, boxImageWidth: kept.originalWidth });
+      // Released since the check above (the face deleted meanwhile).
+      if (!source) return null;
+      const rendered = await renderThumbnail(
+        source.bytes,
+        {
+          maxSide: claims.maxSide,
+          format,
+          // A face without a box (an Azure face registered without LARGEST, one imported by syncLibrary) shows whole.
+          face: box ? { box, boxImageWidth: source.boxImageWidth } : null,
+        },
+        this.settings.decoding,
+      );
+      this.thumbnails?.set(cacheKey, rendered);
+      return rendered;
     };
-    return {
-      kind: 'image',
-      etag,
-      expires: claims.expires,
-      render: () => this.thumbnail(cacheKey, source.bytes, request),
-    };
-  }
-
-  private async thumbnail(cacheKey: string, bytes: Buffer, request: ThumbnailRequest): Promise<Buffer> {
-    const cached = this.thumbnails?.get(cacheKey);
-    if (cached) return cached;
-    const rendered = await renderThumbnail(bytes, request, this.settings.decoding);
-    this.thumbnails?.set(cacheKey, rendered);
-    return rendered;
+    return { kind: 'image', etag, expires: claims.expires, render };
   }
 
   private async faceOf(rawFaceId: string): Promise<FaceRecord | null> {
