@@ -17,6 +17,7 @@ import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-err
 import { operationLimits } from './limits';
 import { compiledExecution } from './compiled-execution';
 import { subscriptionsNotOverHttp } from './client-mistakes';
+import { FACE_IMAGE_ROUTE, faceImageHandler, imageLinkOrigin } from './face-image-route';
 import { withoutRedaction } from './logger';
 import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
@@ -85,7 +86,13 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     rateLimits: redis ? sharedRateLimits(redis) : undefined,
   });
   const providers = new ProviderRegistry(adapters.vendors);
-  const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
+  const { keep, urlTtlSeconds, urlSigningKey, thumbnailCacheBytes } = config.images;
+  const services = createServices(
+    ledger,
+    providers,
+    { limits: config.images, urlFetch: config.images.urlFetch },
+    { keep, urlTtlSeconds, urlSigningKey, thumbnailCacheBytes },
+  );
   // Before serving: image files a crash left without a face (between a delete's commit and the file removal).
   await services.storedImages.sweep();
   const schema = await buildFacegraphSchema();
@@ -103,6 +110,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   }
 
   const limits = operationLimits(config.limits);
+  const originOf = imageLinkOrigin(config.server.publicUrl);
   const operationLogger = withoutRedaction(logger);
   const responseCache = config.server.responseCacheBytes > 0 ? new ResponseCache(config.server.responseCacheBytes) : null;
   const apollo = new ApolloServer<RequestContext>({
@@ -191,9 +199,12 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
         ]
       : []),
     expressMiddleware(apollo, {
-      context: async ({ req }) => withPreparedRead(createRequestContext(services, logger, callerOf(req)), req),
+      context: async ({ req }) =>
+        withPreparedRead(createRequestContext(services, logger, callerOf(req), originOf(req)), req),
     }),
   );
+  // Face.imageUrl links: the signature is the credential, so outside /graphql's authentication.
+  app.get(FACE_IMAGE_ROUTE, faceImageHandler(services.faceImages, logger));
   app.get('/', entryPoint(config.server.graphiql));
   // Last: whatever no route answered, or failed before Apollo.
   app.use(notFound);

@@ -173,6 +173,7 @@ export class FaceService {
     const register = () => this.storedImages.whileRegistering(imageSha256, async () => {
       const spec = { image, faceSelection, externalImageId, fields, userData };
       const registered = await vendor.registerFace(library, person, spec);
+      if (image.kind === 'bytes') await this.storedImages.keep(vendor, image.image);
       const face: NewFace = {
         libraryRowId: library.rowId,
         personRowId: person?.rowId ?? null,

@@ -68,7 +68,8 @@ export class LibraryService {
   async deleteLibrary(rawId: string): Promise<{ deletedId: string; deletedFaceCount: number }> {
     const library = await requireLibrary(this.ledger, rawId, 'id');
     const vendor = this.providers.get(library.providerId);
-    const faces = vendor.removeImages ? await this.ledger.findFaces(library.rowId, {}) : [];
+    // Whose images to release after the commit: LOCAL's files, and what the gateway kept of cloud faces.
+    const faces = await this.ledger.findFaces(library.rowId, {});
     await vendor.deleteLibrary(library);
     const deletedFaceCount = await this.ledger.deleteLibrary(library.rowId);
     await this.storedImages.releaseUnreferenced(vendor, faces.map((f) => f.imageSha256));

@@ -177,6 +177,10 @@ export class LocalFaceVendor implements FaceVendor {
     for (const sha of imageSha256s) await this.images.remove(sha);
   }
 
+  readImage(imageSha256: string): Promise<Buffer | null> {
+    return this.images.get(imageSha256);
+  }
+
   async storedImages(): Promise<string[]> {
     return this.images.list();
   }
