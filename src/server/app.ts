@@ -22,6 +22,7 @@ import { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
 import { METRICS_PATH, startObservability, type Observability } from './observability';
 import { responseCachePlugin } from './response-cache';
+import { multipartUploads } from './uploads';
 import { allowedHostNames, corsPolicy, hostCheck, rateLimitPerCaller } from './surface';
 
 export interface FacegraphApp {
@@ -164,6 +165,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     authenticateRequests(authenticator, logger),
     rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () => observability.metrics?.rateLimitRefused()),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
+    multipartUploads({ maxBytes: config.images.maxBytes, maxFiles: config.limits.expensiveFieldsPerRequest }, logger),
     ...observability.graphqlRoute.resume,
     expressMiddleware(apollo, { context: async ({ req }) => createRequestContext(services, logger, callerOf(req)) }),
   );
