@@ -13,6 +13,7 @@ import { markNeedsTraining } from './training';
 import { LIMITS, optionalText } from './input-rules';
 import { requireFace, requireLibrary, requirePersonOf } from './lookups';
 import type { ProviderRegistry } from './provider-registry';
+import type { FaceEvents } from './face-events';
 import type { StoredImages } from './stored-images';
 
 export interface ImageInputRequest {
@@ -92,6 +93,7 @@ export class FaceService {
     private readonly providers: ProviderRegistry,
     private readonly imagePolicy: ImagePolicy,
     private readonly storedImages: StoredImages,
+    private readonly events: FaceEvents,
   ) {}
 
   async registerFace(request: RegisterFaceRequest): Promise<{ face: FaceRecord; replayed: boolean; detectedFaceCount?: number | null }> {
@@ -189,7 +191,10 @@ export class FaceService {
       };
       const detectedFaceCount = registered.detectedFaceCount ?? null;
       try {
-        return { recorded: true as const, face: await this.ledger.insertFace(face, key), detectedFaceCount };
+        const recorded = await this.ledger.insertFace(face, key);
+        // Straight after the commit, before anything else may run: events leave in commit order.
+        this.events.registered(recorded);
+        return { recorded: true as const, face: recorded, detectedFaceCount };
       } catch (error) {
         return { recorded: false as const, face, error };
       }
@@ -256,7 +261,9 @@ export class FaceService {
 
     const [person] = face.personRowId === null ? [null] : await this.ledger.personsByRowId([face.personRowId]);
     await vendor.updateFace(library, face, patch, person);
-    return this.ledger.updateFace(face.rowId, patch);
+    const updated = await this.ledger.updateFace(face.rowId, patch);
+    this.events.updated(updated);
+    return updated;
   }
 
   async deleteFaces(libraryRawId: string, filterReq: FaceFilterRequest, dryRun: boolean): Promise<DeleteFacesOutcome> {
@@ -294,6 +301,7 @@ export class FaceService {
       const removed = await this.ledger.deleteFaces(goneAtVendor.map((f) => f.rowId));
       const removedRowIds = new Set(removed.map((r) => r.rowId));
       const deleted = matched.filter((f) => removedRowIds.has(f.rowId));
+      this.events.deleted(deleted);
       return { dryRun, matched, deleted, failures, plan, vendorDeletedCount, removed };
     };
     // One vendor call removes whatever matches at the vendor when it runs: no registration through this gateway may
