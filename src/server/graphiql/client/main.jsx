@@ -34,8 +34,11 @@ const DEFAULT_QUERY = `# Welcome to facegraph!
 }
 `;
 
+const endpoint = new URL('/graphql', window.location.href);
 const httpFetcher = createGraphiQLFetcher({
-  url: new URL('/graphql', window.location.href).toString(),
+  url: endpoint.toString(),
+  // Subscriptions go over graphql-ws; the headers tab's headers (e.g. authorization) become connection_init's payload.
+  subscriptionUrl: endpoint.toString().replace(/^http/, 'ws'),
 });
 
 // GraphiQL re-reads the operation name 100 ms after the last edit, so a run right after typing or pasting
