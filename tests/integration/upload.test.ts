@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describeBytes } from '../../src/datasources/images/rejections';
+import { startMtsEmulator, type MtsEmulator } from '../emulators/alibaba-mts';
+import { startAzureFaceEmulator, type AzureFaceEmulator } from '../emulators/azure-face';
 import type { FrsEmulator } from '../emulators/huawei-frs';
 import { frsProvider, startTestFrs } from '../support/frs';
 import { errorsOf, resultOf, withVendor } from '../support/graphql-results';
@@ -13,6 +15,10 @@ const REGISTER = `mutation($input: RegisterFaceInput!) { registerFace(input: $in
 
 let server: TestServer;
 let emulator: FrsEmulator;
+let azure: AzureFaceEmulator;
+let mts: MtsEmulator;
+const AZURE_KEY = 'emulator-subscription-key-0001';
+const MTS = { accessKeyId: 'mts-ak-0001', accessKeySecret: 'mts-secret-0001' };
 let photo: Buffer;
 /** images.maxBytes of the server under test: room for the photo, and a known size to go past. */
 let maxBytes: number;
@@ -23,17 +29,24 @@ beforeAll(async () => {
   photo = await facePhoto('A');
   maxBytes = photo.length + 4096;
   emulator = await startTestFrs();
+  azure = await startAzureFaceEmulator({ subscriptionKeys: [AZURE_KEY] });
+  mts = await startMtsEmulator({ credentials: [MTS] });
   server = await startTestServer({
     configure: (c) => {
       c.images.maxBytes = maxBytes;
       c.limits.expensiveFieldsPerRequest = EXPENSIVE_FIELDS_PER_REQUEST;
-      c.providers = [...c.providers, frsProvider(emulator)];
+      c.providers = [
+        ...c.providers,
+        frsProvider(emulator),
+        { id: 'az', kind: 'AZURE_FACE', endpoint: azure.endpoint, credentials: { subscriptionKey: AZURE_KEY } } as never,
+        { id: 'ali', kind: 'ALIBABA_MTS', region: 'cn-shanghai', endpoint: mts.endpoint, credentials: MTS } as never,
+      ];
     },
   });
 }, 60_000);
 afterAll(async () => {
   await server?.close();
-  await emulator?.close();
+  await Promise.all([emulator?.close(), azure?.close(), mts?.close()]);
 });
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -60,9 +73,20 @@ function multipart(
   return fetch(server.url, { method: 'POST', headers, body: form });
 }
 
-function registerByUpload(libraryId: string, bytes: Buffer, headers?: Record<string, string>) {
+/** Azure and MTS register faces on a person: one is made for each of their libraries. */
+async function personFor(providerId: string, libraryId: string): Promise<string | null> {
+  if (providerId === 'local' || providerId === 'hw') return null;
+  const created = await resultOf(
+    server.url,
+    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ... on CreatePersonSuccess { person { id } } } }`,
+    { i: { libraryId, name: 'Ada' } },
+  );
+  return created.person.id;
+}
+
+function registerByUpload(libraryId: string, bytes: Buffer, headers?: Record<string, string>, personId: string | null = null) {
   return multipart(
-    { query: REGISTER, variables: { input: { libraryId, image: { upload: null } } } },
+    { query: REGISTER, variables: { input: { libraryId, personId, image: { upload: null } } } },
     { 0: { bytes, paths: ['variables.input.image.upload'] } },
     headers,
   );
@@ -73,14 +97,16 @@ async function faceCount(libraryId: string): Promise<number> {
   return data.library.faceCount;
 }
 
-describe.each(['local', 'hw'])('on provider %s', (providerId) => {
+describe.each(['local', 'hw', 'az'])('on provider %s', (providerId) => {
   let libraryId: string;
+  let personId: string | null;
   beforeAll(async () => {
     libraryId = await createLibrary(providerId, `uploads_${providerId}`);
+    personId = await personFor(providerId, libraryId);
   });
 
   test('a face registers from an uploaded file, stored by the digest of exactly those bytes', async () => {
-    const res = await registerByUpload(libraryId, photo);
+    const res = await registerByUpload(libraryId, photo, undefined, personId);
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: { registerFace: { __typename: string; face: { imageSha256: string } } } };
     expect(data.registerFace.__typename).toBe('RegisterFaceSuccess');
@@ -90,10 +116,10 @@ describe.each(['local', 'hw'])('on provider %s', (providerId) => {
   test('a file over images.maxBytes is refused with the same typed error as an oversized base64 image', async () => {
     const before = await faceCount(libraryId);
     const oversized = Buffer.concat([photo, Buffer.alloc(maxBytes + 1 - photo.length, 0xff)]);
-    const res = await registerByUpload(libraryId, oversized);
+    const res = await registerByUpload(libraryId, oversized, undefined, personId);
     const uploaded = withVendor(((await res.json()) as any).data.registerFace);
     const base64 = withVendor(
-      (await gql(server.url, REGISTER, { input: { libraryId, image: { base64: oversized.toString('base64') } } })).data
+      (await gql(server.url, REGISTER, { input: { libraryId, personId, image: { base64: oversized.toString('base64') } } })).data
         .registerFace,
     );
     expect(uploaded).toMatchObject({ __typename: 'ImageRejectedError', code: 'IMAGE_REJECTED', reason: 'TOO_LARGE' });
@@ -101,6 +127,15 @@ describe.each(['local', 'hw'])('on provider %s', (providerId) => {
     expect(uploaded.message).toContain(`the ${describeBytes(maxBytes)} limit`);
     expect(await faceCount(libraryId)).toBe(before);
   });
+});
+
+test('ALIBABA_MTS without imageStaging takes URLs only: an upload is refused as base64 is, naming image.upload', async () => {
+  const libraryId = await createLibrary('ali', 'uploads_ali');
+  const personId = await personFor('ali', libraryId);
+  const res = await registerByUpload(libraryId, photo, undefined, personId);
+  const result = withVendor(((await res.json()) as any).data.registerFace);
+  expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'input.image.upload', constraint: 'IMAGE_URL_REQUIRED' });
+  expect(result.message).toContain('imageStaging');
 });
 
 test('a file of exactly images.maxBytes is accepted (the cap is inclusive)', async () => {
