@@ -6,6 +6,7 @@ import type { FrsEmulator } from '../emulators/huawei-frs';
 import { frsProvider, startTestFrs } from '../support/frs';
 import { errorsOf, resultOf, withVendor } from '../support/graphql-results';
 import { facePhoto } from '../support/images';
+import { rawRequest } from '../support/raw-http';
 import { gql, startTestServer, type TestServer } from '../support/test-server';
 
 // ImageInput.upload: files sent as GraphQL multipart requests over real HTTP, to LOCAL and to FRS (its emulator).
@@ -202,4 +203,27 @@ test('more files than limits.expensiveFieldsPerRequest in one request are refuse
   const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
   expect(body.errors[0]).toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE' } });
   expect(body.errors[0].message).toContain('limits.expensiveFieldsPerRequest');
+});
+
+test('a multipart request to a Host this server does not answer to is refused (403) and registers nothing', async () => {
+  const libraryId = await createLibrary('local', 'uploads_host');
+  const form = new Request(server.url, {
+    method: 'POST',
+    body: (() => {
+      const f = new FormData();
+      f.append('operations', JSON.stringify({ query: REGISTER, variables: { input: { libraryId, image: { upload: null } } } }));
+      f.append('map', JSON.stringify({ 0: ['variables.input.image.upload'] }));
+      f.append('0', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'face.jpg');
+      return f;
+    })(),
+  });
+  const body = Buffer.from(await form.arrayBuffer());
+  const reply = await rawRequest(server.origin, 'POST', '/graphql', {
+    host: 'rebound.example',
+    'content-type': form.headers.get('content-type')!,
+    'apollo-require-preflight': 'true',
+  }, body);
+  expect(reply.status).toBe(403);
+  expect(reply.json.errors[0].extensions.code).toBe('HOST_NOT_ALLOWED');
+  expect(await faceCount(libraryId)).toBe(0);
 });
