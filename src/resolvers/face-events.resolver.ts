@@ -11,7 +11,8 @@ import { createLoaders } from './loaders';
 export class FaceEventsResolver {
   @Authorized('read')
   @Subscription(() => FaceEventType, {
-    description: 'Face changes after their commit, in commit order; libraryId: of that library only. graphql-ws at /graphql.',
+    description:
+      'Face changes after their commit, in commit order; libraryId: of that library only. graphql-ws at /graphql.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { libraryId?: string | null }, RequestContext>) =>
       faceEventStream(context, args.libraryId ?? null),
   })
@@ -36,11 +37,15 @@ function faceEventStream(ctx: RequestContext, libraryId: string | null): AsyncIt
   if (libraryId !== null) {
     const id = tryDecodeGlobalId(libraryId);
     if (id?.type !== 'Library') {
-      throw new GraphQLError('libraryId is not a library id.', { extensions: { code: 'BAD_USER_INPUT', field: 'libraryId' } });
+      throw new GraphQLError('libraryId is not a library id.', {
+        extensions: { code: 'BAD_USER_INPUT', field: 'libraryId' },
+      });
     }
     if (!mayUseProvider(access, id.providerId)) {
       // As for any id of a provider the credential may not use: not found, rather than "forbidden".
-      throw new GraphQLError(`No library with id ${libraryId}.`, { extensions: { code: 'NOT_FOUND', field: 'libraryId' } });
+      throw new GraphQLError(`No library with id ${libraryId}.`, {
+        extensions: { code: 'NOT_FOUND', field: 'libraryId' },
+      });
     }
   }
   return ctx.services.faceEvents.subscribe(

@@ -18,7 +18,10 @@ export class FaceFilterInput {
 export class ImageInput {
   @Field(() => String, { nullable: true }) base64?: string | null;
   @Field(() => String, { nullable: true }) url?: string | null;
-  @Field(() => UploadScalar, { nullable: true, description: 'At most images.maxBytes; send apollo-require-preflight: true.' })
+  @Field(() => UploadScalar, {
+    nullable: true,
+    description: 'At most images.maxBytes; send apollo-require-preflight: true.',
+  })
   upload?: Promise<UploadedFile> | null;
 }
 

@@ -96,14 +96,16 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     if (Date.now() - lastRelayWarning < RELAY_WARNING_INTERVAL_MS) return;
     lastRelayWarning = Date.now();
     // The message only: ioredis errors can carry the command, and the event holds personal data.
-    logger.warn({ reason: e instanceof Error ? e.message : String(e) }, 'face events not relayed to other replicas (Redis)');
+    const reason = e instanceof Error ? e.message : String(e);
+    logger.warn({ reason }, 'face events not relayed to other replicas (Redis)');
   });
   const faceEventBroadcast = redis ? new RedisBroadcast(redis, 'face-events') : null;
   if (faceEventBroadcast) {
     faceEvents.relayThrough(faceEventBroadcast);
     if (redis?.isAvailable()) await faceEventBroadcast.whenListening(REDIS_START_WAIT_MS);
   }
-  const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch }, faceEvents);
+  const imagePolicy = { limits: config.images, urlFetch: config.images.urlFetch };
+  const services = createServices(ledger, providers, imagePolicy, faceEvents);
   // Before serving: image files a crash left without a face (between a delete's commit and the file removal).
   await services.storedImages.sweep();
   const schema = await buildFacegraphSchema();

@@ -74,7 +74,10 @@ export function serveSubscriptions(httpServer: Server, settings: SubscriptionSet
               ? { status: 503, reason: `at most ${MAX_WEBSOCKETS} WebSockets` }
               : null;
     if (refusal) {
-      logger.info({ status: refusal.status, reason: refusal.reason, client: request.socket.remoteAddress }, 'WebSocket refused');
+      logger.info(
+        { status: refusal.status, reason: refusal.reason, client: request.socket.remoteAddress },
+        'WebSocket refused',
+      );
       socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
@@ -91,23 +94,38 @@ export function serveSubscriptions(httpServer: Server, settings: SubscriptionSet
         const params = ctx.connectionParams ?? {};
         const { socket, request } = ctx.extra;
         try {
-          const access = await authenticator.authenticate({ authorization: textParam(params, 'authorization'), routerSecret: textParam(params, 'x-router-secret') });
+          const access = await authenticator.authenticate({
+            authorization: textParam(params, 'authorization'),
+            routerSecret: textParam(params, 'x-router-secret'),
+          });
           if (!access.scopes.has('read')) {
             close(socket, CloseCode.Forbidden, 'Forbidden: subscriptions need the read scope.');
             return false;
           }
-          ctx.extra.caller = { access, address: request.socket.remoteAddress ?? null, onApiKeyCreated: () => authenticator.keyCreated() };
+          ctx.extra.caller = {
+            access,
+            address: request.socket.remoteAddress ?? null,
+            onApiKeyCreated: () => authenticator.keyCreated(),
+          };
           return true;
         } catch (e) {
           if (!(e instanceof AuthenticationError)) throw e;
-          logger.info({ reason: e.message, client: request.socket.remoteAddress }, 'WebSocket refused: not authenticated');
+          logger.info(
+            { reason: e.message, client: request.socket.remoteAddress },
+            'WebSocket refused: not authenticated',
+          );
           close(socket, CloseCode.Unauthorized, `Unauthorized: ${e.message}`);
           return false;
         }
       },
       onSubscribe: (ctx) => {
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
-          return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per WebSocket; complete one first.`, { extensions: { code: 'LIMIT_EXCEEDED' } })];
+          return [
+            new GraphQLError(
+              `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per WebSocket; complete one first.`,
+              { extensions: { code: 'LIMIT_EXCEEDED' } },
+            ),
+          ];
         }
         return undefined;
       },

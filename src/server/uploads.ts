@@ -43,9 +43,10 @@ export function multipartUploads(limits: UploadLimits, logger: Logger): RequestH
         const status = Number((e as { status?: unknown }).status);
         if (!(status >= 400 && status < 500)) return next(e);
         // The parser's messages name the spec's fields and limits, never the content.
-        const message = status === 413 && /max file uploads/.test(String((e as Error).message))
-          ? `At most ${limits.maxFiles} files per request (one per image.upload; limits.expensiveFieldsPerRequest).`
-          : String((e as Error).message);
+        const message =
+          status === 413 && /max file uploads/.test(String((e as Error).message))
+            ? `At most ${limits.maxFiles} files per request (one per image.upload; limits.expensiveFieldsPerRequest).`
+            : String((e as Error).message);
         logger.info({ status, client: req.socket.remoteAddress }, 'request refused: malformed multipart upload');
         refuse(res, status, message, status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST');
       },
@@ -55,5 +56,8 @@ export function multipartUploads(limits: UploadLimits, logger: Logger): RequestH
 
 function refuse(res: Parameters<RequestHandler>[1], status: number, message: string, code: string): void {
   // The rest of the body is not read: close the connection instead of leaving it half-read for the next request.
-  res.set('connection', 'close').status(status).json({ errors: [{ message, extensions: { code } }] });
+  res
+    .set('connection', 'close')
+    .status(status)
+    .json({ errors: [{ message, extensions: { code } }] });
 }

@@ -53,17 +53,29 @@ const CREATE = `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { .
 const REGISTER = `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { ... on RegisterFaceSuccess { face { id } } } }`;
 
 test('a face registered, updated and deleted on replica A reaches a subscriber on replica B, in order, once', async () => {
-  const libraryId = (await result(a, CREATE, { i: { providerId: 'hw', name: 'events_replicas' } })).createLibrary.library.id;
+  const libraryId = (await result(a, CREATE, { i: { providerId: 'hw', name: 'events_replicas' } })).createLibrary
+    .library.id;
   const onB = subscribe(b, { variables: { libraryId } });
   const onA = subscribe(a, { variables: { libraryId } });
   open.push(onA, onB);
   await untilSubscribed(b, 1);
   await untilSubscribed(a, 1);
 
-  const fromA = (await result(a, REGISTER, { i: { libraryId, externalImageId: 'from-a', image: { base64: photos[0].toString('base64') } } })).registerFace.face.id;
-  await result(a, `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename } }`, { i: { faceId: fromA, externalImageId: 'from-a-2' } });
-  const fromB = (await result(b, REGISTER, { i: { libraryId, image: { base64: photos[1].toString('base64') } } })).registerFace.face.id;
-  await result(a, `mutation($l: ID!, $ids: [ID!]) { deleteFaces(libraryId: $l, filter: { faceIds: $ids }) { __typename } }`, { l: libraryId, ids: [fromA] });
+  const fromA = (
+    await result(a, REGISTER, {
+      i: { libraryId, externalImageId: 'from-a', image: { base64: photos[0].toString('base64') } },
+    })
+  ).registerFace.face.id;
+  await result(a, `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename } }`, {
+    i: { faceId: fromA, externalImageId: 'from-a-2' },
+  });
+  const fromB = (await result(b, REGISTER, { i: { libraryId, image: { base64: photos[1].toString('base64') } } }))
+    .registerFace.face.id;
+  await result(
+    a,
+    `mutation($l: ID!, $ids: [ID!]) { deleteFaces(libraryId: $l, filter: { faceIds: $ids }) { __typename } }`,
+    { l: libraryId, ids: [fromA] },
+  );
 
   const seenOnB = (await onB.next(4)).map((e) => e.faceEvents);
   expect(seenOnB.map((e) => [e.kind, e.faceId])).toEqual([
@@ -96,13 +108,17 @@ test('without its Redis a replica still writes, tells its own subscribers, and w
     },
   });
   try {
-    const libraryId = (await result(lost, CREATE, { i: { providerId: 'hw2', name: 'events_no_redis' } })).createLibrary.library.id;
+    const libraryId = (await result(lost, CREATE, { i: { providerId: 'hw2', name: 'events_no_redis' } })).createLibrary
+      .library.id;
     const local = subscribe(lost, { variables: { libraryId } });
     open.push(local);
     await untilSubscribed(lost, 1);
     const face = await result(lost, REGISTER, { i: { libraryId, image: { base64: photos[0].toString('base64') } } });
     expect(face.registerFace.face.id).toEqual(expect.any(String));
-    expect((await local.next(1))[0].faceEvents).toMatchObject({ kind: 'REGISTERED', faceId: face.registerFace.face.id });
+    expect((await local.next(1))[0].faceEvents).toMatchObject({
+      kind: 'REGISTERED',
+      faceId: face.registerFace.face.id,
+    });
     const warnings = lines.filter((l) => l.includes('face events not relayed'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).not.toContain(photos[0].toString('base64').slice(0, 40));

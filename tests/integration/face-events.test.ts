@@ -7,7 +7,12 @@ import { startTestServer, type TestServer } from '../support/test-server';
 
 // faceEvents over graphql-ws at /graphql, with a real client, against the real server over real HTTP and WebSocket.
 
-const SECRETS = { writer: newApiKeySecret(), reader: newApiKeySecret(), searcher: newApiKeySecret(), limited: newApiKeySecret() };
+const SECRETS = {
+  writer: newApiKeySecret(),
+  reader: newApiKeySecret(),
+  searcher: newApiKeySecret(),
+  limited: newApiKeySecret(),
+};
 
 let server: TestServer;
 const open: Subscriber[] = [];
@@ -25,7 +30,12 @@ beforeAll(async () => {
           { id: 'writer', sha256: sha256Hex(SECRETS.writer), scopes: ['read', 'write', 'admin'] },
           { id: 'reader', sha256: sha256Hex(SECRETS.reader), scopes: ['read'] },
           { id: 'searcher', sha256: sha256Hex(SECRETS.searcher), scopes: ['search'] },
-          { id: 'limited', sha256: sha256Hex(SECRETS.limited), scopes: ['read', 'write', 'admin'], providers: ['local2'] },
+          {
+            id: 'limited',
+            sha256: sha256Hex(SECRETS.limited),
+            scopes: ['read', 'write', 'admin'],
+            providers: ['local2'],
+          },
         ],
       };
     },
@@ -63,7 +73,12 @@ async function createLibrary(providerId: string, name: string, secret = SECRETS.
   return data.createLibrary.library.id;
 }
 
-async function register(libraryId: string, image: Buffer, extra: Record<string, unknown> = {}, secret = SECRETS.writer) {
+async function register(
+  libraryId: string,
+  image: Buffer,
+  extra: Record<string, unknown> = {},
+  secret = SECRETS.writer,
+) {
   const data = await call(
     `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id } } } }`,
     { i: { libraryId, image: { base64: image.toString('base64') }, ...extra } },
@@ -82,7 +97,9 @@ test('REGISTERED, UPDATED and DELETED arrive after their commits, in order, with
 
   const registered = await register(libraryId, photos[0], { externalImageId: 'e-1', fields: { dept: 'sales' } });
   const faceId = registered.face.id;
-  await call(`mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename } }`, { i: { faceId, fields: { dept: 'ops' } } });
+  await call(`mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename } }`, {
+    i: { faceId, fields: { dept: 'ops' } },
+  });
   // Neither a dry run nor a refused image changes anything: no event.
   await call(DELETE_FACES, { l: libraryId, f: { faceIds: [faceId] }, dry: true });
   expect((await register(libraryId, await makeImage('jpeg', 200, 200))).__typename).toBe('ImageRejectedError');
@@ -110,7 +127,10 @@ test('every face a deleteFaces filter, a deletePerson or a deleteLibrary removes
     { i: { libraryId, externalId: 'p-1' } },
   );
   const personId = person.createPerson.person.id;
-  const onPerson = [await register(libraryId, photos[0], { personId }), await register(libraryId, photos[1], { personId })];
+  const onPerson = [
+    await register(libraryId, photos[0], { personId }),
+    await register(libraryId, photos[1], { personId }),
+  ];
   const byFilter = await register(libraryId, photos[2], { fields: { dept: 'gone' } });
   const lastOne = await register(libraryId, photos[3]);
   await call(DELETE_FACES, { l: libraryId, f: { fields: { dept: 'gone' } } });
@@ -147,11 +167,15 @@ test("a key limited to some providers sees only their libraries' events", async 
   await untilSubscribed(server, 1);
   await register(hidden, photos[0]);
   const seen = await register(visible, photos[1], {}, SECRETS.limited);
-  expect((await limited.next(1)).map((e) => e.faceEvents)).toEqual([expect.objectContaining({ faceId: seen.face.id, actor: 'limited' })]);
+  expect((await limited.next(1)).map((e) => e.faceEvents)).toEqual([
+    expect.objectContaining({ faceId: seen.face.id, actor: 'limited' }),
+  ]);
   expect(limited.events).toHaveLength(1);
 
   const byId = listen({ secret: SECRETS.limited, variables: { libraryId: hidden } });
-  expect(await byId.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })]);
+  expect(await byId.errors).toEqual([
+    expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) }),
+  ]);
 });
 
 test('connection_init without a valid credential closes with 4401; one without the read scope with 4403', async () => {

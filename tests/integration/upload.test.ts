@@ -39,7 +39,12 @@ beforeAll(async () => {
       c.providers = [
         ...c.providers,
         frsProvider(emulator),
-        { id: 'az', kind: 'AZURE_FACE', endpoint: azure.endpoint, credentials: { subscriptionKey: AZURE_KEY } } as never,
+        {
+          id: 'az',
+          kind: 'AZURE_FACE',
+          endpoint: azure.endpoint,
+          credentials: { subscriptionKey: AZURE_KEY },
+        } as never,
         { id: 'ali', kind: 'ALIBABA_MTS', region: 'cn-shanghai', endpoint: mts.endpoint, credentials: MTS } as never,
       ];
     },
@@ -70,7 +75,8 @@ function multipart(
   const form = new FormData();
   form.append('operations', JSON.stringify(operation));
   form.append('map', JSON.stringify(Object.fromEntries(Object.entries(files).map(([name, f]) => [name, f.paths]))));
-  for (const [name, file] of Object.entries(files)) form.append(name, new Blob([new Uint8Array(file.bytes)], { type: 'image/jpeg' }), `${name}.jpg`);
+  for (const [name, file] of Object.entries(files))
+    form.append(name, new Blob([new Uint8Array(file.bytes)], { type: 'image/jpeg' }), `${name}.jpg`);
   return fetch(server.url, { method: 'POST', headers, body: form });
 }
 
@@ -85,7 +91,12 @@ async function personFor(providerId: string, libraryId: string): Promise<string 
   return created.person.id;
 }
 
-function registerByUpload(libraryId: string, bytes: Buffer, headers?: Record<string, string>, personId: string | null = null) {
+function registerByUpload(
+  libraryId: string,
+  bytes: Buffer,
+  headers?: Record<string, string>,
+  personId: string | null = null,
+) {
   return multipart(
     { query: REGISTER, variables: { input: { libraryId, personId, image: { upload: null } } } },
     { 0: { bytes, paths: ['variables.input.image.upload'] } },
@@ -109,7 +120,9 @@ describe.each(['local', 'hw', 'az'])('on provider %s', (providerId) => {
   test('a face registers from an uploaded file, stored by the digest of exactly those bytes', async () => {
     const res = await registerByUpload(libraryId, photo, undefined, personId);
     expect(res.status).toBe(200);
-    const { data } = (await res.json()) as { data: { registerFace: { __typename: string; face: { imageSha256: string } } } };
+    const { data } = (await res.json()) as {
+      data: { registerFace: { __typename: string; face: { imageSha256: string } } };
+    };
     expect(data.registerFace.__typename).toBe('RegisterFaceSuccess');
     expect(data.registerFace.face.imageSha256).toBe(sha256(photo));
   });
@@ -120,8 +133,11 @@ describe.each(['local', 'hw', 'az'])('on provider %s', (providerId) => {
     const res = await registerByUpload(libraryId, oversized, undefined, personId);
     const uploaded = withVendor(((await res.json()) as any).data.registerFace);
     const base64 = withVendor(
-      (await gql(server.url, REGISTER, { input: { libraryId, personId, image: { base64: oversized.toString('base64') } } })).data
-        .registerFace,
+      (
+        await gql(server.url, REGISTER, {
+          input: { libraryId, personId, image: { base64: oversized.toString('base64') } },
+        })
+      ).data.registerFace,
     );
     expect(uploaded).toMatchObject({ __typename: 'ImageRejectedError', code: 'IMAGE_REJECTED', reason: 'TOO_LARGE' });
     expect(base64).toMatchObject({ __typename: 'ImageRejectedError', reason: 'TOO_LARGE' });
@@ -135,7 +151,11 @@ test('ALIBABA_MTS without imageStaging takes URLs only: an upload is refused as 
   const personId = await personFor('ali', libraryId);
   const res = await registerByUpload(libraryId, photo, undefined, personId);
   const result = withVendor(((await res.json()) as any).data.registerFace);
-  expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'input.image.upload', constraint: 'IMAGE_URL_REQUIRED' });
+  expect(result).toMatchObject({
+    __typename: 'InvalidInputError',
+    field: 'input.image.upload',
+    constraint: 'IMAGE_URL_REQUIRED',
+  });
   expect(result.message).toContain('imageStaging');
 });
 
@@ -211,18 +231,27 @@ test('a multipart request to a Host this server does not answer to is refused (4
     method: 'POST',
     body: (() => {
       const f = new FormData();
-      f.append('operations', JSON.stringify({ query: REGISTER, variables: { input: { libraryId, image: { upload: null } } } }));
+      f.append(
+        'operations',
+        JSON.stringify({ query: REGISTER, variables: { input: { libraryId, image: { upload: null } } } }),
+      );
       f.append('map', JSON.stringify({ 0: ['variables.input.image.upload'] }));
       f.append('0', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'face.jpg');
       return f;
     })(),
   });
   const body = Buffer.from(await form.arrayBuffer());
-  const reply = await rawRequest(server.origin, 'POST', '/graphql', {
-    host: 'rebound.example',
-    'content-type': form.headers.get('content-type')!,
-    'apollo-require-preflight': 'true',
-  }, body);
+  const reply = await rawRequest(
+    server.origin,
+    'POST',
+    '/graphql',
+    {
+      host: 'rebound.example',
+      'content-type': form.headers.get('content-type')!,
+      'apollo-require-preflight': 'true',
+    },
+    body,
+  );
   expect(reply.status).toBe(403);
   expect(reply.json.errors[0].extensions.code).toBe('HOST_NOT_ALLOWED');
   expect(await faceCount(libraryId)).toBe(0);

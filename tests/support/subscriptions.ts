@@ -64,7 +64,8 @@ export function subscribe(
     async next(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (events.length < count) {
-        if (Date.now() > deadline) throw new Error(`${events.length} events after ${timeoutMs} ms, not ${count}: ${JSON.stringify(events)}`);
+        if (Date.now() > deadline)
+          throw new Error(`${events.length} events after ${timeoutMs} ms, not ${count}: ${JSON.stringify(events)}`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 50);
@@ -83,7 +84,8 @@ export function subscribe(
 export async function untilSubscribed(server: TestServer, count: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (server.facegraph.services.faceEvents.subscriberCount < count) {
-    if (Date.now() > deadline) throw new Error(`${server.facegraph.services.faceEvents.subscriberCount} subscriptions, not ${count}`);
+    if (Date.now() > deadline)
+      throw new Error(`${server.facegraph.services.faceEvents.subscriberCount} subscriptions, not ${count}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

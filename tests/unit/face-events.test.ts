@@ -7,9 +7,21 @@ import { FaceEvents, MAX_QUEUED_EVENTS_PER_SUBSCRIBER, type FaceEventRelay } fro
 function face(vendorFaceId: string, providerId = 'local'): FaceRecord {
   const at = new Date('2026-12-05T03:00:00Z');
   return {
-    rowId: 1, libraryRowId: 1, personRowId: null, personExternalId: null, providerId, libraryName: 'staff', vendorFaceId,
-    externalImageId: null, fields: {}, userData: null, boundingBox: null, imageSha256: null, status: 'ACTIVE',
-    createdAt: at, updatedAt: at,
+    rowId: 1,
+    libraryRowId: 1,
+    personRowId: null,
+    personExternalId: null,
+    providerId,
+    libraryName: 'staff',
+    vendorFaceId,
+    externalImageId: null,
+    fields: {},
+    userData: null,
+    boundingBox: null,
+    imageSha256: null,
+    status: 'ACTIVE',
+    createdAt: at,
+    updatedAt: at,
   };
 }
 
@@ -22,11 +34,18 @@ async function take<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> 
 test('a subscriber gets what its filter accepts, in publication order, with the actor of the audit scope', async () => {
   const events = new FaceEvents();
   const local = events.subscribe((e) => e.providerId === 'local');
-  await runInAuditScope({ entry: { actor: 'key-1', operation: 'registerFace', targetIds: [], clientAddress: null }, successOutcome: 'x', recorded: false }, async () => {
-    events.registered(face('a'));
-    events.registered(face('b', 'other'));
-    events.deleted([face('c'), face('d')]);
-  });
+  await runInAuditScope(
+    {
+      entry: { actor: 'key-1', operation: 'registerFace', targetIds: [], clientAddress: null },
+      successOutcome: 'x',
+      recorded: false,
+    },
+    async () => {
+      events.registered(face('a'));
+      events.registered(face('b', 'other'));
+      events.deleted([face('c'), face('d')]);
+    },
+  );
   events.updated(face('a'));
   const got = await take(local, 4);
   expect(got.map((e) => [e.kind, e.face?.vendorFaceId ?? null, e.actor])).toEqual([

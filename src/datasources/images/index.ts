@@ -26,5 +26,6 @@ export async function loadImageInput(
 ): Promise<LoadedImage> {
   if ([input.base64, input.url, input.bytes].filter((part) => part != null).length !== 1) throw exactlyOne();
   if (input.bytes != null) return decodeImage(input.bytes, limits);
-  return input.base64 != null ? decodeBase64Image(input.base64, limits) : fetchImageUrl(input.url as string, policy, limits);
+  if (input.base64 != null) return decodeBase64Image(input.base64, limits);
+  return fetchImageUrl(input.url as string, policy, limits);
 }

@@ -76,8 +76,9 @@ async function readUpload(upload: Promise<UploadedFile>, limits: ImageLimits): P
 function refusedFile(e: unknown, limits: ImageLimits) {
   const status = (e as { status?: unknown } | null)?.status;
   if (status === 413) return tooLarge(limits);
-  const reason = e instanceof Error && /multiple times/.test(e.message)
-    ? 'the same file is mapped to more than one image.upload; send one file per image'
-    : 'the file did not arrive complete';
+  const reason =
+    e instanceof Error && /multiple times/.test(e.message)
+      ? 'the same file is mapped to more than one image.upload; send one file per image'
+      : 'the file did not arrive complete';
   return invalidInput(FIELD, `image.upload could not be read: ${reason}.`, 'UPLOAD');
 }

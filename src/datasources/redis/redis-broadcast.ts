@@ -11,7 +11,10 @@ export class RedisBroadcast {
   private subscribed: Promise<boolean> = Promise.resolve(false);
   private readonly channel: string;
 
-  constructor(private readonly connection: RedisConnection, name: string) {
+  constructor(
+    private readonly connection: RedisConnection,
+    name: string,
+  ) {
     this.channel = connection.key(name);
   }
 
@@ -22,16 +25,23 @@ export class RedisBroadcast {
   listen(onMessage: (message: string) => void): void {
     if (this.subscriber) throw new Error(`already listening on ${this.channel}`);
     // Queued until connected, and no time-out: a subscription waits for Redis however long it is away.
-    this.subscriber = this.connection.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    this.subscriber = this.connection.client.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+    });
     // Reported by the connection's own health checks; an unhandled 'error' event would end the process.
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) onMessage(message);
     });
-    this.subscribed = this.subscriber.subscribe(this.channel).then(() => true, () => false);
+    this.subscribed = this.subscriber.subscribe(this.channel).then(
+      () => true,
+      () => false,
+    );
   }
 
-  /** Resolves true once this replica receives what the others publish, false after `timeoutMs` (a start never waits long). */
+  /** True once this replica receives what the others publish; false after `timeoutMs` (a start never waits long). */
   whenListening(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
