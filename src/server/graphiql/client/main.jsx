@@ -56,8 +56,21 @@ function operationNameFor(query, operationName) {
   return operations.length === 1 ? null : operationName;
 }
 
+// The toolkit sends an operation over the WebSocket when options.documentAST shows a subscription; GraphiQL's
+// documentAST lags the text by the same 100 ms, so the text sent is parsed here.
+function currentDocument(query, documentAST) {
+  try {
+    return parse(query);
+  } catch {
+    return documentAST;
+  }
+}
+
 const fetcher = (params, options) =>
-  httpFetcher({ ...params, operationName: operationNameFor(params.query, params.operationName) }, options);
+  httpFetcher(
+    { ...params, operationName: operationNameFor(params.query, params.operationName) },
+    { ...options, documentAST: currentDocument(params.query, options?.documentAST) },
+  );
 
 createRoot(document.getElementById('graphiql')).render(
   <StrictMode>
