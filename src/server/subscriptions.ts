@@ -1,6 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -118,7 +126,9 @@ export function serveSubscriptions(httpServer: Server, settings: SubscriptionSet
           return false;
         }
       },
-      onSubscribe: (ctx) => {
+      onSubscribe: (ctx, _id, payload) => {
+        const refusal = notASubscription(payload.query, payload.operationName, settings.parseOptions);
+        if (refusal) return [refusal];
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [
             new GraphQLError(
@@ -145,6 +155,32 @@ export function serveSubscriptions(httpServer: Server, settings: SubscriptionSet
       await server.dispose();
     },
   };
+}
+
+/**
+ * Queries and mutations go over HTTP, where the rate limit and the per-request limits apply: the WebSocket takes
+ * subscriptions only. A document that does not parse is left to graphql-ws, which reports the syntax error.
+ */
+function notASubscription(
+  query: string,
+  operationName: string | null | undefined,
+  parseOptions: { maxTokens: number },
+) {
+  let operation;
+  try {
+    operation = getOperationAST(parse(query, parseOptions), operationName ?? undefined);
+  } catch {
+    return null;
+  }
+  if (operation && operation.operation !== 'subscription') {
+    return new GraphQLError(
+      `Only subscriptions are served over the WebSocket: send a ${operation.operation} as an HTTP POST.`,
+      {
+        extensions: { code: 'BAD_REQUEST' },
+      },
+    );
+  }
+  return null;
 }
 
 function textParam(params: Record<string, unknown>, name: string): string | null {

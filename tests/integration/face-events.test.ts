@@ -219,3 +219,17 @@ test('a page of this server (its own origin) may connect', async () => {
   });
   socket.close();
 });
+
+test('queries and mutations are refused over the WebSocket: they go over HTTP, where the rate limit applies', async () => {
+  const libraryId = await createLibrary('local', 'events_no_ws_mutation');
+  const mutation = listen({
+    secret: SECRETS.writer,
+    query: `mutation($l: ID!) { deleteLibrary(id: $l) { __typename } }`,
+    variables: { l: libraryId },
+  });
+  expect(await mutation.errors).toEqual([
+    expect.objectContaining({ message: expect.stringContaining('send a mutation as an HTTP POST') }),
+  ]);
+  const still = await call(`query($id: ID!) { library(id: $id) { id } }`, { id: libraryId });
+  expect(still.library).toEqual({ id: libraryId });
+});
