@@ -7,6 +7,15 @@ import { resolveByTypename } from './typename';
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])`;
 
+const NO_TOPIC_PUBSUB = {
+  publish(): never {
+    throw new Error('no topic pub/sub: subscriptions declare their own subscribe function');
+  },
+  subscribe(): never {
+    throw new Error('no topic pub/sub: subscriptions declare their own subscribe function');
+  },
+};
+
 type ReferenceResolvers = Record<string, { __resolveReference: (ref: { id: string }, ctx: any) => unknown }>;
 
 /**
@@ -24,6 +33,8 @@ export async function buildSubgraph(
     authChecker,
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // type-graphql asks for one as soon as there is a subscription; ours has its own `subscribe` and needs none.
+    pubSub: NO_TOPIC_PUBSUB,
     orphanedTypes: [],
   });
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
