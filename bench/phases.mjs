@@ -9,6 +9,7 @@ import { fanOutCase } from './cases/fanout.mjs';
 import { ledgerScaleCase, searchCase } from './cases/scale.mjs';
 import { limitsCase } from './cases/limits.mjs';
 import { hostileImagesCase } from './cases/hostile.mjs';
+import { localFootprintCase } from './cases/footprint.mjs';
 import { replicasCase } from './cases/replicas.mjs';
 import { hostileImages } from './lib/hostile-images.mjs';
 import { faceCrops } from './lib/images.mjs';
@@ -90,6 +91,30 @@ export async function localPhase(log) {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/**
+ * footprint: RSS of a LOCAL server (empty ledger) after start, under registrations and after, as configured by
+ * default and with the two engine workers that were the default on 2 cores before issue 13.
+ */
+export async function footprintPhase(log) {
+  const images = await faceCrops();
+  const results = {};
+  for (const [side, faceEngine] of [['default', undefined], ['twoWorkers', { workers: 2 }]]) {
+    const dataDir = tempDir(`footprint-${side}`);
+    const gateway = await startGateway(`footprint-${side}`, { dataDir, faceEngine, providers: [{ id: 'local', kind: 'LOCAL' }] });
+    const client = httpClient(1);
+    try {
+      const r = await localFootprintCase({ gateway, client, images });
+      results[side] = r;
+      log(`  footprint (${side}): RSS after start ${mb(r.afterStart)} MB, peak under load ${mb(r.peakUnderLoad)} MB, after ${mb(r.afterLoad)} MB; ${r.registered} registered, ${r.registrationsPerSecond}/s`);
+    } finally {
+      client.close();
+      await gateway.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return { footprint: results };
 }
 
 /** write overhead and gateway memory over 10,000 registrations, against the FRS emulator. */

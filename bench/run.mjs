@@ -4,20 +4,22 @@
 //   BENCH_QUICK=1          smaller sizes and shorter runs (about 2 minutes)
 //   BENCH_ONLY=local,frs   only some phases: local (read, engine isolation, LOCAL memory), frs (write overhead,
 //                          gateway memory), fanout, scale (ledger scale, search), limits (hostile requests),
-//                          hostile (hostile images), postgres (ledger scale and read replicas on PostgreSQL,
+//                          footprint (LOCAL RSS after start and under load), hostile (hostile images),
+//                          postgres (ledger scale and read replicas on PostgreSQL,
 //                          BENCH_POSTGRES_URL, by default postgres://postgres@127.0.0.1:5432/test)
 //   BENCH_CPU_PROF=1       the gateway processes run with --cpu-prof (profiles in bench/profiles/)
 //   BENCH_OUT=path         where to write the results (default bench/results.json)
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fanOutPhase, frsPhase, hostilePhase, limitsPhase, localPhase, postgresPhase, scalePhase } from './phases.mjs';
+import { fanOutPhase, footprintPhase, frsPhase, hostilePhase, limitsPhase, localPhase, postgresPhase, scalePhase } from './phases.mjs';
 import os from 'node:os';
 import { BENCH_DIR, machineFacts, mb, QUICK, round, sourceFacts } from './lib/util.mjs';
 
 const PHASES = {
   local: localPhase,
   frs: frsPhase,
+  footprint: footprintPhase,
   fanout: fanOutPhase,
   scale: scalePhase,
   limits: limitsPhase,
@@ -155,6 +157,12 @@ function table({ results: r }) {
     const after = `after +${mb(h.afterAboveBaseline)} MB`;
     const baseline = `baseline ${mb(h.baseline)} MB`;
     rows.push(['hostile images (20 at once)', `peak +${peaks} MB`, baseline, after, '<= +300 MB', yes(h.met)]);
+  }
+  if (r.footprint) {
+    const f = r.footprint.default;
+    const two = r.footprint.twoWorkers;
+    const was = (x) => (x ? `two workers ${mb(x.afterStart)} / ${mb(x.peakUnderLoad)} MB` : '-');
+    rows.push(['LOCAL RSS after start / peak under load (default engine)', `${mb(f.afterStart)} / ${mb(f.peakUnderLoad)} MB`, was(two), `${f.registrationsPerSecond} registrations/s`, '<= 400 / <= 600 MB', yes(f.met)]);
   }
   for (const s of r.memory.series) {
     const shown = s.rssMB.map((v, i) => (i < s.warmupRuns ? `(${v})` : v)).join(' -> ');

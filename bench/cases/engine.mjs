@@ -5,7 +5,7 @@
 import { expectMember, gql, httpClient, now, round, size, sleep, summarize } from '../lib/util.mjs';
 
 export const CHEAP_QUERY = 'query Cheap($id: ID!) { library(id: $id) { id name } }';
-const REGISTER =
+export const REGISTER =
   'mutation Register($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id } } ... on Error { code message } } }';
 
 /**
