@@ -5,15 +5,14 @@ import type { Capabilities, LibraryRecord } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
 import type { LocalImageStore, LedgerStore } from '../../ledger/ledger-store';
 import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
-import { distanceToSimilarity, FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
+import { FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
 import { appendDescriptors, DESCRIPTOR_LENGTH, keepDescriptors, type CachedDescriptors } from './descriptor-matrix';
+import { nearestDescriptors } from './descriptor-scan';
 import { ImageStore } from './image-store';
 
 const LIBRARY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Faces smaller than this (shorter side, in pixels) give unreliable descriptors; Azure's own floor is 36 px. */
 export const MIN_FACE_SIDE = 40;
-/** Dimensions scored between two checks of the partial distance against the bound (128 is a multiple of it). */
-const SCORE_BLOCK = 16;
 /** Libraries whose descriptor matrix is kept in memory (least recently searched evicted): 100,000 faces take 51 MB. */
 const CACHED_LIBRARIES = 4;
 
@@ -103,22 +102,8 @@ export class LocalFaceVendor implements FaceVendor {
     // similarity = clamp(1 - distance) >= threshold  <=>  distance^2 <= (1 - threshold)^2 (every face when threshold <= 0)
     const maxSquared = request.threshold <= 0 ? Infinity : (1 - request.threshold) ** 2;
     const p = Float32Array.from(probe.descriptor);
-    const scored: { rowId: number; similarity: number }[] = [];
-    for (let i = 0, o = 0; i < rowIds.length; i++, o += DESCRIPTOR_LENGTH) {
-      // The partial sum only grows: once past the bound the face cannot match, so the rest of it is skipped.
-      // Most faces of a library are other people: with faces ~0.65 apart, 50 of 128 dimensions are scored on
-      // average (measured on the bench's synthetic descriptors).
-      let sum = 0;
-      for (let k = 0; k < DESCRIPTOR_LENGTH && sum <= maxSquared; k += SCORE_BLOCK) {
-        for (let j = k, end = k + SCORE_BLOCK; j < end; j++) {
-          const d = p[j]! - matrix[o + j]!;
-          sum += d * d;
-        }
-      }
-      if (sum <= maxSquared) scored.push({ rowId: rowIds[i]!, similarity: distanceToSimilarity(Math.sqrt(sum)) });
-    }
-    scored.sort((a, b) => b.similarity - a.similarity);
-    return scored.slice(0, request.topN).map((m) => ({ faceRowId: m.rowId, similarity: m.similarity }));
+    const best = nearestDescriptors(matrix, rowIds.length, DESCRIPTOR_LENGTH, p, maxSquared, request.topN);
+    return best.map((m) => ({ faceRowId: rowIds[m.index]!, similarity: m.similarity }));
   }
 
   /**

@@ -1,0 +1,87 @@
+import { distanceToSimilarity } from './engine/face-engine';
+
+// The LOCAL search's scan: the best `topN` rows of a descriptor matrix for a probe, in one pass over the
+// contiguous Float32Array, keeping only the best ones found so far.
+
+/** A row of the matrix and its similarity to the probe. */
+export interface ScanMatch {
+  index: number;
+  similarity: number;
+}
+
+/** Dimensions summed between two checks against the bound (the descriptor length must be a multiple of it). */
+const BLOCK = 8;
+/** How far above the bound a block-wise partial sum must be to drop a row (see the scan). */
+const LIMIT_MARGIN = 1 + 1e-9;
+
+/**
+ * The rows among the first `rows` of `matrix` (row i at `matrix[i * dims]`) whose squared distance to `probe` is
+ * at most `maxSquared`, best `topN` first: highest similarity, then lowest index, exactly as sorting every
+ * qualifying row by similarity (stable) and keeping the first `topN` would give.
+ *
+ * Two bounds end a row early, because its partial sum only grows: `maxSquared` (the threshold), and once `topN`
+ * rows are kept, the squared distance of the worst of them (a later row with a distance that large can at best tie
+ * on similarity, and ties go to the lower index, which every kept row has). With faces ~0.65 apart, most rows
+ * stop after a few blocks.
+ */
+export function nearestDescriptors(
+  matrix: Float32Array,
+  rows: number,
+  dims: number,
+  probe: Float32Array,
+  maxSquared: number,
+  topN: number,
+): ScanMatch[] {
+  if (dims % BLOCK !== 0 || probe.length !== dims) throw new Error(`descriptors of ${dims} floats: expected a multiple of ${BLOCK}, probe of ${probe.length}`);
+  if (topN <= 0) return [];
+  const p = probe;
+  // Kept rows, best first; `sums` are their squared distances, for the bound.
+  const kept: ScanMatch[] = [];
+  const sums: number[] = [];
+  let bound = maxSquared;
+  // The early stops compare sums taken in blocks (faster, but rounded differently from a sum in dimension order)
+  // with the bound raised by far more than that rounding (~1e-14 relative), so they only drop rows whose full
+  // distance is past the bound. A row that gets through is summed again in dimension order, the way the full scan
+  // did, so its similarity and whether it qualifies are exactly the full scan's.
+  let limit = bound * LIMIT_MARGIN;
+  for (let i = 0, o = 0; i < rows; i++, o += dims) {
+    let partial = 0;
+    let k = 0;
+    do {
+      const q = o + k;
+      const d0 = p[k]! - matrix[q]!;
+      const d1 = p[k + 1]! - matrix[q + 1]!;
+      const d2 = p[k + 2]! - matrix[q + 2]!;
+      const d3 = p[k + 3]! - matrix[q + 3]!;
+      const d4 = p[k + 4]! - matrix[q + 4]!;
+      const d5 = p[k + 5]! - matrix[q + 5]!;
+      const d6 = p[k + 6]! - matrix[q + 6]!;
+      const d7 = p[k + 7]! - matrix[q + 7]!;
+      partial += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3 + (d4 * d4 + d5 * d5 + d6 * d6 + d7 * d7);
+      k += BLOCK;
+    } while (k < dims && partial <= limit);
+    if (!(partial <= limit)) continue; // (a NaN never qualifies)
+    let sum = 0;
+    for (let j = 0; j < dims; j++) {
+      const d = p[j]! - matrix[o + j]!;
+      sum += d * d;
+    }
+    if (!(sum <= bound)) continue;
+    const similarity = distanceToSimilarity(Math.sqrt(sum));
+    if (kept.length === topN) {
+      // Only a strictly higher similarity displaces the worst kept row (a tie goes to its lower index).
+      if (similarity <= kept[topN - 1]!.similarity) continue;
+      kept.pop();
+      sums.pop();
+    }
+    let at = kept.length;
+    while (at > 0 && kept[at - 1]!.similarity < similarity) at--;
+    kept.splice(at, 0, { index: i, similarity });
+    sums.splice(at, 0, sum);
+    if (kept.length === topN) {
+      bound = Math.min(maxSquared, sums[topN - 1]!);
+      limit = bound * LIMIT_MARGIN;
+    }
+  }
+  return kept;
+}
