@@ -3,10 +3,11 @@ import path from 'node:path';
 import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/errors';
 import type { Capabilities, LibraryRecord } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
-import type { LocalImageStore, LedgerStore } from '../../ledger/ledger-store';
+import type { DescriptorMatrix, LocalImageStore, LedgerStore } from '../../ledger/ledger-store';
 import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
 import { FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
 import { appendDescriptors, DESCRIPTOR_LENGTH, keepDescriptors, type CachedDescriptors } from './descriptor-matrix';
+import { DescriptorFiles } from './descriptor-file';
 import { nearestDescriptors } from './descriptor-scan';
 import { ImageStore } from './image-store';
 
@@ -40,6 +41,8 @@ export class LocalFaceVendor implements FaceVendor {
   private readonly images: LocalImageStore;
   private readonly descriptorCache = new Map<number, CachedDescriptors>();
   private readonly refreshing = new Map<number, Promise<CachedDescriptors>>();
+  private readonly files: DescriptorFiles;
+  private readonly saving = new Map<number, Promise<void>>();
 
   constructor(
     readonly providerId: string,
@@ -49,6 +52,8 @@ export class LocalFaceVendor implements FaceVendor {
   ) {
     // With a ledger that keeps images (PostgreSQL), every replica reads and writes the same ones.
     this.images = ledger.localImages ?? new ImageStore(path.join(dataDir, 'images'));
+    // Per server, even with a shared ledger: a cache of the ledger, checked against it before use.
+    this.files = new DescriptorFiles(path.join(dataDir, 'descriptors'));
   }
 
   normalizeLibraryName(name: string): string {
@@ -62,8 +67,10 @@ export class LocalFaceVendor implements FaceVendor {
     return {};
   }
 
-  async deleteLibrary(): Promise<void> {
+  async deleteLibrary(library: LibraryRecord): Promise<void> {
     // The ledger holds the library; its images are released by the services after the ledger commit.
+    this.descriptorCache.delete(library.rowId);
+    await this.files.remove(library.rowId).catch(() => {});
   }
 
   async createPerson(_library: LibraryRecord, spec: { externalId: string | null }) {
@@ -125,17 +132,12 @@ export class LocalFaceVendor implements FaceVendor {
     const version = await this.ledger.changeVersion();
     const cached = this.descriptorCache.get(libraryRowId);
     let entry: CachedDescriptors | null = cached && cached.version === version ? cached : null;
-    if (!entry && cached) {
-      const newest = cached.rowIds.length > 0 ? cached.rowIds[cached.rowIds.length - 1]! : 0;
-      let kept: CachedDescriptors | null = cached;
-      if ((await this.ledger.countFaceDescriptors(libraryRowId, newest)) !== cached.rowIds.length) {
-        kept = keepDescriptors(cached, await this.ledger.faceDescriptorRowIds(libraryRowId, newest));
-      }
-      if (kept) {
-        entry = appendDescriptors(kept, await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest }), version);
-      }
+    if (!entry && cached) entry = await this.catchUp(libraryRowId, cached, version);
+    if (!entry && !cached) entry = await this.fromFile(libraryRowId, version);
+    if (!entry) {
+      entry = { version, ...(await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH)) };
+      this.saveFile(libraryRowId, entry);
     }
-    entry ??= { version, ...(await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH)) };
     // Least recently searched first out.
     this.descriptorCache.delete(libraryRowId);
     this.descriptorCache.set(libraryRowId, entry);
@@ -144,6 +146,63 @@ export class LocalFaceVendor implements FaceVendor {
       this.descriptorCache.delete(key);
     }
     return entry;
+  }
+
+  /** An older matrix brought up to `version`: the faces gone dropped, those added since read; null to read all. */
+  private async catchUp(
+    libraryRowId: number,
+    older: CachedDescriptors,
+    version: string,
+    addedSince?: DescriptorMatrix,
+  ): Promise<CachedDescriptors | null> {
+    const newest = older.rowIds.length > 0 ? older.rowIds[older.rowIds.length - 1]! : 0;
+    let kept: CachedDescriptors | null = older;
+    if ((await this.ledger.countFaceDescriptors(libraryRowId, newest)) !== older.rowIds.length) {
+      kept = keepDescriptors(older, await this.ledger.faceDescriptorRowIds(libraryRowId, newest));
+    }
+    if (!kept) return null;
+    const added = addedSince ?? (await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest }));
+    return appendDescriptors(kept, added, version);
+  }
+
+  /**
+   * The matrix stored by an earlier run, brought up to date like an older cache entry; null when there is none or
+   * it is not this ledger's. A file could come from another ledger (a dataDir reused) or an older copy of this
+   * one: its newest face must be in the library with the same descriptor, and then what follows is a cache of
+   * this ledger at some earlier version (face row ids are never reused, descriptors never change).
+   */
+  private async fromFile(libraryRowId: number, version: string): Promise<CachedDescriptors | null> {
+    const stored = await this.files.load(libraryRowId).catch(() => null);
+    if (!stored || stored.rowIds.length === 0) return null;
+    const last = stored.rowIds.length - 1;
+    const newest = stored.rowIds[last]!;
+    const fromNewest = await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest - 1 });
+    const row = (m: Float32Array, i: number) => m.subarray(i * DESCRIPTOR_LENGTH, (i + 1) * DESCRIPTOR_LENGTH);
+    const sameNewest =
+      fromNewest.rowIds[0] === newest && row(fromNewest.matrix, 0).every((v, k) => Object.is(v, row(stored.matrix, last)[k]));
+    if (!sameNewest) return null;
+    const addedSince = { rowIds: fromNewest.rowIds.slice(1), dimensions: DESCRIPTOR_LENGTH, matrix: fromNewest.matrix.subarray(DESCRIPTOR_LENGTH) };
+    const entry = await this.catchUp(libraryRowId, { version: '', ...stored }, version, addedSince);
+    if (entry && entry.rowIds.length !== stored.rowIds.length) this.saveFile(libraryRowId, entry);
+    return entry;
+  }
+
+  /** Stores a library's matrix for the next run, in the background; one write per library at a time. */
+  private saveFile(libraryRowId: number, entry: CachedDescriptors): void {
+    if (this.saving.has(libraryRowId)) return;
+    // The first rowIds.length rows never change (appends go after them; compaction makes a new matrix).
+    const write = this.files
+      .save(libraryRowId, entry.rowIds, entry.matrix)
+      .catch(() => {
+        // A cache: the next run reads the ledger instead.
+      })
+      .finally(() => this.saving.delete(libraryRowId));
+    this.saving.set(libraryRowId, write);
+  }
+
+  /** Resolves when the descriptor files being written are written (tests, benchmarks, shutdown). */
+  async descriptorFilesWritten(): Promise<void> {
+    await Promise.all([...this.saving.values()]);
   }
 
   async updateFace(): Promise<void> {
