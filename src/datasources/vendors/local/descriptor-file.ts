@@ -7,8 +7,8 @@ import { DESCRIPTOR_LENGTH } from './descriptor-matrix';
 // record: the ledger stays the truth, and what is loaded is checked against it before use (local-vendor.ts).
 //
 // Layout: "FGDESC01", face count (uint32 LE), dimensions (uint32 LE), then the face row ids (float64, ascending),
-// then the descriptors (float32, row after row), both in the machine's byte order (little-endian wherever Node runs). Written to a temporary name and renamed, so a reader never
-// sees half a file.
+// then the descriptors (float32, row after row), both in the machine's byte order (little-endian wherever Node
+// runs). Written to a temporary name and renamed, so a reader never sees half a file.
 
 const MAGIC = Buffer.from('FGDESC01', 'latin1');
 const HEADER_BYTES = 16;

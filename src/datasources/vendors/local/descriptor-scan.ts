@@ -32,7 +32,9 @@ export function nearestDescriptors(
   maxSquared: number,
   topN: number,
 ): ScanMatch[] {
-  if (dims % BLOCK !== 0 || probe.length !== dims) throw new Error(`descriptors of ${dims} floats: expected a multiple of ${BLOCK}, probe of ${probe.length}`);
+  if (dims % BLOCK !== 0 || probe.length !== dims) {
+    throw new Error(`descriptors of ${dims} floats (a multiple of ${BLOCK} expected), probe of ${probe.length}`);
+  }
   if (topN <= 0) return [];
   const p = probe;
   // Kept rows, best first; `sums` are their squared distances, for the bound.

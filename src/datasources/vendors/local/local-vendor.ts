@@ -161,7 +161,8 @@ export class LocalFaceVendor implements FaceVendor {
       kept = keepDescriptors(older, await this.ledger.faceDescriptorRowIds(libraryRowId, newest));
     }
     if (!kept) return null;
-    const added = addedSince ?? (await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest }));
+    const added =
+      addedSince ?? (await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest }));
     return appendDescriptors(kept, added, version);
   }
 
@@ -177,13 +178,18 @@ export class LocalFaceVendor implements FaceVendor {
     const last = stored.rowIds.length - 1;
     const newest = stored.rowIds[last]!;
     const fromNewest = await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest - 1 });
-    const row = (m: Float32Array, i: number) => m.subarray(i * DESCRIPTOR_LENGTH, (i + 1) * DESCRIPTOR_LENGTH);
-    const sameNewest =
-      fromNewest.rowIds[0] === newest && row(fromNewest.matrix, 0).every((v, k) => Object.is(v, row(stored.matrix, last)[k]));
-    if (!sameNewest) return null;
-    const addedSince = { rowIds: fromNewest.rowIds.slice(1), dimensions: DESCRIPTOR_LENGTH, matrix: fromNewest.matrix.subarray(DESCRIPTOR_LENGTH) };
+    const inLedger = fromNewest.matrix.subarray(0, DESCRIPTOR_LENGTH);
+    const inFile = stored.matrix.subarray(last * DESCRIPTOR_LENGTH, (last + 1) * DESCRIPTOR_LENGTH);
+    if (fromNewest.rowIds[0] !== newest || !inLedger.every((v, k) => Object.is(v, inFile[k]))) return null;
+    const addedSince = {
+      rowIds: fromNewest.rowIds.slice(1),
+      dimensions: DESCRIPTOR_LENGTH,
+      matrix: fromNewest.matrix.subarray(DESCRIPTOR_LENGTH),
+    };
     const entry = await this.catchUp(libraryRowId, { version: '', ...stored }, version, addedSince);
-    if (entry && entry.rowIds.length !== stored.rowIds.length) this.saveFile(libraryRowId, entry);
+    // Rewritten when the ledger had changed, so the next start has less to reconcile.
+    const unchanged = entry && addedSince.rowIds.length === 0 && entry.rowIds.length === stored.rowIds.length;
+    if (entry && !unchanged) this.saveFile(libraryRowId, entry);
     return entry;
   }
 

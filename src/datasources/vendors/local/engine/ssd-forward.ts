@@ -78,12 +78,13 @@ function pointwiseConvLayer(x: Tensor4D, params: PointwiseConvParams, strides: [
 function depthwiseConvLayer(x: Tensor4D, params: DepthwiseConvParams, strides: [number, number]): Tensor4D {
   return tf.tidy(() => {
     let out = tf.depthwiseConv2d(x, params.filters, strides, 'same');
-    out = tf.batchNorm(out, params.batch_norm_mean, params.batch_norm_variance, params.batch_norm_offset, params.batch_norm_scale, BATCH_NORM_EPSILON);
+    const { batch_norm_mean: mean, batch_norm_variance: variance, batch_norm_offset: offset } = params;
+    out = tf.batchNorm(out, mean, variance, offset, params.batch_norm_scale, BATCH_NORM_EPSILON);
     return tf.clipByValue(out, 0, 6);
   });
 }
 
-/** The 14 MobileNet layers; each output is disposed once the next one is computed (conv 11's is kept: it is an output). */
+/** The 14 MobileNet layers; each output is disposed once the next one has it (conv 11's is kept: it is an output). */
 function mobileNetV1(x: Tensor4D, params: SsdParams['mobilenetv1']): { out: Tensor4D; conv11: Tensor4D } {
   let out = pointwiseConvLayer(x, params.conv_0, [2, 2]);
   let conv11: Tensor4D | null = null;
@@ -160,7 +161,11 @@ function decodeBoxesLayer(x0: Tensor2D, x1: Tensor2D) {
   );
 }
 
-function outputLayer(boxPredictions: Tensor4D, classPredictions: Tensor4D, params: SsdParams['output_layer']): SsdOutput {
+function outputLayer(
+  boxPredictions: Tensor4D,
+  classPredictions: Tensor4D,
+  params: SsdParams['output_layer'],
+): SsdOutput {
   return tf.tidy(() => {
     const batchSize = boxPredictions.shape[0];
     let boxes = decodeBoxesLayer(
