@@ -1,4 +1,4 @@
-import { nearestDescriptors } from '../../src/datasources/vendors/local/descriptor-scan';
+import { centreOf, nearestDescriptors, scanOrder } from '../../src/datasources/vendors/local/descriptor-scan';
 import { DESCRIPTOR_LENGTH } from '../../src/datasources/vendors/local/descriptor-matrix';
 import { distanceToSimilarity, euclideanDistance } from '../../src/datasources/vendors/local/engine/face-engine';
 
@@ -66,6 +66,20 @@ describe('nearestDescriptors', () => {
   ])('gives exactly the full scan\'s best rows and similarities (threshold %s, topN %s)', (threshold, topN) => {
     const expected = reference(matrix, rows, probe, bound(threshold), topN);
     expect(nearestDescriptors(matrix, rows, D, probe, bound(threshold), topN)).toEqual(expected);
+    // In the order the search uses (farthest from the library's centre first), and in a shuffled one.
+    const order = scanOrder(probe, centreOf(matrix, rows, D));
+    expect(nearestDescriptors(matrix, rows, D, probe, bound(threshold), topN, order)).toEqual(expected);
+    const next = random(threshold * 1000 + topN);
+    const shuffled = Int32Array.from({ length: D }, (_, k) => k).sort(() => next());
+    expect(nearestDescriptors(matrix, rows, D, probe, bound(threshold), topN, shuffled)).toEqual(expected);
+  });
+
+  it('scanOrder is a permutation of the dimensions, those where the probe is farthest from the centre first', () => {
+    const centre = centreOf(matrix, rows, D);
+    const order = scanOrder(probe, centre);
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: D }, (_, k) => k));
+    const away = (k: number) => Math.abs(probe[k]! - centre[k]!);
+    for (let i = 1; i < D; i++) expect(away(order[i - 1]!)).toBeGreaterThanOrEqual(away(order[i]!));
   });
 
   it('finds the planted near copies, best first, with the similarity of their full distance', () => {
@@ -80,11 +94,14 @@ describe('nearestDescriptors', () => {
 
   it('the early stops never change the result, whatever the order of the rows', () => {
     // Rows sorted worst-first make the kept set change at almost every row: the hardest case for the bound.
-    const order = reference(matrix, rows, probe, Infinity, rows).map((m) => m.index).reverse();
+    const worstFirst = reference(matrix, rows, probe, Infinity, rows).map((m) => m.index).reverse();
     const sorted = new Float32Array(rows * D);
-    order.forEach((from, to) => sorted.set(matrix.subarray(from * D, (from + 1) * D), to * D));
+    worstFirst.forEach((from, to) => sorted.set(matrix.subarray(from * D, (from + 1) * D), to * D));
+    const order = scanOrder(probe, centreOf(sorted, rows, D));
     for (const topN of [1, 5, 50]) {
-      expect(nearestDescriptors(sorted, rows, D, probe, Infinity, topN)).toEqual(reference(sorted, rows, probe, Infinity, topN));
+      const expected = reference(sorted, rows, probe, Infinity, topN);
+      expect(nearestDescriptors(sorted, rows, D, probe, Infinity, topN)).toEqual(expected);
+      expect(nearestDescriptors(sorted, rows, D, probe, Infinity, topN, order)).toEqual(expected);
     }
   });
 

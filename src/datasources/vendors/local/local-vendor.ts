@@ -8,7 +8,7 @@ import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequ
 import { FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
 import { appendDescriptors, DESCRIPTOR_LENGTH, keepDescriptors, type CachedDescriptors } from './descriptor-matrix';
 import { DescriptorFiles } from './descriptor-file';
-import { nearestDescriptors } from './descriptor-scan';
+import { centreOf, nearestDescriptors, scanOrder } from './descriptor-scan';
 import { ImageStore } from './image-store';
 
 const LIBRARY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -43,6 +43,8 @@ export class LocalFaceVendor implements FaceVendor {
   private readonly refreshing = new Map<number, Promise<CachedDescriptors>>();
   private readonly files: DescriptorFiles;
   private readonly saving = new Map<number, Promise<void>>();
+  /** Per matrix, where its faces sit (for the scan's order; a matrix grown in place keeps its first centre). */
+  private readonly centres = new WeakMap<Float32Array, Float64Array>();
 
   constructor(
     readonly providerId: string,
@@ -109,7 +111,10 @@ export class LocalFaceVendor implements FaceVendor {
     // similarity = clamp(1 - distance) >= threshold  <=>  distance^2 <= (1 - threshold)^2 (every face when threshold <= 0)
     const maxSquared = request.threshold <= 0 ? Infinity : (1 - request.threshold) ** 2;
     const p = Float32Array.from(probe.descriptor);
-    const best = nearestDescriptors(matrix, rowIds.length, DESCRIPTOR_LENGTH, p, maxSquared, request.topN);
+    let centre = this.centres.get(matrix);
+    if (!centre) this.centres.set(matrix, (centre = centreOf(matrix, rowIds.length, DESCRIPTOR_LENGTH)));
+    const order = scanOrder(p, centre);
+    const best = nearestDescriptors(matrix, rowIds.length, DESCRIPTOR_LENGTH, p, maxSquared, request.topN, order);
     return best.map((m) => ({ faceRowId: rowIds[m.index]!, similarity: m.similarity }));
   }
 
