@@ -87,7 +87,7 @@ function scanBefore(matrix, rows, probe, maxSquared, topN) {
 /** The scan alone, now and before, interleaved on one matrix (the library's descriptor file). */
 export async function scanComparison({ ledger, library, probe, rounds }) {
   const { LocalFaceVendor } = dist('src/datasources/vendors/local/local-vendor.js');
-  const { nearestDescriptors } = dist('src/datasources/vendors/local/descriptor-scan.js');
+  const { centreOf, nearestDescriptors, scanOrder } = dist('src/datasources/vendors/local/descriptor-scan.js');
   const { DescriptorFiles } = dist('src/datasources/vendors/local/descriptor-file.js');
   const dir = tempDir('scan-compare');
   const vendor = new LocalFaceVendor('local', dir, ledger, stubEngine(probe));
@@ -97,13 +97,15 @@ export async function scanComparison({ ledger, library, probe, rounds }) {
   fs.rmSync(dir, { recursive: true, force: true });
   const p = Float32Array.from(probe);
   const maxSquared = (1 - SEARCH_REQUEST.threshold) ** 2;
+  // As the vendor calls it: the dimensions where the probe is farthest from the library's centre first.
+  const order = scanOrder(p, centreOf(matrix, rowIds.length, 128));
   const now_ = [];
   const before = [];
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? ['now', 'before'] : ['before', 'now']) {
       const t = now();
       const found = side === 'now'
-        ? nearestDescriptors(matrix, rowIds.length, 128, p, maxSquared, SEARCH_REQUEST.topN)
+        ? nearestDescriptors(matrix, rowIds.length, 128, p, maxSquared, SEARCH_REQUEST.topN, order)
         : scanBefore(matrix, rowIds.length, p, maxSquared, SEARCH_REQUEST.topN);
       (side === 'now' ? now_ : before).push(now() - t);
       if (found.length !== 5) throw new Error(`scan ${side}: ${found.length} matches`);
