@@ -113,7 +113,7 @@ export interface FacegraphConfig {
   limits: RequestLimits;
   audit: { retentionDays: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
-  /** The LOCAL provider's face detection workers; sized from the CPU count when not set. */
+  /** The LOCAL provider's face detection workers; one when not set (see defaultWorkerCount). */
   faceEngine: { workers?: number; maxQueue?: number };
   providers: ProviderConfig[];
   /** Prometheus metrics at GET /metrics (default on). */
