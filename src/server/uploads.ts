@@ -40,13 +40,20 @@ export function multipartUploads(limits: UploadLimits, logger: Logger): RequestH
         next();
       },
       (e: unknown) => {
-        const status = Number((e as { status?: unknown }).status);
-        if (!(status >= 400 && status < 500)) return next(e);
-        // The parser's messages name the spec's fields and limits, never the content.
+        const given = Number((e as { status?: unknown }).status);
+        if (given >= 500) return next(e);
+        // Without a status it is busboy's refusal of the body itself (a cut-off form, a malformed part header, no
+        // boundary): the client's mistake, a 400. The parser's messages name the spec's fields and limits, never
+        // the content.
+        const status = given >= 400 ? given : 400;
+        const reason = String((e as Error).message);
         const message =
-          status === 413 && /max file uploads/.test(String((e as Error).message))
+          status === 413 && /max file uploads/.test(reason)
             ? `At most ${limits.maxFiles} files per request (one per image.upload; limits.expensiveFieldsPerRequest).`
-            : String((e as Error).message);
+            : given >= 400
+              ? reason
+              : `The multipart body is malformed (${reason}): send a GraphQL multipart request ` +
+                '(https://github.com/jaydenseric/graphql-multipart-request-spec).';
         logger.info({ status, client: req.socket.remoteAddress }, 'request refused: malformed multipart upload');
         refuse(res, status, message, status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST');
       },

@@ -256,3 +256,21 @@ test('a multipart request to a Host this server does not answer to is refused (4
   expect(reply.json.errors[0].extensions.code).toBe('HOST_NOT_ALLOWED');
   expect(await faceCount(libraryId)).toBe(0);
 });
+
+test('a cut-off or malformed multipart body is a 400 that says what is wrong, never a 500', async () => {
+  const post = (body: string) =>
+    fetch(server.url, {
+      method: 'POST',
+      headers: { 'apollo-require-preflight': 'true', 'content-type': 'multipart/form-data; boundary=x' },
+      body,
+    });
+  const operations = JSON.stringify({ query: '{ __typename }', variables: {} });
+  const cutOff = await post(`--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}`);
+  const noHeaders = await post('--x\r\n\r\n\r\n--x--\r\n');
+  for (const res of [cutOff, noHeaders]) {
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(body.errors[0].message).toMatch(/multipart/i);
+  }
+});
