@@ -1,0 +1,44 @@
+import { createClient, type Client } from 'graphql-ws';
+import { UiFaceEventsDocument, type UiFaceEventsSubscription } from '../generated/graphql';
+import { apiKey } from './graphql-client';
+
+// faceEvents over graphql-ws at /graphql on this origin; the API key goes in connection_init.
+
+export type FaceEvent = UiFaceEventsSubscription['faceEvents'];
+
+let client: Client | null = null;
+let clientKey: string | null = null;
+
+function liveClient(): Client {
+  const key = apiKey.get();
+  if (client && clientKey === key) return client;
+  void client?.dispose();
+  const url = new URL('/graphql', window.location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  clientKey = key;
+  client = createClient({
+    url: url.toString(),
+    connectionParams: () => (key ? { Authorization: `Bearer ${key}` } : {}),
+    retryAttempts: 5,
+  });
+  return client;
+}
+
+/** Calls onEvent for every face registered, updated or deleted in the library; returns the unsubscribe. */
+export function followFaceEvents(
+  libraryId: string,
+  onEvent: (event: FaceEvent) => void,
+  onError: (message: string) => void,
+): () => void {
+  return liveClient().subscribe<UiFaceEventsSubscription>(
+    { query: UiFaceEventsDocument.toString(), variables: { libraryId } },
+    {
+      next: (result) => {
+        if (result.data) onEvent(result.data.faceEvents);
+        else if (result.errors?.length) onError(result.errors[0].message);
+      },
+      error: (e) => onError(e instanceof Error ? e.message : 'Live updates stopped: the connection closed.'),
+      complete: () => undefined,
+    },
+  );
+}
