@@ -29,7 +29,7 @@ export function App() {
       setProviderId((current) => current || data.providers[0]?.id || '');
       announce(`${data.providers.length} provider${data.providers.length === 1 ? '' : 's'}.`);
     });
-  }, [api.run, announce]);
+  }, [api.run, announce, api.keyVersion]);
 
   useEffect(() => {
     if (!providerId) return;
@@ -80,6 +80,9 @@ export function App() {
               ))}
             </select>
           </div>
+          <button type="button" className="key-button" onClick={api.askForKey}>
+            API key…
+          </button>
         </div>
       </header>
       <div className="status-bar">
@@ -91,7 +94,7 @@ export function App() {
         </p>
       </div>
       {provider && library && (
-        <LibraryView key={library.id} provider={provider} library={library} api={api} announce={announce} fail={setFailure} />
+        <LibraryView key={`${library.id}:${api.keyVersion}`} provider={provider} library={library} api={api} announce={announce} fail={setFailure} />
       )}
       {api.askingForKey !== null && <ApiKeyDialog reason={api.askingForKey} onKey={api.giveKey} onClose={api.cancel} />}
     </>

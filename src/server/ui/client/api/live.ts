@@ -37,8 +37,16 @@ export function followFaceEvents(
         if (result.data) onEvent(result.data.faceEvents);
         else if (result.errors?.length) onError(result.errors[0].message);
       },
-      error: (e) => onError(e instanceof Error ? e.message : 'Live updates stopped: the connection closed.'),
+      error: (e) => onError(describeFailure(e)),
       complete: () => undefined,
     },
   );
+}
+
+/** graphql-ws reports a closed socket as its CloseEvent, a failed one as an Event, a protocol error as errors. */
+function describeFailure(e: unknown): string {
+  if (e instanceof CloseEvent) return `the connection closed (${e.code}${e.reason ? `: ${e.reason}` : ''})`;
+  if (e instanceof Error) return e.message;
+  if (Array.isArray(e) && e[0]?.message) return String(e[0].message);
+  return 'the connection to the server failed';
 }

@@ -7,6 +7,8 @@ import { apiKey, AuthenticationRequired, RequestFailed } from './graphql-client'
  */
 export function useApi(onFailure: (message: string) => void) {
   const [askingForKey, setAskingForKey] = useState<string | null>(null);
+  // Bumped when a key is given unasked: what the page shows is loaded again with it.
+  const [keyVersion, setKeyVersion] = useState(0);
   const retry = useRef<(() => Promise<void>) | null>(null);
 
   const run = useCallback(
@@ -30,7 +32,14 @@ export function useApi(onFailure: (message: string) => void) {
     setAskingForKey(null);
     const again = retry.current;
     retry.current = null;
-    void again?.();
+    if (again) void again();
+    else setKeyVersion((v) => v + 1);
+  }, []);
+
+  /** Asked for by the person (the header's button), not by a refusal: nothing to run again. */
+  const askForKey = useCallback(() => {
+    retry.current = null;
+    setAskingForKey('Give the API key to send with every request to this server.');
   }, []);
 
   const cancel = useCallback(() => {
@@ -38,5 +47,5 @@ export function useApi(onFailure: (message: string) => void) {
     setAskingForKey(null);
   }, []);
 
-  return { run, askingForKey, giveKey, cancel };
+  return { run, askingForKey, askForKey, giveKey, cancel, keyVersion };
 }
