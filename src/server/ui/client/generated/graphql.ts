@@ -48,7 +48,7 @@ export type FieldType =
 /** Exactly one of base64 (plain or a data: URL) or url (http/https). */
 export type ImageInput = {
   base64?: string | null | undefined;
-  upload?: File | null | undefined;
+  upload?: Blob | null | undefined;
   url?: string | null | undefined;
 };
 
