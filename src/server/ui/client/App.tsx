@@ -75,7 +75,7 @@ export function App() {
             <select id="library" value={libraryId} onChange={(e) => setLibraryId(e.target.value)} disabled={!libraries.length}>
               {libraries.map((l) => (
                 <option key={l.id} value={l.id}>
-                  {l.displayName || l.name} ({l.faceCount} faces)
+                  {l.displayName || l.name}
                 </option>
               ))}
             </select>

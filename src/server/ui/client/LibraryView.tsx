@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { request } from './api/graphql-client';
 import { followFaceEvents, type FaceEvent } from './api/live';
 import type { useApi } from './api/use-api';
@@ -48,6 +48,9 @@ export function LibraryView(props: {
   const [busy, setBusy] = useState(false);
   const [dialogError, setDialogError] = useState<string | null>(null);
   const after = cursors[cursors.length - 1];
+  // The live handler reads the filter of the moment: changing it must not close and reopen the subscription.
+  const filterNow = useRef(filter);
+  filterNow.current = filter;
   const filtered = Object.keys(filter.fields ?? {}).length > 0 || !!filter.externalImageId;
 
   const load = useCallback(() => {
@@ -73,13 +76,13 @@ export function LibraryView(props: {
       followFaceEvents(
         library.id,
         (event: FaceEvent) => {
-          setPage((current) => (current ? applyEvent(current, event, filter) : current));
+          setPage((current) => (current ? applyEvent(current, event, filterNow.current) : current));
           const who = event.face ? faceLabel(event.face) : event.faceId;
           announce(`Face ${who} ${event.kind.toLowerCase()} by ${event.actor}.`);
         },
         (message) => props.fail(`Live updates: ${message}`),
       ),
-    [library.id, filter], // eslint-disable-line react-hooks/exhaustive-deps
+    [library.id], // eslint-disable-line react-hooks/exhaustive-deps
   );
 
   const applyFilter = (clear: boolean) => {

@@ -17,9 +17,9 @@ export function DeleteDialog(props: {
   return (
     <Modal title={`Delete ${props.what}?`} onClose={props.onClose} testId="delete-dialog">
       <p data-testid="delete-plan">
-        This deletes <strong>{preview.matchedCount}</strong> face{preview.matchedCount === 1 ? '' : 's'}:{' '}
-        {preview.plan.strategy === 'NATIVE' ? 'one filter call to the vendor' : `${calls} vendor call${calls === 1 ? '' : 's'}`}{' '}
-        ({preview.plan.strategy.toLowerCase()}). It cannot be undone.
+        This deletes <strong>{preview.matchedCount}</strong> face{preview.matchedCount === 1 ? '' : 's'} with {calls} vendor
+        call{calls === 1 ? '' : 's'} ({preview.plan.strategy === 'NATIVE' ? 'native' : 'emulated: face by face'}). It cannot be
+        undone.
       </p>
       {props.error && (
         <p className="error" role="alert">

@@ -169,7 +169,7 @@ export type UiLibrariesQueryVariables = Exact<{
 }>;
 
 
-export type UiLibrariesQuery = { libraries: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, displayName: string | null, faceCount: number, fieldSchema: Array<{ name: string, type: FieldType }> } }> } };
+export type UiLibrariesQuery = { libraries: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, displayName: string | null, fieldSchema: Array<{ name: string, type: FieldType }> } }> } };
 
 export type UiFacesQueryVariables = Exact<{
   libraryId: string | number;
@@ -179,7 +179,7 @@ export type UiFacesQueryVariables = Exact<{
 }>;
 
 
-export type UiFacesQuery = { library: { id: string, faceCount: number, faces: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, externalImageId: string | null, fields: Record<string, unknown>, userData: string | null, createdAt: string, thumbnail: string | null, person: { id: string, externalId: string, name: string | null } | null } }> } } | null };
+export type UiFacesQuery = { library: { id: string, faces: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, externalImageId: string | null, fields: Record<string, unknown>, userData: string | null, createdAt: string, thumbnail: string | null, person: { id: string, externalId: string, name: string | null } | null } }> } } | null };
 
 export type UiSearchFacesQueryVariables = Exact<{
   libraryId: string | number;
@@ -363,7 +363,6 @@ export const UiLibrariesDocument = new TypedDocumentString(`
         id
         name
         displayName
-        faceCount
         fieldSchema {
           name
           type
@@ -377,7 +376,6 @@ export const UiFacesDocument = new TypedDocumentString(`
     query UiFaces($libraryId: ID!, $filter: FaceFilter, $first: Int!, $after: String) {
   library(id: $libraryId) {
     id
-    faceCount
     faces(filter: $filter, first: $first, after: $after) {
       totalCount
       pageInfo {
