@@ -65,7 +65,8 @@ export function LibraryView(props: {
         endCursor: faces.pageInfo.endCursor,
       });
       const count = `${faces.totalCount} face${faces.totalCount === 1 ? '' : 's'}`;
-      announce(`${count}${filtered ? ' match the filter' : ''}; page ${cursors.length}.`);
+      const matching = faces.totalCount === 1 ? ' matches the filter' : ' match the filter';
+      announce(`${count}${filtered ? matching : ''}; page ${cursors.length}.`);
     });
   }, [library.id, filter, after]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(load, [load]);
