@@ -189,6 +189,36 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
       await shots.take('search-match');
     });
 
+    it('labels every control, and works from the keyboard with a visible focus', async () => {
+      const unlabelled = await page.$$eval('input, select, textarea, button', (controls) =>
+        controls
+          .filter((c) => {
+            const labelled = (c as HTMLInputElement).labels?.length || c.getAttribute('aria-label');
+            return c.tagName === 'BUTTON' ? !(c.textContent?.trim() || labelled) : !labelled;
+          })
+          .map((c) => c.outerHTML),
+      );
+      expect(unlabelled).toEqual([]);
+
+      // Enter on a focused Edit button opens the dialog, Escape closes it, and focus goes back to the button.
+      const edit = page.getByRole('button', { name: `Edit ${alice}` });
+      await edit.focus();
+      await page.keyboard.press('Enter');
+      await page.getByTestId('edit-dialog').waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByTestId('edit-dialog').waitFor({ state: 'detached' });
+      expect(await edit.evaluate((b) => b === document.activeElement)).toBe(true);
+
+      // Tab reaches the file input of the register panel, drawn with a focus ring.
+      await page.focus('#register-user-data');
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        return { type: (el as HTMLInputElement).type, outline: getComputedStyle(el).outlineStyle };
+      });
+      expect(focused).toEqual({ type: 'file', outline: 'solid' });
+    });
+
     it('deletes a face after showing the dry run, and only when confirmed', async () => {
       const bobId = await card(page, bob).getAttribute('data-face-id');
       await page.getByRole('button', { name: `Delete ${bob}` }).click();
