@@ -71,7 +71,8 @@ const mainCss = outputs.find(([f]) => f.endsWith('.css'))?.[0];
 if (!mainJs || !mainCss) throw new Error('build-ui: missing main .js or .css output');
 const favicon = await faviconAsset();
 
-const publicUrl = (file) => `${PUBLIC_ASSETS}/${path.relative(assetsDir, path.resolve(root, file)).split(path.sep).join('/')}`;
+const publicUrl = (file) =>
+  `${PUBLIC_ASSETS}/${path.relative(assetsDir, path.resolve(root, file)).split(path.sep).join('/')}`;
 const html = (await readFile(path.join(srcDir, 'index.html'), 'utf8'))
   .replace('%MAIN_JS%', publicUrl(mainJs))
   .replace('%MAIN_CSS%', publicUrl(mainCss))

@@ -26,7 +26,12 @@ export async function inputsDigest({ root, dev, files = [], dirs = [] }) {
     }
   }
   const installed = path.join(root, 'node_modules', '.package-lock.json');
-  all.push(await stat(installed).then(() => installed, () => path.join(root, 'package-lock.json')));
+  all.push(
+    await stat(installed).then(
+      () => installed,
+      () => path.join(root, 'package-lock.json'),
+    ),
+  );
   for (const file of all.sort()) hash.update(`${path.relative(root, file)}\n`).update(await readFile(file));
   return hash.digest('hex');
 }
@@ -40,7 +45,14 @@ export async function isUpToDate(outDir, publicAssets, digest) {
   const escaped = publicAssets.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const named = [...html.matchAll(new RegExp(`${escaped}/([\\w.-]+)`, 'g'))].map((m) => m[1]);
   const assetsDir = path.join(outDir, 'assets');
-  const present = await Promise.all(named.map((name) => stat(path.join(assetsDir, name)).then(() => true, () => false)));
+  const present = await Promise.all(
+    named.map((name) =>
+      stat(path.join(assetsDir, name)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   return present.every(Boolean);
 }
 
@@ -92,7 +104,8 @@ export function assertNoRemoteReferences(pageName, html) {
 export async function assertCssIsLocal(pageName, cssFiles) {
   const remoteUrlInCss = /url\(\s*['"]?(https?:)?\/\/|@import\s+(url\()?\s*['"]?(https?:)?\/\//i;
   for (const file of cssFiles) {
-    if (remoteUrlInCss.test(await readFile(file, 'utf8'))) throw new Error(`${pageName}: ${file} references a remote URL`);
+    if (remoteUrlInCss.test(await readFile(file, 'utf8')))
+      throw new Error(`${pageName}: ${file} references a remote URL`);
   }
 }
 

@@ -83,7 +83,12 @@ export async function sendPage(
     html = await readFile(page.indexFile);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return next(err);
-    res.status(503).type('text/plain').set('Cache-Control', 'no-store').set('Retry-After', '30').send(`${page.notBuilt}\n`);
+    res
+      .status(503)
+      .type('text/plain')
+      .set('Cache-Control', 'no-store')
+      .set('Retry-After', '30')
+      .send(`${page.notBuilt}\n`);
     return;
   }
   res

@@ -69,7 +69,9 @@ test('with server.ui off there is no page, and GraphiQL is unaffected', async ()
 });
 
 test('behind a router (server.publicUrl), the CSP allows images from the public origin', async () => {
-  const routed = await startTestServer({ configure: (config) => (config.server.publicUrl = 'https://faces.example.com/api') });
+  const routed = await startTestServer({
+    configure: (config) => (config.server.publicUrl = 'https://faces.example.com/api'),
+  });
   try {
     const csp = (await fetch(`${routed.origin}/ui`)).headers.get('content-security-policy');
     expect(csp).toBe(uiCsp('https://faces.example.com'));

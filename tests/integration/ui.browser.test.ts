@@ -10,7 +10,15 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
 import { chromiumAvailability, launchChromium } from '../support/chromium';
-import { FACE_A, FACE_B, faceFreePhoto, resizedCopy, samplePhoto, singleFacePhoto, THREE_FACE_SAMPLE } from '../support/face-photos';
+import {
+  FACE_A,
+  FACE_B,
+  faceFreePhoto,
+  resizedCopy,
+  samplePhoto,
+  singleFacePhoto,
+  THREE_FACE_SAMPLE,
+} from '../support/face-photos';
 import { execute, gql, startTestServer, type TestServer } from '../support/test-server';
 import { CreateLibraryDocument, DeleteFacesDocument, RegisterFaceDocument } from '../generated/graphql';
 import {
@@ -73,7 +81,8 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
           ],
         },
       });
-      if (created.createLibrary.__typename !== 'CreateLibrarySuccess') throw new Error(JSON.stringify(created.createLibrary));
+      if (created.createLibrary.__typename !== 'CreateLibrarySuccess')
+        throw new Error(JSON.stringify(created.createLibrary));
       libraryId = created.createLibrary.library.id;
       context = await browser.newContext({ viewport: { width, height: 900 } });
       requests = recordRequests(context);
@@ -124,15 +133,21 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
         [photos.group, 'MULTIPLE_FACES'],
       ] as const) {
         // What the API says of the same bytes (refused, so nothing is registered).
-        const direct = await execute(server.url, RegisterFaceDocument, { input: { libraryId, image: { base64: photo.toString('base64') } } });
+        const direct = await execute(server.url, RegisterFaceDocument, {
+          input: { libraryId, image: { base64: photo.toString('base64') } },
+        });
         const refusal = direct.registerFace;
-        if (refusal.__typename !== 'ImageRejectedError') throw new Error(`expected a refusal, got ${refusal.__typename}`);
+        if (refusal.__typename !== 'ImageRejectedError')
+          throw new Error(`expected a refusal, got ${refusal.__typename}`);
         expect(refusal.reason).toBe(reason);
 
         await page.fill('#register-external-id', `refused-${reason}`);
         await dropFile(page, '[data-testid="register-drop"]', photo, `${reason}.jpg`);
         const shown = page.locator('[data-testid="register-error"]');
-        await page.waitForFunction((expected) => document.querySelector('[data-testid="register-error"]')?.textContent === expected, refusal.message);
+        await page.waitForFunction(
+          (expected) => document.querySelector('[data-testid="register-error"]')?.textContent === expected,
+          refusal.message,
+        );
         expect(await shown.getAttribute('data-error')).toBe('ImageRejectedError');
         expect(await shown.getAttribute('role')).toBe('alert');
         await shots.take(`refused-${reason.toLowerCase()}`);
@@ -167,7 +182,12 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
 
     it('shows a face another client registers, live', async () => {
       const other = await execute(server.url, RegisterFaceDocument, {
-        input: { libraryId, image: { base64: photos.bob.toString('base64') }, externalImageId: carol, fields: { dept: 'ops' } },
+        input: {
+          libraryId,
+          image: { base64: photos.bob.toString('base64') },
+          externalImageId: carol,
+          fields: { dept: 'ops' },
+        },
       });
       expect(other.registerFace.__typename).toBe('RegisterFaceSuccess');
       await card(page, carol).waitFor({ timeout: 15_000 });
@@ -225,14 +245,23 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
       const dialog = page.getByTestId('delete-dialog');
       await dialog.waitFor();
       // The plan the API gives for the same dry run.
-      const dryRun = await execute(server.url, DeleteFacesDocument, { libraryId, filter: { faceIds: [bobId!] }, dryRun: true });
+      const dryRun = await execute(server.url, DeleteFacesDocument, {
+        libraryId,
+        filter: { faceIds: [bobId!] },
+        dryRun: true,
+      });
       if (dryRun.deleteFaces.__typename !== 'DeleteFacesSuccess') throw new Error(dryRun.deleteFaces.__typename);
       const { strategy, vendorCalls } = dryRun.deleteFaces.plan;
-      const how = `${vendorCalls} vendor call${vendorCalls === 1 ? '' : 's'} (${strategy === 'NATIVE' ? 'native' : 'emulated: face by face'})`;
-      expect(await dialog.getByTestId('delete-plan').innerText()).toBe(`This deletes 1 face with ${how}. It cannot be undone.`);
+      const how = `${vendorCalls} vendor call${vendorCalls === 1 ? '' : 's'}`;
+      const kind = strategy === 'NATIVE' ? 'native' : 'emulated: face by face';
+      expect(await dialog.getByTestId('delete-plan').innerText()).toBe(
+        `This deletes 1 face with ${how} (${kind}). It cannot be undone.`,
+      );
       await shots.take('delete-preview');
       // The dry run deleted nothing.
-      expect((await gql(server.url, 'query($id: ID!) { face(id: $id) { id } }', { id: bobId })).data.face).toEqual({ id: bobId });
+      expect((await gql(server.url, 'query($id: ID!) { face(id: $id) { id } }', { id: bobId })).data.face).toEqual({
+        id: bobId,
+      });
 
       await dialog.getByRole('button', { name: 'Delete 1 face' }).click();
       await dialog.waitFor({ state: 'detached' });

@@ -10,7 +10,11 @@ export const UI_ARTIFACTS = path.resolve(__dirname, '../artifacts/ui');
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Every URL the pages of a context ask for, and the ones that failed (not counting navigations the test aborted). */
-export function recordRequests(context: BrowserContext): { urls: string[]; failed: string[]; authorizations: (string | undefined)[] } {
+export function recordRequests(context: BrowserContext): {
+  urls: string[];
+  failed: string[];
+  authorizations: (string | undefined)[];
+} {
   const record = { urls: [] as string[], failed: [] as string[], authorizations: [] as (string | undefined)[] };
   context.on('request', (r) => {
     record.urls.push(r.url());
@@ -60,7 +64,10 @@ export async function dropFile(page: Page, selector: string, bytes: Buffer, name
 
 export class Screenshots {
   private step = 0;
-  constructor(private readonly page: Page, private readonly prefix: string) {
+  constructor(
+    private readonly page: Page,
+    private readonly prefix: string,
+  ) {
     fs.mkdirSync(UI_ARTIFACTS, { recursive: true });
   }
   async take(name: string): Promise<string> {
@@ -73,7 +80,9 @@ export class Screenshots {
 
 /** The card of the face with this external image id. */
 export function card(page: Page, externalImageId: string) {
-  return page.locator('[data-testid="faces"] .face-card', { has: page.locator('.face-title', { hasText: new RegExp(`^${externalImageId}$`) }) });
+  return page.locator('[data-testid="faces"] .face-card', {
+    has: page.locator('.face-title', { hasText: new RegExp(`^${externalImageId}$`) }),
+  });
 }
 
 /** Whether the image at `selector` is loaded and decoded (a broken image has naturalWidth 0). */

@@ -3,7 +3,12 @@ import { request } from './api/graphql-client';
 import { useApi } from './api/use-api';
 import { ApiKeyDialog } from './components/ApiKeyDialog';
 import { LibraryView } from './LibraryView';
-import { UiLibrariesDocument, UiProvidersDocument, type UiLibrariesQuery, type UiProvidersQuery } from './generated/graphql';
+import {
+  UiLibrariesDocument,
+  UiProvidersDocument,
+  type UiLibrariesQuery,
+  type UiProvidersQuery,
+} from './generated/graphql';
 import type { Library } from './model';
 
 type Provider = UiProvidersQuery['providers'][number];
@@ -39,13 +44,18 @@ export function App() {
       const found: Library[] = [];
       let after: string | null = null;
       do {
-        const page: UiLibrariesQuery['libraries'] = (await request(UiLibrariesDocument, { providerId, after })).libraries;
+        const page: UiLibrariesQuery['libraries'] = (await request(UiLibrariesDocument, { providerId, after }))
+          .libraries;
         found.push(...page.edges.map((e) => e.node));
         after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
       } while (after);
       setLibraries(found);
       setLibraryId(found[0]?.id ?? '');
-      announce(found.length ? `${found.length} librar${found.length === 1 ? 'y' : 'ies'} at ${providerId}.` : `No library at ${providerId}.`);
+      announce(
+        found.length
+          ? `${found.length} librar${found.length === 1 ? 'y' : 'ies'} at ${providerId}.`
+          : `No library at ${providerId}.`,
+      );
     });
   }, [providerId, api.run, announce]);
 
@@ -72,7 +82,12 @@ export function App() {
           </div>
           <div className="field">
             <label htmlFor="library">Library</label>
-            <select id="library" value={libraryId} onChange={(e) => setLibraryId(e.target.value)} disabled={!libraries.length}>
+            <select
+              id="library"
+              value={libraryId}
+              onChange={(e) => setLibraryId(e.target.value)}
+              disabled={!libraries.length}
+            >
               {libraries.map((l) => (
                 <option key={l.id} value={l.id}>
                   {l.displayName || l.name}
@@ -94,7 +109,14 @@ export function App() {
         </p>
       </div>
       {provider && library && (
-        <LibraryView key={`${library.id}:${api.keyVersion}`} provider={provider} library={library} api={api} announce={announce} fail={setFailure} />
+        <LibraryView
+          key={`${library.id}:${api.keyVersion}`}
+          provider={provider}
+          library={library}
+          api={api}
+          announce={announce}
+          fail={setFailure}
+        />
       )}
       {api.askingForKey !== null && <ApiKeyDialog reason={api.askingForKey} onKey={api.giveKey} onClose={api.cancel} />}
     </>

@@ -106,10 +106,17 @@ export function LibraryView(props: {
     setBusy(true);
     void api
       .run(async () => {
-        const input = { faceId: face.id, externalImageId: changes.externalImageId, fields: changes.fields, userData: changes.userData };
+        const input = {
+          faceId: face.id,
+          externalImageId: changes.externalImageId,
+          fields: changes.fields,
+          userData: changes.userData,
+        };
         const result = (await request(UiUpdateFaceDocument, { input })).updateFace;
         if (result.__typename !== 'UpdateFaceSuccess') return setDialogError(result.message);
-        setPage((current) => current && { ...current, faces: current.faces.map((f) => (f.id === face.id ? result.face : f)) });
+        setPage(
+          (current) => current && { ...current, faces: current.faces.map((f) => (f.id === face.id ? result.face : f)) },
+        );
         setEditing(null);
         setDialogError(null);
         announce(`Saved ${faceLabel(result.face)}.`);
@@ -119,7 +126,9 @@ export function LibraryView(props: {
 
   const previewDelete = (what: string, deleteFilter: FaceFilter) => {
     void api.run(async () => {
-      const result = (await request(UiDeleteFacesDocument, { libraryId: library.id, filter: deleteFilter, dryRun: true })).deleteFaces;
+      const result = (
+        await request(UiDeleteFacesDocument, { libraryId: library.id, filter: deleteFilter, dryRun: true })
+      ).deleteFaces;
       if (result.__typename !== 'DeleteFacesSuccess') return props.fail(result.message);
       setDialogError(null);
       setPendingDelete({ what, filter: deleteFilter, preview: result });
@@ -131,12 +140,23 @@ export function LibraryView(props: {
     setBusy(true);
     void api
       .run(async () => {
-        const result = (await request(UiDeleteFacesDocument, { libraryId: library.id, filter: pending.filter, dryRun: false })).deleteFaces;
+        const result = (
+          await request(UiDeleteFacesDocument, { libraryId: library.id, filter: pending.filter, dryRun: false })
+        ).deleteFaces;
         if (result.__typename !== 'DeleteFacesSuccess') return setDialogError(result.message);
         const gone = new Set(result.deletedFaceIds);
-        setPage((current) => current && { ...current, faces: current.faces.filter((f) => !gone.has(f.id)), totalCount: current.totalCount - gone.size });
+        setPage(
+          (current) =>
+            current && {
+              ...current,
+              faces: current.faces.filter((f) => !gone.has(f.id)),
+              totalCount: current.totalCount - gone.size,
+            },
+        );
         setPendingDelete(null);
-        const failed = result.failures.length ? `; ${result.failures.length} could not be deleted: ${result.failures[0].error.message}` : '';
+        const failed = result.failures.length
+          ? `; ${result.failures.length} could not be deleted: ${result.failures[0].error.message}`
+          : '';
         announce(`Deleted ${result.deletedCount} face${result.deletedCount === 1 ? '' : 's'}${failed}.`);
       })
       .finally(() => setBusy(false));
@@ -155,7 +175,8 @@ export function LibraryView(props: {
       </div>
       <section className="panel faces" id="faces" aria-labelledby="faces-heading" tabIndex={-1}>
         <h2 id="faces-heading">
-          Faces in {library.displayName || library.name} <span className="count">{page ? `(${page.totalCount})` : ''}</span>
+          Faces in {library.displayName || library.name}{' '}
+          <span className="count">{page ? `(${page.totalCount})` : ''}</span>
         </h2>
         <form
           className="filter"
@@ -175,7 +196,12 @@ export function LibraryView(props: {
             <button type="button" onClick={() => applyFilter(true)} disabled={!filtered}>
               Clear filter
             </button>
-            <button type="button" className="danger" disabled={!filtered || !page?.totalCount} onClick={() => previewDelete('the faces matching the filter', filter)}>
+            <button
+              type="button"
+              className="danger"
+              disabled={!filtered || !page?.totalCount}
+              onClick={() => previewDelete('the faces matching the filter', filter)}
+            >
               Delete matching…
             </button>
           </div>
@@ -185,14 +211,21 @@ export function LibraryView(props: {
             </p>
           )}
         </form>
-        {page && page.faces.length === 0 && <p>{filtered ? 'No face matches the filter.' : 'No face yet: drop a photo to register one.'}</p>}
+        {page && page.faces.length === 0 && (
+          <p>{filtered ? 'No face matches the filter.' : 'No face yet: drop a photo to register one.'}</p>
+        )}
         <ul className="face-grid" data-testid="faces">
           {page?.faces.map((face) => (
             <FaceCardView key={face.id} face={face}>
               <button type="button" onClick={() => setEditing(face)} aria-label={`Edit ${faceLabel(face)}`}>
                 Edit
               </button>
-              <button type="button" className="danger" onClick={() => previewDelete(`face ${faceLabel(face)}`, { faceIds: [face.id] })} aria-label={`Delete ${faceLabel(face)}`}>
+              <button
+                type="button"
+                className="danger"
+                onClick={() => previewDelete(`face ${faceLabel(face)}`, { faceIds: [face.id] })}
+                aria-label={`Delete ${faceLabel(face)}`}
+              >
                 Delete…
               </button>
             </FaceCardView>
@@ -203,7 +236,11 @@ export function LibraryView(props: {
             Previous page
           </button>
           <span>Page {cursors.length}</span>
-          <button type="button" disabled={!page?.hasNextPage} onClick={() => page?.endCursor && setCursors((c) => [...c, page.endCursor])}>
+          <button
+            type="button"
+            disabled={!page?.hasNextPage}
+            onClick={() => page?.endCursor && setCursors((c) => [...c, page.endCursor])}
+          >
             Next page
           </button>
         </nav>

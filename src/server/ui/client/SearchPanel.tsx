@@ -9,7 +9,11 @@ import type { Library } from './model';
 type Match = Extract<UiSearchFacesQuery['searchFaces'], { __typename: 'SearchFacesSuccess' }>['matches'][number];
 
 /** Search the library with a probe photo: the closest faces and their similarity. */
-export function SearchPanel(props: { library: Library; api: ReturnType<typeof useApi>; announce: (message: string) => void }) {
+export function SearchPanel(props: {
+  library: Library;
+  api: ReturnType<typeof useApi>;
+  announce: (message: string) => void;
+}) {
   const { library, api, announce } = props;
   const [threshold, setThreshold] = useState('0.6');
   const [matches, setMatches] = useState<Match[] | null>(null);
@@ -43,9 +47,20 @@ export function SearchPanel(props: { library: Library; api: ReturnType<typeof us
       <h2 id="search-heading">Search by photo</h2>
       <div className="field">
         <label htmlFor="search-threshold">Lowest similarity (0 to 1)</label>
-        <input id="search-threshold" inputMode="decimal" value={threshold} onChange={(e) => setThreshold(e.target.value)} />
+        <input
+          id="search-threshold"
+          inputMode="decimal"
+          value={threshold}
+          onChange={(e) => setThreshold(e.target.value)}
+        />
       </div>
-      <DropZone testId="search-drop" label="Choose a probe photo" hint="Drop a probe photo here" disabled={busy} onFile={search} />
+      <DropZone
+        testId="search-drop"
+        label="Choose a probe photo"
+        hint="Drop a probe photo here"
+        disabled={busy}
+        onFile={search}
+      />
       {refusal && (
         <p className="error" role="alert" data-testid="search-error">
           {refusal}

@@ -25,7 +25,8 @@ export function fieldValues(
     else if (NUMERIC.includes(type)) {
       const n = Number(text);
       const whole = type === 'INTEGER' || type === 'LONG';
-      if (!Number.isFinite(n) || (whole && !Number.isInteger(n))) return { invalid: `${name} must be ${whole ? 'a whole number' : 'a number'}` };
+      if (!Number.isFinite(n) || (whole && !Number.isInteger(n)))
+        return { invalid: `${name} must be ${whole ? 'a whole number' : 'a number'}` };
       values[name] = n;
     } else values[name] = text;
   }
@@ -33,11 +34,16 @@ export function fieldValues(
 }
 
 export function fieldTexts(fields: Record<string, unknown>): FieldTexts {
-  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
+  return Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]),
+  );
 }
 
 /** Whether a face has every field value and the external id of a filter (the server's equality rule). */
-export function matchesFilter(face: Face, filter: { fields?: Record<string, unknown>; externalImageId?: string }): boolean {
+export function matchesFilter(
+  face: Face,
+  filter: { fields?: Record<string, unknown>; externalImageId?: string },
+): boolean {
   if (filter.externalImageId && face.externalImageId !== filter.externalImageId) return false;
   return Object.entries(filter.fields ?? {}).every(([k, v]) => face.fields[k] === v);
 }

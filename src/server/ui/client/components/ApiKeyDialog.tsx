@@ -15,7 +15,14 @@ export function ApiKeyDialog(props: { reason: string; onKey: (key: string) => vo
       >
         <div className="field">
           <label htmlFor="api-key">API key (sent as Authorization: Bearer; kept until this tab closes)</label>
-          <input id="api-key" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} autoFocus />
+          <input
+            id="api-key"
+            type="password"
+            autoComplete="off"
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            autoFocus
+          />
         </div>
         <div className="buttons">
           <button type="submit" disabled={!key.trim()}>

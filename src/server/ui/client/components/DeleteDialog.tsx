@@ -14,12 +14,13 @@ export function DeleteDialog(props: {
 }) {
   const { preview } = props;
   const calls = preview.plan.vendorCalls;
+  const faces = `${preview.matchedCount} face${preview.matchedCount === 1 ? '' : 's'}`;
+  const how = `${calls} vendor call${calls === 1 ? '' : 's'}`;
+  const strategy = preview.plan.strategy === 'NATIVE' ? 'native' : 'emulated: face by face';
   return (
     <Modal title={`Delete ${props.what}?`} onClose={props.onClose} testId="delete-dialog">
       <p data-testid="delete-plan">
-        This deletes <strong>{preview.matchedCount}</strong> face{preview.matchedCount === 1 ? '' : 's'} with {calls} vendor
-        call{calls === 1 ? '' : 's'} ({preview.plan.strategy === 'NATIVE' ? 'native' : 'emulated: face by face'}). It cannot be
-        undone.
+        This deletes <strong>{faces}</strong> with {how} ({strategy}). It cannot be undone.
       </p>
       {props.error && (
         <p className="error" role="alert">
@@ -27,7 +28,12 @@ export function DeleteDialog(props: {
         </p>
       )}
       <div className="buttons">
-        <button type="button" className="danger" disabled={props.busy || preview.matchedCount === 0} onClick={props.onConfirm}>
+        <button
+          type="button"
+          className="danger"
+          disabled={props.busy || preview.matchedCount === 0}
+          onClick={props.onConfirm}
+        >
           Delete {preview.matchedCount} face{preview.matchedCount === 1 ? '' : 's'}
         </button>
         <button type="button" onClick={props.onClose} autoFocus>

@@ -4,7 +4,13 @@ import { useId, useState, type DragEvent } from 'react';
  * A place to drop a photo, with a file input beside it for keyboard and screen-reader users (the same action).
  * Only the first image file of a drop is taken.
  */
-export function DropZone(props: { label: string; hint: string; disabled?: boolean; onFile: (file: File) => void; testId: string }) {
+export function DropZone(props: {
+  label: string;
+  hint: string;
+  disabled?: boolean;
+  onFile: (file: File) => void;
+  testId: string;
+}) {
   const { label, hint, disabled, onFile, testId } = props;
   const inputId = useId();
   const [over, setOver] = useState(false);
