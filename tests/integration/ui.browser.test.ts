@@ -8,6 +8,7 @@
  * Needs /usr/bin/chromium (apt-get install -y chromium). Skips when it is absent, unless CI is set.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
 import { libraryId as libraryGlobalId } from '../../src/domain/global-id';
 import { chromiumAvailability, launchChromium } from '../support/chromium';
@@ -43,7 +44,7 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
 
   let server: TestServer;
   let browser: Browser;
-  const photos = {} as Record<'alice' | 'bob' | 'probe' | 'noFace' | 'group', Buffer>;
+  const photos = {} as Record<'alice' | 'bob' | 'probe' | 'noFace' | 'group' | 'tiny', Buffer>;
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -53,6 +54,7 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
     photos.probe = await resizedCopy(photos.alice, 0.8, 80);
     photos.noFace = await faceFreePhoto(800, 600);
     photos.group = samplePhoto(THREE_FACE_SAMPLE);
+    photos.tiny = await sharp(photos.alice).resize({ width: 24 }).jpeg().toBuffer(); // under images.minSide
   }, 120_000);
 
   afterAll(async () => {
@@ -132,6 +134,7 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
       for (const [photo, reason] of [
         [photos.noFace, 'NO_FACE'],
         [photos.group, 'MULTIPLE_FACES'],
+        [photos.tiny, 'TOO_SMALL'],
       ] as const) {
         // What the API says of the same bytes (refused, so nothing is registered).
         const direct = await execute(server.url, RegisterFaceDocument, {
