@@ -51,8 +51,14 @@ function startGateway(label, spec) {
   return startChild('server-child.mjs', { BENCH_SERVER: JSON.stringify(spec) }, { label, execArgv: profileArgs(label) });
 }
 
+/**
+ * Which run of a phase this is (BENCH_REPEAT): the memory series repeat rounds inside themselves, so they run in
+ * the first run only.
+ */
+const FIRST_RUN = { run: 0, runs: 1 };
+
 /** read, engine isolation and LOCAL memory, on one LOCAL server with 10,000 faces in its ledger. */
-export async function localPhase(log) {
+export async function localPhase(log, { run } = FIRST_RUN) {
   const dataDir = tempDir('local');
   const file = await createLedgerFile(dataDir);
   const seeding = openForSeeding(file);
@@ -80,10 +86,12 @@ export async function localPhase(log) {
     log('  engine isolation ...');
     results.engine = await engineIsolationCase({ gateway, client, cheapLibraryId: readLibraryId, images });
     log(`  engine isolation: p99 busy/idle ${results.engine.p99Ratio} (${results.engine.busy.p99} vs ${results.engine.idle.p99} ms)`);
-    log('  memory: LOCAL registrations ...');
-    const localMemory = await localRegistrationMemory({ gateway, client, images });
-    results.memoryLocal = { rssAtStart, rssAfterReadSlices: results.read.rssAfterSlices, ...localMemory };
-    log(`  memory: LOCAL RSS after rounds ${localMemory.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`);
+    if (run === 0) {
+      log('  memory: LOCAL registrations ...');
+      const localMemory = await localRegistrationMemory({ gateway, client, images });
+      results.memoryLocal = { rssAtStart, rssAfterReadSlices: results.read.rssAfterSlices, ...localMemory };
+      log(`  memory: LOCAL RSS after rounds ${localMemory.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`);
+    }
   } finally {
     client.close();
     await gateway.stop();
@@ -93,7 +101,7 @@ export async function localPhase(log) {
 }
 
 /** write overhead and gateway memory over 10,000 registrations, against the FRS emulator. */
-export async function frsPhase(log) {
+export async function frsPhase(log, { run } = FIRST_RUN) {
   const dataDir = tempDir('frs');
   const emulator = await startChild('emulator-child.mjs', { BENCH_FRS: JSON.stringify(FRS) }, { label: 'frs-emulator' });
   const gateway = await startGateway('frs', {
@@ -108,9 +116,11 @@ export async function frsPhase(log) {
     log('  write overhead: updateFace via gateway vs signed PUT straight to the emulator ...');
     results.write = await writeOverheadCase({ gateway, emulator, client });
     log(`  write overhead: p50 added ${results.write.addedP50} ms`);
-    log('  memory: registrations through the gateway to FRS ...');
-    results.memoryFrs = await frsRegistrationMemory({ gateway, client });
-    log(`  memory: FRS gateway RSS after rounds ${results.memoryFrs.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`);
+    if (run === 0) {
+      log('  memory: registrations through the gateway to FRS ...');
+      results.memoryFrs = await frsRegistrationMemory({ gateway, client });
+      log(`  memory: FRS gateway RSS after rounds ${results.memoryFrs.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`);
+    }
   } finally {
     client.close();
     await gateway.stop();

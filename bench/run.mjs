@@ -6,14 +6,20 @@
 //                          gateway memory), fanout, scale (ledger scale, search), limits (hostile requests),
 //                          hostile (hostile images), postgres (ledger scale and read replicas on PostgreSQL,
 //                          BENCH_POSTGRES_URL, by default postgres://postgres@127.0.0.1:5432/test)
+//   BENCH_REPEAT=3         runs of each phase (default 3, 1 with BENCH_QUICK): the table shows the median run with
+//                          each figure's range over the runs; results.json keeps every run
 //   BENCH_CPU_PROF=1       the gateway processes run with --cpu-prof (profiles in bench/profiles/)
 //   BENCH_OUT=path         where to write the results (default bench/results.json)
+//   BENCH_README=0|1       whether to write the table into README.md (default: only after a full run of every phase;
+//                          `node bench/readme-table.mjs` does it from a results file)
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { fanOutPhase, frsPhase, hostilePhase, limitsPhase, localPhase, postgresPhase, scalePhase } from './phases.mjs';
 import os from 'node:os';
 import { BENCH_DIR, machineFacts, mb, QUICK, round, sourceFacts } from './lib/util.mjs';
+import { medianOf, withSpread } from './lib/spread.mjs';
+import { writeReadmeTable } from './readme-table.mjs';
 
 const PHASES = {
   local: localPhase,
@@ -32,30 +38,49 @@ const started = Date.now();
 const machine = machineFacts();
 log(`facegraph bench${QUICK ? ' (BENCH_QUICK)' : ''}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
 
-const results = {};
+const repeat = Number(process.env.BENCH_REPEAT ?? (QUICK ? 1 : 3));
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`BENCH_REPEAT: a whole number >= 1, not '${process.env.BENCH_REPEAT}'`);
+// Each phase runs `repeat` times in a row, from fresh processes; the sides of each comparison are interleaved
+// within every run. A phase is told which run it is in (cases that repeat rounds inside, like the memory
+// series, run in the first only).
+const runs = Array.from({ length: repeat }, () => ({}));
 const phaseSeconds = {};
 for (const [name, phase] of Object.entries(PHASES)) {
   if (only.length && !only.includes(name)) continue;
-  log(`phase ${name}`);
-  const t = Date.now();
-  Object.assign(results, await phase(log));
-  phaseSeconds[name] = round((Date.now() - t) / 1000, 1);
+  for (let i = 0; i < repeat; i++) {
+    log(`phase ${name}${repeat > 1 ? ` (run ${i + 1} of ${repeat})` : ''}`);
+    const t = Date.now();
+    Object.assign(runs[i], await phase(log, { run: i, runs: repeat }));
+    phaseSeconds[name] = round((phaseSeconds[name] ?? 0) + (Date.now() - t) / 1000, 1);
+  }
 }
+for (const run of runs) run.memory = memoryVerdicts(run);
+const results = medianOf(runs);
+results.memory = memoryVerdicts(results);
+const tableText = render(withSpread(tableRows(results), runs.map(tableRows)));
 
-const memory = memoryVerdicts(results);
 const report = {
   date: new Date().toISOString(),
-  command: `${QUICK ? 'BENCH_QUICK=1 ' : ''}${only.length ? `BENCH_ONLY=${only.join(',')} ` : ''}npm run bench`,
+  command: `${QUICK ? 'BENCH_QUICK=1 ' : ''}${only.length ? `BENCH_ONLY=${only.join(',')} ` : ''}${repeat !== 3 ? `BENCH_REPEAT=${repeat} ` : ''}npm run bench`,
   quick: QUICK,
   machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)) },
   source: sourceFacts(),
   totalSeconds: round((Date.now() - started) / 1000, 1),
   phaseSeconds,
-  results: { ...results, memory },
+  repeat,
+  /** The median run: every number is the median over the runs (see lib/spread.mjs). */
+  results,
+  /** The table as printed: the median run, each figure with its range over the runs. */
+  table: tableText,
+  runs,
 };
 const out = process.env.BENCH_OUT ?? path.join(BENCH_DIR, 'results.json');
 fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-process.stdout.write(`\n${table(report)}\n\nresults: ${path.relative(process.cwd(), out)} (${report.totalSeconds} s)\n`);
+process.stdout.write(`\n${tableText}\n\nresults: ${path.relative(process.cwd(), out)} (${report.totalSeconds} s)\n`);
+const everyPhase = only.length === 0 && !QUICK;
+if (process.env.BENCH_README === '1' || (process.env.BENCH_README !== '0' && everyPhase)) {
+  process.stdout.write(`README.md: ${writeReadmeTable([report])}\n`);
+}
 
 /**
  * Memory is "stable" when RSS (after a forced GC) after the last repeated run is within 3% of RSS after the
@@ -92,15 +117,17 @@ function memoryVerdicts(r) {
   return { criterion: 'RSS after the last run within 3% of RSS after the first run past the warm-up (forced GC before each reading)', series, met: series.every((s) => s.met) };
 }
 
-function table({ results: r }) {
+/** The table's rows for one result object (a run, or the median run). */
+function tableRows(r) {
   const rows = [['case', 'facegraph', 'compared with', 'figure', 'target', 'met']];
   const yes = (b) => (b ? 'yes' : 'NO');
   if (r.read) {
-    rows.push(['read (10,000 faces, 50 conn.)', `${r.read.gateway.rps} req/s`, `bare Apollo ${r.read.baseline.rps} req/s`, `ratio ${r.read.ratio}`, '>= 0.7', yes(r.read.met)]);
+    // As configured, the repeated read is a response-cache hit (issue 13: >= 5x the bare baseline).
+    rows.push(['read (10,000 faces, 50 conn.), cache hits', `${r.read.gateway.rps} req/s`, `bare Apollo ${r.read.baseline.rps} req/s`, `ratio ${r.read.ratio}`, '>= 5', yes(r.read.ratio >= 5 && r.read.gateway.failed === 0)]);
     rows.push(['read, cache bypassed (no-cache)', `${r.read.gatewayFresh.rps} req/s`, `bare Apollo ${r.read.baseline.rps} req/s`, `ratio ${r.read.ratioFresh}`, '>= 0.7', yes(r.read.metFresh)]);
   }
   if (r.write) {
-    rows.push(['write overhead (updateFace, FRS)', `p50 ${r.write.gateway.p50} ms`, `direct p50 ${r.write.direct.p50} ms`, `+${r.write.addedP50} ms`, '<= 2 ms', yes(r.write.met)]);
+    rows.push(['write overhead (updateFace, FRS)', `p50 ${r.write.gateway.p50} ms`, `direct p50 ${r.write.direct.p50} ms`, `+${r.write.addedP50} ms`, '<= 1 ms', yes(r.write.met)]);
   }
   if (r.fanOut) {
     const s = r.fanOut.stages;
@@ -160,6 +187,10 @@ function table({ results: r }) {
     const shown = s.rssMB.map((v, i) => (i < s.warmupRuns ? `(${v})` : v)).join(' -> ');
     rows.push([`memory: ${s.name}`, `${shown} MB`, s.warmupRuns ? '(warm-up runs)' : '-', `${s.growthMB >= 0 ? '+' : ''}${s.growthMB} MB`, 'no growth', yes(s.met)]);
   }
+  return rows;
+}
+
+function render(rows) {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => String(row[c]).length)));
   const line = (row) => `| ${row.map((cell, c) => String(cell).padEnd(widths[c])).join(' | ')} |`;
   return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');

@@ -17,12 +17,15 @@ import { resolveUiDist, uiHandlers } from './ui';
 import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { operationLimits } from './limits';
 import { subscriptionsNotOverHttp } from './client-mistakes';
+import { withoutRedaction } from './logger';
 import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
 import { METRICS_PATH, startObservability, type Observability } from './observability';
-import { responseCachePlugin } from './response-cache';
+import { answerCachedReads, preparedReadOf, withPreparedRead } from './cache-hits';
+import { requestLedgerVersion } from './request-ledger-version';
+import { ResponseCache, responseCachePlugin } from './response-cache';
 import { allowedHostNames, corsPolicy, hostCheck, rateLimitPerCaller } from './surface';
 
 export interface FacegraphApp {
@@ -100,6 +103,8 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   }
 
   const limits = operationLimits(config.limits);
+  const operationLogger = withoutRedaction(logger);
+  const responseCache = config.server.responseCacheBytes > 0 ? new ResponseCache(config.server.responseCacheBytes) : null;
   const apollo = new ApolloServer<RequestContext>({
     schema,
     validationRules: limits.validationRules,
@@ -116,11 +121,18 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      operationLogPlugin(logger),
+      operationLogPlugin(operationLogger),
       limits.plugin,
       subscriptionsNotOverHttp<RequestContext>(),
-      ...(config.server.responseCacheBytes > 0
-        ? [responseCachePlugin<RequestContext>(ledger, config.server.responseCacheBytes, (c) => accessPartition(c.caller.access))]
+      ...(responseCache
+        ? [
+            responseCachePlugin<RequestContext>(
+              ledger,
+              responseCache,
+              (c) => accessPartition(c.caller.access),
+              preparedReadOf,
+            ),
+          ]
         : []),
       // After the response cache: it reads the cache header that plugin sets.
       ...(observabilityPlugin ? [observabilityPlugin] : []),
@@ -129,6 +141,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   });
   await apollo.start();
 
+  const ledgerVersionOf = requestLedgerVersion(ledger);
   const app = express();
   app.disable('x-powered-by');
   // GraphQL answers at /graphql exactly: not /GRAPHQL, not /graphql/ or /graphql/anything.
@@ -164,11 +177,24 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     GRAPHQL_PATH,
     ...observability.graphqlRoute.start,
     corsPolicy(config.server.cors.origins),
-    authenticateRequests(authenticator, logger),
+    authenticateRequests(authenticator, logger, ledgerVersionOf),
     rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () => observability.metrics?.rateLimitRefused()),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
     ...observability.graphqlRoute.resume,
-    expressMiddleware(apollo, { context: async ({ req }) => createRequestContext(services, logger, callerOf(req)) }),
+    ...(responseCache
+      ? [
+          answerCachedReads(ledgerVersionOf, responseCache, {
+            partitionOf: (req) => accessPartition(callerOf(req).access),
+            served: (answer, seconds) => {
+              logOperation(operationLogger, answer.operationName, seconds * 1000, 0);
+              observability.answeredFromCache(answer.rootFields, seconds);
+            },
+          }),
+        ]
+      : []),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => withPreparedRead(createRequestContext(services, logger, callerOf(req)), req),
+    }),
   );
   app.get('/', entryPoint(config.server.graphiql));
   // Last: whatever no route answered, or failed before Apollo.
@@ -234,11 +260,15 @@ function operationLogPlugin(logger: Logger): ApolloServerPlugin<RequestContext> 
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ operationName, errors }) {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          // Operation name and timing only: variables can hold images and personal data.
-          logger.info({ operationName: operationName ?? null, ms: Math.round(ms * 10) / 10, errors: errors?.length ?? 0 }, 'graphql operation');
+          logOperation(logger, operationName ?? null, Number(process.hrtime.bigint() - started) / 1e6, errors?.length ?? 0);
         },
       };
     },
   };
+}
+
+/** One line per operation, answered from the response cache or not. */
+function logOperation(logger: Logger, operationName: string | null, ms: number, errors: number): void {
+  // Operation name and timing only: variables can hold images and personal data.
+  logger.info({ operationName, ms: Math.round(ms * 10) / 10, errors }, 'graphql operation');
 }

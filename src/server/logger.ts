@@ -82,3 +82,11 @@ export function describeConfigForLog(config: FacegraphConfig): LoggableConfig {
 function maskUrlPassword(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
 }
+
+/**
+ * For log lines whose fields are fixed and hold no secret (the per-operation line: name, time, error count):
+ * the same logger without the redaction paths, which cost more than the rest of the line on a cached read.
+ */
+export function withoutRedaction(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}

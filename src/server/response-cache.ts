@@ -1,6 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { BREAK, visit, type DocumentNode, type FormattedExecutionResult } from 'graphql';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
+import { rootFieldsOf } from './root-fields';
 
 // Whole answers to read queries, kept while the ledger is unchanged.
 //
@@ -16,22 +17,44 @@ import type { LedgerStore } from '../datasources/ledger/ledger-store';
  * Never cached: searchFaces (not from the ledger), viewer (differs per credential), apiKeys and auditLog (key use
  * times and audit rows are written without moving the ledger's change version).
  */
-const UNCACHEABLE_FIELDS = new Set(['searchFaces', 'viewer', 'apiKeys', 'auditLog']);
+export const UNCACHEABLE_FIELDS: ReadonlySet<string> = new Set(['searchFaces', 'viewer', 'apiKeys', 'auditLog']);
 /** Longer variables are not worth a key (a query with an image in its variables is searchFaces anyway). */
 const MAX_VARIABLES_LENGTH = 4096;
 /** Deeper variables are not worth a key either; the bound also keeps JSON.stringify far from the stack limit. */
 const MAX_VARIABLES_DEPTH = 32;
 export const CACHE_HEADER = 'x-facegraph-cache';
 
-interface Entry {
+/** The HTTP answer as Apollo sent it, so a later request can be answered before the GraphQL pipeline. */
+export interface CachedHttpAnswer {
+  body: Buffer;
+  contentType: string;
+  etag: string | null;
+}
+
+export interface CachedAnswer {
   version: string;
   result: FormattedExecutionResult;
   bytes: number;
+  /** The operation's name and root fields, for the log line and the metrics of an answer served from here. */
+  operationName: string | null;
+  rootFields: string[];
+  /** Set once the answer has gone out over HTTP (see cache-hits.ts). */
+  http: CachedHttpAnswer | null;
+}
+
+/**
+ * A read the pre-pipeline hit path (cache-hits.ts) keyed and looked up already: the plugin stores its answer under
+ * that key and the version read then, and does not look it up again.
+ */
+export interface PreparedRead {
+  key: string;
+  version: string;
+  noCache: boolean;
 }
 
 /** A least-recently-used map of answers, bounded by the length of their JSON. */
 export class ResponseCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, CachedAnswer>();
   private totalBytes = 0;
   private version: string | null = null;
 
@@ -47,16 +70,26 @@ export class ResponseCache {
 
   /** The answer stored for `key` under `version`; a new version empties the cache first. */
   get(key: string, version: string): FormattedExecutionResult | undefined {
+    return this.lookup(key, version)?.result;
+  }
+
+  /** As get, with what is kept beside the answer. */
+  lookup(key: string, version: string): CachedAnswer | undefined {
     this.observe(version);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return entry.result;
+    return entry;
   }
 
   /** Stores an answer computed while the ledger was at `version` (dropped if the ledger has moved on since). */
-  set(key: string, version: string, result: FormattedExecutionResult): void {
+  set(
+    key: string,
+    version: string,
+    result: FormattedExecutionResult,
+    about: Pick<CachedAnswer, 'operationName' | 'rootFields'> = { operationName: null, rootFields: [] },
+  ): void {
     if (version !== this.version) return;
     const bytes = key.length + JSON.stringify(result).length;
     if (bytes > this.maxBytes / 4) return;
@@ -65,8 +98,23 @@ export class ResponseCache {
       this.entries.delete(key);
       this.totalBytes -= old.bytes;
     }
-    this.entries.set(key, { version, result, bytes });
+    this.entries.set(key, { version, result, bytes, ...about, http: null });
     this.totalBytes += bytes;
+    this.evict();
+  }
+
+  /** Keeps the bytes Apollo sent for the answer stored under `key` at `version`, if it is still there. */
+  attachHttp(key: string, version: string, http: CachedHttpAnswer): void {
+    const entry = this.entries.get(key);
+    if (!entry || entry.version !== version || entry.http !== null) return;
+    // A second copy of the answer: it counts in the bound too.
+    entry.http = http;
+    entry.bytes += http.body.length;
+    this.totalBytes += http.body.length;
+    this.evict();
+  }
+
+  private evict(): void {
     for (const [oldest, entry] of this.entries) {
       if (this.totalBytes <= this.maxBytes) break;
       this.entries.delete(oldest);
@@ -89,11 +137,12 @@ export class ResponseCache {
  */
 export function responseCachePlugin<TContext extends object>(
   ledger: LedgerStore,
-  maxBytes: number,
+  cache: ResponseCache,
   /** What the caller may see (scopes and providers): answers are never shared across different ones. */
   partitionOf: (context: TContext) => string = () => '',
+  /** The read cache-hits.ts keyed and missed already, if it did. */
+  preparedOf: (context: TContext) => PreparedRead | undefined = () => undefined,
 ): ApolloServerPlugin<TContext> {
-  const cache = new ResponseCache(maxBytes);
   const cacheable = new WeakMap<DocumentNode, boolean>();
 
   /** Whether the operation's document reads only the ledger (no searchFaces anywhere in it). */
@@ -135,6 +184,14 @@ export function responseCachePlugin<TContext extends object>(
           }
           const variables = variablesKey(ctx.request.variables ?? {});
           if (variables === null) return null;
+          const prepared = preparedOf(ctx.contextValue);
+          if (prepared) {
+            // Looked up before the pipeline (a miss, or no-cache): only the answer is left to keep.
+            key = prepared.key;
+            version = prepared.version;
+            outcome = prepared.noCache ? 'bypass' : 'miss';
+            return null;
+          }
           key = `${partitionOf(ctx.contextValue)}\u0000${ctx.queryHash}\u0000${ctx.operationName ?? ''}\u0000${variables}`;
           version = await ledger.changeVersion();
           if (/\bno-cache\b/i.test(directives)) {
@@ -142,14 +199,14 @@ export function responseCachePlugin<TContext extends object>(
             outcome = 'bypass';
             return null;
           }
-          const hit = cache.get(key, version);
+          const hit = cache.lookup(key, version);
           if (!hit) {
             outcome = 'miss';
             return null;
           }
           key = null;
           const headers = new HeaderMap([[CACHE_HEADER, 'hit']]);
-          return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: hit } };
+          return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: hit.result } };
         },
         async willSendResponse(ctx: GraphQLRequestContextWillSendResponse<TContext>) {
           if (outcome) ctx.response.http.headers.set(CACHE_HEADER, outcome);
@@ -157,7 +214,10 @@ export function responseCachePlugin<TContext extends object>(
           const { body } = ctx.response;
           // Only whole, error-free answers: an error may be passing (a vendor, a timeout) and is not the ledger's.
           if (body.kind !== 'single' || body.singleResult.errors || body.singleResult.extensions) return;
-          cache.set(key, version, body.singleResult);
+          const operation = ctx.operation as typeof ctx.operation | undefined;
+          if (!operation || !ctx.document) return;
+          const rootFields = rootFieldsOf(operation, ctx.document, ctx.schema).map((f) => f.name);
+          cache.set(key, version, body.singleResult, { operationName: ctx.operationName ?? null, rootFields });
         },
       };
     },
@@ -165,7 +225,7 @@ export function responseCachePlugin<TContext extends object>(
 }
 
 /** The variables as part of a cache key, or null when they are too long or too deep to be worth one. */
-function variablesKey(variables: Record<string, unknown>): string | null {
+export function variablesKey(variables: Record<string, unknown>): string | null {
   // Every value costs at least one character of JSON: counting values bounds the walk by the length limit.
   let valuesLeft = MAX_VARIABLES_LENGTH;
   const isSmall = (value: unknown, depthLeft: number): boolean => {

@@ -1,7 +1,10 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import Database from 'better-sqlite3';
+import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
 import { libraryId as libraryGlobalId } from '../../src/domain/global-id';
 import type { SqliteLedger } from '../../src/datasources/ledger/sqlite/sqlite-ledger';
 import { CACHE_HEADER } from '../../src/server/response-cache';
+import { createPostgresSchema } from '../support/ledgers';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 // Read answers are kept while the ledger is unchanged, and never outlive a write.
@@ -12,13 +15,29 @@ let libraryId: string;
 
 const PERSONS = `query Persons($id: ID!) { library(id: $id) { name persons(first: 10) { totalCount edges { node { externalId name } } } } }`;
 
+/** Requests that reached Apollo's pipeline (a hit answered before it never does). */
+let pipelineRuns = 0;
+const countPipelineRuns: ApolloServerPlugin<any> = {
+  async requestDidStart() {
+    pipelineRuns++;
+  },
+};
+
 async function post(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}, s = server) {
   const res = await fetch(s.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  return { cache: res.headers.get(CACHE_HEADER), body: (await res.json()) as { data?: any; errors?: unknown[]; extensions?: unknown } };
+  const body = (await res.json()) as { data?: any; errors?: any[]; extensions?: unknown };
+  return { status: res.status, cache: res.headers.get(CACHE_HEADER), contentType: res.headers.get('content-type'), body };
+}
+
+/** The value of one Prometheus series on the server's /metrics (0 when absent). */
+async function metric(series: string, s = server): Promise<number> {
+  const text = await (await fetch(`${s.origin}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
 const statements = () => (server.facegraph.ledger as SqliteLedger).queryCount();
@@ -32,7 +51,10 @@ async function createPerson(externalId: string, name: string) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ configure: (c) => void (ledgerFile = c.ledger.url.replace(/^sqlite:/, '')) });
+  server = await startTestServer({
+    configure: (c) => void (ledgerFile = c.ledger.url.replace(/^sqlite:/, '')),
+    plugins: [countPipelineRuns],
+  });
   const library = await server.facegraph.services.libraries.createLibrary({ providerId: 'local', name: 'cached' });
   libraryId = libraryGlobalId(library.providerId, library.name);
   await createPerson('p1', 'Ada');
@@ -48,6 +70,27 @@ test('a repeated read is answered from the cache with the same body and no ledge
   expect(second.cache).toBe('hit');
   expect(second.body).toEqual(first.body);
   expect(statements() - before).toBe(1);
+});
+
+test('a hit is answered before the GraphQL pipeline, and counted', async () => {
+  const query = `query Hits($id: ID!) { library(id: $id) { name } }`;
+  const first = await post(query, { id: libraryId });
+  expect(first.cache).toBe('miss');
+  const runs = pipelineRuns;
+  const hits = await metric('facegraph_response_cache_requests_total{outcome="hit"}');
+  const fields = await metric('facegraph_graphql_operations_total{type="query",field="library",outcome="ok"}');
+  const second = await post(query, { id: libraryId });
+  expect(second.cache).toBe('hit');
+  expect(second.body).toEqual(first.body);
+  expect(second.contentType).toBe(first.contentType);
+  expect(pipelineRuns).toBe(runs);
+  expect(await metric('facegraph_response_cache_requests_total{outcome="hit"}')).toBe(hits + 1);
+  expect(await metric('facegraph_graphql_operations_total{type="query",field="library",outcome="ok"}')).toBe(fields + 1);
+  // The Accept header decides the content type Apollo answers with: another one is another entry.
+  const graphqlJson = await post(query, { id: libraryId }, { accept: 'application/graphql-response+json' });
+  expect(graphqlJson.cache).toBe('miss');
+  expect(graphqlJson.contentType).toMatch(/^application\/graphql-response\+json/);
+  expect(pipelineRuns).toBe(runs + 1);
 });
 
 test('other variables or another operation text are other entries', async () => {
@@ -131,3 +174,121 @@ test('responseCacheBytes: 0 turns the cache off', async () => {
     await plain.close();
   }
 });
+
+describe('callers', () => {
+  const secrets = { reader: newApiKeySecret(), alsoReader: newApiKeySecret(), limited: newApiKeySecret(), admin: newApiKeySecret() };
+  let keyed: TestServer;
+  const as = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+  beforeAll(async () => {
+    keyed = await startTestServer({
+      configure: (c) => {
+        c.providers = [
+          { id: 'local', kind: 'LOCAL' },
+          { id: 'local2', kind: 'LOCAL' },
+        ];
+        c.auth = {
+          keys: [
+            { id: 'reader', sha256: sha256Hex(secrets.reader), scopes: ['read'] },
+            { id: 'also-reader', sha256: sha256Hex(secrets.alsoReader), scopes: ['read'] },
+            { id: 'limited', sha256: sha256Hex(secrets.limited), scopes: ['read'], providers: ['local2'] },
+            { id: 'admin', sha256: sha256Hex(secrets.admin), scopes: ['admin', 'read'] },
+          ],
+        };
+      },
+    });
+  });
+  afterAll(async () => keyed?.close());
+
+  test('another access never gets an entry of another; a refused credential gets none', async () => {
+    const query = '{ providers { id } }';
+    const reader = await post(query, {}, as(secrets.reader), keyed);
+    expect(reader.cache).toBe('miss');
+    expect((await post(query, {}, as(secrets.reader), keyed)).cache).toBe('hit');
+    // The same scopes and providers see the same answers.
+    expect((await post(query, {}, as(secrets.alsoReader), keyed)).cache).toBe('hit');
+    const limited = await post(query, {}, as(secrets.limited), keyed);
+    expect(limited.cache).toBe('miss');
+    expect(limited.body.data.providers.map((p: any) => p.id)).toEqual(['local2']);
+    expect(reader.body.data.providers.map((p: any) => p.id)).toEqual(['local', 'local2']);
+    const admin = await post(query, {}, as(secrets.admin), keyed);
+    expect(admin.cache).toBe('miss');
+    for (const headers of [{}, as(newApiKeySecret())]) {
+      const refused = await post(query, {}, headers, keyed);
+      expect(refused.status).toBe(401);
+      expect(refused.cache).toBeNull();
+    }
+  });
+
+  test('a revoked key is refused on the next request, however often it was answered from the cache', async () => {
+    const created = await post(
+      `mutation { createApiKey(input: { name: "temp", scopes: ["read"] }) { ... on CreateApiKeySuccess { secret apiKey { id } } } }`,
+      {},
+      as(secrets.admin),
+      keyed,
+    );
+    const { secret, apiKey } = created.body.data.createApiKey;
+    const query = '{ providers { id } }';
+    await post(query, {}, as(secret), keyed);
+    expect((await post(query, {}, as(secret), keyed)).cache).toBe('hit');
+    const revoked = await post(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: apiKey.id }, as(secrets.admin), keyed);
+    expect(revoked.body.data.revokeApiKey.__typename).toBe('RevokeApiKeySuccess');
+    const after = await post(query, {}, as(secret), keyed);
+    expect(after.status).toBe(401);
+    expect(after.body.errors?.[0].message).toBe('The API key was revoked.');
+  });
+});
+
+test('two replicas on one PostgreSQL ledger: a write or a revocation on one is seen by the next request on the other', async () => {
+  const schema = await createPostgresSchema();
+  const admin = newApiKeySecret();
+  const replicas: TestServer[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      replicas.push(
+        await startTestServer({
+          ledger: 'sqlite',
+          configure: (c) => {
+            c.ledger.url = schema.url;
+            c.auth = { keys: [{ id: 'admin', sha256: sha256Hex(admin), scopes: ['admin', 'read', 'write'] }] };
+          },
+        }),
+      );
+    }
+    const [a, b] = replicas;
+    const asAdmin = { authorization: `Bearer ${admin}` };
+    const library = await a.facegraph.services.libraries.createLibrary({ providerId: 'local', name: 'shared' });
+    const id = libraryGlobalId(library.providerId, library.name);
+    const created = await post(
+      `mutation { createApiKey(input: { name: "reader", scopes: ["read"] }) { ... on CreateApiKeySuccess { secret apiKey { id } } } }`,
+      {},
+      asAdmin,
+      a,
+    );
+    const { secret, apiKey } = created.body.data.createApiKey;
+    const asReader = { authorization: `Bearer ${secret}` };
+
+    expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('miss');
+    expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('hit');
+    const person = await post(
+      `mutation($input: CreatePersonInput!) { createPerson(input: $input) { __typename } }`,
+      { input: { libraryId: id, externalId: 'p1', name: 'Ada' } },
+      asAdmin,
+      a,
+    );
+    expect(person.body.data.createPerson.__typename).toBe('CreatePersonSuccess');
+    const after = await post(PERSONS, { id }, asReader, b);
+    expect(after.cache).toBe('miss');
+    expect(after.body.data.library.persons.edges.map((e: any) => e.node.name)).toEqual(['Ada']);
+    expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('hit');
+
+    const revoked = await post(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: apiKey.id }, asAdmin, a);
+    expect(revoked.body.data.revokeApiKey.__typename).toBe('RevokeApiKeySuccess');
+    const refused = await post(PERSONS, { id }, asReader, b);
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0].message).toBe('The API key was revoked.');
+  } finally {
+    for (const r of replicas) await r.close();
+    await schema.drop();
+  }
+}, 120_000);

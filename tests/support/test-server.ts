@@ -4,12 +4,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import type { DestinationStream } from 'pino';
 import { createFacegraphApp, type FacegraphApp } from '../../src/server/app';
 import { loadConfig, type FacegraphConfig } from '../../src/server/config';
 import { createLogger } from '../../src/server/logger';
+import type { RequestContext } from '../../src/resolvers';
 import { createPostgresSchema, type LedgerBackend, type PostgresSchema } from './ledgers';
 
 export interface TestServer {
@@ -32,6 +34,8 @@ export interface TestServerOptions {
    * FACEGRAPH_TEST_LEDGER, else sqlite (so any integration test file can run on PostgreSQL too).
    */
   ledger?: LedgerBackend;
+  /** Extra Apollo plugins (e.g. one counting the requests that reach the GraphQL pipeline). */
+  plugins?: ApolloServerPlugin<RequestContext>[];
 }
 
 /** The real server (real SQLite file or PostgreSQL schema, real HTTP) on 127.0.0.1 and a free port, in a fresh data dir. */
@@ -46,7 +50,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const postgres: PostgresSchema | null = backend === 'postgres' ? await createPostgresSchema() : null;
   if (postgres) config.ledger.url = postgres.url;
   options.configure?.(config);
-  const facegraph = await createFacegraphApp(config, createLogger(config.log.level, options.logTo));
+  const facegraph = await createFacegraphApp(config, createLogger(config.log.level, options.logTo), options.plugins);
   const server = http.createServer(facegraph.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

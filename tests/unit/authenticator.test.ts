@@ -12,7 +12,9 @@ const AUDIENCE = 'facegraph';
 class MemoryKeys implements ApiKeyLookup {
   readonly records = new Map<string, ApiKeyRecord>();
   readonly touches: string[] = [];
+  lookups = 0;
   async apiKeyBySha256(sha256: string) {
+    this.lookups++;
     return this.records.get(sha256) ?? null;
   }
   async touchApiKey(id: string) {
@@ -52,6 +54,25 @@ describe('API keys', () => {
     await auth.authenticate(bearer(secret), new Date(now.getTime() + 30_000));
     await auth.authenticate(bearer(secret), new Date(now.getTime() + 61_000));
     expect(keys.touches).toEqual(['reader', 'reader']);
+  });
+
+  test('a ledger key is read once per ledger version: a revocation (which moves the version) is seen at once', async () => {
+    const keys = new MemoryKeys();
+    const secret = newApiKeySecret();
+    const record = keys.add(secret, { id: 'reader' });
+    const auth = new Authenticator(settings(), keys);
+    let version = 'v1';
+    const withVersion = { ...bearer(secret), ledgerVersion: async () => version };
+    for (let i = 0; i < 3; i++) expect((await auth.authenticate(withVersion)).actor).toBe('reader');
+    expect(keys.lookups).toBe(1);
+    keys.records.set(record.sha256, { ...record, revokedAt: new Date(Date.now() - 1000) });
+    version = 'v2';
+    expect(await refusal(auth.authenticate(withVersion))).toBe('The API key was revoked.');
+    expect(keys.lookups).toBe(2);
+    // An unknown key is not remembered: each attempt looks again.
+    const unknown = { ...bearer(newApiKeySecret()), ledgerVersion: async () => version };
+    for (let i = 0; i < 2; i++) expect(await refusal(auth.authenticate(unknown))).toBe('The API key is not known to this server.');
+    expect(keys.lookups).toBe(4);
   });
 
   test('a key from the config file is matched by its SHA-256', async () => {

@@ -34,14 +34,23 @@ export class AuthenticationError extends Error {}
 export interface RequestCredentials {
   authorization?: string | null;
   routerSecret?: string | null;
+  /**
+   * The ledger's change version as this request sees it: with it, a key read from the ledger is remembered until
+   * the version moves (any write to api_keys moves it, a revocation on another replica included).
+   */
+  ledgerVersion?: () => Promise<string>;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
+/** Verified ledger keys remembered; past this many (a key per caller is far fewer), the memory starts afresh. */
+const MAX_REMEMBERED_KEYS = 10_000;
 
 export class Authenticator {
   private readonly configKeys: Map<string, ApiKeyRecord>;
   private readonly jwt: JwtVerifier | null;
   private readonly touched = new Map<string, number>();
+  /** Ledger keys by digest, with the ledger version they were read at. */
+  private readonly remembered = new Map<string, { key: ApiKeyRecord; version: string }>();
   private readonly routerSecret: string | null;
   private mode: AuthSettings['mode'];
 
@@ -81,7 +90,7 @@ export class Authenticator {
       if (!this.enforced) return ANONYMOUS_FULL_ACCESS;
       throw new AuthenticationError('A credential is required: send Authorization: Bearer <API key or JWT>.');
     }
-    if (looksLikeApiKey(token)) return this.apiKeyAccess(token, now);
+    if (looksLikeApiKey(token)) return this.apiKeyAccess(token, now, credentials.ledgerVersion);
     if (this.jwt && token.split('.').length === 3) {
       try {
         return await this.jwt.verify(token);
@@ -95,15 +104,29 @@ export class Authenticator {
     );
   }
 
-  private async apiKeyAccess(secret: string, now: Date): Promise<Access> {
+  private async apiKeyAccess(secret: string, now: Date, ledgerVersion?: () => Promise<string>): Promise<Access> {
     const digest = sha256Hex(secret);
-    const key = this.configKeys.get(digest) ?? (await this.lookup.apiKeyBySha256(digest));
+    const key = this.configKeys.get(digest) ?? (await this.ledgerKey(digest, ledgerVersion));
     // The look-up was by digest; compare again in constant time so no code path depends on a partial match.
     if (!key || !sameDigest(key.sha256, digest)) throw new AuthenticationError('The API key is not known to this server.');
     if (key.revokedAt && key.revokedAt <= now) throw new AuthenticationError('The API key was revoked.');
     if (key.expiresAt && key.expiresAt <= now) throw new AuthenticationError('The API key has expired.');
     if (!this.configKeys.has(digest)) this.touch(key.id, now);
     return { actor: key.id, scopes: new Set(key.scopes), providers: key.providers ? new Set(key.providers) : null };
+  }
+
+  /** The ledger's record of a key; remembered while the ledger's version is unchanged (revocation and expiry are checked on every use). */
+  private async ledgerKey(digest: string, ledgerVersion?: () => Promise<string>): Promise<ApiKeyRecord | null> {
+    if (!ledgerVersion) return this.lookup.apiKeyBySha256(digest);
+    // Read before the key, so a revocation committed after this read moves the version past the one kept.
+    const version = await ledgerVersion();
+    const known = this.remembered.get(digest);
+    if (known && known.version === version) return known.key;
+    const key = await this.lookup.apiKeyBySha256(digest);
+    if (!key) return null;
+    if (this.remembered.size >= MAX_REMEMBERED_KEYS) this.remembered.clear();
+    this.remembered.set(digest, { key, version });
+    return key;
   }
 
   private touch(id: string, now: Date): void {

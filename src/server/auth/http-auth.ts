@@ -12,12 +12,18 @@ type WithCaller = Request & { [CALLER]?: Caller };
  * Decides who the caller is before Apollo sees the request: a refused credential is answered 401 in the
  * GraphQL-over-HTTP error shape, and nothing is parsed or executed.
  */
-export function authenticateRequests(authenticator: Authenticator, logger: Logger) {
+export function authenticateRequests(
+  authenticator: Authenticator,
+  logger: Logger,
+  /** The ledger's change version for this request (see RequestCredentials.ledgerVersion). */
+  ledgerVersionOf?: (req: Request) => Promise<string>,
+) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const access = await authenticator.authenticate({
         authorization: req.get('authorization') ?? null,
         routerSecret: req.get('x-router-secret') ?? null,
+        ledgerVersion: ledgerVersionOf && (() => ledgerVersionOf(req)),
       });
       (req as WithCaller)[CALLER] = {
         access,

@@ -1,31 +1,18 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import {
-  getNamedType,
-  isAbstractType,
-  Kind,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { getNamedType, isAbstractType, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { CACHE_HEADER } from '../response-cache';
+import { rootFieldsOf, type RootField } from '../root-fields';
 import type { CacheOutcome, FacegraphMetrics } from './metrics';
 
 // Counts and times GraphQL requests by root field and outcome, records what the response cache did, and names the
 // server span after the operation. Labels and span attributes come from the schema, never from the request text:
 // an operation name or an alias is the client's choice, a field name must exist in our schema.
 
-const NONE = '(none)';
+export const NO_ROOT_FIELD = '(none)';
+const NONE = NO_ROOT_FIELD;
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 const CACHE_OUTCOMES = new Set<string>(['hit', 'miss', 'bypass']);
-
-interface RootField {
-  responseKey: string;
-  name: string;
-}
 
 export function observabilityPlugin<TContext extends object>(
   metrics: FacegraphMetrics | null,
@@ -44,9 +31,7 @@ export function observabilityPlugin<TContext extends object>(
           if (!operation) return;
           type = operation.operation;
           rootFields = rootFieldsOf(operation, ctx.document, schema);
-          const names = [...new Set(rootFields.map((f) => f.name))].sort();
-          span?.updateName(`graphql ${type} ${names.join(',')}`);
-          span?.setAttributes({ 'graphql.operation.type': type, 'facegraph.graphql.root_fields': names });
+          nameServerSpan(type, rootFields.map((f) => f.name), span);
         },
         async executionDidStart() {
           return {
@@ -86,38 +71,12 @@ export function observabilityPlugin<TContext extends object>(
   };
 }
 
-/** The operation's root fields that exist in the schema, through fragments, with their response keys. */
-function rootFieldsOf(operation: OperationDefinitionNode, document: DocumentNode, schema: GraphQLSchema): RootField[] {
-  const rootType = schema.getRootType(operation.operation);
-  if (!rootType) return [];
-  const known = rootType.getFields();
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const fields: RootField[] = [];
-  const seenKeys = new Set<string>();
-  const visited = new Set<string>();
-  const walk = (set: SelectionSetNode) => {
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        const name = selection.name.value;
-        const responseKey = selection.alias?.value ?? name;
-        if ((name in known || name === '__typename') && !seenKeys.has(responseKey)) {
-          seenKeys.add(responseKey);
-          fields.push({ responseKey, name });
-        }
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.selectionSet);
-      } else {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment && !visited.has(fragment.name.value)) {
-          visited.add(fragment.name.value);
-          walk(fragment.selectionSet);
-        }
-      }
-    }
-  };
-  walk(operation.selectionSet);
-  return fields;
+/** Names the active server span after the operation's type and root fields. */
+export function nameServerSpan(type: string, rootFields: readonly string[], span = trace.getActiveSpan()): void {
+  if (!span) return;
+  const names = [...new Set(rootFields)].sort();
+  span.updateName(`graphql ${type} ${names.join(',')}`);
+  span.setAttributes({ 'graphql.operation.type': type, 'facegraph.graphql.root_fields': names });
 }
 
 /** A union or interface result's member typename (when the schema has it), else 'ok'. */

@@ -4,7 +4,7 @@ import type { TransportObserver } from '../../datasources/http';
 import type { LedgerStore } from '../../datasources/ledger/ledger-store';
 import type { FaceEngineObserver } from '../../datasources/vendors/local/engine/engine-observation';
 import type { FacegraphConfig } from '../config';
-import { observabilityPlugin } from './graphql-plugin';
+import { NO_ROOT_FIELD, nameServerSpan, observabilityPlugin } from './graphql-plugin';
 import { instrumentLedger } from './ledger-instrumentation';
 import { FacegraphMetrics } from './metrics';
 import { Tracing } from './tracing';
@@ -25,6 +25,8 @@ export interface Observability {
   vendorObservers: { transport?: TransportObserver; faceEngine?: FaceEngineObserver };
   /** GET /metrics in the Prometheus text format; null when metrics are off. */
   metricsHandler: RequestHandler | null;
+  /** Counts (and names the span of) a request the response cache answered before the GraphQL pipeline. */
+  answeredFromCache(rootFields: readonly string[], seconds: number): void;
   /** Around the GraphQL route: `start` first, `resume` right before Apollo (see Tracing.serverSpan). */
   graphqlRoute: { start: RequestHandler[]; resume: RequestHandler[] };
   close(): Promise<void>;
@@ -53,6 +55,12 @@ export async function startObservability(
           }
         }
       : null,
+    answeredFromCache: (rootFields, seconds) => {
+      metrics?.responseCacheUsed('hit');
+      if (rootFields.length === 0) metrics?.graphqlFieldEnded('query', NO_ROOT_FIELD, 'ok', seconds);
+      for (const field of rootFields) metrics?.graphqlFieldEnded('query', field, 'ok', seconds);
+      if (tracing) nameServerSpan('query', rootFields);
+    },
     graphqlRoute: { start: serverSpan ? [serverSpan.start] : [], resume: serverSpan ? [serverSpan.resume] : [] },
     close: async () => {
       await tracing?.close();
