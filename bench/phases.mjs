@@ -9,6 +9,8 @@ import { fanOutCase } from './cases/fanout.mjs';
 import { ledgerScaleCase, searchCase } from './cases/scale.mjs';
 import { limitsCase } from './cases/limits.mjs';
 import { hostileImagesCase } from './cases/hostile.mjs';
+import { localFootprintCase } from './cases/footprint.mjs';
+import { millionSearchCase } from './cases/search.mjs';
 import { replicasCase } from './cases/replicas.mjs';
 import { hostileImages } from './lib/hostile-images.mjs';
 import { faceCrops } from './lib/images.mjs';
@@ -98,6 +100,30 @@ export async function localPhase(log, { run } = FIRST_RUN) {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/**
+ * footprint: RSS of a LOCAL server (empty ledger) after start, under registrations and after, as configured by
+ * default and with the two engine workers that were the default on 2 cores before issue 13.
+ */
+export async function footprintPhase(log) {
+  const images = await faceCrops();
+  const results = {};
+  for (const [side, faceEngine] of [['default', undefined], ['twoWorkers', { workers: 2 }]]) {
+    const dataDir = tempDir(`footprint-${side}`);
+    const gateway = await startGateway(`footprint-${side}`, { dataDir, faceEngine, providers: [{ id: 'local', kind: 'LOCAL' }] });
+    const client = httpClient(1);
+    try {
+      const r = await localFootprintCase({ gateway, client, images });
+      results[side] = r;
+      log(`  footprint (${side}): RSS after start ${mb(r.afterStart)} MB, peak under load ${mb(r.peakUnderLoad)} MB, after ${mb(r.afterLoad)} MB; ${r.registered} registered, ${r.registrationsPerSecond}/s`);
+    } finally {
+      client.close();
+      await gateway.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return { footprint: results };
 }
 
 /** write overhead and gateway memory over 10,000 registrations, against the FRS emulator. */
@@ -201,6 +227,32 @@ export async function scalePhase(log) {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** million: searchFaces' compare step over 1,000,000 LOCAL descriptors seeded into a ledger (no server). */
+export async function millionPhase(log) {
+  const dataDir = tempDir('million');
+  const file = await createLedgerFile(dataDir);
+  const descriptors = size(1_000_000, 100_000);
+  const probe = syntheticDescriptor(7);
+  const near = new Map([0.1, 0.15, 0.2, 0.25, 0.3].map((d, k) => [Math.floor(((k + 1) * descriptors) / 6), nearby(probe, d, 1000 + k)]));
+  const seeding = openForSeeding(file);
+  const seeded = seedLibrary(seeding.db, {
+    name: 'million',
+    faces: descriptors,
+    fieldSchema: [],
+    descriptorOf: (i) => near.get(i) ?? syntheticDescriptor(i + 100),
+  });
+  seeding.done();
+  log(`  seeded ${descriptors.toLocaleString('en')} descriptors in ${(seeded.ms / 1000).toFixed(1)} s`);
+  try {
+    const result = await millionSearchCase({ ledgerFile: file, probe, descriptors, seedMs: seeded.ms });
+    const f = result.firstSearch;
+    log(`  search (${descriptors.toLocaleString('en')}): p50 ${result.repeated.latency.p50} ms, p99 ${result.repeated.latency.p99} ms; first search ever ${result.firstEverMs} ms; first after a start from the file p50 ${f.fromFile.p50} ms, from the ledger p50 ${f.fromLedger.p50} ms`);
+    return { millionSearch: result };
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** limits: hostile requests (issue 11) and the largest allowed answers, on one LOCAL server with 100 faces. */

@@ -3,8 +3,10 @@
 //
 //   BENCH_QUICK=1          smaller sizes and shorter runs (about 2 minutes)
 //   BENCH_ONLY=local,frs   only some phases: local (read, engine isolation, LOCAL memory), frs (write overhead,
-//                          gateway memory), fanout, scale (ledger scale, search), limits (hostile requests),
-//                          hostile (hostile images), postgres (ledger scale and read replicas on PostgreSQL,
+//                          gateway memory), fanout, scale (ledger scale, search), million (search over 1,000,000
+//                          descriptors), limits (hostile requests),
+//                          footprint (LOCAL RSS after start and under load), hostile (hostile images),
+//                          postgres (ledger scale and read replicas on PostgreSQL,
 //                          BENCH_POSTGRES_URL, by default postgres://postgres@127.0.0.1:5432/test)
 //   BENCH_REPEAT=3         runs of each phase (default 3, 1 with BENCH_QUICK): the table shows the median run with
 //                          each figure's range over the runs; results.json keeps every run
@@ -15,7 +17,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fanOutPhase, frsPhase, hostilePhase, limitsPhase, localPhase, postgresPhase, scalePhase } from './phases.mjs';
+import { fanOutPhase, footprintPhase, frsPhase, hostilePhase, limitsPhase, localPhase, millionPhase, postgresPhase, scalePhase } from './phases.mjs';
 import os from 'node:os';
 import { BENCH_DIR, machineFacts, mb, QUICK, round, sourceFacts } from './lib/util.mjs';
 import { medianOf, withSpread } from './lib/spread.mjs';
@@ -24,8 +26,10 @@ import { writeReadmeTable } from './readme-table.mjs';
 const PHASES = {
   local: localPhase,
   frs: frsPhase,
+  footprint: footprintPhase,
   fanout: fanOutPhase,
   scale: scalePhase,
+  million: millionPhase,
   limits: limitsPhase,
   hostile: hostilePhase,
   postgres: postgresPhase,
@@ -158,6 +162,8 @@ function tableRows(r) {
   }
   if (r.search) {
     rows.push([`search (${r.search.descriptors.toLocaleString('en')} descriptors)`, `p50 ${r.search.compare.latency.p50} ms`, 'compare step, no detection', `via API +${r.search.api.differenceP50} ms`, 'p50 <= 50 ms', yes(r.search.met)]);
+    const f = r.search.compare.firstSearch;
+    if (f) rows.push(['search, first of a library after a start', `p50 ${f.fromFile.p50} ms`, `from the ledger alone p50 ${f.fromLedger.p50} ms`, `ratio ${round(f.fromFile.p50 / f.fromLedger.p50, 2)}`, 'p50 <= 100 ms', yes(f.fromFile.p50 <= 100)]);
     const w = r.search.compare.afterOneWrite.latency;
     rows.push(['search, first after a write', `p50 ${w.p50} ms`, 'compare step, no detection', `p99 ${w.p99} ms`, '-', '']);
     const d = r.search.compare.afterOneDelete.latency;
@@ -182,6 +188,16 @@ function tableRows(r) {
     const after = `after +${mb(h.afterAboveBaseline)} MB`;
     const baseline = `baseline ${mb(h.baseline)} MB`;
     rows.push(['hostile images (20 at once)', `peak +${peaks} MB`, baseline, after, '<= +300 MB', yes(h.met)]);
+  }
+  if (r.millionSearch) {
+    const m = r.millionSearch;
+    rows.push([`search (${m.descriptors.toLocaleString('en')} descriptors, ${m.matrixMB} MB in memory)`, `p50 ${m.repeated.latency.p50} ms`, 'compare step, no detection', `p99 ${m.repeated.latency.p99} ms; first from file ${m.firstSearch.fromFile.p50} / ledger ${m.firstSearch.fromLedger.p50} ms`, 'p50 <= 100 ms', yes(m.met)]);
+  }
+  if (r.footprint) {
+    const f = r.footprint.default;
+    const two = r.footprint.twoWorkers;
+    const was = (x) => (x ? `two workers ${mb(x.afterStart)} / ${mb(x.peakUnderLoad)} MB` : '-');
+    rows.push(['LOCAL RSS after start / peak under load (default engine)', `${mb(f.afterStart)} / ${mb(f.peakUnderLoad)} MB`, was(two), `${f.registrationsPerSecond} registrations/s`, '<= 400 / <= 600 MB', yes(f.met)]);
   }
   for (const s of r.memory.series) {
     const shown = s.rssMB.map((v, i) => (i < s.warmupRuns ? `(${v})` : v)).join(' -> ');

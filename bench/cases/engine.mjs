@@ -5,7 +5,7 @@
 import { expectMember, gql, httpClient, now, round, size, sleep, summarize } from '../lib/util.mjs';
 
 export const CHEAP_QUERY = 'query Cheap($id: ID!) { library(id: $id) { id name } }';
-const REGISTER =
+export const REGISTER =
   'mutation Register($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id } } ... on Error { code message } } }';
 
 /**
@@ -85,7 +85,7 @@ export async function engineIsolationCase({ gateway, client, cheapLibraryId, ima
         idle.push(...(await probe(probeClient, url, body, phaseMs, maxSamples)));
       } else {
         const loops = registerLoops(url, libraryId, images, 4);
-        await sleep(1500); // until both workers are busy and two more images wait
+        await sleep(1500); // until the engine is busy and more images wait
         busy.push(...(await probe(probeClient, url, body, phaseMs, maxSamples)));
         await loops.stop();
         registrations.ok += loops.results.ok;

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { dist, expectMember, now, requireFromRoot, round, size, summarize, tempDir } from '../lib/util.mjs';
 import { DEPARTMENTS, syntheticDescriptor } from '../lib/seed.mjs';
+import { firstSearches, scanComparison, SEARCH_REQUEST } from './search.mjs';
 
 const PAGE_QUERY =
   'query Page($id: ID!, $f: FaceFilter, $after: String) { library(id: $id) { faces(filter: $f, first: 50, after: $after) { edges { cursor node { id externalImageId fields } } pageInfo { hasNextPage endCursor } } } }';
@@ -85,7 +86,10 @@ export async function searchCase({ gateway, client, ledgerFile, probe, descripto
   const imagesDir = tempDir('search-images');
   const vendor = new LocalFaceVendor('local', imagesDir, ledger, stubEngine);
   const [library] = await ledger.librariesByKey([{ providerId: 'local', name: 'search' }]);
-  const request = { image: { kind: 'bytes', image: { bytes: Buffer.alloc(1), sha256: '0'.repeat(64) } }, topN: 5, threshold: 0.6 };
+  const request = SEARCH_REQUEST;
+  // A server's first search of the library: from the descriptor file an earlier run left, and from the ledger alone.
+  const firstSearch = await firstSearches({ ledger, library, probe, pairs: size(5, 2) });
+  const scanAlone = await scanComparison({ ledger, library, probe, rounds: size(20, 6) });
   const iterations = size(30, 10);
   const budgetMs = size(30_000, 10_000);
   let matches = [];
@@ -176,6 +180,8 @@ export async function searchCase({ gateway, client, ledgerFile, probe, descripto
       latency: compareStats,
       matches: matches.length,
       breakdown: { faceDescriptorsP50: summarize(load).p50, scoringP50: summarize(score).p50 },
+      scanAlone: { what: 'the scan only, on the same matrix: now / before issue 13, interleaved', ...scanAlone },
+      firstSearch: { what: 'a new vendor\'s first search: from the descriptor file / from the ledger alone, interleaved', ...firstSearch },
       afterOneWrite: { what: 'a face added to the ledger, then the next search (the cached matrix is extended)', latency: summarize(afterWrite) },
       afterOneDelete: { what: 'an older face deleted from the ledger, then the next search (the cached matrix is compacted)', latency: summarize(afterDelete) },
     },

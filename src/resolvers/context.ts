@@ -17,12 +17,19 @@ export interface RequestContext {
   loaders: Loaders;
   logger: Logger;
   caller: Caller;
+  /** Where links this server makes (Face.imageUrl) point: scheme://host[:port][/path]; null without HTTP (relative). */
+  origin: string | null;
 }
 
 /** Tests and tools that build a context without HTTP act with full access. */
 export const FULL_ACCESS_CALLER: Caller = { access: ANONYMOUS_FULL_ACCESS, address: null, onApiKeyCreated: () => undefined };
 
 /** A new context per request: DataLoader caches must never outlive one request. */
-export function createRequestContext(services: Services, logger: Logger, caller: Caller = FULL_ACCESS_CALLER): RequestContext {
-  return { services, loaders: createLoaders(services.ledger), logger, caller };
+export function createRequestContext(
+  services: Services,
+  logger: Logger,
+  caller: Caller = FULL_ACCESS_CALLER,
+  origin: string | null = null,
+): RequestContext {
+  return { services, loaders: createLoaders(services.ledger), logger, caller, origin };
 }

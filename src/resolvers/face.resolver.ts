@@ -1,7 +1,9 @@
 import { Authorized, Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { faceId, tryDecodeGlobalId } from '../domain/global-id';
 import type { FaceRecord } from '../domain/model';
+import { ImageCropEnum } from '../schema/enums';
 import { FaceType } from '../schema/face.type';
+import { MAX_SIDE_RANGE } from '../services/face-images.service';
 import { FaceFilterInput, ImageInput, RegisterFaceInput, UpdateFaceInput } from '../schema/inputs';
 import { LibraryType } from '../schema/library.type';
 import { PersonType } from '../schema/person.type';
@@ -33,6 +35,29 @@ export class FaceResolver {
   @FieldResolver(() => PersonType, { nullable: true })
   person(@Root() face: FaceRecord, @Ctx() ctx: RequestContext) {
     return face.personRowId === null ? null : ctx.loaders.personByRowId.load(face.personRowId);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'A URL on this server, signed and valid for images.urlTtlSeconds, to a JPEG or WebP (by Accept) whose longer ' +
+      'side is at most maxSide (16-1024, never enlarged); crop FACE cuts to the bounding box with a margin. Null ' +
+      'where no image is kept (see images.keep in the README).',
+  })
+  async imageUrl(
+    @Root() face: FaceRecord,
+    @Ctx() ctx: RequestContext,
+    @Arg('maxSide', () => Int, { nullable: true, defaultValue: 256 }) maxSideArg: number | null,
+    @Arg('crop', () => ImageCropEnum, { nullable: true, defaultValue: ImageCropEnum.NONE }) crop: ImageCropEnum | null,
+  ): Promise<string | null> {
+    const maxSide = maxSideArg ?? 256;
+    if (!Number.isInteger(maxSide) || maxSide < MAX_SIDE_RANGE.min || maxSide > MAX_SIDE_RANGE.max) {
+      const range = `${MAX_SIDE_RANGE.min} to ${MAX_SIDE_RANGE.max}`;
+      throw userInputError(`'maxSide' must be from ${range} pixels; got ${maxSide}.`, 'maxSide');
+    }
+    const images = ctx.services.faceImages;
+    if (!(await images.hasImage(face, (digest) => ctx.loaders.keptImage.load(digest)))) return null;
+    return images.imageUrl(face, maxSide, crop ?? ImageCropEnum.NONE, ctx.origin);
   }
 
   @Authorized('search')

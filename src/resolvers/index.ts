@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSubgraph } from '../schema/build-subgraph';
 import { AccessResolver } from './access.resolver';
 import { FaceResolver } from './face.resolver';
+import { FaceEventsResolver } from './face-events.resolver';
 import { LibraryResolver } from './library.resolver';
 import { ModelChangesResolver } from './model-changes.resolver';
 import { NodeResolver } from './node.resolver';
@@ -18,6 +19,7 @@ export const resolvers = [
   NodeResolver,
   ModelChangesResolver,
   AccessResolver,
+  FaceEventsResolver,
 ] as const;
 
 export { createRequestContext, type Caller, type RequestContext } from './context';

@@ -56,7 +56,16 @@ export function createLoaders(ledger: LedgerStore) {
     { cacheKeyFn: (k) => `${pagedCacheKey(k)}\u0000${JSON.stringify(k.filter)}` },
   );
 
-  return { libraryByRowId, libraryByKey, personByRowId, personByKey, faceByRowId, faceByKey, libraryCounts, personsOfLibrary, facesOfPerson, facesOfLibrary };
+  // Whether the gateway kept an image of a cloud face (Face.imageUrl): one query for a page of faces.
+  const keptImage = new DataLoader<string, boolean>(async (digests) => {
+    const present = new Set(await ledger.faceImages.keptImagesPresent(digests));
+    return digests.map((digest) => present.has(digest));
+  });
+
+  return {
+    libraryByRowId, libraryByKey, personByRowId, personByKey, faceByRowId, faceByKey, libraryCounts,
+    personsOfLibrary, facesOfPerson, facesOfLibrary, keptImage,
+  };
 }
 
 function primeAll<T>(records: (T | null)[], prime: (record: T) => unknown): (T | null)[] {

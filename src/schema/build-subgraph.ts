@@ -1,10 +1,20 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, type AuthChecker, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, createResolversMap, getMetadataStorage, type AuthChecker, type NonEmptyArray } from 'type-graphql';
 import { DateTimeScalar, JSONScalar } from './scalars';
+import { resolveByTypename } from './typename';
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])`;
+
+const NO_TOPIC_PUBSUB = {
+  publish(): never {
+    throw new Error('no topic pub/sub: subscriptions declare their own subscribe function');
+  },
+  subscribe(): never {
+    throw new Error('no topic pub/sub: subscriptions declare their own subscribe function');
+  },
+};
 
 type ReferenceResolvers = Record<string, { __resolveReference: (ref: { id: string }, ctx: any) => unknown }>;
 
@@ -23,12 +33,22 @@ export async function buildSubgraph(
     authChecker,
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // type-graphql asks for one as soon as there is a subscription; ours has its own `subscribe` and needs none.
+    pubSub: NO_TOPIC_PUBSUB,
     orphanedTypes: [],
   });
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
   const resolverMap = createResolversMap(schema) as Record<string, Record<string, unknown>>;
+  dropPlainFieldResolvers(resolverMap);
   for (const [type, reference] of Object.entries(references)) resolverMap[type] = { ...resolverMap[type], ...reference };
   resolverMap.JSON = JSONScalar as unknown as Record<string, unknown>;
+  // type-graphql wraps each resolveType in an async function: a promise per value of a union or interface, which
+  // graphql-jit does not wait for (src/server/compiled-execution.ts). Those resolved by __typename get it directly.
+  const storage = getMetadataStorage();
+  for (const abstract of [...storage.unions, ...storage.interfaceTypes]) {
+    const resolvers = resolverMap[abstract.name];
+    if (abstract.resolveType === resolveByTypename && resolvers) resolvers.__resolveType = resolveByTypename;
+  }
   const subgraph = buildSubgraphSchema({ typeDefs, resolvers: resolverMap as any });
   refuseUnknownEntityTypes(subgraph, Object.keys(references));
   return subgraph;
@@ -55,4 +75,28 @@ function refuseUnknownEntityTypes(schema: GraphQLSchema, entityTypes: string[]):
     });
     return resolve(source, args, context, info);
   };
+}
+
+/**
+ * type-graphql gives every plain @Field a resolver of its own that reads the property through a middleware chain
+ * (empty here: no global middlewares, no @Authorized or @UseMiddleware on such a field): for a page of 50 faces
+ * that is hundreds of calls per answer for what graphql's default resolver does by reading the property. Such
+ * fields lose that resolver; a field with a @FieldResolver, roles, middlewares or another name in the schema keeps it.
+ */
+function dropPlainFieldResolvers(resolverMap: Record<string, Record<string, unknown>>): void {
+  const storage = getMetadataStorage();
+  const hasFieldResolver = (field: { target: Function; name: string }) =>
+    storage.fieldResolvers.some((r) => r.getObjectType?.() === field.target && r.methodName === field.name);
+  for (const objectType of storage.objectTypes) {
+    const resolvers = resolverMap[objectType.name];
+    if (!resolvers) continue;
+    const interfaces = storage.interfaceTypes.filter((i) => objectType.interfaceClasses?.includes(i.target));
+    const fields = [...interfaces.flatMap((i) => i.fields ?? []), ...(objectType.fields ?? [])];
+    const kept = new Set<string>();
+    for (const field of fields) {
+      const plain = field.name === field.schemaName && !field.roles?.length && !field.middlewares?.length && !hasFieldResolver(field);
+      if (!plain) kept.add(field.schemaName);
+    }
+    for (const field of fields) if (!kept.has(field.schemaName)) delete resolvers[field.schemaName];
+  }
 }

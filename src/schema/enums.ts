@@ -93,6 +93,16 @@ registerEnumType(FaceSelectionEnum, {
     LARGEST: { description: 'Register the largest face and ignore the others.' },
   },
 });
+export enum ImageCropEnum {
+  NONE = 'NONE',
+  FACE = 'FACE',
+}
+
+registerEnumType(ImageCropEnum, {
+  name: 'ImageCrop',
+  description:
+    'NONE: the whole registered image. FACE: its bounding box with a margin (the whole image where no box is known).',
+});
 registerEnumType(VendorKindEnum, { name: 'VendorKind' });
 registerEnumType(SupportEnum, { name: 'Support' });
 registerEnumType(FieldTypeEnum, { name: 'FieldType' });

@@ -1,5 +1,6 @@
 import { Directive, Field, Float, ID, Int, InterfaceType, ObjectType } from 'type-graphql';
 import { ErrorCodeEnum, ImageRejectReasonEnum, ResourceKindEnum, VendorKindEnum } from './enums';
+import { resolveByTypename } from './typename';
 
 // The error members of the result unions. Values are plain objects carrying __typename (see
 // resolvers/error-member.ts), so every abstract type resolves by that discriminant.
@@ -19,7 +20,7 @@ export class VendorErrorDetailType {
   requestId?: string | null;
 }
 
-@InterfaceType('Error', { resolveType: (value: { __typename?: string }) => value.__typename })
+@InterfaceType('Error', { resolveType: resolveByTypename })
 export abstract class ErrorInterface {
   @Field()
   message!: string;

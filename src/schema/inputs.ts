@@ -1,6 +1,7 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { FaceSelectionEnum, FieldTypeEnum } from './enums';
-import { JSONScalar } from './scalars';
+import type { UploadedFile } from '../datasources/images/upload';
+import { JSONScalar, UploadScalar } from './scalars';
 
 @InputType('FaceFilter', { description: 'All given parts must match.' })
 export class FaceFilterInput {
@@ -11,10 +12,17 @@ export class FaceFilterInput {
   fields?: Record<string, unknown> | null;
 }
 
-@InputType('ImageInput', { description: 'Exactly one of base64 (plain or a data: URL) or url (http/https).' })
+@InputType('ImageInput', {
+  description: 'Exactly one of base64 (plain or a data: URL), url (http/https) or upload (a file of a multipart request).',
+})
 export class ImageInput {
   @Field(() => String, { nullable: true }) base64?: string | null;
   @Field(() => String, { nullable: true }) url?: string | null;
+  @Field(() => UploadScalar, {
+    nullable: true,
+    description: 'At most images.maxBytes; send apollo-require-preflight: true.',
+  })
+  upload?: Promise<UploadedFile> | null;
 }
 
 @InputType('FieldDefinitionInput')

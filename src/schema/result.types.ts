@@ -15,9 +15,9 @@ import {
 } from './error.types';
 import { FaceType } from './face.type';
 import { LibraryType } from './library.type';
+import { resolveByTypename } from './typename';
 import { PersonType } from './person.type';
 
-const byTypename = (value: { __typename?: string }) => value.__typename;
 
 @ObjectType('CreateLibrarySuccess')
 export class CreateLibrarySuccess {
@@ -110,7 +110,7 @@ export class SearchFacesSuccess {
 }
 
 export function resultUnion<T extends readonly [Function, ...Function[]]>(name: string, types: T) {
-  const union = createUnionType({ name, types: () => types as unknown as readonly [ClassType, ...ClassType[]], resolveType: byTypename });
+  const union = createUnionType({ name, types: () => types as unknown as readonly [ClassType, ...ClassType[]], resolveType: resolveByTypename });
   // Error classes carry their GraphQL name, so the admitted error members derive from the list.
   const errorTypes: ReadonlySet<string> = new Set(types.slice(1).map((t) => t.name));
   return { union, errorTypes };

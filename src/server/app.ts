@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -8,15 +9,18 @@ import type { Logger } from 'pino';
 import { openLedger } from '../datasources/ledger';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import { RedisConnection } from '../datasources/redis/redis-connection';
+import { RedisBroadcast } from '../datasources/redis/redis-broadcast';
 import { sharedRateLimits } from '../datasources/redis/shared-rate-limit';
 import { buildFacegraphSchema, createRequestContext, type RequestContext } from '../resolvers';
-import { createServices, ProviderRegistry, type Services } from '../services';
+import { createServices, FaceEvents, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
 import { resolveUiDist, uiHandlers } from './ui';
 import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { operationLimits } from './limits';
+import { compiledExecution } from './compiled-execution';
 import { subscriptionsNotOverHttp } from './client-mistakes';
+import { FACE_IMAGE_ROUTE, faceImageHandler, imageLinkOrigin } from './face-image-route';
 import { withoutRedaction } from './logger';
 import { createVendors } from './providers';
 import { decideAuthSettings } from './auth/auth-mode';
@@ -26,6 +30,8 @@ import { METRICS_PATH, startObservability, type Observability } from './observab
 import { answerCachedReads, preparedReadOf, withPreparedRead } from './cache-hits';
 import { requestLedgerVersion } from './request-ledger-version';
 import { ResponseCache, responseCachePlugin } from './response-cache';
+import { serveSubscriptions, type SubscriptionServer } from './subscriptions';
+import { multipartUploads } from './uploads';
 import { allowedHostNames, corsPolicy, hostCheck, rateLimitPerCaller } from './surface';
 
 export interface FacegraphApp {
@@ -38,6 +44,10 @@ export interface FacegraphApp {
   observability: Observability;
   /** What GET /readyz reports. */
   readiness(): Promise<Readiness>;
+  /** Serves the faceEvents subscription (graphql-ws) on WebSocket upgrades of this HTTP server; once. */
+  serveSubscriptions(server: http.Server): void;
+  /** Closes the WebSockets (1001) and ends their subscriptions; close() does it too. */
+  stopSubscriptions(): Promise<void>;
   /** Resolves once readiness() says ready: the LOCAL face engine warms up in its workers after start. */
   whenReady(): Promise<void>;
   /** Stops Apollo (draining in-flight operations) and closes the vendors, the ledger and Redis. */
@@ -57,6 +67,8 @@ const READINESS_POLL_MS = 25;
 const REDIS_START_WAIT_MS = 2_000;
 /** audit.retentionDays is applied at start and then hourly. */
 const AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
+/** While Redis is away every write would fail to relay its events: one warning a minute says so. */
+const RELAY_WARNING_INTERVAL_MS = 60_000;
 
 /** Everything but listening: tests and main.ts share this. */
 export async function createFacegraphApp(config: FacegraphConfig, logger: Logger, plugins: ApolloServerPlugin<RequestContext>[] = []): Promise<FacegraphApp> {
@@ -85,7 +97,27 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     rateLimits: redis ? sharedRateLimits(redis) : undefined,
   });
   const providers = new ProviderRegistry(adapters.vendors);
-  const services = createServices(ledger, providers, { limits: config.images, urlFetch: config.images.urlFetch });
+  let lastRelayWarning = 0;
+  const faceEvents = new FaceEvents((e) => {
+    if (Date.now() - lastRelayWarning < RELAY_WARNING_INTERVAL_MS) return;
+    lastRelayWarning = Date.now();
+    // The message only: ioredis errors can carry the command, and the event holds personal data.
+    const reason = e instanceof Error ? e.message : String(e);
+    logger.warn({ reason }, 'face events not relayed to other replicas (Redis)');
+  });
+  const faceEventBroadcast = redis ? new RedisBroadcast(redis, 'face-events') : null;
+  if (faceEventBroadcast) {
+    faceEvents.relayThrough(faceEventBroadcast);
+    if (redis?.isAvailable()) await faceEventBroadcast.whenListening(REDIS_START_WAIT_MS);
+  }
+  const { keep, urlTtlSeconds, urlSigningKey, thumbnailCacheBytes } = config.images;
+  const services = createServices(
+    ledger,
+    providers,
+    { limits: config.images, urlFetch: config.images.urlFetch },
+    { keep, urlTtlSeconds, urlSigningKey, thumbnailCacheBytes },
+    faceEvents,
+  );
   // Before serving: image files a crash left without a face (between a delete's commit and the file removal).
   await services.storedImages.sweep();
   const schema = await buildFacegraphSchema();
@@ -103,10 +135,11 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   }
 
   const limits = operationLimits(config.limits);
+  const originOf = imageLinkOrigin(config.server.publicUrl);
   const operationLogger = withoutRedaction(logger);
   const responseCache = config.server.responseCacheBytes > 0 ? new ResponseCache(config.server.responseCacheBytes) : null;
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    gateway: compiledExecution(schema),
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     introspection: config.server.introspection,
@@ -180,6 +213,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     authenticateRequests(authenticator, logger, ledgerVersionOf),
     rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () => observability.metrics?.rateLimitRefused()),
     express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
+    multipartUploads({ maxBytes: config.images.maxBytes, maxFiles: config.limits.expensiveFieldsPerRequest }, logger),
     ...observability.graphqlRoute.resume,
     ...(responseCache
       ? [
@@ -193,9 +227,12 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
         ]
       : []),
     expressMiddleware(apollo, {
-      context: async ({ req }) => withPreparedRead(createRequestContext(services, logger, callerOf(req)), req),
+      context: async ({ req }) =>
+        withPreparedRead(createRequestContext(services, logger, callerOf(req), originOf(req)), req),
     }),
   );
+  // Face.imageUrl links: the signature is the credential, so outside /graphql's authentication.
+  app.get(FACE_IMAGE_ROUTE, faceImageHandler(services.faceImages, logger));
   app.get('/', entryPoint(config.server.graphiql));
   // Last: whatever no route answered, or failed before Apollo.
   app.use(notFound);
@@ -209,6 +246,12 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   const auditPruning = setInterval(pruneAudit, AUDIT_PRUNE_INTERVAL_MS);
   auditPruning.unref();
 
+  let subscriptions: SubscriptionServer | null = null;
+  const stopSubscriptions = async () => {
+    const open = subscriptions;
+    subscriptions = null;
+    await open?.close();
+  };
   let closed = false;
   return {
     app,
@@ -218,6 +261,20 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     ledger,
     observability,
     readiness,
+    serveSubscriptions(server) {
+      if (subscriptions) throw new Error('subscriptions are served already');
+      subscriptions = serveSubscriptions(server, {
+        schema,
+        services,
+        logger,
+        authenticator,
+        allowedHosts: allowedHostNames(config.server),
+        corsOrigins: config.server.cors.origins,
+        validationRules: limits.validationRules,
+        parseOptions: limits.parseOptions,
+      });
+    },
+    stopSubscriptions,
     async whenReady() {
       while (!(await readiness()).ready) {
         if (closed) throw new Error('closed before it was ready');
@@ -228,10 +285,13 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       if (closed) return;
       closed = true;
       clearInterval(auditPruning);
+      await stopSubscriptions();
+      faceEvents.close();
       await apollo.stop();
       await providers.close();
       await adapters.close();
       await ledger.close();
+      faceEventBroadcast?.close();
       await redis?.close();
       await observability.close();
     },

@@ -9,7 +9,7 @@ const SECRET_KEYS = [
   'securityToken', 'authorization', 'Authorization', 'cookie', 'set-cookie',
   'ocp-apim-subscription-key', 'Ocp-Apim-Subscription-Key', 'x-auth-token', 'X-Auth-Token',
   'x-subject-token', 'X-Subject-Token', 'x-security-token', 'X-Security-Token', 'x-acs-security-token',
-  'base64', 'image', 'imageBase64', 'image_base64', 'bytes',
+  'base64', 'image', 'imageBase64', 'image_base64', 'bytes', 'urlSigningKey', 'signature',
 ];
 const REDACT_DEPTH = 4;
 
@@ -54,6 +54,8 @@ export function describeConfigForLog(config: FacegraphConfig): LoggableConfig {
   copy.ledger.url = maskUrlPassword(copy.ledger.url);
   if (copy.tracing) copy.tracing.otlpUrl = maskUrlPassword(copy.tracing.otlpUrl);
   if (copy.redis) copy.redis.url = maskUrlPassword(copy.redis.url);
+  // Whether one is set, never the key: it signs every image link.
+  if (copy.images?.urlSigningKey) copy.images.urlSigningKey = 'set';
   copy.providers = config.providers.map((p) => {
     const out: Record<string, unknown> = { ...p };
     if ('credentials' in p) out.credentials = Object.keys(p.credentials);

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
   }
   server.off('request', starting);
   server.on('request', facegraph.app);
+  facegraph.serveSubscriptions(server);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
     // Stop accepting, let in-flight requests finish, then close the ledger.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // A WebSocket holds its connection open: closed now (1001 Going away), or server.close would wait for it.
+    await facegraph.stopSubscriptions();
     const force = setTimeout(() => server.closeAllConnections(), 10_000);
     force.unref();
     await closed;

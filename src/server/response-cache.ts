@@ -15,9 +15,16 @@ import { rootFieldsOf } from './root-fields';
 
 /**
  * Never cached: searchFaces (not from the ledger), viewer (differs per credential), apiKeys and auditLog (key use
- * times and audit rows are written without moving the ledger's change version).
+ * times and audit rows are written without moving the ledger's change version), imageUrl (a signed link expires
+ * while the ledger stays the same).
  */
-export const UNCACHEABLE_FIELDS: ReadonlySet<string> = new Set(['searchFaces', 'viewer', 'apiKeys', 'auditLog']);
+export const UNCACHEABLE_FIELDS: ReadonlySet<string> = new Set([
+  'searchFaces',
+  'viewer',
+  'apiKeys',
+  'auditLog',
+  'imageUrl',
+]);
 /** Longer variables are not worth a key (a query with an image in its variables is searchFaces anyway). */
 const MAX_VARIABLES_LENGTH = 4096;
 /** Deeper variables are not worth a key either; the bound also keeps JSON.stringify far from the stack limit. */

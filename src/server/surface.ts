@@ -17,11 +17,10 @@ const HOST_CHECK_EXEMPT = new Set(['/healthz', '/readyz']);
  * DNS rebinding (its own name, resolved to 127.0.0.1, with the browser's cookies and no CORS in the way).
  */
 export function hostCheck(allowed: readonly string[], logger: Logger): RequestHandler {
-  const names = new Set(allowed.map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')));
+  const isAllowed = hostAllowList(allowed);
   return (req, res, next) => {
     if (HOST_CHECK_EXEMPT.has(req.path)) return next();
-    const host = hostName(req.headers.host);
-    if (host !== null && names.has(host)) return next();
+    if (isAllowed(req.headers.host)) return next();
     logger.info({ method: req.method, path: req.path }, 'request refused: Host not allowed');
     res.status(403).json({
       errors: [
@@ -31,6 +30,15 @@ export function hostCheck(allowed: readonly string[], logger: Logger): RequestHa
         },
       ],
     });
+  };
+}
+
+/** Whether a Host header (name and optional port) names one of `allowed`. */
+export function hostAllowList(allowed: readonly string[]): (hostHeader: string | undefined) => boolean {
+  const names = new Set(allowed.map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')));
+  return (hostHeader) => {
+    const host = hostName(hostHeader);
+    return host !== null && names.has(host);
   };
 }
 

@@ -5,7 +5,7 @@ import { decodeGlobalId, faceId as faceGlobalId } from '../domain/global-id';
 import type { FaceRecord, FaceSelection, FieldValues, LibraryRecord, PersonRecord, ResolvedFaceFilter, Support } from '../domain/model';
 import type { DeletedFace, LedgerStore, NewFace } from '../datasources/ledger/ledger-store';
 import type { VendorImage, ImageLimits, UrlFetchPolicy } from '../datasources/images/image';
-import { checkVendorFetchedUrl, loadImageInput } from '../datasources/images';
+import { checkVendorFetchedUrl, loadImageInput, receiveImageInput, type ReceivedImageInput, type UploadedFile } from '../datasources/images';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
 import { KeyedGate } from './keyed-gate';
 import { KeyedMutex } from './keyed-mutex';
@@ -13,11 +13,14 @@ import { markNeedsTraining } from './training';
 import { LIMITS, optionalText } from './input-rules';
 import { requireFace, requireLibrary, requirePersonOf } from './lookups';
 import type { ProviderRegistry } from './provider-registry';
+import type { FaceEvents } from './face-events';
 import type { StoredImages } from './stored-images';
 
 export interface ImageInputRequest {
   base64?: string | null;
   url?: string | null;
+  /** A file of a multipart request: read (up to images.maxBytes) before anything else is done with the request. */
+  upload?: Promise<UploadedFile> | null;
 }
 
 export interface RegisterFaceRequest {
@@ -90,9 +93,11 @@ export class FaceService {
     private readonly providers: ProviderRegistry,
     private readonly imagePolicy: ImagePolicy,
     private readonly storedImages: StoredImages,
+    private readonly events: FaceEvents,
   ) {}
 
-  async registerFace(req: RegisterFaceRequest): Promise<{ face: FaceRecord; replayed: boolean; detectedFaceCount?: number | null }> {
+  async registerFace(request: RegisterFaceRequest): Promise<{ face: FaceRecord; replayed: boolean; detectedFaceCount?: number | null }> {
+    const req = { ...request, image: await receiveImageInput(request.image, this.imagePolicy.limits) };
     const library = await requireLibrary(this.ledger, req.libraryId, 'input.libraryId');
     const vendor = this.providers.get(library.providerId);
     if (vendor.capabilities.registerFace === 'UNSUPPORTED') throw unsupported(vendor.kind, 'registerFace');
@@ -143,7 +148,7 @@ export class FaceService {
   private async register(
     library: LibraryRecord,
     vendor: FaceVendor,
-    req: RegisterFaceRequest,
+    req: ReceivedRegistration,
     idempotency: { key: string; requestHash: string } | null,
   ): Promise<{ face: FaceRecord; detectedFaceCount: number | null }> {
     let person: PersonRecord | null = null;
@@ -173,6 +178,7 @@ export class FaceService {
     const register = () => this.storedImages.whileRegistering(imageSha256, async () => {
       const spec = { image, faceSelection, externalImageId, fields, userData };
       const registered = await vendor.registerFace(library, person, spec);
+      if (image.kind === 'bytes') await this.storedImages.keep(vendor, image.image);
       const face: NewFace = {
         libraryRowId: library.rowId,
         personRowId: person?.rowId ?? null,
@@ -186,7 +192,10 @@ export class FaceService {
       };
       const detectedFaceCount = registered.detectedFaceCount ?? null;
       try {
-        return { recorded: true as const, face: await this.ledger.insertFace(face, key), detectedFaceCount };
+        const recorded = await this.ledger.insertFace(face, key);
+        // Straight after the commit, before anything else may run: events leave in commit order.
+        this.events.registered(recorded);
+        return { recorded: true as const, face: recorded, detectedFaceCount };
       } catch (error) {
         return { recorded: false as const, face, error };
       }
@@ -226,12 +235,13 @@ export class FaceService {
     await this.storedImages.releaseUnreferenced(vendor, [face.imageSha256]);
   }
 
-  private async prepareImage(vendor: FaceVendor, input: ImageInputRequest): Promise<VendorImage> {
-    if (input.base64 && !input.url && !vendor.capabilities.imageBase64) {
+  private async prepareImage(vendor: FaceVendor, input: ReceivedImageInput): Promise<VendorImage> {
+    if ((input.base64 || input.bytes) && !vendor.capabilities.imageBase64) {
       const hint = vendor.base64ImagesHint ? ` ${vendor.base64ImagesHint}` : '';
-      throw invalidInput('input.image.base64', `${vendor.kind} providers take images by URL only: give image.url.${hint}`, 'IMAGE_URL_REQUIRED');
+      const field = input.bytes ? 'input.image.upload' : 'input.image.base64';
+      throw invalidInput(field, `${vendor.kind} providers take images by URL only: give image.url.${hint}`, 'IMAGE_URL_REQUIRED');
     }
-    if (input.url && !input.base64 && vendor.imageUrlFetchedByVendor) {
+    if (input.url && vendor.imageUrlFetchedByVendor) {
       return { kind: 'url', url: checkVendorFetchedUrl(input.url) };
     }
     const image = await loadImageInput(input, this.imagePolicy.limits, this.imagePolicy.urlFetch);
@@ -252,7 +262,9 @@ export class FaceService {
 
     const [person] = face.personRowId === null ? [null] : await this.ledger.personsByRowId([face.personRowId]);
     await vendor.updateFace(library, face, patch, person);
-    return this.ledger.updateFace(face.rowId, patch);
+    const updated = await this.ledger.updateFace(face.rowId, patch);
+    this.events.updated(updated);
+    return updated;
   }
 
   async deleteFaces(libraryRawId: string, filterReq: FaceFilterRequest, dryRun: boolean): Promise<DeleteFacesOutcome> {
@@ -290,6 +302,7 @@ export class FaceService {
       const removed = await this.ledger.deleteFaces(goneAtVendor.map((f) => f.rowId));
       const removedRowIds = new Set(removed.map((r) => r.rowId));
       const deleted = matched.filter((f) => removedRowIds.has(f.rowId));
+      this.events.deleted(deleted);
       return { dryRun, matched, deleted, failures, plan, vendorDeletedCount, removed };
     };
     // One vendor call removes whatever matches at the vendor when it runs: no registration through this gateway may
@@ -362,6 +375,7 @@ export class FaceService {
   }
 
   async searchFaces(req: SearchFacesRequest): Promise<{ matches: { face: FaceRecord; similarity: number }[] }> {
+    const received = await receiveImageInput(req.image, this.imagePolicy.limits);
     const library = await requireLibrary(this.ledger, req.libraryId, 'libraryId');
     const vendor = this.providers.get(library.providerId);
     if (vendor.capabilities.searchFaces === 'UNSUPPORTED' || !vendor.searchFaces) throw unsupported(vendor.kind, 'searchFaces');
@@ -373,7 +387,7 @@ export class FaceService {
     if (!(threshold >= 0 && threshold <= 1)) {
       throw invalidInput('threshold', `threshold is a similarity from 0 to 1; got ${threshold}.`, 'RANGE');
     }
-    const image = await this.prepareImage(vendor, req.image);
+    const image = await this.prepareImage(vendor, received);
     const found = await vendor.searchFaces(library, { image, topN, threshold });
     // A match the ledger does not know (made outside the gateway, not yet synced) has no Face to show.
     // Each kind of match is read in one batch, whatever the number of matches.
@@ -418,11 +432,19 @@ function mergeFields(library: LibraryRecord, current: FieldValues, change: unkno
   return validateFieldValues(library.fieldSchema, merged, 'input.fields');
 }
 
-function hashRequest(req: RegisterFaceRequest): string {
+/** A registration whose uploaded file (if any) has been read. */
+type ReceivedRegistration = Omit<RegisterFaceRequest, 'image'> & { image: ReceivedImageInput };
+
+function hashRequest(req: ReceivedRegistration): string {
   const canonical = JSON.stringify([
     req.libraryId,
     req.personId ?? null,
-    req.image.base64 ? createHash('sha256').update(req.image.base64).digest('hex') : null,
+    // Keys recorded before uploads existed keep their hash: an upload takes the base64 slot, marked as one.
+    req.image.base64
+      ? createHash('sha256').update(req.image.base64).digest('hex')
+      : req.image.bytes
+        ? `upload:${createHash('sha256').update(req.image.bytes).digest('hex')}`
+        : null,
     req.image.url ?? null,
     req.externalImageId ?? null,
     sortKeys(req.fields ?? null),

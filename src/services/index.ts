@@ -1,5 +1,7 @@
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import { ApiKeyService } from './api-key.service';
+import { FaceImageService, type FaceImageSettings } from './face-images.service';
+import { FaceEvents } from './face-events';
 import { FaceService, type ImagePolicy } from './face.service';
 import { LibraryService } from './library.service';
 import { PersonService } from './person.service';
@@ -17,22 +19,37 @@ export interface Services {
   apiKeys: ApiKeyService;
   /** Releases image files after the ledger commit that removed their last face; sweeps what a crash left. */
   storedImages: StoredImages;
+  /** Face.imageUrl: signed links, and the thumbnails they answer. */
+  faceImages: FaceImageService;
+  /** Face changes, after their commit, for the faceEvents subscription. */
+  faceEvents: FaceEvents;
 }
 
-export function createServices(ledger: LedgerStore, providers: ProviderRegistry, imagePolicy: ImagePolicy): Services {
-  const storedImages = new StoredImages(ledger, providers);
+export function createServices(
+  ledger: LedgerStore,
+  providers: ProviderRegistry,
+  imagePolicy: ImagePolicy,
+  faceImageSettings: FaceImageSettings,
+  faceEvents = new FaceEvents(),
+): Services {
+  const decoding = imagePolicy.limits.decoding;
+  const storedImages = new StoredImages(ledger, providers, { keep: faceImageSettings.keep, decoding });
   return {
     ledger,
     providers,
-    libraries: new LibraryService(ledger, providers, storedImages),
-    faces: new FaceService(ledger, providers, imagePolicy, storedImages),
-    persons: new PersonService(ledger, providers, storedImages),
-    sync: new SyncService(ledger, providers),
+    libraries: new LibraryService(ledger, providers, storedImages, faceEvents),
+    faces: new FaceService(ledger, providers, imagePolicy, storedImages, faceEvents),
+    persons: new PersonService(ledger, providers, storedImages, faceEvents),
+    sync: new SyncService(ledger, providers, storedImages),
     apiKeys: new ApiKeyService(ledger, providers.all().map((vendor) => vendor.providerId)),
     storedImages,
+    faceImages: new FaceImageService(ledger, providers, { ...faceImageSettings, decoding }),
+    faceEvents,
   };
 }
 
 export { ProviderRegistry } from './provider-registry';
 export { StoredImages } from './stored-images';
+export { FaceEvents, type FaceEvent, type FaceEventKind, type FaceEventRelay } from './face-events';
 export type { ImagePolicy } from './face.service';
+export type { FaceImageSettings } from './face-images.service';

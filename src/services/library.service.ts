@@ -8,6 +8,7 @@ import { KeyedMutex } from './keyed-mutex';
 import { LIMITS, optionalText } from './input-rules';
 import { requireLibrary } from './lookups';
 import type { ProviderRegistry } from './provider-registry';
+import type { FaceEvents } from './face-events';
 import type { StoredImages } from './stored-images';
 import { markNeedsTraining, trainLibrary } from './training';
 
@@ -40,6 +41,7 @@ export class LibraryService {
     private readonly ledger: LedgerStore,
     private readonly providers: ProviderRegistry,
     private readonly storedImages: StoredImages,
+    private readonly events: FaceEvents,
   ) {}
 
   async createLibrary(req: CreateLibraryRequest): Promise<LibraryRecord> {
@@ -68,9 +70,11 @@ export class LibraryService {
   async deleteLibrary(rawId: string): Promise<{ deletedId: string; deletedFaceCount: number }> {
     const library = await requireLibrary(this.ledger, rawId, 'id');
     const vendor = this.providers.get(library.providerId);
-    const faces = vendor.removeImages ? await this.ledger.findFaces(library.rowId, {}) : [];
+    // Read for the images to release (LOCAL's files, what the gateway kept of cloud faces) and the DELETED events.
+    const faces = await this.ledger.findFaces(library.rowId, {});
     await vendor.deleteLibrary(library);
     const deletedFaceCount = await this.ledger.deleteLibrary(library.rowId);
+    this.events.deleted(faces);
     await this.storedImages.releaseUnreferenced(vendor, faces.map((f) => f.imageSha256));
     return { deletedId: libraryId(library.providerId, library.name), deletedFaceCount };
   }

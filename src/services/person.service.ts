@@ -5,6 +5,7 @@ import type { LedgerStore, PersonPatch } from '../datasources/ledger/ledger-stor
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
 import { LIMITS, optionalText } from './input-rules';
 import type { ProviderRegistry } from './provider-registry';
+import type { FaceEvents } from './face-events';
 import type { StoredImages } from './stored-images';
 import { markNeedsTraining } from './training';
 
@@ -20,6 +21,7 @@ export class PersonService {
     private readonly ledger: LedgerStore,
     private readonly providers: ProviderRegistry,
     private readonly storedImages: StoredImages,
+    private readonly events: FaceEvents,
   ) {}
 
   /** Omitted parts stay as they are; null clears one. */
@@ -61,6 +63,8 @@ export class PersonService {
     await vendor.deletePerson(library, person, faces);
     // Deleted meanwhile (a concurrent deletePerson): answered as unknown, with the id the caller gave.
     const deletedFaceCount = await this.ledger.deletePerson(person.rowId).catch(samePersonNotFound(rawId));
+    // The faces read before the vendor call: one registered on the person meanwhile goes by cascade, unannounced.
+    this.events.deleted(faces);
     await this.storedImages.releaseUnreferenced(vendor, faces.map((f) => f.imageSha256));
     await markNeedsTraining(this.ledger, vendor, library);
     return { deletedId: personGlobalId(library.providerId, library.name, person.externalId), deletedFaceCount };

@@ -5,6 +5,7 @@ import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import type { ListedFace } from '../datasources/vendors/face-vendor';
 import { requireLibrary } from './lookups';
 import type { ProviderRegistry } from './provider-registry';
+import type { StoredImages } from './stored-images';
 
 export interface SyncOutcome {
   library: LibraryRecord;
@@ -19,6 +20,7 @@ export class SyncService {
   constructor(
     private readonly ledger: LedgerStore,
     private readonly providers: ProviderRegistry,
+    private readonly storedImages: StoredImages,
   ) {}
 
   async syncLibrary(rawId: string): Promise<SyncOutcome> {
@@ -46,7 +48,11 @@ export class SyncService {
       if (face.status === 'PENDING') abandoned.push(face.rowId);
       else missingAtVendor++;
     }
-    if (listing.unreadable === 0) await this.ledger.deleteFaces(abandoned);
+    if (listing.unreadable === 0) {
+      const removed = await this.ledger.deleteFaces(abandoned);
+      // A dropped PENDING face may have been the last user of an image kept for it.
+      await this.storedImages.releaseUnreferenced(vendor, removed.map((r) => r.imageSha256));
+    }
     return { library, imported, missingAtVendor, unreadableAtVendor: listing.unreadable };
   }
 

@@ -68,9 +68,11 @@ export type FieldType =
   | 'LONG'
   | 'STRING';
 
-/** Exactly one of base64 (plain or a data: URL) or url (http/https). */
+/** Exactly one of base64 (plain or a data: URL), url (http/https) or upload (a file of a multipart request). */
 export type ImageInput = {
   base64?: string | null | undefined;
+  /** At most images.maxBytes; send apollo-require-preflight: true. */
+  upload?: Blob | null | undefined;
   url?: string | null | undefined;
 };
 

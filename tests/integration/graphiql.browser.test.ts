@@ -13,7 +13,9 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page, Request as PwRequest } from 'playwright-core';
 import { GRAPHIQL_CSP, resolveGraphiqlDist } from '../../src/server/graphiql';
 import { chromiumAvailability, launchChromium } from '../support/chromium';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { facePhoto } from '../support/images';
+import { untilSubscribed } from '../support/subscriptions';
+import { gql, startTestServer, type TestServer } from '../support/test-server';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const SCREENSHOT = '/tmp/graphiql.png';
@@ -140,6 +142,33 @@ describeBrowser(`GraphiQL in the browser${availability.run ? '' : ` — ${availa
       expect(r.headers()['content-type']).toMatch(/^image\/svg\+xml/);
       expect(await r.text()).toContain('<svg');
     }
+  });
+
+  it('runs a subscription over graphql-ws and shows the events as they come', async () => {
+    await page.click('.graphiql-query-editor .monaco-editor .view-lines');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('subscription { faceEvents { kind face { externalImageId } } }');
+    await page.keyboard.press('Shift+ControlOrMeta+End');
+    await page.keyboard.press('Delete');
+    await page.keyboard.press('ControlOrMeta+Enter');
+    await untilSubscribed(server, 1);
+
+    const library = await gql(
+      server.url,
+      `mutation { createLibrary(input: { providerId: "local", name: "graphiql" }) { ... on CreateLibrarySuccess { library { id } } } }`,
+    );
+    const registered = await gql(server.url, `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename } }`, {
+      i: {
+        libraryId: library.data.createLibrary.library.id,
+        externalImageId: 'seen-in-graphiql',
+        image: { base64: (await facePhoto('A')).toString('base64') },
+      },
+    });
+    expect(registered.data.registerFace.__typename).toBe('RegisterFaceSuccess');
+    const shown = await poll(() => editorText(page, '.graphiql-response'), (t) => t.includes('seen-in-graphiql'));
+    expect(JSON.parse(shown)).toEqual({
+      data: { faceEvents: { kind: 'REGISTERED', face: { externalImageId: 'seen-in-graphiql' } } },
+    });
   });
 
   it('made requests only to the local server, without failures or console errors', () => {

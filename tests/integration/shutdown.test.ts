@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { facePhoto } from '../support/images';
+import { subscribe } from '../support/subscriptions';
 
 // The compiled server (npm test builds it first), started as `npm start` would, then stopped with SIGTERM
 // while a request is in flight: the request must still complete, the process exit 0, and the ledger close.
@@ -77,5 +78,31 @@ test('SIGTERM lets an in-flight registerFace finish, then closes the ledger and 
   } finally {
     child.kill('SIGKILL');
     await new Promise<void>((resolve) => slowImageHost.close(() => resolve()));
+  }
+});
+
+test('SIGTERM closes open WebSockets (1001 Going away) with the HTTP server, and the process exits 0 at once', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facegraph-shutdown-ws-'));
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: dir,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', FACEGRAPH_DATA_DIR: path.join(dir, 'data') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const [, url] = await waitForOutput(child, /GraphiQL at (http:\/\/\S+)/);
+    const wsUrl = url.replace('localhost', '127.0.0.1').replace(/^http/, 'ws');
+    const subscriber = subscribe({ wsUrl });
+    // Connected and subscribed: the server acknowledges connection_init before it takes a subscribe.
+    await new Promise<void>((resolve) => subscriber.client.on('connected', () => resolve()));
+    const started = Date.now();
+    child.kill('SIGTERM');
+    expect((await subscriber.closed).code).toBe(1001);
+    expect(await exited).toBe(0);
+    // Well before main.ts's 10 s limit on waiting for connections: the WebSocket did not hold the server open.
+    expect(Date.now() - started).toBeLessThan(8_000);
+    await subscriber.dispose();
+  } finally {
+    child.kill('SIGKILL');
   }
 });

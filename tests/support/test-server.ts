@@ -17,6 +17,8 @@ import { createPostgresSchema, type LedgerBackend, type PostgresSchema } from '.
 export interface TestServer {
   /** http://127.0.0.1:PORT/graphql */
   url: string;
+  /** ws://127.0.0.1:PORT/graphql (graphql-ws) */
+  wsUrl: string;
   origin: string;
   dataDir: string;
   facegraph: FacegraphApp;
@@ -52,16 +54,19 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   options.configure?.(config);
   const facegraph = await createFacegraphApp(config, createLogger(config.log.level, options.logTo), options.plugins);
   const server = http.createServer(facegraph.app);
+  facegraph.serveSubscriptions(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
   await waitUntilReady(origin);
   return {
     url: `${origin}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
     origin,
     dataDir,
     facegraph,
     async close() {
+      await facegraph.stopSubscriptions();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await facegraph.close();

@@ -57,6 +57,9 @@ describe('defaults', () => {
         maxSide: 8192,
         urlFetch: { allowList: [], timeoutMs: 10000, maxRedirects: 3 },
         decoding: { concurrency: 2, maxWaiting: 32, maxWaitMs: 10000 },
+        keep: 'thumbnail',
+        urlTtlSeconds: 300,
+        thumbnailCacheBytes: 16 * 1024 * 1024,
       },
       limits: {
         maxDepth: 12,
@@ -128,6 +131,23 @@ describe('defaults', () => {
       'images.decoding.maxWaiting: must be an integer 0-10000, got -1',
       'images.decoding.maxWaitMs: must be an integer 1-300000, got 0',
     ]);
+  });
+
+  it('takes what is kept of images and how image links are signed, never echoing the signing key', () => {
+    const key = 'k'.repeat(40);
+    const yaml = 'images: { keep: full, urlTtlSeconds: 60, urlSigningKey: "${IMAGE_KEY}", thumbnailCacheBytes: 0 }';
+    const c = loadFile('i.yaml', yaml, { IMAGE_KEY: key });
+    expect(c.images).toMatchObject({ keep: 'full', urlTtlSeconds: 60, urlSigningKey: key, thumbnailCacheBytes: 0 });
+    const issues = yamlIssues(
+      'images: { keep: some, urlTtlSeconds: 0, urlSigningKey: short-secret-value, thumbnailCacheBytes: -1 }',
+    );
+    expect(issues).toEqual([
+      "images.keep: 'some' is not one of thumbnail, full, none",
+      'images.urlTtlSeconds: must be an integer 1-604800, got 0',
+      'images.urlSigningKey: must be a secret string of at least 32 characters (e.g. openssl rand -base64 48)',
+      'images.thumbnailCacheBytes: must be an integer 0-1073741824, got -1',
+    ]);
+    expect(issues.join('\n')).not.toContain('short-secret-value');
   });
 
   it('treats an empty FACEGRAPH_CONFIG as no file', () => {

@@ -84,7 +84,16 @@ describe('describeConfigForLog', () => {
     ledger: { url: 'postgres://fg:DBPASS-0001@db:5432/fg', poolSize: 10 },
     redis: { url: 'redis://:REDISPW-0001@cache:6379', prefix: 'facegraph:' },
     dataDir: '/data',
-    images: { maxBytes: 1, minSide: 1, maxSide: 2, urlFetch: { allowList: [], timeoutMs: 1, maxRedirects: 0 } },
+    images: {
+      maxBytes: 1,
+      minSide: 1,
+      maxSide: 2,
+      urlFetch: { allowList: [], timeoutMs: 1, maxRedirects: 0 },
+      keep: 'thumbnail',
+      urlTtlSeconds: 300,
+      urlSigningKey: 'IMGKEY-0001-0123456789abcdef0123456789',
+      thumbnailCacheBytes: 0,
+    },
     limits: DEFAULT_LIMITS,
     audit: { retentionDays: 365 },
     log: { level: 'info' },
@@ -113,7 +122,8 @@ describe('describeConfigForLog', () => {
     expect(described.ledger.url).toBe('postgres://fg:***@db:5432/fg');
     expect(described.tracing.otlpUrl).toBe('https://otel:***@collector:4318/v1/traces');
     expect(described.redis).toEqual({ url: 'redis://:***@cache:6379', prefix: 'facegraph:' });
-    expect(JSON.stringify(described)).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|OTLPPW|REDISPW/);
+    expect(described.images.urlSigningKey).toBe('set');
+    expect(JSON.stringify(described)).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|OTLPPW|REDISPW|IMGKEY/);
   });
 
   it('survives the logger redaction with its key names', () => {
@@ -121,7 +131,7 @@ describe('describeConfigForLog', () => {
     createLogger('info', out.stream).info({ config: describeConfigForLog(config) }, 'starting');
     const [line] = out.lines();
     expect((line.config as { providers: unknown[] }).providers[2]).toMatchObject({ credentials: ['subscriptionKey'] });
-    expect(out.text()).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|REDISPW/);
+    expect(out.text()).not.toMatch(/HWPW|AZKEY|DBPASS|URLPW|REDISPW|IMGKEY/);
     createLogger('info', out.stream).info({ config: { credentials: ['AK-0001', 'SK-0001'] } });
     expect(out.text()).not.toContain('AK-0001');
   });

@@ -1,7 +1,8 @@
-import { invalidInput } from '../../domain/errors';
 import { decodeBase64Image } from './base64';
+import { decodeImage } from './decode';
 import { fetchImageUrl } from './fetch-url';
 import type { ImageLimits, LoadedImage, UrlFetchPolicy } from './image';
+import { exactlyOne, type ReceivedImageInput } from './upload';
 
 export * from './image';
 export { decodeImage, sniffFormat, WHOLE_IMAGE_MAX_BYTES } from './decode';
@@ -14,21 +15,17 @@ export { checkVendorFetchedUrl } from './vendor-url';
 export { classifyAddress, isAllowListed, isBlockedAddress } from './address-policy';
 export type { AddressCategory, AddressVerdict } from './address-policy';
 
-export interface ImageInputValue {
-  base64?: string | null;
-  url?: string | null;
-}
+export { receiveImageInput } from './upload';
+export type { ImageInputValue, ReceivedImageInput, UploadedFile } from './upload';
 
-/** Loads an `ImageInput`: exactly one of `base64` or `url`. */
+/** Loads a received `ImageInput`: exactly one of `base64`, `url` or the bytes of an upload. */
 export async function loadImageInput(
-  input: ImageInputValue,
+  input: ReceivedImageInput,
   limits: ImageLimits,
   policy: UrlFetchPolicy,
 ): Promise<LoadedImage> {
-  const hasBase64 = input.base64 != null;
-  const hasUrl = input.url != null;
-  if (hasBase64 === hasUrl) {
-    throw invalidInput('image', 'Give exactly one of image.base64 or image.url.', 'EXACTLY_ONE');
-  }
-  return hasBase64 ? decodeBase64Image(input.base64 as string, limits) : fetchImageUrl(input.url as string, policy, limits);
+  if ([input.base64, input.url, input.bytes].filter((part) => part != null).length !== 1) throw exactlyOne();
+  if (input.bytes != null) return decodeImage(input.bytes, limits);
+  if (input.base64 != null) return decodeBase64Image(input.base64, limits);
+  return fetchImageUrl(input.url as string, policy, limits);
 }

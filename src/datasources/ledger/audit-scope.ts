@@ -36,3 +36,8 @@ export function takePendingAudit(): AuditEntry | null {
   const targetIds = [...new Set([...scope.entry.targetIds, ...(scope.created ?? [])])];
   return { ...scope.entry, targetIds, at: new Date(), outcome: scope.successOutcome };
 }
+
+/** Who is making the change under way, as its audit entry names them; null outside an audited operation. */
+export function currentActor(): string | null {
+  return scopes.getStore()?.entry.actor ?? null;
+}

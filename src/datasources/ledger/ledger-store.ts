@@ -12,6 +12,7 @@ import type {
 } from '../../domain/model';
 
 import type { AccessRecords } from './access-records';
+import type { FaceImageRecords } from './face-image-records';
 
 // The gateway's own index of libraries, persons and faces. Asynchronous on purpose: SQLite answers
 // synchronously, PostgreSQL (postgres/) does not. Every batch method returns results in the order
@@ -114,6 +115,8 @@ export interface LibraryCounts {
 export interface LocalImageStore {
   put(sha256: string, bytes: Buffer): Promise<void>;
   has(sha256: string): Promise<boolean>;
+  /** The bytes stored under the digest, null when there are none. */
+  get(sha256: string): Promise<Buffer | null>;
   remove(sha256: string): Promise<void>;
   /** The digests of every stored image (for the start-up sweep of images no face references). */
   list(): Promise<string[]>;
@@ -122,6 +125,8 @@ export interface LocalImageStore {
 export interface LedgerStore {
   /** API keys and the audit log. */
   readonly access: AccessRecords;
+  /** The image URL signing key and the images kept of cloud faces (Face.imageUrl). */
+  readonly faceImages: FaceImageRecords;
   /** Image bytes of LOCAL faces, where the ledger keeps them for every replica (PostgreSQL); absent: files. */
   readonly localImages?: LocalImageStore;
   /** Applies pending migrations; safe to call on every start. */

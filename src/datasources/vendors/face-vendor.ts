@@ -153,6 +153,8 @@ export interface FaceVendor {
    * face row references any more, after the ledger commit that removed their faces.
    */
   removeImages?(imageSha256s: readonly string[]): Promise<void>;
+  /** Where the adapter keeps image files (LOCAL): the bytes of one, null when it has none by that digest. */
+  readImage?(imageSha256: string): Promise<Buffer | null>;
   /** Where the adapter keeps image files: the digests of all it keeps (unfinished writes are dropped on the way). */
   storedImages?(): Promise<string[]>;
   /** Everything the vendor holds in the library, for syncLibrary. */

@@ -139,6 +139,19 @@ const provider: Rule = (value, at, ctx) => {
   return providerRules[kind](value, at, ctx);
 };
 
+export const IMAGE_KEEP_MODES = ['thumbnail', 'full', 'none'] as const;
+export const IMAGE_URL_TTL_SECONDS = { min: 1, max: 7 * 86_400, default: 300 } as const;
+const MIN_SIGNING_KEY_LENGTH = 32;
+
+// Never echoed, not even when too short: it signs every image URL.
+const signingKey: Rule<string> = (value, at, ctx) =>
+  typeof value === 'string' && value.length >= MIN_SIGNING_KEY_LENGTH
+    ? value
+    : ctx.report(
+        at,
+        `must be a secret string of at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. openssl rand -base64 48)`,
+      );
+
 const ledgerUrl = pattern(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be 'sqlite:<path>' or 'postgres://...'");
 
 // Never echoed: the URL may hold a password.
@@ -193,6 +206,10 @@ const root = object({
         }),
         {},
       ),
+      keep: opt(oneOf(IMAGE_KEEP_MODES), 'thumbnail'),
+      urlTtlSeconds: opt(int(IMAGE_URL_TTL_SECONDS.min, IMAGE_URL_TTL_SECONDS.max), IMAGE_URL_TTL_SECONDS.default),
+      urlSigningKey: opt(signingKey),
+      thumbnailCacheBytes: opt(int(0, 1024 * 1024 * 1024), 16 * 1024 * 1024),
     }),
     {},
   ),

@@ -111,11 +111,11 @@ export interface FacegraphConfig {
   };
   /** Where the LOCAL provider keeps image files. */
   dataDir: string;
-  images: ImageLimits & { urlFetch: UrlFetchPolicy };
+  images: ImageLimits & { urlFetch: UrlFetchPolicy } & FaceImageSettings;
   limits: RequestLimits;
   audit: { retentionDays: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
-  /** The LOCAL provider's face detection workers; sized from the CPU count when not set. */
+  /** The LOCAL provider's face detection workers; one when not set (see defaultWorkerCount). */
   faceEngine: { workers?: number; maxQueue?: number };
   providers: ProviderConfig[];
   /** Prometheus metrics at GET /metrics (default on). */
@@ -125,6 +125,18 @@ export interface FacegraphConfig {
   auth?: AuthConfig;
   /** Absent: each replica keeps its own rate limits. */
   redis?: RedisConfig;
+}
+
+/** What the gateway keeps of registered images, and how Face.imageUrl links to them (README "Face images"). */
+export interface FaceImageSettings {
+  /** For cloud providers: a 256 px JPEG (default), the image as sent, or nothing (imageUrl is then null). */
+  keep: 'thumbnail' | 'full' | 'none';
+  /** How long a signed image URL is valid. Default 300. */
+  urlTtlSeconds: number;
+  /** The HMAC key of image URLs (a secret, at least 32 characters); absent: one generated and kept in the ledger. */
+  urlSigningKey?: string;
+  /** Memory for rendered thumbnails, per replica; 0 turns the cache off. Default 16 MiB. */
+  thumbnailCacheBytes: number;
 }
 
 /** Where replicas share vendor rate limits and per-credential rate limits. */

@@ -1,6 +1,13 @@
 import type { ApolloServerPlugin, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { getNamedType, isAbstractType, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  defaultFieldResolver,
+  getNamedType,
+  isAbstractType,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { CACHE_HEADER } from '../response-cache';
 import { rootFieldsOf, type RootField } from '../root-fields';
 import type { CacheOutcome, FacegraphMetrics } from './metrics';
@@ -17,14 +24,19 @@ const CACHE_OUTCOMES = new Set<string>(['hit', 'miss', 'bypass']);
 export function observabilityPlugin<TContext extends object>(
   metrics: FacegraphMetrics | null,
 ): ApolloServerPlugin<TContext> {
+  /** Each request's outcome per root field (by response key), set while executing; a cached answer never executes. */
+  const outcomesOf = new WeakMap<object, Map<string, string>>();
   return {
-    async requestDidStart({ schema }) {
+    async serverWillStart({ schema }) {
+      recordRootFieldOutcomes(schema, outcomesOf);
+    },
+    async requestDidStart({ schema, contextValue }) {
       const started = process.hrtime.bigint();
       const span = trace.getActiveSpan();
       let type = NONE;
       let rootFields: RootField[] = [];
-      // Set while executing; a cached answer never executes.
       const outcomes = new Map<string, string>();
+      outcomesOf.set(contextValue, outcomes);
       return {
         async didResolveOperation(ctx) {
           const operation = ctx.operation as OperationDefinitionNode | undefined;
@@ -32,18 +44,6 @@ export function observabilityPlugin<TContext extends object>(
           type = operation.operation;
           rootFields = rootFieldsOf(operation, ctx.document, schema);
           nameServerSpan(type, rootFields.map((f) => f.name), span);
-        },
-        async executionDidStart() {
-          return {
-            willResolveField({ info }) {
-              if (info.path.prev !== undefined) return undefined;
-              const key = String(info.path.key);
-              return (error, result) => {
-                const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
-                outcomes.set(key, error ? errorCode(code) : typenameOf(result, getNamedType(info.returnType), schema));
-              };
-            },
-          };
         },
         async willSendResponse(ctx: GraphQLRequestContextWillSendResponse<TContext>) {
           const body = ctx.response.body;
@@ -77,6 +77,56 @@ export function nameServerSpan(type: string, rootFields: readonly string[], span
   const names = [...new Set(rootFields)].sort();
   span.updateName(`graphql ${type} ${names.join(',')}`);
   span.setAttributes({ 'graphql.operation.type': type, 'facegraph.graphql.root_fields': names });
+}
+
+/**
+ * Wraps the resolvers of the root fields (once per schema) to note each one's outcome for the request's plugin.
+ * Only root fields: Apollo's willResolveField would have wrapped every field of every type and called the plugin
+ * for each value of the answer.
+ */
+function recordRootFieldOutcomes(schema: GraphQLSchema, outcomesOf: WeakMap<object, Map<string, string>>): void {
+  if (wrappedSchemas.has(schema)) return;
+  wrappedSchemas.add(schema);
+  for (const rootType of [schema.getQueryType(), schema.getMutationType()]) {
+    for (const field of Object.values(rootType?.getFields() ?? {})) {
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const returnType = getNamedType(field.type);
+      field.resolve = (source, args, context, info) => {
+        const outcomes = outcomesOf.get(context as object);
+        if (!outcomes) return resolve(source, args, context, info);
+        const key = String(info.path.key);
+        const done = (error: unknown, result?: unknown) => {
+          const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+          outcomes.set(key, error ? errorCode(code) : typenameOf(result, returnType, schema));
+        };
+        let result: unknown;
+        try {
+          result = resolve(source, args, context, info);
+        } catch (e) {
+          done(e);
+          throw e;
+        }
+        whenFinished(result, done);
+        return result;
+      };
+    }
+  }
+}
+
+const wrappedSchemas = new WeakSet<GraphQLSchema>();
+
+const isPromise = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+
+/** Calls done once the value is settled: a promise, or a list holding promises (as Apollo's instrumentation did). */
+function whenFinished(value: unknown, done: (error: unknown, result?: unknown) => void): void {
+  if (isPromise(value)) {
+    value.then((settled) => whenFinished(settled, done), (error: unknown) => done(error));
+  } else if (Array.isArray(value) && value.some(isPromise)) {
+    Promise.all(value).then((settled) => done(null, settled), (error: unknown) => done(error));
+  } else {
+    done(null, value);
+  }
 }
 
 /** A union or interface result's member typename (when the schema has it), else 'ok'. */

@@ -29,9 +29,11 @@ export function instrumentLedger(
   if (!metrics && !tracing) return ledger;
   const tracer = trace.getTracer('facegraph.ledger');
   const access = observe(ledger.access, 'access.', metrics, tracing ? tracer : null);
+  const faceImages = observe(ledger.faceImages, 'faceImages.', metrics, tracing ? tracer : null);
   const store = observe(ledger, '', metrics, tracing ? tracer : null);
   return new Proxy(store, {
-    get: (target, property, receiver) => (property === 'access' ? access : Reflect.get(target, property, receiver)),
+    get: (target, property, receiver) =>
+      property === 'access' ? access : property === 'faceImages' ? faceImages : Reflect.get(target, property, receiver),
   });
 }
 

@@ -1,3 +1,4 @@
+import { FACE_IMAGES_MIGRATION } from './face-image-tables';
 import { LOCAL_IMAGES_TABLE } from './local-images';
 import type { Session } from './statements';
 
@@ -165,6 +166,7 @@ export const MIGRATIONS: readonly Migration[] = [
       LOCAL_IMAGES_TABLE,
     ],
   },
+  { version: 5, ...FACE_IMAGES_MIGRATION },
 ];
 
 // Both numbers of the session-level advisory lock: a constant for "facegraph ledger migrations", and the schema, so

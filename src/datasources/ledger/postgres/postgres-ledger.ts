@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { takePendingAudit } from '../audit-scope';
 import type { LedgerStore } from '../ledger-store';
 import { PostgresAccessTables } from './access-tables';
+import { PostgresFaceImages } from './face-image-tables';
 import { PostgresLocalImages } from './local-images';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
 import { createPool, PgStatements } from './statements';
@@ -23,6 +24,7 @@ export interface PostgresLedgerOptions {
 export class PostgresLedger extends TableGroupsLedger implements LedgerStore {
   private readonly db: PgStatements;
   readonly access: PostgresAccessTables;
+  readonly faceImages: PostgresFaceImages;
   readonly localImages: PostgresLocalImages;
   private closed = false;
 
@@ -37,6 +39,7 @@ export class PostgresLedger extends TableGroupsLedger implements LedgerStore {
     });
     this.db = db;
     this.access = new PostgresAccessTables(this.db);
+    this.faceImages = new PostgresFaceImages(this.db);
     this.localImages = new PostgresLocalImages(pool);
     // Every write transaction carries the audit row of the operation it belongs to (audit-scope.ts).
     this.db.beforeCommit = async (tx) => {

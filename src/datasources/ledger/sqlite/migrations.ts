@@ -1,4 +1,5 @@
 import { ACCESS_TABLES_MIGRATION } from './access-tables';
+import { FACE_IMAGES_MIGRATION } from './face-image-tables';
 import type { Statements } from './statements';
 
 export interface Migration {
@@ -104,6 +105,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID`,
     ],
   },
+  { version: 5, ...FACE_IMAGES_MIGRATION },
 ];
 
 const CREATE_SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (

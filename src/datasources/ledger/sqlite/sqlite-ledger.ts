@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { LedgerStore } from '../ledger-store';
 import { takePendingAudit } from '../audit-scope';
 import { SqliteAccessTables } from './access-tables';
+import { SqliteFaceImages } from './face-image-tables';
 import { appliedVersions, applyMigrations, MIGRATIONS } from './migrations';
 import { Statements } from './statements';
 import { TableGroupsLedger } from '../table-groups-ledger';
@@ -18,6 +19,7 @@ const BUSY_TIMEOUT_MS = 5000;
 export class SqliteLedger extends TableGroupsLedger implements LedgerStore {
   private readonly statements: Statements;
   readonly access: SqliteAccessTables;
+  readonly faceImages: SqliteFaceImages;
 
   private constructor(private readonly db: Database.Database) {
     const statements = new Statements(db);
@@ -30,6 +32,7 @@ export class SqliteLedger extends TableGroupsLedger implements LedgerStore {
     });
     this.statements = statements;
     this.access = new SqliteAccessTables(this.statements);
+    this.faceImages = new SqliteFaceImages(this.statements);
     // Every write transaction carries the audit row of the operation it belongs to (audit-scope.ts).
     this.statements.beforeCommit = () => {
       const pending = takePendingAudit();

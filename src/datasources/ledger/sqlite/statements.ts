@@ -2,10 +2,16 @@ import type Database from 'better-sqlite3';
 
 export type SqlParams = readonly unknown[];
 
+interface RowReader {
+  statement: Database.Statement;
+  toObject: (row: unknown[]) => Record<string, unknown>;
+}
+
 // Every statement goes through here: each SQL text is prepared once, and each execution is counted.
 export class Statements {
   private readonly prepared = new Map<string, Database.Statement>();
   private readonly preparedModes = new Map<string, Database.Statement>();
+  private readonly rowReaders = new Map<string, RowReader>();
   private executed = 0;
   private writes = 0;
 
@@ -47,7 +53,14 @@ export class Statements {
    */
   all<T>(sql: string, params: SqlParams = [], options: { raw?: boolean; pluck?: boolean } = {}): T[] {
     const mode = options.pluck ? 'pluck' : options.raw ? 'raw' : null;
-    if (!mode) return this.statement(sql).all(...params) as T[];
+    if (!mode) {
+      const { statement, toObject } = this.rowReader(sql);
+      this.executed++;
+      if (!statement.readonly) this.writes++;
+      const rows = statement.all(...params) as unknown[][];
+      for (let i = 0; i < rows.length; i++) (rows as unknown[])[i] = toObject(rows[i]!);
+      return rows as T[];
+    }
     this.executed++;
     const statement = this.modeStatement(sql, mode);
     if (!statement.readonly) this.writes++;
@@ -89,6 +102,25 @@ export class Statements {
       this.preparedModes.set(key, statement);
     }
     return statement;
+  }
+
+  /**
+   * For `all` without a mode: the statement in raw mode, and a function made once from its column names that turns
+   * a row's values into the object better-sqlite3 would have made. better-sqlite3 builds row objects property by
+   * property from C++; a page of 51 faces (16 columns) reads in about half the time this way.
+   */
+  private rowReader(sql: string): RowReader {
+    let reader = this.rowReaders.get(sql);
+    if (!reader) {
+      const statement = this.db.prepare(sql).raw(true);
+      const names = statement.columns().map((column) => column.name);
+      // Later columns of the same name win, as in better-sqlite3's own objects.
+      const properties = names.map((name, i) => `${JSON.stringify(name)}: row[${i}]`).join(', ');
+      const toObject = new Function('row', `return { ${properties} };`) as RowReader['toObject'];
+      reader = { statement, toObject };
+      this.rowReaders.set(sql, reader);
+    }
+    return reader;
   }
 
   private statement(sql: string): Database.Statement {

@@ -31,6 +31,15 @@ export class ImageStore implements LocalImageStore {
     }
   }
 
+  async get(sha256: string): Promise<Buffer | null> {
+    try {
+      return await fs.readFile(this.pathOf(sha256));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
   async remove(sha256: string): Promise<void> {
     await fs.rm(this.pathOf(sha256), { force: true });
   }

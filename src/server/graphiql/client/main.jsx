@@ -34,8 +34,11 @@ const DEFAULT_QUERY = `# Welcome to facegraph!
 }
 `;
 
+const endpoint = new URL('/graphql', window.location.href);
 const httpFetcher = createGraphiQLFetcher({
-  url: new URL('/graphql', window.location.href).toString(),
+  url: endpoint.toString(),
+  // Subscriptions go over graphql-ws; the headers tab's headers (e.g. authorization) become connection_init's payload.
+  subscriptionUrl: endpoint.toString().replace(/^http/, 'ws'),
 });
 
 // GraphiQL re-reads the operation name 100 ms after the last edit, so a run right after typing or pasting
@@ -53,8 +56,21 @@ function operationNameFor(query, operationName) {
   return operations.length === 1 ? null : operationName;
 }
 
+// The toolkit sends an operation over the WebSocket when options.documentAST shows a subscription; GraphiQL's
+// documentAST lags the text by the same 100 ms, so the text sent is parsed here.
+function currentDocument(query, documentAST) {
+  try {
+    return parse(query);
+  } catch {
+    return documentAST;
+  }
+}
+
 const fetcher = (params, options) =>
-  httpFetcher({ ...params, operationName: operationNameFor(params.query, params.operationName) }, options);
+  httpFetcher(
+    { ...params, operationName: operationNameFor(params.query, params.operationName) },
+    { ...options, documentAST: currentDocument(params.query, options?.documentAST) },
+  );
 
 createRoot(document.getElementById('graphiql')).render(
   <StrictMode>

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FaceGraphError } from '../../../../domain/errors';
@@ -21,7 +20,7 @@ export interface DetectedFace {
 }
 
 export interface FaceEngineOptions {
-  /** Worker threads; default from the CPU count (see defaultWorkerCount). */
+  /** Worker threads; default one (see defaultWorkerCount). */
   workers?: number;
   /** Images that may wait for a free worker (not counting those being analysed); default 8 per worker. */
   maxQueue?: number;
@@ -80,11 +79,14 @@ export function euclideanDistance(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * Workers by default: one per core, at most 4 (each adds ~450 MB RSS: models, WASM heap, V8 isolate).
+ * Workers by default: one. Each worker holds its own models, WASM heap and V8 isolate: ~250 MB RSS once warm and
+ * ~400 MB once it has analysed photos (its WASM heap grows to its peak and never shrinks), so a second one would
+ * take a LOCAL server past 600 MB under load. On the 2-core dev box 2 workers analysed 24 sample photos 1.65x as
+ * fast as 1 (5.7-6.5 s vs 9.5-10.6 s; WASM runs one thread per worker): set `faceEngine.workers` for that
+ * throughput at that memory.
  */
 export function defaultWorkerCount(): number {
-  // 2 cores: 24 sample photos took 5.7-6.5 s with 2 workers vs 9.5-10.6 s with 1 (1.65x; WASM runs 1 thread), so 2.
-  return Math.max(1, Math.min(4, os.availableParallelism()));
+  return 1;
 }
 
 const DEFAULT_QUEUE_PER_WORKER = 8;
