@@ -274,6 +274,31 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
       await shots.take('deleted');
     });
 
+    it('deletes every face matching the filter, after the plan', async () => {
+      await page.fill('#filter-field-dept', 'ops');
+      await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="faces"] .face-card').length === 1);
+      await page.getByRole('button', { name: 'Delete matching…' }).click();
+      const dialog = page.getByTestId('delete-dialog');
+      await dialog.waitFor();
+      expect(await dialog.getByRole('heading').innerText()).toBe('Delete the faces matching the filter?');
+      expect(await dialog.getByTestId('delete-plan').innerText()).toMatch(/^This deletes 1 face with /);
+      await dialog.getByRole('button', { name: 'Delete 1 face' }).click();
+      await card(page, carol).waitFor({ state: 'detached' });
+      const left = await gql(
+        server.url,
+        'query($id: ID!) { library(id: $id) { faces { edges { node { externalImageId } } } } }',
+        {
+          id: libraryId,
+        },
+      );
+      expect(
+        left.data.library.faces.edges.map((e: { node: { externalImageId: string } }) => e.node.externalImageId),
+      ).toEqual([alice]);
+      await page.getByRole('button', { name: 'Clear filter' }).click();
+      await card(page, alice).waitFor();
+    });
+
     it(`fits ${width} px without scrolling sideways`, async () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
@@ -289,6 +314,39 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
       expect(requests.failed).toEqual([]);
       expect(consoleErrors).toEqual([]);
     });
+  });
+
+  it('pages through a library of more faces than a page holds', async () => {
+    const created = await execute(server.url, CreateLibraryDocument, { input: { providerId: 'local', name: 'pages' } });
+    if (created.createLibrary.__typename !== 'CreateLibrarySuccess') throw new Error(created.createLibrary.__typename);
+    const libraryId = created.createLibrary.library.id;
+    const names = Array.from({ length: 26 }, (_, i) => `face-${String(i + 1).padStart(2, '0')}`);
+    for (const name of names) {
+      const r = await execute(server.url, RegisterFaceDocument, {
+        input: { libraryId, image: { base64: photos.bob.toString('base64') }, externalImageId: name },
+      });
+      expect(r.registerFace.__typename).toBe('RegisterFaceSuccess');
+    }
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.origin}/ui`);
+      await page.waitForSelector(`#library option[value="${libraryId}"]`, { state: 'attached' });
+      await page.selectOption('#library', libraryId);
+      const titles = () => page.locator('[data-testid="faces"] .face-title').allInnerTexts();
+      await card(page, 'face-24').waitFor();
+      expect(await titles()).toEqual(names.slice(0, 24));
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await card(page, 'face-26').waitFor();
+      expect(await titles()).toEqual(names.slice(24));
+      expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+      await new Screenshots(page, 'pages').take('second-page');
+      await page.getByRole('button', { name: 'Previous page' }).click();
+      await card(page, 'face-01').waitFor();
+      expect(await titles()).toEqual(names.slice(0, 24));
+    } finally {
+      await context.close();
+    }
   });
 
   describe('on a server that needs an API key', () => {
