@@ -9,8 +9,6 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
-import { libraryId as libraryGlobalId } from '../../src/domain/global-id';
 import { chromiumAvailability, launchChromium } from '../support/chromium';
 import {
   FACE_A,
@@ -347,73 +345,5 @@ describeBrowser(`the library browser${availability.run ? '' : ` — ${availabili
     } finally {
       await context.close();
     }
-  });
-
-  describe('on a server that needs an API key', () => {
-    const secret = newApiKeySecret();
-    let keyed: TestServer;
-    let libraryId: string;
-    let context: BrowserContext;
-    let page: Page;
-    let requests: ReturnType<typeof recordRequests>;
-
-    beforeAll(async () => {
-      keyed = await startTestServer({
-        configure: (config) => {
-          config.auth = { keys: [{ id: 'browser', sha256: sha256Hex(secret), scopes: ['read', 'write', 'search'] }] };
-        },
-      });
-      const { services } = keyed.facegraph;
-      const library = await services.libraries.createLibrary({ providerId: 'local', name: 'keyed' });
-      libraryId = libraryGlobalId(library.providerId, library.name);
-      context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      requests = recordRequests(context);
-      page = await context.newPage();
-    });
-    afterAll(async () => {
-      await context?.close().catch(() => undefined);
-      await keyed?.close();
-    });
-
-    it('asks for the key when the server answers UNAUTHENTICATED, keeps it for the tab, and sends it', async () => {
-      await page.goto(`${keyed.origin}/ui`);
-      const dialog = page.getByTestId('api-key-dialog');
-      await dialog.waitFor();
-      expect(requests.authorizations).toEqual([undefined]);
-      await new Screenshots(page, 'api-key').take('asked');
-
-      await page.getByLabel(/^API key \(sent as/).fill(secret);
-      await dialog.getByRole('button', { name: 'Use this key' }).click();
-      await dialog.waitFor({ state: 'detached' });
-      await page.waitForSelector(`#library option[value="${libraryId}"]`, { state: 'attached' });
-      expect(requests.authorizations.slice(1).every((a) => a === `Bearer ${secret}`)).toBe(true);
-      expect(requests.authorizations.length).toBeGreaterThan(1);
-      expect(await page.evaluate(() => sessionStorage.getItem('facegraph.apiKey'))).toBe(secret);
-      expect(await page.evaluate(() => localStorage.length)).toBe(0);
-
-      // A reload in the same tab does not ask again.
-      const before = requests.authorizations.length;
-      await page.reload();
-      await page.waitForSelector(`#library option[value="${libraryId}"]`, { state: 'attached' });
-      expect(await dialog.count()).toBe(0);
-      expect(requests.authorizations.slice(before).every((a) => a === `Bearer ${secret}`)).toBe(true);
-    });
-
-    it('follows faceEvents with the key sent in connection_init', async () => {
-      await page.getByText('No face yet: drop a photo to register one.').waitFor();
-      const registered = await fetch(keyed.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-        body: JSON.stringify({
-          query: 'mutation($input: RegisterFaceInput!) { registerFace(input: $input) { __typename } }',
-          variables: {
-            input: { libraryId, image: { base64: photos.alice.toString('base64') }, externalImageId: 'keyed' },
-          },
-        }),
-      });
-      expect(await registered.json()).toEqual({ data: { registerFace: { __typename: 'RegisterFaceSuccess' } } });
-      await card(page, 'keyed').waitFor({ timeout: 15_000 });
-      await page.getByTestId('status').getByText('Face keyed registered by browser.').waitFor();
-    });
   });
 });
