@@ -1,11 +1,29 @@
-import { createHash } from 'node:crypto';
-import { FaceGraphError, invalidInput, isFaceGraphError, notFound, unsupported, type ErrorDetail } from '../domain/errors';
+import {
+  FaceGraphError,
+  invalidInput,
+  isFaceGraphError,
+  notFound,
+  unsupported,
+  type ErrorDetail,
+} from '../domain/errors';
 import { validateFieldValues } from '../domain/fields';
 import { decodeGlobalId, faceId as faceGlobalId } from '../domain/global-id';
-import type { FaceRecord, FaceSelection, FieldValues, LibraryRecord, PersonRecord, ResolvedFaceFilter, Support } from '../domain/model';
+import type {
+  FaceRecord,
+  FieldValues,
+  LibraryRecord,
+  PersonRecord,
+  ResolvedFaceFilter,
+  Support,
+} from '../domain/model';
 import type { DeletedFace, LedgerStore, NewFace } from '../datasources/ledger/ledger-store';
-import type { VendorImage, ImageLimits, UrlFetchPolicy } from '../datasources/images/image';
-import { checkVendorFetchedUrl, loadImageInput, receiveImageInput, type ReceivedImageInput, type UploadedFile } from '../datasources/images';
+import type { VendorImage } from '../datasources/images/image';
+import {
+  checkVendorFetchedUrl,
+  loadImageInput,
+  receiveImageInput,
+  type ReceivedImageInput,
+} from '../datasources/images';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
 import { KeyedGate } from './keyed-gate';
 import { KeyedMutex } from './keyed-mutex';
@@ -15,60 +33,19 @@ import { requireFace, requireLibrary, requirePersonOf } from './lookups';
 import type { ProviderRegistry } from './provider-registry';
 import type { FaceEvents } from './face-events';
 import type { StoredImages } from './stored-images';
+import type {
+  DeleteFacesOutcome,
+  FaceFilterRequest,
+  ImagePolicy,
+  ReceivedRegistration,
+  RegisterFaceRequest,
+  SearchFacesRequest,
+  UpdateFaceRequest,
+} from './face-requests';
+import { hashRequest } from './registration-hash';
+import { facesOfMatches } from './search-matches';
 
-export interface ImageInputRequest {
-  base64?: string | null;
-  url?: string | null;
-  /** A file of a multipart request: read (up to images.maxBytes) before anything else is done with the request. */
-  upload?: Promise<UploadedFile> | null;
-}
-
-export interface RegisterFaceRequest {
-  libraryId: string;
-  personId?: string | null;
-  image: ImageInputRequest;
-  externalImageId?: string | null;
-  fields?: unknown;
-  userData?: string | null;
-  idempotencyKey?: string | null;
-  faceSelection?: FaceSelection | null;
-}
-
-export interface SearchFacesRequest {
-  libraryId: string;
-  image: ImageInputRequest;
-  topN?: number | null;
-  threshold?: number | null;
-}
-
-export interface UpdateFaceRequest {
-  faceId: string;
-  externalImageId?: string | null;
-  fields?: unknown;
-  userData?: string | null;
-}
-
-export interface FaceFilterRequest {
-  faceIds?: string[] | null;
-  externalImageId?: string | null;
-  personId?: string | null;
-  fields?: unknown;
-}
-
-export interface DeleteFacesOutcome {
-  dryRun: boolean;
-  matched: FaceRecord[];
-  deleted: FaceRecord[];
-  failures: { faceId: string; error: ErrorDetail }[];
-  plan: { strategy: Support; vendorCalls: number };
-  /** What the vendor says a native filter delete removed (null when it does not say, or no such call was made). */
-  vendorDeletedCount: number | null;
-}
-
-export interface ImagePolicy {
-  limits: ImageLimits;
-  urlFetch: UrlFetchPolicy;
-}
+export type * from './face-requests';
 
 /** How long a same-key registration waits for another replica's to finish, polling its claim, before a Conflict. */
 const IDEMPOTENCY_WAIT_MS = 10_000;
@@ -389,32 +366,7 @@ export class FaceService {
     }
     const image = await this.prepareImage(vendor, received);
     const found = await vendor.searchFaces(library, { image, topN, threshold });
-    // A match the ledger does not know (made outside the gateway, not yet synced) has no Face to show.
-    // Each kind of match is read in one batch, whatever the number of matches.
-    const libraryRowId = library.rowId;
-    const rowIds = found.flatMap((m) => ('faceRowId' in m ? [m.faceRowId] : []));
-    const keys = found.flatMap((m) => ('vendorFaceId' in m ? [{ libraryRowId, vendorFaceId: m.vendorFaceId }] : []));
-    const personKeys = found.flatMap((m) =>
-      'personExternalId' in m ? [{ libraryRowId, externalId: m.personExternalId }] : [],
-    );
-    const byRowId = rowIds.length > 0 ? await this.ledger.facesByRowId(rowIds) : [];
-    const byKey = keys.length > 0 ? await this.ledger.facesByKey(keys) : [];
-    const persons = (personKeys.length > 0 ? await this.ledger.personsByKey(personKeys) : []).filter((p) => p !== null);
-    // A matched person (Azure identify): each of the person's faces matches with the person's confidence.
-    const pages = persons.length > 0
-      ? await this.ledger.listFacesOfPersons(persons.map((p) => p.rowId), { first: topN }, { withTotal: false })
-      : [];
-    const facesOfPerson = new Map(persons.map((p, i) => [p.externalId, pages[i]!.items]));
-    let [nextByRowId, nextByKey] = [0, 0];
-    const matches: { face: FaceRecord; similarity: number }[] = [];
-    for (const m of found) {
-      let faces: (FaceRecord | null | undefined)[];
-      if ('faceRowId' in m) faces = [byRowId[nextByRowId++]];
-      else if ('vendorFaceId' in m) faces = [byKey[nextByKey++]];
-      else faces = facesOfPerson.get(m.personExternalId) ?? [];
-      for (const face of faces) if (face) matches.push({ face, similarity: m.similarity });
-    }
-    return { matches: matches.slice(0, topN) };
+    return { matches: await facesOfMatches(this.ledger, library, found, topN) };
   }
 }
 
@@ -430,33 +382,6 @@ function mergeFields(library: LibraryRecord, current: FieldValues, change: unkno
   }
   for (const name of removals) delete merged[name];
   return validateFieldValues(library.fieldSchema, merged, 'input.fields');
-}
-
-/** A registration whose uploaded file (if any) has been read. */
-type ReceivedRegistration = Omit<RegisterFaceRequest, 'image'> & { image: ReceivedImageInput };
-
-function hashRequest(req: ReceivedRegistration): string {
-  const canonical = JSON.stringify([
-    req.libraryId,
-    req.personId ?? null,
-    // Keys recorded before uploads existed keep their hash: an upload takes the base64 slot, marked as one.
-    req.image.base64
-      ? createHash('sha256').update(req.image.base64).digest('hex')
-      : req.image.bytes
-        ? `upload:${createHash('sha256').update(req.image.bytes).digest('hex')}`
-        : null,
-    req.image.url ?? null,
-    req.externalImageId ?? null,
-    sortKeys(req.fields ?? null),
-    req.userData ?? null,
-    req.faceSelection ?? 'REJECT_MULTIPLE',
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
-function sortKeys(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 function errorDetailOf(e: unknown, providerId: string): ErrorDetail {
