@@ -13,17 +13,23 @@
 //   --dev: no minification, inline source maps; --force: build even when the inputs are unchanged.
 //
 // `npm start` runs this every time: it does nothing when dist/graphiql/ was built from the same inputs
-// (this script, the page's sources, the installed packages and the mode), recorded in INPUTS_FILE.
+// (this script, the page's sources, the installed packages and the mode; see scripts/page-bundle.mjs).
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { constants as zlibConstants, gzip as gzipCb } from 'node:zlib';
-
-const gzip = promisify(gzipCb);
+import {
+  assertCssIsLocal,
+  assertNoRemoteReferences,
+  commonBuildOptions,
+  inputsDigest,
+  isUpToDate,
+  noRemoteImports,
+  precompress,
+  recordInputs,
+  reportSizes,
+} from './page-bundle.mjs';
 
 const started = performance.now();
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,36 +40,19 @@ const PUBLIC_ASSETS = '/graphiql/assets';
 const dev = process.argv.includes('--dev');
 const force = process.argv.includes('--force');
 const require = createRequire(path.join(root, 'package.json'));
-/** Written last, so it exists only beside a complete build. */
-const INPUTS_FILE = path.join(outDir, 'build-inputs.sha256');
 
-/** A digest of everything the bundle is made from. */
-async function inputsDigest() {
-  const hash = createHash('sha256').update(dev ? 'dev\n' : 'production\n');
-  const files = [fileURLToPath(import.meta.url), path.join(srcDir, 'index.html'), path.join(srcDir, 'favicon.svg')];
-  const clientDir = path.join(srcDir, 'client');
-  for (const entry of (await readdir(clientDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())) {
-    files.push(path.join(entry.parentPath ?? entry.path, entry.name)); // .path before Node 20.12
-  }
-  // npm's record of what is installed; package-lock.json where there is none.
-  const installed = path.join(root, 'node_modules', '.package-lock.json');
-  files.push(await stat(installed).then(() => installed, () => path.join(root, 'package-lock.json')));
-  for (const file of files.sort()) hash.update(`${path.relative(root, file)}\n`).update(await readFile(file));
-  return hash.digest('hex');
-}
-
-/** Whether the page and the assets it names are all there (a file deleted by hand means: build again). */
-async function pageIsComplete() {
-  const html = await readFile(path.join(outDir, 'index.html'), 'utf8').catch(() => null);
-  if (html === null) return false;
-  const named = [...html.matchAll(new RegExp(`${PUBLIC_ASSETS}/([\\w.-]+)`, 'g'))].map((m) => m[1]);
-  const present = await Promise.all(named.map((name) => stat(path.join(assetsDir, name)).then(() => true, () => false)));
-  return present.every(Boolean);
-}
-
-const digest = await inputsDigest();
-const builtFrom = await readFile(INPUTS_FILE, 'utf8').catch(() => null);
-if (!force && builtFrom?.trim() === digest && (await pageIsComplete())) {
+const digest = await inputsDigest({
+  root,
+  dev,
+  files: [
+    fileURLToPath(import.meta.url),
+    fileURLToPath(new URL('./page-bundle.mjs', import.meta.url)),
+    path.join(srcDir, 'index.html'),
+    path.join(srcDir, 'favicon.svg'),
+  ],
+  dirs: [path.join(srcDir, 'client')],
+});
+if (!force && (await isUpToDate(outDir, PUBLIC_ASSETS, digest))) {
   console.log(`GraphiQL bundle is up to date (${path.relative(root, outDir)}/); --force rebuilds it.`);
   process.exit(0);
 }
@@ -79,25 +68,9 @@ for (const pkg of ['graphiql', '@graphiql/toolkit', 'monaco-editor', 'monaco-gra
   }
 }
 
-/** Shared esbuild options. */
+/** Shared esbuild options: fonts and images referenced from CSS become files of their own. */
 const common = {
-  absWorkingDir: root,
-  bundle: true,
-  minify: !dev,
-  sourcemap: dev ? 'inline' : false,
-  legalComments: dev ? 'inline' : 'none',
-  target: ['es2022', 'chrome109', 'firefox115', 'safari16'],
-  platform: 'browser',
-  logLevel: 'warning',
-  metafile: true,
-  write: true,
-  outdir: assetsDir,
-  assetNames: '[name]-[hash]',
-  publicPath: PUBLIC_ASSETS,
-  define: {
-    'process.env.NODE_ENV': JSON.stringify(dev ? 'development' : 'production'),
-    global: 'globalThis',
-  },
+  ...commonBuildOptions({ root, dev, assetsDir, publicAssets: PUBLIC_ASSETS }),
   loader: {
     '.ttf': 'file',
     '.woff': 'file',
@@ -133,15 +106,7 @@ const stubMonacoCss = {
   },
 };
 
-/** Any http(s) URL pulled into a bundle as an import is a build error. */
-const noRemoteImports = {
-  name: 'no-remote-imports',
-  setup(b) {
-    b.onResolve({ filter: /^(https?:)?\/\// }, (args) => ({
-      errors: [{ text: `remote import "${args.path}" is not allowed (GraphiQL must be self-contained)` }],
-    }));
-  },
-};
+const noRemote = noRemoteImports('GraphiQL');
 
 function outputsOf(result, entryName) {
   return Object.entries(result.metafile.outputs).filter(([, o]) => o.entryPoint && path.basename(o.entryPoint).startsWith(entryName));
@@ -170,7 +135,7 @@ const workersResult = await build({
   entryPoints: workerEntries,
   entryNames: '[name]-[hash]',
   format: 'iife',
-  plugins: [noRemoteImports],
+  plugins: [noRemote],
 });
 
 const workerUrls = {};
@@ -191,7 +156,7 @@ const appResult = await build({
   splitting: false,
   jsx: 'automatic',
   define: { ...common.define, __GRAPHIQL_WORKERS__: JSON.stringify(workerUrls) },
-  plugins: [noRemoteImports, ...(stubCss ? [stubMonacoCss] : [])],
+  plugins: [noRemote, ...(stubCss ? [stubMonacoCss] : [])],
 });
 
 const mainOutputs = outputsOf(appResult, 'main');
@@ -203,42 +168,22 @@ if (!mainJs || !mainCss) throw new Error('build-graphiql: missing main .js or .c
 const html = (await readFile(path.join(srcDir, 'index.html'), 'utf8'))
   .replace('%MAIN_JS%', publicUrl(mainJs))
   .replace('%MAIN_CSS%', publicUrl(mainCss));
-if (/\b(src|href)="(https?:)?\/\//i.test(html)) throw new Error('build-graphiql: index.html references a remote URL');
+assertNoRemoteReferences('build-graphiql', html);
 await writeFile(path.join(outDir, 'index.html'), html);
 await copyFile(path.join(srcDir, 'favicon.svg'), path.join(outDir, 'favicon.svg'));
 
 // 4. Guard: the bundles must not load anything from outside (fonts, CSS @import, workers).
-const remoteUrlInCss = /url\(\s*['"]?(https?:)?\/\/|@import\s+(url\()?\s*['"]?(https?:)?\/\//i;
 const all = { ...workersResult.metafile.outputs, ...appResult.metafile.outputs };
-for (const out of Object.keys(all)) {
-  if (out.endsWith('.css') && remoteUrlInCss.test(await readFile(path.resolve(root, out), 'utf8'))) {
-    throw new Error(`build-graphiql: ${out} references a remote URL`);
-  }
-}
-
-// 5. Precompressed copies (<file>.gz) of the text assets (production builds
-//    only); the server sends them with Content-Encoding: gzip when accepted.
-const files = [path.join(outDir, 'index.html'), path.join(outDir, 'favicon.svg'), ...Object.keys(all).map((o) => path.resolve(root, o))];
-const gzSizes = new Map();
-await Promise.all(
-  files
-    .filter((f) => !dev && f.startsWith(assetsDir + path.sep) && /\.(js|css|svg|ttf)$/.test(f))
-    .map(async (f) => {
-      const gz = await gzip(await readFile(f), { level: zlibConstants.Z_BEST_COMPRESSION });
-      await writeFile(`${f}.gz`, gz);
-      gzSizes.set(f, gz.length);
-    }),
+await assertCssIsLocal(
+  'build-graphiql',
+  Object.keys(all).filter((o) => o.endsWith('.css')).map((o) => path.resolve(root, o)),
 );
 
-await writeFile(INPUTS_FILE, `${digest}\n`);
+// 5. Precompressed copies (<file>.gz) of the text assets (production builds only).
+const files = [path.join(outDir, 'index.html'), path.join(outDir, 'favicon.svg'), ...Object.keys(all).map((o) => path.resolve(root, o))];
+const gzSizes = await precompress(files, assetsDir, dev);
+
+await recordInputs(outDir, digest);
 
 // 6. Report.
-const kb = (n) => `${(n / 1024).toFixed(1).padStart(8)} KiB`;
-const rows = [];
-for (const f of files) rows.push([f, (await stat(f)).size, gzSizes.get(f)]);
-rows.sort((a, b) => b[1] - a[1]);
-const sum = (i) => rows.reduce((s, r) => s + (r[i] ?? r[1]), 0);
-console.log(`GraphiQL bundle (${dev ? 'development' : 'production, minified'}) -> ${path.relative(root, outDir)}/`);
-console.log(`  ${'raw'.padStart(12)}  ${'gzip'.padStart(12)}  file`);
-for (const [f, n, gz] of rows) console.log(`  ${kb(n)}  ${gz ? kb(gz) : ' '.repeat(12)}  ${path.relative(root, f)}`);
-console.log(`  ${kb(sum(1))}  ${kb(sum(2))}  total; built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+await reportSizes({ title: 'GraphiQL bundle', root, outDir, files, gzSizes, dev, started });

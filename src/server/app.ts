@@ -15,6 +15,7 @@ import { buildFacegraphSchema, createRequestContext, type RequestContext } from 
 import { createServices, FaceEvents, ProviderRegistry, type Services } from '../services';
 import type { FacegraphConfig } from './config';
 import { graphiqlHandlers, resolveGraphiqlDist } from './graphiql';
+import { resolveUiDist, uiHandlers } from './ui';
 import { entryPoint, GRAPHQL_PATH, jsonErrorHandler, notFound } from './http-errors';
 import { operationLimits } from './limits';
 import { compiledExecution } from './compiled-execution';
@@ -203,6 +204,8 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     // Before Apollo: it answers browser navigations to GET /graphql and passes the rest on.
     app.use(graphiqlHandlers(resolveGraphiqlDist()));
   }
+  // The library browser at /ui: a static page that uses only the public API below (README "Library browser").
+  if (config.server.ui) app.use(uiHandlers(resolveUiDist(), config.server.publicUrl));
   app.all(
     GRAPHQL_PATH,
     ...observability.graphqlRoute.start,

@@ -48,7 +48,7 @@ const HUAWEI = `
 describe('defaults', () => {
   it('with no file gives one LOCAL provider and every default', () => {
     expect(load()).toEqual({
-      server: { port: 4000, host: '127.0.0.1', graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 },
+      server: { port: 4000, host: '127.0.0.1', graphiql: true, ui: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 },
       ledger: { url: 'sqlite:./data/facegraph.db', poolSize: 10 },
       dataDir: path.join(dir, 'data'),
       images: {
@@ -156,7 +156,7 @@ describe('defaults', () => {
 
   it('fills defaults for a file that only sets the port, and for empty sections', () => {
     const c = loadFile('c.yaml', 'server: { port: 5000 }\nimages:\nlog:\n');
-    expect(c.server).toEqual({ port: 5000, host: '127.0.0.1', graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 });
+    expect(c.server).toEqual({ port: 5000, host: '127.0.0.1', graphiql: true, ui: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 });
     expect(c.images.urlFetch.maxRedirects).toBe(3);
     expect(c.log.level).toBe('info');
     expect(c.providers).toEqual([{ id: 'local', kind: 'LOCAL' }]);
@@ -266,6 +266,7 @@ providers:
       port: 4100,
       host: '127.0.0.1',
       graphiql: false,
+      ui: true,
       introspection: true,
       cors: { origins: [] },
       responseCacheBytes: 32 * 1024 * 1024,
@@ -315,7 +316,7 @@ describe('${VAR} expansion', () => {
         'images: { urlFetch: { allowList: ["${EMU_HOST}", "10.0.0.0/8"] } }\n',
       { DB_DIR: '/tmp/db', EMU_HOST: '127.0.0.1', DB_NAME: '' },
     );
-    expect(c.server).toEqual({ host: '::1', port: 4500, graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 });
+    expect(c.server).toEqual({ host: '::1', port: 4500, graphiql: true, ui: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 });
     expect(c.ledger.url).toBe('sqlite:/tmp/db/fg.db');
     expect(c.images.urlFetch.allowList).toEqual(['127.0.0.1', '10.0.0.0/8']);
   });
@@ -365,7 +366,7 @@ describe('validation', () => {
     expect(issues).toEqual([
       'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, ' +
         'metrics, tracing, audit, redis',
-      'server.prot: unknown key; allowed keys are port, host, graphiql, introspection, responseCacheBytes, publicUrl, ' +
+      'server.prot: unknown key; allowed keys are port, host, graphiql, ui, introspection, responseCacheBytes, publicUrl, ' +
         'allowedHosts, cors',
       'images.urlFetch.timeout: unknown key; allowed keys are allowList, timeoutMs, maxRedirects',
       'providers[0].region: unknown key; allowed keys for LOCAL are id, kind',
@@ -533,11 +534,25 @@ describe('validation', () => {
 });
 
 describe('production defaults and access settings', () => {
-  it('NODE_ENV=production turns GraphiQL and introspection off unless the file turns them on', () => {
-    expect(load({ NODE_ENV: 'production' }).server).toMatchObject({ graphiql: false, introspection: false });
+  it('NODE_ENV=production turns GraphiQL, the library browser and introspection off unless the file turns them on', () => {
+    expect(load({ NODE_ENV: 'production' }).server).toMatchObject({ graphiql: false, ui: false, introspection: false });
     const file = path.join(dir, 'p.yaml');
-    fs.writeFileSync(file, 'server: { graphiql: true, introspection: true }');
-    expect(load({ NODE_ENV: 'production', FACEGRAPH_CONFIG: file }).server).toMatchObject({ graphiql: true, introspection: true });
+    fs.writeFileSync(file, 'server: { graphiql: true, ui: true, introspection: true }');
+    expect(load({ NODE_ENV: 'production', FACEGRAPH_CONFIG: file }).server).toMatchObject({
+      graphiql: true,
+      ui: true,
+      introspection: true,
+    });
+  });
+
+  it('server.ui is on or off by itself, and only true or false', () => {
+    const file = path.join(dir, 'ui.yaml');
+    fs.writeFileSync(file, 'server: { graphiql: false, ui: true }');
+    expect(load({ NODE_ENV: 'production', FACEGRAPH_CONFIG: file }).server).toMatchObject({ graphiql: false, ui: true });
+    fs.writeFileSync(file, 'server: { ui: false }');
+    expect(load({ FACEGRAPH_CONFIG: file }).server).toMatchObject({ graphiql: true, ui: false });
+    fs.writeFileSync(file, 'server: { ui: "on" }');
+    expect(() => load({ FACEGRAPH_CONFIG: file })).toThrow("server.ui: must be true or false, got 'on'");
   });
 
   it('checks auth keys: SHA-256 only, known scopes, configured providers, unique ids', () => {

@@ -80,7 +80,7 @@ describe('createLogger', () => {
 
 describe('describeConfigForLog', () => {
   const config: FacegraphConfig = {
-    server: { port: 4000, host: '127.0.0.1', graphiql: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 0 },
+    server: { port: 4000, host: '127.0.0.1', graphiql: true, ui: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 0 },
     ledger: { url: 'postgres://fg:DBPASS-0001@db:5432/fg', poolSize: 10 },
     redis: { url: 'redis://:REDISPW-0001@cache:6379', prefix: 'facegraph:' },
     dataDir: '/data',

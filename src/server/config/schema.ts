@@ -175,8 +175,9 @@ const root = object({
     object({
       port: opt(int(0, 65535), 4000),
       host: opt(str(), '127.0.0.1'),
-      // GraphiQL and introspection default to on, or off with NODE_ENV=production (validateConfig).
+      // GraphiQL, the library browser (/ui) and introspection: on by default, off with NODE_ENV=production.
       graphiql: opt(bool()),
+      ui: opt(bool()),
       introspection: opt(bool()),
       // 0 turns the cache of read answers off.
       responseCacheBytes: opt(int(0, 4 * 1024 * 1024 * 1024), 32 * 1024 * 1024),
@@ -245,7 +246,7 @@ const root = object({
 
 /**
  * Validates the expanded document and fills defaults; problems go to ctx.issues. With `production`
- * (NODE_ENV=production) GraphiQL and introspection are off unless the file turns them on.
+ * (NODE_ENV=production) GraphiQL, the library browser and introspection are off unless the file turns them on.
  */
 export function validateConfig(doc: unknown, ctx: Ctx, cwd: string, production = false): FacegraphConfig {
   const result = check(root, doc, '', ctx);
@@ -278,7 +279,14 @@ export function validateConfig(doc: unknown, ctx: Ctx, cwd: string, production =
 
   const dataDir = path.resolve(cwd, c.dataDir ?? DEFAULT_DATA_DIR);
   const ledgerUrl = c.ledger?.url ?? (c.dataDir ? `sqlite:${path.join(dataDir, 'facegraph.db')}` : DEFAULT_LEDGER_URL);
-  const server = c.server ? { ...c.server, graphiql: c.server.graphiql ?? !production, introspection: c.server.introspection ?? !production } : c.server;
+  const server = c.server
+    ? {
+        ...c.server,
+        graphiql: c.server.graphiql ?? !production,
+        ui: c.server.ui ?? !production,
+        introspection: c.server.introspection ?? !production,
+      }
+    : c.server;
   const ledger = { url: ledgerUrl, poolSize: c.ledger?.poolSize ?? DEFAULT_LEDGER_POOL_SIZE };
   return { ...c, server, ledger, dataDir } as FacegraphConfig;
 }

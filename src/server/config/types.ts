@@ -87,6 +87,8 @@ export interface FacegraphConfig {
     host: string;
     /** Serve GraphiQL on GET /graphql for browsers (default: on, off with NODE_ENV=production). */
     graphiql: boolean;
+    /** Serve the library browser at GET /ui (default: on, off with NODE_ENV=production). */
+    ui: boolean;
     /** Answer introspection queries (default: on, off with NODE_ENV=production; field suggestions follow it). */
     introspection: boolean;
     /** Where clients reach this server (behind a router or proxy): its host is allowed, and image URLs use it. */

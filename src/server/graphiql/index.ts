@@ -11,10 +11,9 @@
  * (Accept prefers text/html and no `query`/`extensions` parameter); every
  * other request falls through to Apollo.
  */
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import path from 'node:path';
+import { resolvePageDist, sendPage, serveBundledAssets } from '../bundled-page';
 
 /** URL prefix of the bundled assets (must match PUBLIC_ASSETS in scripts/build-graphiql.mjs). */
 export const GRAPHIQL_ASSETS_PATH = '/graphiql/assets';
@@ -54,16 +53,7 @@ export interface GraphiqlRouter extends Router {
  * holds package.json.
  */
 export function resolveGraphiqlDist(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'dist', 'graphiql');
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  // Fallback: the conventional layouts, relative to this file.
-  const rel = __dirname.split(path.sep).includes('dist') ? '../../../..' : '../../..';
-  return path.resolve(__dirname, rel, 'dist', 'graphiql');
+  return resolvePageDist('graphiql', __dirname);
 }
 
 /** True for a browser navigation to the endpoint (not a GraphQL GET request). */
@@ -76,16 +66,6 @@ export function wantsGraphiqlPage(req: Request): boolean {
   return req.accepts(['application/graphql-response+json', 'application/json', 'text/html']) === 'text/html';
 }
 
-const TEXT_COMPRESSIBLE = /\.(js|css|svg|ttf)$/;
-
-function decodePath(urlPath: string): string | null {
-  try {
-    return decodeURIComponent(urlPath);
-  } catch {
-    return null;
-  }
-}
-
 /** Express router serving the GraphiQL page, its assets and the favicon. */
 export function graphiqlHandlers(distDir: string = resolveGraphiqlDist()): GraphiqlRouter {
   const router = express.Router() as GraphiqlRouter;
@@ -93,48 +73,8 @@ export function graphiqlHandlers(distDir: string = resolveGraphiqlDist()): Graph
   const indexFile = path.join(distDir, 'index.html');
   const faviconFile = path.join(distDir, 'favicon.svg');
 
-  const notBuilt = (res: Response): void => {
-    res
-      .status(503)
-      .type('text/plain')
-      .set('Cache-Control', 'no-store')
-      .set('Retry-After', '30')
-      .send('GraphiQL is not built. Run `npm run build` (or `node scripts/build-graphiql.mjs`).\n');
-  };
-
-  // (a) Content-hashed assets: cache forever. Serve <file>.gz when accepted.
-  router.use(GRAPHIQL_ASSETS_PATH, async (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    res.set('Content-Security-Policy', GRAPHIQL_CSP); // applies to the Monaco worker scripts
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Cross-Origin-Resource-Policy', 'same-origin');
-    if (!TEXT_COMPRESSIBLE.test(req.path) || !req.acceptsEncodings('gzip')) return next();
-    const decoded = decodePath(req.path);
-    // A path that does not decode names no asset: express.static below answers it with the plain 404.
-    if (decoded === null) return next();
-    const rel = path.normalize(decoded).replace(/^([/\\])+/, '');
-    if (rel.startsWith('..') || path.isAbsolute(rel)) return next();
-    const gz = path.join(assetsDir, `${rel}.gz`);
-    try {
-      if (!(await stat(gz)).isFile()) return next();
-    } catch {
-      return next();
-    }
-    res.vary('Accept-Encoding');
-    res.set('Content-Encoding', 'gzip');
-    res.type(path.extname(rel)); // send() keeps an already-set Content-Type
-    res.sendFile(gz, { maxAge: '1y', immutable: true, acceptRanges: false, lastModified: false }, (err) => {
-      if (err && !res.headersSent) next(err);
-    });
-  });
-  router.use(
-    GRAPHIQL_ASSETS_PATH,
-    express.static(assetsDir, { maxAge: '1y', immutable: true, index: false, redirect: false, fallthrough: true }),
-    (req, res) => {
-      // Unknown asset (stale hash, or not built): plain 404, never fall through.
-      res.status(404).type('text/plain').set('Cache-Control', 'no-store').send('Not found\n');
-    },
-  );
+  // (a) Content-hashed assets.
+  serveBundledAssets(router, GRAPHIQL_ASSETS_PATH, assetsDir, GRAPHIQL_CSP);
 
   // (b) Favicon (SVG, also for browsers that probe /favicon.ico).
   const favicon: RequestHandler = (_req, res, next) => {
@@ -152,25 +92,11 @@ export function graphiqlHandlers(distDir: string = resolveGraphiqlDist()): Graph
   // (c) The page itself, for browser navigations to GET /graphql.
   const serveGraphiqlPage: RequestHandler = async (req, res, next) => {
     if (!wantsGraphiqlPage(req)) return next();
-    let html: Buffer;
-    try {
-      html = await readFile(indexFile); // tiny; re-read so rebuilds need no restart
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return notBuilt(res);
-      return next(err);
-    }
-    res
-      .status(200)
-      .vary('Accept')
-      .set({
-        'Content-Type': 'text/html; charset=utf-8',
-        'Content-Security-Policy': GRAPHIQL_CSP,
-        'Cache-Control': 'no-cache',
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-        'X-Frame-Options': 'SAMEORIGIN',
-      })
-      .send(html);
+    await sendPage(res, next, {
+      indexFile,
+      csp: GRAPHIQL_CSP,
+      notBuilt: 'GraphiQL is not built. Run `npm run build` (or `node scripts/build-graphiql.mjs`).',
+    });
   };
   router.get('/graphql', serveGraphiqlPage);
   router.serveGraphiqlPage = serveGraphiqlPage;
