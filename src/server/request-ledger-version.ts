@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
 
 // The ledger's change version, read at most once per HTTP request: the remembered API keys (auth) and the
@@ -7,9 +7,9 @@ import type { LedgerStore } from '../datasources/ledger/ledger-store';
 
 const VERSION = Symbol('facegraph ledger version');
 
-type WithVersion = Request & { [VERSION]?: Promise<string> };
+type WithVersion = IncomingMessage & { [VERSION]?: Promise<string> };
 
-export function requestLedgerVersion(ledger: LedgerStore): (req: Request) => Promise<string> {
+export function requestLedgerVersion(ledger: LedgerStore): (req: IncomingMessage) => Promise<string> {
   return (req) => {
     const r = req as WithVersion;
     let version = r[VERSION];
