@@ -61,7 +61,10 @@ export function answerCacheHitsFirst(parts: HitsFirstParts): RequestListener {
       (answered) => {
         if (!answered) app(req, res);
       },
-      () => app(req, res),
+      // Every step above catches what it expects; should anything else fail, Express takes the request as it is.
+      () => {
+        if (!res.headersSent) app(req, res);
+      },
     );
   };
 }

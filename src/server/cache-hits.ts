@@ -12,6 +12,9 @@ import { CACHE_HEADER, UNCACHEABLE_FIELDS, variablesKey, type CachedAnswer, type
 // answers to operations that read nothing but the ledger, and it is served only while the ledger's change
 // version is the one it was computed at. Requests this path does not key (GET, persisted queries or other
 // extensions, traced federation requests, no-store) go through Apollo, where the plugin handles them as before.
+// Most hits never get here: cache-hits-first.ts answers them in the HTTP listener, ahead of Express, with this
+// file's key; this middleware keeps the entries' bytes on misses and answers the hits that path leaves to Express
+// (bodies without a Content-Length or over 64 KiB, tracing on).
 
 const PREPARED = Symbol('facegraph prepared read');
 /**
