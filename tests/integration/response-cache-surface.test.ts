@@ -11,7 +11,12 @@ import { startTestServer, type TestServer } from '../support/test-server';
 const ORIGIN = 'https://app.example';
 const PER_MINUTE = 10;
 /** One key per test: each has its own rate limit count. */
-const secrets = { reader: newApiKeySecret(), other: newApiKeySecret(), json: newApiKeySecret(), limited: newApiKeySecret() };
+const secrets = {
+  reader: newApiKeySecret(),
+  other: newApiKeySecret(),
+  json: newApiKeySecret(),
+  limited: newApiKeySecret(),
+};
 const QUERY = JSON.stringify({ query: '{ providers { id } }' });
 
 let server: TestServer;
@@ -28,7 +33,8 @@ beforeAll(async () => {
     configure: (c) => {
       c.server.cors.origins = [ORIGIN];
       c.limits.requestsPerMinute = PER_MINUTE;
-      c.auth = { keys: Object.entries(secrets).map(([id, secret]) => ({ id, sha256: sha256Hex(secret), scopes: ['read'] })) };
+      const keys = Object.entries(secrets).map(([id, secret]) => ({ id, sha256: sha256Hex(secret), scopes: ['read' as const] }));
+      c.auth = { keys };
     },
   });
 });
@@ -48,7 +54,8 @@ const post = (headers: Record<string, string>, body: string | Buffer = QUERY) =>
 function postChunked(headers: Record<string, string>, body: string): Promise<Reply> {
   const url = new URL(server.origin);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: '/graphql', headers, agent: false }, (res) => {
+    const target = { host: url.hostname, port: url.port, method: 'POST', path: '/graphql', headers, agent: false };
+    const req = http.request(target, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -99,14 +106,17 @@ test('bad JSON gets the same 400 as from the JSON parser, a BOM before JSON is a
     const read = await post(headersOf(secrets.json), body);
     const parsedByExpress = await postChunked(headersOf(secrets.json), body);
     expect(read.status).toBe(400);
-    expect(read.json).toEqual({ errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+    expect(read.json).toEqual({
+      errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+    });
     expect([read.status, read.json, read.headers['cache-control']]).toEqual([
       parsedByExpress.status,
       parsedByExpress.json,
       parsedByExpress.headers['cache-control'],
     ]);
   }
-  const withBom = await post(headersOf(secrets.json), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(QUERY)]));
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const withBom = await post(headersOf(secrets.json), Buffer.concat([bom, Buffer.from(QUERY)]));
   expect(withBom.status).toBe(200);
   expect((withBom.json as any).data.providers).toBeDefined();
 });

@@ -32,8 +32,12 @@ const request = () => ({}) as IncomingMessage;
 function commitElsewhere() {
   const other = new Database(file);
   try {
-    other.prepare(`INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at)
-                   VALUES ('local', ?, NULL, '[]', '{}', ?)`).run(`l${Date.now()}${Math.random()}`, new Date().toISOString());
+    other
+      .prepare(
+        `INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at)
+         VALUES ('local', ?, NULL, '[]', '{}', ?)`,
+      )
+      .run(`l${Date.now()}${Math.random()}`, new Date().toISOString());
   } finally {
     other.close();
   }
