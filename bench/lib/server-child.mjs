@@ -51,7 +51,7 @@ if (spec.countVendorCalls) {
   }
 }
 
-const server = http.createServer(facegraph.app);
+const server = http.createServer(facegraph.handler);
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
 await waitUntilReady(origin);

@@ -4,6 +4,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { openLedger } from '../datasources/ledger';
@@ -27,15 +28,18 @@ import { decideAuthSettings } from './auth/auth-mode';
 import { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
 import { METRICS_PATH, startObservability, type Observability } from './observability';
+import { answerCacheHitsFirst, unlessBodyReadFirst } from './cache-hits-first';
 import { answerCachedReads, preparedReadOf, withPreparedRead } from './cache-hits';
 import { requestLedgerVersion } from './request-ledger-version';
-import { ResponseCache, responseCachePlugin } from './response-cache';
+import { ResponseCache, responseCachePlugin, type CachedAnswer } from './response-cache';
 import { serveSubscriptions, type SubscriptionServer } from './subscriptions';
 import { multipartUploads } from './uploads';
-import { allowedHostNames, corsPolicy, hostCheck, rateLimitPerCaller } from './surface';
+import { allowedHostNames, corsPolicy, hostAllowed, hostCheck, rateLimitPerCaller } from './surface';
 
 export interface FacegraphApp {
   app: Express;
+  /** The server's `request` listener: the app, with response cache hits answered ahead of it (cache-hits-first.ts). */
+  handler: RequestListener;
   apollo: ApolloServer<RequestContext>;
   schema: GraphQLSchema;
   services: Services;
@@ -175,6 +179,15 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   await apollo.start();
 
   const ledgerVersionOf = requestLedgerVersion(ledger);
+  const cors = corsPolicy(config.server.cors.origins);
+  const rateLimit = rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () =>
+    observability.metrics?.rateLimitRefused(),
+  );
+  const bodyLimit = jsonBodyLimit(config.images.maxBytes);
+  const servedFromCache = (answer: CachedAnswer, seconds: number) => {
+    logOperation(operationLogger, answer.operationName, seconds * 1000, 0);
+    observability.answeredFromCache(answer.rootFields, seconds);
+  };
   const app = express();
   app.disable('x-powered-by');
   // GraphQL answers at /graphql exactly: not /GRAPHQL, not /graphql/ or /graphql/anything.
@@ -209,20 +222,17 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   app.all(
     GRAPHQL_PATH,
     ...observability.graphqlRoute.start,
-    corsPolicy(config.server.cors.origins),
+    cors,
     authenticateRequests(authenticator, logger, ledgerVersionOf),
-    rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () => observability.metrics?.rateLimitRefused()),
-    express.json({ limit: jsonBodyLimit(config.images.maxBytes) }),
+    rateLimit,
+    unlessBodyReadFirst(express.json({ limit: bodyLimit })),
     multipartUploads({ maxBytes: config.images.maxBytes, maxFiles: config.limits.expensiveFieldsPerRequest }, logger),
     ...observability.graphqlRoute.resume,
     ...(responseCache
       ? [
           answerCachedReads(ledgerVersionOf, responseCache, {
             partitionOf: (req) => accessPartition(callerOf(req).access),
-            served: (answer, seconds) => {
-              logOperation(operationLogger, answer.operationName, seconds * 1000, 0);
-              observability.answeredFromCache(answer.rootFields, seconds);
-            },
+            served: servedFromCache,
           }),
         ]
       : []),
@@ -252,9 +262,27 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     subscriptions = null;
     await open?.close();
   };
+
+  // With tracing on, every request goes through the route's server span.
+  const handler =
+    responseCache && !observability.tracing
+      ? answerCacheHitsFirst({
+          app,
+          allowsHost: hostAllowed(allowedHostNames(config.server)),
+          cors,
+          authenticator,
+          rateLimit,
+          ledgerVersionOf,
+          cache: responseCache,
+          bodyLimit,
+          served: servedFromCache,
+        })
+      : app;
+
   let closed = false;
   return {
     app,
+    handler,
     apollo,
     schema,
     services,

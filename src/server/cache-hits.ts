@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { CACHE_HEADER, UNCACHEABLE_FIELDS, variablesKey, type CachedAnswer, type PreparedRead, type ResponseCache } from './response-cache';
 
@@ -11,6 +12,9 @@ import { CACHE_HEADER, UNCACHEABLE_FIELDS, variablesKey, type CachedAnswer, type
 // answers to operations that read nothing but the ledger, and it is served only while the ledger's change
 // version is the one it was computed at. Requests this path does not key (GET, persisted queries or other
 // extensions, traced federation requests, no-store) go through Apollo, where the plugin handles them as before.
+// Most hits never get here: cache-hits-first.ts answers them in the HTTP listener, ahead of Express, with this
+// file's key; this middleware keeps the entries' bytes on misses and answers the hits that path leaves to Express
+// (bodies without a Content-Length or over 64 KiB, tracing on).
 
 const PREPARED = Symbol('facegraph prepared read');
 /**
@@ -37,7 +41,7 @@ export function answerCachedReads(
 ): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
-    const operation = keyedOperation(req);
+    const operation = keyedOperation(req.method, req.headers, req.body);
     if (operation === null) return next();
     const directives = req.headers['cache-control'] ?? '';
     if (/\bno-store\b/i.test(directives)) return next();
@@ -48,7 +52,7 @@ export function answerCachedReads(
       // Apollo's path reads the version again and reports the failure as it always has.
       return next();
     }
-    const key = `http\u0000${hooks.partitionOf(req)}\u0000${req.headers.accept ?? ''}\u0000${operation}`;
+    const key = cacheKey(hooks.partitionOf(req), req.headers.accept, operation);
     const noCache = /\bno-cache\b/i.test(directives);
     if (noCache) {
       cache.observe(version);
@@ -90,9 +94,8 @@ export function preparedReadOf(context: object): PreparedRead | undefined {
  * The operation as part of a key (text, name and variables as sent, in a fixed order), or null when this path
  * leaves the request to Apollo.
  */
-function keyedOperation(req: Request): string | null {
-  if (req.method !== 'POST' || req.headers['apollo-federation-include-trace']) return null;
-  const body: unknown = req.body;
+export function keyedOperation(method: string | undefined, headers: IncomingHttpHeaders, body: unknown): string | null {
+  if (method !== 'POST' || headers['apollo-federation-include-trace']) return null;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
   const { query, operationName, variables, extensions, ...rest } = body as Record<string, unknown>;
   if (typeof query !== 'string' || extensions !== undefined || Object.keys(rest).length > 0) return null;
@@ -102,6 +105,11 @@ function keyedOperation(req: Request): string | null {
   const variablesJson = variablesKey((variables ?? {}) as Record<string, unknown>);
   if (variablesJson === null) return null;
   return `${operationName ?? ''}\u0000${variablesJson}\u0000${query}`;
+}
+
+/** An answer's key: the caller's access partition, the Accept header and the operation (keyedOperation). */
+export function cacheKey(partition: string, accept: string | undefined, operation: string): string {
+  return `http\u0000${partition}\u0000${accept ?? ''}\u0000${operation}`;
 }
 
 /** Once Apollo sends its answer, keeps its bytes with the entry the plugin stored for this request (if it did). */

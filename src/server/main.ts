@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     throw e;
   }
   server.off('request', starting);
-  server.on('request', facegraph.app);
+  server.on('request', facegraph.handler);
   facegraph.serveSubscriptions(server);
 
   let stopping = false;

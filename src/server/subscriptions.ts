@@ -17,7 +17,7 @@ import { createRequestContext, type Caller } from '../resolvers';
 import type { Services } from '../services';
 import { AuthenticationError, type Authenticator } from './auth/authenticator';
 import { GRAPHQL_PATH } from './http-errors';
-import { hostAllowList } from './surface';
+import { hostAllowed } from './surface';
 
 // Subscriptions (faceEvents) over graphql-ws, on a WebSocket at /graphql on the same HTTP server. The upgrade is
 // checked as an HTTP request is (Host, and the browser's Origin); the credential travels in connection_init's
@@ -58,12 +58,12 @@ export interface SubscriptionServer {
 export function serveSubscriptions(httpServer: Server, settings: SubscriptionSettings): SubscriptionServer {
   const { logger, authenticator } = settings;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  const hostAllowed = hostAllowList(settings.allowedHosts);
+  const allowsHost = hostAllowed(settings.allowedHosts);
   const originAllowed = (origin: string | undefined) => {
     // Not a browser (browsers always send Origin on a WebSocket), or a page this server's own names serve.
     if (origin === undefined || settings.corsOrigins.includes(origin)) return true;
     try {
-      return hostAllowed(new URL(origin).host);
+      return allowsHost(new URL(origin).host);
     } catch {
       return false;
     }
@@ -74,7 +74,7 @@ export function serveSubscriptions(httpServer: Server, settings: SubscriptionSet
     const refusal =
       path !== GRAPHQL_PATH
         ? { status: 404, reason: 'not the GraphQL path' }
-        : !hostAllowed(request.headers.host)
+        : !allowsHost(request.headers.host)
           ? { status: 403, reason: 'Host not allowed' }
           : !originAllowed(request.headers.origin)
             ? { status: 403, reason: 'Origin not allowed' }

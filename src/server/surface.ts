@@ -1,8 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import cors from 'cors';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RedisConnection } from '../datasources/redis/redis-connection';
+import type { Caller } from '../resolvers';
 import { callerOf } from './auth/http-auth';
 
 // What stands between the network and the GraphQL endpoint, besides credentials: which Host names are served,
@@ -17,10 +19,10 @@ const HOST_CHECK_EXEMPT = new Set(['/healthz', '/readyz']);
  * DNS rebinding (its own name, resolved to 127.0.0.1, with the browser's cookies and no CORS in the way).
  */
 export function hostCheck(allowed: readonly string[], logger: Logger): RequestHandler {
-  const isAllowed = hostAllowList(allowed);
+  const allows = hostAllowed(allowed);
   return (req, res, next) => {
     if (HOST_CHECK_EXEMPT.has(req.path)) return next();
-    if (isAllowed(req.headers.host)) return next();
+    if (allows(req.headers.host)) return next();
     logger.info({ method: req.method, path: req.path }, 'request refused: Host not allowed');
     res.status(403).json({
       errors: [
@@ -33,11 +35,12 @@ export function hostCheck(allowed: readonly string[], logger: Logger): RequestHa
   };
 }
 
-/** Whether a Host header (name and optional port) names one of `allowed`. */
-export function hostAllowList(allowed: readonly string[]): (hostHeader: string | undefined) => boolean {
+/** Whether a Host header (name and optional port) names one of `allowed`: hostCheck's test, also applied where
+ * Express does not run (cache hits ahead of it, WebSocket upgrades). */
+export function hostAllowed(allowed: readonly string[]): (header: string | undefined) => boolean {
   const names = new Set(allowed.map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')));
-  return (hostHeader) => {
-    const host = hostName(hostHeader);
+  return (header) => {
+    const host = hostName(header);
     return host !== null && names.has(host);
   };
 }
@@ -69,6 +72,23 @@ export function corsPolicy(origins: readonly string[]): RequestHandler {
   });
 }
 
+const RATE_DECISION = Symbol('facegraph rate limit decision');
+type WithRateDecision = IncomingMessage & { [RATE_DECISION]?: number | null };
+
+/** The per-caller limit as an Express handler, and its count alone for the hit path before Express. */
+export type CallerRateLimit = RequestHandler & {
+  /** Counts one request of `caller`: null when it is let in, else the seconds to wait. */
+  admit(caller: Caller): Promise<number | null>;
+};
+
+/**
+ * Records that `req` was counted already (null: let in; a number: refused, wait that many seconds), so the
+ * handler answers as counted instead of counting the request twice.
+ */
+export function rateLimitDecided(req: IncomingMessage, seconds: number | null): void {
+  (req as WithRateDecision)[RATE_DECISION] = seconds;
+}
+
 /**
  * At most `perMinute` requests a minute per credential (per client address for anonymous callers): over it,
  * 429 with Retry-After and a RATE_LIMITED error carrying the wait. Counted in Redis when given, so the minute's
@@ -80,7 +100,7 @@ export function rateLimitPerCaller(
   redis: RedisConnection | null = null,
   /** Told of every refusal (metrics). */
   onRefused: () => void = () => {},
-): RequestHandler {
+): CallerRateLimit {
   const ownLimiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
   const sharedLimiter = redis
     ? new RateLimiterRedis({
@@ -92,30 +112,45 @@ export function rateLimitPerCaller(
         rejectIfRedisNotReady: true,
       })
     : null;
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const { access, address } = callerOf(req);
+  const admit = async ({ access, address }: Caller): Promise<number | null> => {
     const key = access.actor === 'anonymous' ? `address:${address ?? 'unknown'}` : `actor:${access.actor}`;
     // While Redis is known to be away, straight to this replica's count rather than through a failing command.
     const limiter = sharedLimiter && redis?.isAvailable() ? sharedLimiter : ownLimiter;
     try {
       await limiter.consume(key);
-      next();
+      return null;
     } catch (e) {
-      if (!(e instanceof RateLimiterRes)) return next(e);
-      const seconds = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
-      onRefused();
-      logger.info({ actor: access.actor, retryAfterSeconds: seconds }, 'request refused: rate limit');
-      res
-        .status(429)
-        .set('retry-after', String(seconds))
-        .json({
-          errors: [
-            {
-              message: `Too many requests: at most ${perMinute} a minute for this credential (limits.requestsPerMinute); retry in ${seconds} s.`,
-              extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds },
-            },
-          ],
-        });
+      if (!(e instanceof RateLimiterRes)) throw e;
+      return Math.max(1, Math.ceil(e.msBeforeNext / 1000));
     }
   };
+  const middleware = async (req: Request, res: Response, next: NextFunction) => {
+    const caller = callerOf(req);
+    let seconds: number | null;
+    const decided = (req as WithRateDecision)[RATE_DECISION];
+    if (decided !== undefined) {
+      seconds = decided;
+    } else {
+      try {
+        seconds = await admit(caller);
+      } catch (e) {
+        return next(e);
+      }
+    }
+    if (seconds === null) return next();
+    onRefused();
+    logger.info({ actor: caller.access.actor, retryAfterSeconds: seconds }, 'request refused: rate limit');
+    res
+      .status(429)
+      .set('retry-after', String(seconds))
+      .json({
+        errors: [
+          {
+            message: `Too many requests: at most ${perMinute} a minute for this credential (limits.requestsPerMinute); retry in ${seconds} s.`,
+            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds },
+          },
+        ],
+      });
+  };
+  return Object.assign(middleware, { admit });
 }

@@ -53,7 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (postgres) config.ledger.url = postgres.url;
   options.configure?.(config);
   const facegraph = await createFacegraphApp(config, createLogger(config.log.level, options.logTo), options.plugins);
-  const server = http.createServer(facegraph.app);
+  const server = http.createServer(facegraph.handler);
   facegraph.serveSubscriptions(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Access } from '../../domain/access';
@@ -6,7 +7,7 @@ import { AuthenticationError, type Authenticator } from './authenticator';
 
 const CALLER = Symbol('facegraph caller');
 
-type WithCaller = Request & { [CALLER]?: Caller };
+type WithCaller = IncomingMessage & { [CALLER]?: Caller };
 
 /**
  * Decides who the caller is before Apollo sees the request: a refused credential is answered 401 in the
@@ -19,17 +20,15 @@ export function authenticateRequests(
   ledgerVersionOf?: (req: Request) => Promise<string>,
 ) {
   return async (req: Request, res: Response, next: NextFunction) => {
+    // Found already by the hit path before Express (cache-hits-first.ts).
+    if ((req as WithCaller)[CALLER]) return next();
     try {
       const access = await authenticator.authenticate({
         authorization: req.get('authorization') ?? null,
         routerSecret: req.get('x-router-secret') ?? null,
         ledgerVersion: ledgerVersionOf && (() => ledgerVersionOf(req)),
       });
-      (req as WithCaller)[CALLER] = {
-        access,
-        address: req.socket.remoteAddress ?? null,
-        onApiKeyCreated: () => authenticator.keyCreated(),
-      };
+      setCaller(req, authenticator, access);
       next();
     } catch (e) {
       if (!(e instanceof AuthenticationError)) return next(e);
@@ -42,8 +41,19 @@ export function authenticateRequests(
   };
 }
 
+/** Records who the caller of `req` is (what authenticateRequests found, or the hit path before Express). */
+export function setCaller(req: IncomingMessage, authenticator: Authenticator, access: Access): Caller {
+  const caller: Caller = {
+    access,
+    address: req.socket.remoteAddress ?? null,
+    onApiKeyCreated: () => authenticator.keyCreated(),
+  };
+  (req as WithCaller)[CALLER] = caller;
+  return caller;
+}
+
 /** The caller that authenticateRequests found for this request. */
-export function callerOf(req: Request): Caller {
+export function callerOf(req: IncomingMessage): Caller {
   const caller = (req as WithCaller)[CALLER];
   if (!caller) throw new Error('authenticateRequests did not run before the GraphQL handler');
   return caller;
