@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   }
   const shownHost = ['0.0.0.0', '::', '127.0.0.1'].includes(config.server.host) ? 'localhost' : config.server.host;
   logger.info({ port }, 'facegraph is ready');
-  const browser = config.server.ui ? `, library browser at http://${shownHost}:${port}/ui` : '';
+  const browser = config.server.ui ? ` and the library browser at http://${shownHost}:${port}/ui` : '';
   process.stdout.write(`facegraph ready: GraphiQL at http://${shownHost}:${port}/graphql${browser}\n`);
 }
 
