@@ -33,6 +33,7 @@ export function multipartUploads(limits: UploadLimits, logger: Logger): RequestH
       );
       return;
     }
+    keepParserErrorsHandled(req);
     // busboy cuts a file when it reaches maxFileSize, even if it ends there: one byte more tells "over" from "at".
     processRequest(req, res, { maxFileSize: limits.maxBytes + 1, maxFiles: limits.maxFiles }).then(
       (operations) => {
@@ -59,6 +60,19 @@ export function multipartUploads(limits: UploadLimits, logger: Logger): RequestH
       },
     );
   };
+}
+
+/**
+ * graphql-upload-minimal handles only the first 'error' of its busboy parser, then destroys it; busboy's destroy of
+ * a form cut off mid-part emits another, and an 'error' event with no listener would end the process (one malformed
+ * request taking every other down). The parser is the stream the request is piped to: it gets a listener for good.
+ */
+function keepParserErrorsHandled(req: Parameters<RequestHandler>[0]): void {
+  const pipe = req.pipe.bind(req);
+  req.pipe = ((destination: NodeJS.WritableStream, options?: { end?: boolean }) => {
+    destination.on('error', () => undefined);
+    return pipe(destination, options);
+  }) as typeof req.pipe;
 }
 
 function refuse(res: Parameters<RequestHandler>[1], status: number, message: string, code: string): void {
