@@ -128,7 +128,9 @@ function tableRows(r) {
   if (r.read) {
     // As configured, the repeated read is a response-cache hit (issue 13: >= 5x the bare baseline).
     rows.push(['read (10,000 faces, 50 conn.), cache hits', `${r.read.gateway.rps} req/s`, `bare Apollo ${r.read.baseline.rps} req/s`, `ratio ${r.read.ratio}`, '>= 5', yes(r.read.ratio >= 5 && r.read.gateway.failed === 0)]);
-    rows.push(['read, cache bypassed (no-cache)', `${r.read.gatewayFresh.rps} req/s`, `bare Apollo ${r.read.baseline.rps} req/s`, `ratio ${r.read.ratioFresh}`, '>= 0.7', yes(r.read.metFresh)]);
+    rows.push(['read, cache bypassed (no-cache)', `${r.read.gatewayFresh.rps} req/s`, `bare Apollo ${r.read.baseline.rps} req/s`, `ratio ${r.read.ratioFresh}`, '>= 1.0', yes(r.read.metFresh)]);
+    // Issue 13's tail: the computed read's p99 against bare Apollo's in the same run.
+    rows.push(['the same, tail', `p99 ${r.read.gatewayFresh.latencyP99} ms`, `bare Apollo p99 ${r.read.baseline.latencyP99} ms`, `${r.read.p99RatioFresh}x`, '<= 3x', yes(r.read.metTailFresh)]);
   }
   if (r.write) {
     rows.push(['write overhead (updateFace, FRS)', `p50 ${r.write.gateway.p50} ms`, `direct p50 ${r.write.direct.p50} ms`, `+${r.write.addedP50} ms`, '<= 1 ms', yes(r.write.met)]);

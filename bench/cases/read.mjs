@@ -110,7 +110,10 @@ export async function readCase({ gateway, libraryId, client }) {
       perSliceRatioFresh,
       target: '>= 0.7',
       met: gw.rps / base.rps >= 0.7 && gw.failed === 0,
-      metFresh: fresh.rps / base.rps >= 0.7 && fresh.failed === 0,
+      // Issue 13: every answer computed, at least bare Apollo's throughput, and a p99 within 3x of its p99.
+      metFresh: fresh.rps / base.rps >= 1.0 && fresh.failed === 0,
+      p99RatioFresh: round(fresh.latencyP99 / base.latencyP99, 2),
+      metTailFresh: fresh.latencyP99 <= 3 * base.latencyP99,
       rssAfterSlices,
       baselineRss: baseline.rss(),
     };
