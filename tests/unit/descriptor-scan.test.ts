@@ -1,4 +1,4 @@
-import { centreOf, nearestDescriptors, scanOrder } from '../../src/datasources/vendors/local/descriptor-scan';
+import { centreOf, NearestRows, nearestDescriptors, scanOrder } from '../../src/datasources/vendors/local/descriptor-scan';
 import { DESCRIPTOR_LENGTH } from '../../src/datasources/vendors/local/descriptor-matrix';
 import { distanceToSimilarity, euclideanDistance } from '../../src/datasources/vendors/local/engine/face-engine';
 
@@ -119,5 +119,20 @@ describe('nearestDescriptors', () => {
     expect(found.map((m) => m.index)).not.toContain(0);
     expect(found).toHaveLength(4);
     expect(nearestDescriptors(matrix, rows, D, probe, Infinity, 0)).toEqual([]);
+  });
+
+  it('scanned in pieces (a file read a chunk at a time), it finds exactly what one scan over all of them finds', () => {
+    // Pieces of uneven sizes, some of one row, cutting through the planted copies and the duplicates.
+    const next = random(7);
+    for (const [threshold, topN] of [[0.6, 5], [0, 20], [-1, 1], [0.3, 100]] as const) {
+      const expected = nearestDescriptors(matrix, rows, D, probe, bound(threshold), topN);
+      const pieces = new NearestRows(D, probe, bound(threshold), topN, scanOrder(probe, centreOf(matrix, 50, D)));
+      for (let first = 0; first < rows; ) {
+        const size = Math.min(rows - first, 1 + Math.floor((next() + 0.5) * 700));
+        pieces.scan(matrix.slice(first * D, (first + size) * D), size);
+        first += size;
+      }
+      expect(pieces.matches).toEqual(expected);
+    }
   });
 });

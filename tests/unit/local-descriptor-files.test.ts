@@ -6,6 +6,7 @@ import type { LedgerStore } from '../../src/datasources/ledger/ledger-store';
 import { DescriptorFiles } from '../../src/datasources/vendors/local/descriptor-file';
 import type { FaceEngine } from '../../src/datasources/vendors/local/engine/face-engine';
 import { LocalFaceVendor } from '../../src/datasources/vendors/local/local-vendor';
+import { searchStoredDescriptors } from '../../src/datasources/vendors/local/stored-descriptor-search';
 import type { SearchRequest } from '../../src/datasources/vendors/face-vendor';
 import { createTestLedger, LEDGER_BACKENDS, type TestLedger } from '../support/ledgers';
 
@@ -163,4 +164,34 @@ describe.each(LEDGER_BACKENDS)('LOCAL descriptor files (%s ledger)', (backend) =
     await new LocalFaceVendor('local', dataDir, ledger, engine).deleteLibrary(library);
     expect(fs.existsSync(file)).toBe(false);
   });
+
+  it('a search from the file read a few rows at a time, with faces deleted across the reads and some added, '
+    + 'finds what reading the ledger finds', async () => {
+    await firstSearch(dataDir);
+    await addFaces(60, 4);
+    // Deleted: the first face, faces on both sides of a read's edge (7 rows per read), and the last of a read.
+    await ledger.deleteFaces([faceIds[0]!, faceIds[6]!, faceIds[7]!, faceIds[27]!, faceIds[58]!, faceIds[61]!]);
+    const expected = await fromLedgerOnly();
+    const files = new DescriptorFiles(path.join(dataDir, 'descriptors'));
+    for (const rowsPerRead of [1, 7, 64]) {
+      const stored = (await files.open(library.rowId))!;
+      try {
+        const matches = await searchStoredDescriptors({
+          ledger, libraryRowId: library.rowId, stored, probe, maxSquared: Infinity, topN: request.topN,
+          chunk: new Float32Array(rowsPerRead * D),
+        });
+        expect(matches).toEqual(expected);
+      } finally {
+        await stored.close();
+      }
+    }
+    // And through the vendor: answered from the file, then the matrix loaded for the next search.
+    const vendor = new LocalFaceVendor('local', dataDir, ledger, engine);
+    expect(await vendor.searchFaces(library, request)).toEqual(expected);
+    await vendor.descriptorFilesWritten();
+    const next = await countingRows(ledger, () => vendor.searchFaces(library, request));
+    expect(next.rowsRead).toBe(0);
+    expect(next.result).toEqual(expected);
+  });
 });
+

@@ -32,12 +32,30 @@ export class DescriptorFiles {
 
   /** The stored matrix of a library; null when there is none or it is not a whole file of this layout. */
   async load(libraryRowId: number): Promise<StoredDescriptors | null> {
+    const stored = await this.open(libraryRowId);
+    if (!stored) return null;
+    try {
+      const count = stored.rowIds.length;
+      const matrix = new Float32Array(Math.ceil(count * (1 + SPARE)) * DESCRIPTOR_LENGTH);
+      if (!(await stored.readRows(0, count, matrix))) return null;
+      return { rowIds: Array.from(stored.rowIds), matrix };
+    } finally {
+      await stored.close();
+    }
+  }
+
+  /**
+   * A library's stored file opened for reading a few rows at a time (its row ids read and checked); null when
+   * there is none or it is not a whole file of this layout. The caller closes it.
+   */
+  async open(libraryRowId: number): Promise<StoredDescriptorFile | null> {
     let file: fs.FileHandle;
     try {
       file = await fs.open(this.fileOf(libraryRowId), 'r');
     } catch {
       return null;
     }
+    let opened: StoredDescriptorFile | null = null;
     try {
       const { size } = await file.stat();
       const header = Buffer.alloc(HEADER_BYTES);
@@ -48,17 +66,14 @@ export class DescriptorFiles {
       const matrixBytes = count * DESCRIPTOR_LENGTH * Float32Array.BYTES_PER_ELEMENT;
       if (size !== HEADER_BYTES + idBytes + matrixBytes) return null;
       const ids = new Float64Array(count);
-      const matrix = new Float32Array(Math.ceil(count * (1 + SPARE)) * DESCRIPTOR_LENGTH);
       if (!(await readFully(file, new Uint8Array(ids.buffer), HEADER_BYTES))) return null;
-      if (!(await readFully(file, new Uint8Array(matrix.buffer, 0, matrixBytes), HEADER_BYTES + idBytes))) return null;
-      const rowIds = Array.from(ids);
-      for (let i = 1; i < count; i++) if (!(rowIds[i]! > rowIds[i - 1]!)) return null;
-      return { rowIds, matrix };
+      for (let i = 1; i < count; i++) if (!(ids[i]! > ids[i - 1]!)) return null;
+      opened = new StoredDescriptorFile(file, ids, HEADER_BYTES + idBytes);
+      return opened;
     } finally {
-      await file.close();
+      if (!opened) await file.close();
     }
   }
-
   /** Replaces the stored matrix of a library with the first rowIds.length rows of `matrix`. */
   async save(libraryRowId: number, rowIds: readonly number[], matrix: Float32Array): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
@@ -102,3 +117,25 @@ async function readFully(file: fs.FileHandle, into: Uint8Array, position: number
   }
   return true;
 }
+
+/** An open descriptor file: its row ids, and its rows read on demand into the caller's memory. */
+export class StoredDescriptorFile {
+  constructor(
+    private readonly file: fs.FileHandle,
+    /** Ascending. */
+    readonly rowIds: Float64Array,
+    private readonly rowsAt: number,
+  ) {}
+
+  /** Reads rows [first, first + rows) into the start of `into`; false when the file ended early. */
+  readRows(first: number, rows: number, into: Float32Array): Promise<boolean> {
+    const bytes = rows * DESCRIPTOR_LENGTH * Float32Array.BYTES_PER_ELEMENT;
+    const position = this.rowsAt + first * DESCRIPTOR_LENGTH * Float32Array.BYTES_PER_ELEMENT;
+    return readFully(this.file, new Uint8Array(into.buffer, into.byteOffset, bytes), position);
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}
+

@@ -34,63 +34,94 @@ export function nearestDescriptors(
   topN: number,
   order: Int32Array = identity(dims),
 ): ScanMatch[] {
-  if (dims % BLOCK !== 0 || probe.length !== dims) {
-    throw new Error(`descriptors of ${dims} floats (a multiple of ${BLOCK} expected), probe of ${probe.length}`);
+  return new NearestRows(dims, probe, maxSquared, topN, order).scan(matrix, rows).matches;
+}
+
+/**
+ * nearestDescriptors over a matrix that arrives in pieces (a descriptor file read a chunk at a time): each
+ * `scan` continues where the last one stopped, row indexes counting on from the rows already scanned, so the
+ * matches after the last piece are exactly those of one scan over all the pieces put end to end.
+ */
+export class NearestRows {
+  /** Kept rows, best first. */
+  readonly matches: ScanMatch[] = [];
+  /** The kept rows' squared distances, for the bound. */
+  private readonly sums: number[] = [];
+  /** The probe in scan order, for the early-stop pass. */
+  private readonly probeInOrder: Float64Array;
+  private bound: number;
+  /** Rows scanned so far: the index of the next piece's first row. */
+  private scanned = 0;
+
+  constructor(
+    private readonly dims: number,
+    private readonly probe: Float32Array,
+    private readonly maxSquared: number,
+    private readonly topN: number,
+    private readonly order: Int32Array = identity(dims),
+  ) {
+    if (dims % BLOCK !== 0 || probe.length !== dims) {
+      throw new Error(`descriptors of ${dims} floats (a multiple of ${BLOCK} expected), probe of ${probe.length}`);
+    }
+    if (order.length !== dims) throw new Error(`an order of ${order.length} dimensions for descriptors of ${dims}`);
+    this.probeInOrder = Float64Array.from(order, (j) => probe[j]!);
+    this.bound = maxSquared;
   }
-  if (topN <= 0) return [];
-  if (order.length !== dims) throw new Error(`an order of ${order.length} dimensions for descriptors of ${dims}`);
-  const p = probe;
-  // The probe in scan order, for the early-stop pass.
-  const po = Float64Array.from(order, (j) => p[j]!);
-  // Kept rows, best first; `sums` are their squared distances, for the bound.
-  const kept: ScanMatch[] = [];
-  const sums: number[] = [];
-  let bound = maxSquared;
-  // The early stops compare sums taken in blocks in `order` (faster, and a row is left sooner when the dimensions
-  // where the probe stands out come first; but rounded differently from a sum in dimension order)
-  // with the bound raised by far more than that rounding (~1e-14 relative), so they only drop rows whose full
-  // distance is past the bound. A row that gets through is summed again in dimension order, the way the full scan
-  // did, so its similarity and whether it qualifies are exactly the full scan's.
-  let limit = bound * LIMIT_MARGIN;
-  for (let i = 0, o = 0; i < rows; i++, o += dims) {
-    let partial = 0;
-    let k = 0;
-    do {
-      const d0 = po[k]! - matrix[o + order[k]!]!;
-      const d1 = po[k + 1]! - matrix[o + order[k + 1]!]!;
-      const d2 = po[k + 2]! - matrix[o + order[k + 2]!]!;
-      const d3 = po[k + 3]! - matrix[o + order[k + 3]!]!;
-      const d4 = po[k + 4]! - matrix[o + order[k + 4]!]!;
-      const d5 = po[k + 5]! - matrix[o + order[k + 5]!]!;
-      const d6 = po[k + 6]! - matrix[o + order[k + 6]!]!;
-      const d7 = po[k + 7]! - matrix[o + order[k + 7]!]!;
-      partial += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3 + (d4 * d4 + d5 * d5 + d6 * d6 + d7 * d7);
-      k += BLOCK;
-    } while (k < dims && partial <= limit);
-    if (!(partial <= limit)) continue; // (a NaN never qualifies)
-    let sum = 0;
-    for (let j = 0; j < dims; j++) {
-      const d = p[j]! - matrix[o + j]!;
-      sum += d * d;
+
+  /** Scans the first `rows` rows of `matrix` as the rows after those scanned before. */
+  scan(matrix: Float32Array, rows: number): this {
+    const { dims, probe: p, probeInOrder: po, order, topN, matches: kept, sums } = this;
+    const first = this.scanned;
+    this.scanned += rows;
+    if (topN <= 0) return this;
+    let bound = this.bound;
+    // The early stops compare sums taken in blocks in `order` (faster, and a row is left sooner when the
+    // dimensions where the probe stands out come first; but rounded differently from a sum in dimension order)
+    // with the bound raised by far more than that rounding (~1e-14 relative), so they only drop rows whose full
+    // distance is past the bound. A row that gets through is summed again in dimension order, the way the full
+    // scan did, so its similarity and whether it qualifies are exactly the full scan's.
+    let limit = bound * LIMIT_MARGIN;
+    for (let i = 0, o = 0; i < rows; i++, o += dims) {
+      let partial = 0;
+      let k = 0;
+      do {
+        const d0 = po[k]! - matrix[o + order[k]!]!;
+        const d1 = po[k + 1]! - matrix[o + order[k + 1]!]!;
+        const d2 = po[k + 2]! - matrix[o + order[k + 2]!]!;
+        const d3 = po[k + 3]! - matrix[o + order[k + 3]!]!;
+        const d4 = po[k + 4]! - matrix[o + order[k + 4]!]!;
+        const d5 = po[k + 5]! - matrix[o + order[k + 5]!]!;
+        const d6 = po[k + 6]! - matrix[o + order[k + 6]!]!;
+        const d7 = po[k + 7]! - matrix[o + order[k + 7]!]!;
+        partial += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3 + (d4 * d4 + d5 * d5 + d6 * d6 + d7 * d7);
+        k += BLOCK;
+      } while (k < dims && partial <= limit);
+      if (!(partial <= limit)) continue; // (a NaN never qualifies)
+      let sum = 0;
+      for (let j = 0; j < dims; j++) {
+        const d = p[j]! - matrix[o + j]!;
+        sum += d * d;
+      }
+      if (!(sum <= bound)) continue;
+      const similarity = distanceToSimilarity(Math.sqrt(sum));
+      if (kept.length === topN) {
+        // Only a strictly higher similarity displaces the worst kept row (a tie goes to its lower index).
+        if (similarity <= kept[topN - 1]!.similarity) continue;
+        kept.pop();
+        sums.pop();
+      }
+      let at = kept.length;
+      while (at > 0 && kept[at - 1]!.similarity < similarity) at--;
+      kept.splice(at, 0, { index: first + i, similarity });
+      sums.splice(at, 0, sum);
+      if (kept.length === topN) {
+        bound = Math.min(this.maxSquared, sums[topN - 1]!);
+        limit = bound * LIMIT_MARGIN;
+      }
     }
-    if (!(sum <= bound)) continue;
-    const similarity = distanceToSimilarity(Math.sqrt(sum));
-    if (kept.length === topN) {
-      // Only a strictly higher similarity displaces the worst kept row (a tie goes to its lower index).
-      if (similarity <= kept[topN - 1]!.similarity) continue;
-      kept.pop();
-      sums.pop();
-    }
-    let at = kept.length;
-    while (at > 0 && kept[at - 1]!.similarity < similarity) at--;
-    kept.splice(at, 0, { index: i, similarity });
-    sums.splice(at, 0, sum);
-    if (kept.length === topN) {
-      bound = Math.min(maxSquared, sums[topN - 1]!);
-      limit = bound * LIMIT_MARGIN;
-    }
+    this.bound = bound;
+    return this;
   }
-  return kept;
 }
 
 function identity(dims: number): Int32Array {

@@ -3,19 +3,16 @@ import path from 'node:path';
 import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/errors';
 import type { Capabilities, LibraryRecord } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
-import type { DescriptorMatrix, LocalImageStore, LedgerStore } from '../../ledger/ledger-store';
+import type { LocalImageStore, LedgerStore } from '../../ledger/ledger-store';
 import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
 import { FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
-import { appendDescriptors, DESCRIPTOR_LENGTH, keepDescriptors, type CachedDescriptors } from './descriptor-matrix';
 import { DescriptorFiles } from './descriptor-file';
-import { centreOf, nearestDescriptors, scanOrder } from './descriptor-scan';
+import { LibraryDescriptors } from './library-descriptors';
 import { ImageStore } from './image-store';
 
 const LIBRARY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Faces smaller than this (shorter side, in pixels) give unreliable descriptors; Azure's own floor is 36 px. */
 export const MIN_FACE_SIDE = 40;
-/** Libraries whose descriptor matrix is kept in memory (least recently searched evicted): 100,000 faces take 51 MB. */
-const CACHED_LIBRARIES = 4;
 
 // The built-in provider. The ledger is its index; this adapter keeps the image bytes.
 export class LocalFaceVendor implements FaceVendor {
@@ -39,12 +36,7 @@ export class LocalFaceVendor implements FaceVendor {
     requiresTraining: false,
   };
   private readonly images: LocalImageStore;
-  private readonly descriptorCache = new Map<number, CachedDescriptors>();
-  private readonly refreshing = new Map<number, Promise<CachedDescriptors>>();
-  private readonly files: DescriptorFiles;
-  private readonly saving = new Map<number, Promise<void>>();
-  /** Per matrix, where its faces sit (for the scan's order; a matrix grown in place keeps its first centre). */
-  private readonly centres = new WeakMap<Float32Array, Float64Array>();
+  private readonly descriptors: LibraryDescriptors;
 
   constructor(
     readonly providerId: string,
@@ -55,7 +47,7 @@ export class LocalFaceVendor implements FaceVendor {
     // With a ledger that keeps images (PostgreSQL), every replica reads and writes the same ones.
     this.images = ledger.localImages ?? new ImageStore(path.join(dataDir, 'images'));
     // Per server, even with a shared ledger: a cache of the ledger, checked against it before use.
-    this.files = new DescriptorFiles(path.join(dataDir, 'descriptors'));
+    this.descriptors = new LibraryDescriptors(ledger, new DescriptorFiles(path.join(dataDir, 'descriptors')));
   }
 
   normalizeLibraryName(name: string): string {
@@ -71,8 +63,7 @@ export class LocalFaceVendor implements FaceVendor {
 
   async deleteLibrary(library: LibraryRecord): Promise<void> {
     // The ledger holds the library; its images are released by the services after the ledger commit.
-    this.descriptorCache.delete(library.rowId);
-    await this.files.remove(library.rowId).catch(() => {});
+    await this.descriptors.forget(library.rowId);
   }
 
   async createPerson(_library: LibraryRecord, spec: { externalId: string | null }) {
@@ -107,113 +98,14 @@ export class LocalFaceVendor implements FaceVendor {
 
   async searchFaces(library: LibraryRecord, request: SearchRequest): Promise<VendorMatch[]> {
     const probe = requireUsableFace(await this.detect(bytesOf(request.image)), 'searched for');
-    const { rowIds, matrix } = await this.descriptorsOf(library.rowId);
     // similarity = clamp(1 - distance) >= threshold  <=>  distance^2 <= (1 - threshold)^2 (every face when threshold <= 0)
     const maxSquared = request.threshold <= 0 ? Infinity : (1 - request.threshold) ** 2;
-    const p = Float32Array.from(probe.descriptor);
-    let centre = this.centres.get(matrix);
-    if (!centre) this.centres.set(matrix, (centre = centreOf(matrix, rowIds.length, DESCRIPTOR_LENGTH)));
-    const order = scanOrder(p, centre);
-    const best = nearestDescriptors(matrix, rowIds.length, DESCRIPTOR_LENGTH, p, maxSquared, request.topN, order);
-    return best.map((m) => ({ faceRowId: rowIds[m.index]!, similarity: m.similarity }));
+    return this.descriptors.nearest(library.rowId, Float32Array.from(probe.descriptor), maxSquared, request.topN);
   }
 
-  /**
-   * A library's descriptors as one contiguous matrix, kept while the ledger is unchanged (any write through this
-   * process or another connection to the ledger file changes its version; a stale entry is never used). After a
-   * change, the faces gone are dropped (their count tells whether any is; then their ids say which: face row ids
-   * are never reused and descriptors never change) and only the faces added since are read.
-   * Concurrent searches of one library share one refresh.
-   */
-  private descriptorsOf(libraryRowId: number): Promise<CachedDescriptors> {
-    const pending = this.refreshing.get(libraryRowId);
-    if (pending) return pending;
-    const refresh = this.refreshDescriptors(libraryRowId).finally(() => this.refreshing.delete(libraryRowId));
-    this.refreshing.set(libraryRowId, refresh);
-    return refresh;
-  }
-
-  private async refreshDescriptors(libraryRowId: number): Promise<CachedDescriptors> {
-    const version = await this.ledger.changeVersion();
-    const cached = this.descriptorCache.get(libraryRowId);
-    let entry: CachedDescriptors | null = cached && cached.version === version ? cached : null;
-    if (!entry && cached) entry = await this.catchUp(libraryRowId, cached, version);
-    if (!entry && !cached) entry = await this.fromFile(libraryRowId, version);
-    if (!entry) {
-      entry = { version, ...(await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH)) };
-      this.saveFile(libraryRowId, entry);
-    }
-    // Least recently searched first out.
-    this.descriptorCache.delete(libraryRowId);
-    this.descriptorCache.set(libraryRowId, entry);
-    for (const key of this.descriptorCache.keys()) {
-      if (this.descriptorCache.size <= CACHED_LIBRARIES) break;
-      this.descriptorCache.delete(key);
-    }
-    return entry;
-  }
-
-  /** An older matrix brought up to `version`: the faces gone dropped, those added since read; null to read all. */
-  private async catchUp(
-    libraryRowId: number,
-    older: CachedDescriptors,
-    version: string,
-    addedSince?: DescriptorMatrix,
-  ): Promise<CachedDescriptors | null> {
-    const newest = older.rowIds.length > 0 ? older.rowIds[older.rowIds.length - 1]! : 0;
-    let kept: CachedDescriptors | null = older;
-    if ((await this.ledger.countFaceDescriptors(libraryRowId, newest)) !== older.rowIds.length) {
-      kept = keepDescriptors(older, await this.ledger.faceDescriptorRowIds(libraryRowId, newest));
-    }
-    if (!kept) return null;
-    const added =
-      addedSince ?? (await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest }));
-    return appendDescriptors(kept, added, version);
-  }
-
-  /**
-   * The matrix stored by an earlier run, brought up to date like an older cache entry; null when there is none or
-   * it is not this ledger's. A file could come from another ledger (a dataDir reused) or an older copy of this
-   * one: its newest face must be in the library with the same descriptor, and then what follows is a cache of
-   * this ledger at some earlier version (face row ids are never reused, descriptors never change).
-   */
-  private async fromFile(libraryRowId: number, version: string): Promise<CachedDescriptors | null> {
-    const stored = await this.files.load(libraryRowId).catch(() => null);
-    if (!stored || stored.rowIds.length === 0) return null;
-    const last = stored.rowIds.length - 1;
-    const newest = stored.rowIds[last]!;
-    const fromNewest = await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest - 1 });
-    const inLedger = fromNewest.matrix.subarray(0, DESCRIPTOR_LENGTH);
-    const inFile = stored.matrix.subarray(last * DESCRIPTOR_LENGTH, (last + 1) * DESCRIPTOR_LENGTH);
-    if (fromNewest.rowIds[0] !== newest || !inLedger.every((v, k) => Object.is(v, inFile[k]))) return null;
-    const addedSince = {
-      rowIds: fromNewest.rowIds.slice(1),
-      dimensions: DESCRIPTOR_LENGTH,
-      matrix: fromNewest.matrix.subarray(DESCRIPTOR_LENGTH),
-    };
-    const entry = await this.catchUp(libraryRowId, { version: '', ...stored }, version, addedSince);
-    // Rewritten when the ledger had changed, so the next start has less to reconcile.
-    const unchanged = entry && addedSince.rowIds.length === 0 && entry.rowIds.length === stored.rowIds.length;
-    if (entry && !unchanged) this.saveFile(libraryRowId, entry);
-    return entry;
-  }
-
-  /** Stores a library's matrix for the next run, in the background; one write per library at a time. */
-  private saveFile(libraryRowId: number, entry: CachedDescriptors): void {
-    if (this.saving.has(libraryRowId)) return;
-    // The first rowIds.length rows never change (appends go after them; compaction makes a new matrix).
-    const write = this.files
-      .save(libraryRowId, entry.rowIds, entry.matrix)
-      .catch(() => {
-        // A cache: the next run reads the ledger instead.
-      })
-      .finally(() => this.saving.delete(libraryRowId));
-    this.saving.set(libraryRowId, write);
-  }
-
-  /** Resolves when the descriptor files being written are written (tests, benchmarks, shutdown). */
+  /** Resolves when the descriptor matrices being loaded and the files being written are done (tests, benchmarks). */
   async descriptorFilesWritten(): Promise<void> {
-    await Promise.all([...this.saving.values()]);
+    await this.descriptors.settled();
   }
 
   async updateFace(): Promise<void> {
