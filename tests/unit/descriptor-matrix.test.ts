@@ -26,11 +26,21 @@ describe('keepDescriptors', () => {
     const kept = keepDescriptors(cache(cached), remaining)!;
     expect(kept.rowIds).toEqual(remaining);
     expect(rowsOf(kept)).toEqual(remaining);
+    // The same, moving the rows within the cached matrix.
+    const owned = cache(cached);
+    const inPlace = keepDescriptors(owned, remaining, { inPlace: true })!;
+    expect(inPlace.matrix).toBe(owned.matrix);
+    expect(inPlace.rowIds).toEqual(remaining);
+    expect(rowsOf(inPlace)).toEqual(remaining);
   });
 
-  it('gives up (null) when the ledger has a row the cache never had', () => {
+  it('gives up (null) when the ledger has a row the cache never had, before moving any row', () => {
     expect(keepDescriptors(cache([1, 3, 5]), [1, 2, 5])).toBeNull();
     expect(keepDescriptors(cache([1, 3]), [1, 3, 4])).toBeNull();
+    const owned = cache([1, 3, 5, 7]);
+    const before = owned.matrix.slice();
+    expect(keepDescriptors(owned, [3, 5, 6], { inPlace: true })).toBeNull();
+    expect(owned.matrix).toEqual(before);
   });
 });
 

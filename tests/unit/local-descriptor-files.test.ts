@@ -193,5 +193,23 @@ describe.each(LEDGER_BACKENDS)('LOCAL descriptor files (%s ledger)', (backend) =
     expect(next.rowsRead).toBe(0);
     expect(next.result).toEqual(expected);
   });
+
+  it('a matrix in memory follows deletions and additions (rows moved within it), search after search', async () => {
+    const vendor = new LocalFaceVendor('local', dataDir, ledger, engine);
+    await vendor.searchFaces(library, request);
+    await vendor.descriptorFilesWritten();
+    const rounds: Array<() => Promise<void>> = [
+      () => ledger.deleteFaces([faceIds[1]!, faceIds[2]!, faceIds[30]!]).then(() => undefined),
+      () => addFaces(60, 3),
+      () => ledger.deleteFaces([faceIds[0]!, faceIds[61]!]).then(() => undefined),
+      () => ledger.deleteFaces([faceIds[59]!, faceIds[60]!, faceIds[62]!]).then(() => undefined),
+    ];
+    for (const change of rounds) {
+      await change();
+      const { result, rowsRead } = await countingRows(ledger, () => vendor.searchFaces(library, request));
+      expect(rowsRead).toBeLessThanOrEqual(3); // only what was added since, never the library again
+      expect(result).toEqual(await fromLedgerOnly());
+    }
+  });
 });
 

@@ -12,20 +12,36 @@ export interface CachedDescriptors {
 }
 
 /**
- * The cached rows whose ids are in `rowIds` (ascending), compacted into a new matrix; null when an id is not in
- * the cache (a face that got a descriptor later: then the whole library is read again).
+ * The cached rows whose ids are in `rowIds` (ascending), compacted; null when an id is not in the cache (a face
+ * that got a descriptor later: then the whole library is read again). `inPlace` moves the rows within the cached
+ * matrix instead of copying them into a new one (allocating fresh memory is most of the cost here: 51 MB for
+ * 100,000 faces); the cached entry is then no longer valid, so the caller must own it. Nothing moves when null
+ * is returned.
  */
-export function keepDescriptors(cached: CachedDescriptors, rowIds: number[]): CachedDescriptors | null {
-  const matrix = new Float32Array(rowIds.length * DESCRIPTOR_LENGTH);
+export function keepDescriptors(
+  cached: CachedDescriptors,
+  rowIds: number[],
+  { inPlace = false }: { inPlace?: boolean } = {},
+): CachedDescriptors | null {
+  // Every id must be cached before a row moves.
+  for (let from = 0, to = 0; to < rowIds.length; to++, from++) {
+    while (from < cached.rowIds.length && cached.rowIds[from]! < rowIds[to]!) from++;
+    if (cached.rowIds[from] !== rowIds[to]) return null;
+  }
+  const matrix = inPlace ? cached.matrix : new Float32Array(rowIds.length * DESCRIPTOR_LENGTH);
   let from = 0;
   let to = 0;
   while (to < rowIds.length) {
-    while (from < cached.rowIds.length && cached.rowIds[from]! < rowIds[to]!) from++;
-    if (cached.rowIds[from] !== rowIds[to]) return null;
-    // Copy the whole run of rows kept in a row at once: deletions are few, runs are long.
+    while (cached.rowIds[from]! < rowIds[to]!) from++;
+    // Copy the whole run of rows kept in a row at once: deletions are few, runs are long. Rows only move towards
+    // the start, so copyWithin over the same matrix never reads a row it already overwrote.
     let run = 1;
     while (to + run < rowIds.length && cached.rowIds[from + run] === rowIds[to + run]) run++;
-    matrix.set(cached.matrix.subarray(from * DESCRIPTOR_LENGTH, (from + run) * DESCRIPTOR_LENGTH), to * DESCRIPTOR_LENGTH);
+    if (!inPlace) {
+      matrix.set(cached.matrix.subarray(from * DESCRIPTOR_LENGTH, (from + run) * DESCRIPTOR_LENGTH), to * DESCRIPTOR_LENGTH);
+    } else if (from !== to) {
+      matrix.copyWithin(to * DESCRIPTOR_LENGTH, from * DESCRIPTOR_LENGTH, (from + run) * DESCRIPTOR_LENGTH);
+    }
     from += run;
     to += run;
   }

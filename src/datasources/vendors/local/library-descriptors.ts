@@ -128,7 +128,11 @@ export class LibraryDescriptors {
     const newest = older.rowIds.length > 0 ? older.rowIds[older.rowIds.length - 1]! : 0;
     let kept: CachedDescriptors | null = older;
     if ((await this.ledger.countFaceDescriptors(libraryRowId, newest)) !== older.rowIds.length) {
-      kept = keepDescriptors(older, await this.ledger.faceDescriptorRowIds(libraryRowId, newest));
+      const ids = await this.ledger.faceDescriptorRowIds(libraryRowId, newest);
+      // In place unless the matrix is being written to its file; the older entry is given up either way.
+      const inPlace = !this.saving.has(libraryRowId);
+      if (this.cache.get(libraryRowId) === older) this.cache.delete(libraryRowId);
+      kept = keepDescriptors(older, ids, { inPlace });
     }
     if (!kept) return null;
     const added =
