@@ -211,5 +211,13 @@ describe.each(LEDGER_BACKENDS)('LOCAL descriptor files (%s ledger)', (backend) =
       expect(result).toEqual(await fromLedgerOnly());
     }
   });
+
+  it('a library deleted while its first search\'s file is being written leaves no file behind', async () => {
+    const vendor = new LocalFaceVendor('local', dataDir, ledger, engine);
+    await vendor.searchFaces(library, request); // the ledger read in full; its file is written in the background
+    await vendor.deleteLibrary(library);
+    await vendor.descriptorFilesWritten();
+    expect(fs.existsSync(path.join(dataDir, 'descriptors', `library-${library.rowId}.f32`))).toBe(false);
+  });
 });
 

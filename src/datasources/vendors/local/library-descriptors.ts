@@ -20,6 +20,8 @@ export class LibraryDescriptors {
   private readonly saving = new Map<number, Promise<void>>();
   /** Per matrix, where its faces sit (for the scan's order; a matrix grown in place keeps its first centre). */
   private readonly centres = new WeakMap<Float32Array, Float64Array>();
+  /** Libraries deleted while this server runs: a search still under way must not cache or store them again. */
+  private readonly forgotten = new Set<number>();
   /** The chunk a search from a file reads into, kept for the next one (fresh memory is what a load costs). */
   private idleChunk: Float32Array | null = null;
 
@@ -44,7 +46,10 @@ export class LibraryDescriptors {
 
   /** Forgets a library (deleted): its matrix and its file. */
   async forget(libraryRowId: number): Promise<void> {
+    this.forgotten.add(libraryRowId);
     this.cache.delete(libraryRowId);
+    // A write under way would put the file back after the removal.
+    await this.saving.get(libraryRowId);
     await this.files.remove(libraryRowId).catch(() => {});
   }
 
@@ -108,6 +113,7 @@ export class LibraryDescriptors {
       entry = { version, ...(await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH)) };
       this.saveFile(libraryRowId, entry);
     }
+    if (this.forgotten.has(libraryRowId)) return entry;
     // Least recently searched first out.
     this.cache.delete(libraryRowId);
     this.cache.set(libraryRowId, entry);
@@ -169,7 +175,7 @@ export class LibraryDescriptors {
 
   /** Stores a library's matrix for the next run, in the background; one write per library at a time. */
   private saveFile(libraryRowId: number, entry: CachedDescriptors): void {
-    if (this.saving.has(libraryRowId)) return;
+    if (this.saving.has(libraryRowId) || this.forgotten.has(libraryRowId)) return;
     // The first rowIds.length rows never change (appends go after them; compaction makes a new matrix).
     const write = this.files
       .save(libraryRowId, entry.rowIds, entry.matrix)
