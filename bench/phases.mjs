@@ -139,9 +139,16 @@ export async function frsPhase(log, { run } = FIRST_RUN) {
   const client = httpClient(1);
   const results = {};
   try {
-    log('  write overhead: updateFace via gateway vs signed PUT straight to the emulator ...');
-    results.write = await writeOverheadCase({ gateway, emulator, client });
-    log(`  write overhead: p50 added ${results.write.addedP50} ms`);
+    log('  write overhead: updateFace via gateway vs signed PUT straight to the emulator (and via a bare relay) ...');
+    const relay = await startChild('relay-child.mjs', {
+      BENCH_RELAY: JSON.stringify({ endpoint: emulator.info.endpoint, projectId: FRS.projectId, accessKeyId: FRS.accessKeyId, secretAccessKey: FRS.secretAccessKey, faceSet: 'writebench' }),
+    }, { label: 'relay' });
+    try {
+      results.write = await writeOverheadCase({ gateway, emulator, client, relay });
+    } finally {
+      await relay.stop();
+    }
+    log(`  write overhead: p50 added ${results.write.addedP50} ms (a bare relay adds ${results.write.relayAddedP50} ms; facegraph ${results.write.aboveRelayP50} ms more)`);
     if (run === 0) {
       log('  memory: registrations through the gateway to FRS ...');
       results.memoryFrs = await frsRegistrationMemory({ gateway, client });

@@ -134,6 +134,7 @@ function tableRows(r) {
   }
   if (r.write) {
     rows.push(['write overhead (updateFace, FRS)', `p50 ${r.write.gateway.p50} ms`, `direct p50 ${r.write.direct.p50} ms`, `+${r.write.addedP50} ms`, '<= 1 ms', yes(r.write.met)]);
+    if (r.write.relay) rows.push(['the same PUT through a bare node:http relay (the floor)', `p50 ${r.write.relay.p50} ms`, `direct p50 ${r.write.direct.p50} ms`, `+${r.write.relayAddedP50} ms; facegraph +${r.write.aboveRelayP50} ms above it`, '-', '']);
   }
   if (r.fanOut) {
     const s = r.fanOut.stages;

@@ -1,6 +1,7 @@
 // write overhead: updateFace through facegraph to the HUAWEI_FRS emulator, against the same signed
 // PUT .../faces sent straight to the emulator; the two alternate request by request (the order flips every
-// pair), each side on its own keep-alive connection, one request at a time.
+// pair), each side on its own keep-alive connection, one request at a time. A third side, when given, is the
+// floor of any gateway: a bare node:http relay that signs and sends the same PUT (bench/lib/relay-child.mjs).
 // memory (gateway): RSS after repeated rounds of registerFace through facegraph to the emulator.
 
 import { dist, expectMember, gql, httpClient, now, round, size, summarize } from '../lib/util.mjs';
@@ -28,7 +29,7 @@ async function createFrsLibrary(client, url, name, fields = [{ name: 'dept', typ
   return expectMember(data.createLibrary, 'CreateLibrarySuccess').library.id;
 }
 
-export async function writeOverheadCase({ gateway, emulator, client }) {
+export async function writeOverheadCase({ gateway, emulator, client, relay = null }) {
   const { signRequest } = dist('src/datasources/vendors/huawei-frs/signer.js');
   const url = gateway.info.url;
   const libraryId = await createFrsLibrary(client, url, 'writebench');
@@ -50,6 +51,12 @@ export async function writeOverheadCase({ gateway, emulator, client }) {
     if (res.status !== 200) throw new Error(`direct PUT faces: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     return now() - started;
   }
+  const relayClient = httpClient(1);
+  async function viaRelay(value) {
+    const res = await relayClient.post(relay.info.url, JSON.stringify({ faceId: face.vendorFaceId, dept: value }));
+    if (!res.body.includes('"UpdateFaceSuccess"')) throw new Error(`relay: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    return res.ms;
+  }
   async function viaGateway(value) {
     const res = await gatewayClient.post(url, JSON.stringify({ query: UPDATE, variables: { i: { faceId: face.id, fields: { dept: value } } }, operationName: 'Update' }));
     if (!res.body.includes('"UpdateFaceSuccess"')) throw new Error(`updateFace: ${res.body.slice(0, 300)}`);
@@ -63,28 +70,28 @@ export async function writeOverheadCase({ gateway, emulator, client }) {
   for (let i = 0; i < warmup; i++) {
     await viaGateway(`w${i % 7}`);
     await direct(`w${(i + 3) % 7}`);
+    if (relay) await viaRelay(`w${(i + 5) % 7}`);
   }
   const gw = [];
   const dr = [];
+  const rl = [];
   const diffs = [];
   const deadline = now() + budgetMs;
   for (let i = 0; i < pairs && now() < deadline; i++) {
-    let g;
-    let d;
-    if (i % 2 === 0) {
-      g = await viaGateway(`v${i % 10}`);
-      d = await direct(`v${(i + 5) % 10}`);
-    } else {
-      d = await direct(`v${(i + 5) % 10}`);
-      g = await viaGateway(`v${i % 10}`);
-    }
-    gw.push(g);
-    dr.push(d);
-    diffs.push(g - d);
+    // Each side goes first, second and (with the relay) last equally often.
+    const sides = [
+      async () => gw.push(await viaGateway(`v${i % 10}`)),
+      async () => dr.push(await direct(`v${(i + 5) % 10}`)),
+      ...(relay ? [async () => rl.push(await viaRelay(`v${(i + 3) % 10}`))] : []),
+    ];
+    const shift = i % sides.length;
+    for (const side of [...sides.slice(shift), ...sides.slice(0, shift)]) await side();
+    diffs.push(gw[gw.length - 1] - dr[dr.length - 1]);
   }
   const after = await emulator.call('stats');
   gatewayClient.close();
   directClient.close();
+  relayClient.close();
   const g = summarize(gw);
   const d = summarize(dr);
   const added = round(g.p50 - d.p50, 3);
@@ -96,6 +103,8 @@ export async function writeOverheadCase({ gateway, emulator, client }) {
     addedP50: added,
     pairedDifference: summarize(diffs),
     ratioP50: round(g.p50 / d.p50, 2),
+    // The floor: what a bare relay adds to the direct PUT, and what facegraph adds on top of that.
+    ...(relay ? { relay: summarize(rl), relayAddedP50: round(summarize(rl).p50 - d.p50, 3), aboveRelayP50: round(g.p50 - summarize(rl).p50, 3) } : {}),
     vendorUpdatesSeen: (after.byOperation.updateFace ?? 0) - (before.byOperation.updateFace ?? 0),
     target: 'p50 added <= 1 ms',
     met: added <= 1,
