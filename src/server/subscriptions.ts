@@ -157,6 +157,27 @@ export function serveSubscriptions(httpServer: Server, settings: SubscriptionSet
   };
 }
 
+/** Subscriptions served on one HTTP server, once, and stopped on demand (the app's close stops them too). */
+export interface SubscriptionEndpoint {
+  serve(httpServer: Server): void;
+  stop(): Promise<void>;
+}
+
+export function subscriptionEndpoint(settings: SubscriptionSettings): SubscriptionEndpoint {
+  let subscriptions: SubscriptionServer | null = null;
+  return {
+    serve(httpServer) {
+      if (subscriptions) throw new Error('subscriptions are served already');
+      subscriptions = serveSubscriptions(httpServer, settings);
+    },
+    async stop() {
+      const open = subscriptions;
+      subscriptions = null;
+      await open?.close();
+    },
+  };
+}
+
 /**
  * Queries and mutations go over HTTP, where the rate limit and the per-request limits apply: the WebSocket takes
  * subscriptions only. A document that does not parse is left to graphql-ws, which reports the syntax error.
