@@ -1,6 +1,9 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { LedgerStore } from '../datasources/ledger/ledger-store';
@@ -76,13 +79,23 @@ export function logOperation(logger: Logger, operationName: string | null, ms: n
   logger.info({ operationName, ms: Math.round(ms * 10) / 10, errors }, 'graphql operation');
 }
 
-/** Expected failures are union members; what reaches here as a non-GraphQL error is a bug: log it, tell the client nothing. */
-function maskInternalError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
+/**
+ * Expected failures are union members; what reaches here as a non-GraphQL error is a bug: log it, tell the client
+ * nothing.
+ */
+function maskInternalError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  logger: Logger,
+): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof GraphQLError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
   // Apollo's own refusals of a request (e.g. a persisted-query hash that does not match) carry a 4xx but no code.
-  const status = (original instanceof GraphQLError && (original.extensions?.http as { status?: number } | undefined)?.status) || 0;
-  if (status >= 400 && status < 500) return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
+  const http = original instanceof GraphQLError ? original.extensions?.http : undefined;
+  const status = (http as { status?: number } | undefined)?.status || 0;
+  if (status >= 400 && status < 500) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
+  }
   logger.error({ err: original, path: formatted.path }, 'internal error while resolving an operation');
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
@@ -93,7 +106,8 @@ function operationLogPlugin(logger: Logger): ApolloServerPlugin<RequestContext> 
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ operationName, errors }) {
-          logOperation(logger, operationName ?? null, Number(process.hrtime.bigint() - started) / 1e6, errors?.length ?? 0);
+          const ms = Number(process.hrtime.bigint() - started) / 1e6;
+          logOperation(logger, operationName ?? null, ms, errors?.length ?? 0);
         },
       };
     },

@@ -20,7 +20,16 @@ import { answerCacheHitsFirst } from './cache-hits-first';
 import { requestLedgerVersion } from './request-ledger-version';
 import { ResponseCache, type CachedAnswer } from './response-cache';
 import { subscriptionEndpoint } from './subscriptions';
-import { allowedHostNames, corsPolicy, hostAllowed, hostCheck, rateLimitPerCaller } from './surface';
+import {
+  allowedHostNames,
+  corsPolicy,
+  hostAllowed,
+  hostCheck,
+  rateLimitAtTheDoor,
+  rateLimitPerCaller,
+  upgradeRateLimit,
+} from './surface';
+import { callerAtTheDoor } from './auth/http-auth';
 import { openBackends } from './backends';
 import { logOperation, startApolloServer } from './apollo-server';
 import { mountHealthRoutes, readinessCheck, type Readiness } from './health-routes';
@@ -54,7 +63,11 @@ export interface FacegraphApp {
 const READINESS_POLL_MS = 25;
 
 /** Everything but listening: tests and main.ts share this. */
-export async function createFacegraphApp(config: FacegraphConfig, logger: Logger, plugins: ApolloServerPlugin<RequestContext>[] = []): Promise<FacegraphApp> {
+export async function createFacegraphApp(
+  config: FacegraphConfig,
+  logger: Logger,
+  plugins: ApolloServerPlugin<RequestContext>[] = [],
+): Promise<FacegraphApp> {
   const observability = await startObservability(config, GRAPHQL_PATH);
   const backends = await openBackends(config, logger, observability);
   const { ledger, redis, providers, services } = backends;
@@ -73,7 +86,8 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
 
   const limits = operationLimits(config.limits);
   const operationLogger = withoutRedaction(logger);
-  const responseCache = config.server.responseCacheBytes > 0 ? new ResponseCache(config.server.responseCacheBytes) : null;
+  const responseCache =
+    config.server.responseCacheBytes > 0 ? new ResponseCache(config.server.responseCacheBytes) : null;
   const apollo = await startApolloServer({
     schema,
     logger,
@@ -92,6 +106,17 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
   const rateLimit = rateLimitPerCaller(config.limits.requestsPerMinute, logger, redis, () =>
     observability.metrics?.rateLimitRefused(),
   );
+  // Image links and WebSocket upgrades need no credential: the caller is the one they carry, else the address.
+  const callerOf = (req: http.IncomingMessage) => callerAtTheDoor(authenticator, req, ledgerVersionOf);
+  const imageRateLimit = rateLimitAtTheDoor({
+    perMinute: config.limits.imageRequestsPerMinute,
+    setting: 'limits.imageRequestsPerMinute',
+    what: 'image requests',
+    name: 'image-rate',
+    redis,
+    logger,
+    callerOf,
+  });
   const bodyLimit = jsonBodyLimit(config.images.maxBytes);
   const servedFromCache = (answer: CachedAnswer, seconds: number) => {
     logOperation(operationLogger, answer.operationName, seconds * 1000, 0);
@@ -128,7 +153,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     originOf: imageLinkOrigin(config.server.publicUrl),
   });
   // Face.imageUrl links: the signature is the credential, so outside /graphql's authentication.
-  app.get(FACE_IMAGE_ROUTE, faceImageHandler(services.faceImages, logger));
+  app.get(FACE_IMAGE_ROUTE, imageRateLimit.handler, faceImageHandler(services.faceImages, logger));
   app.get('/', entryPoint(config.server.graphiql));
   // Last: whatever no route answered, or failed before Apollo.
   app.use(notFound);
@@ -144,6 +169,7 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
     corsOrigins: config.server.cors.origins,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
+    admitUpgrade: upgradeRateLimit(rateLimit, callerOf, () => observability.metrics?.rateLimitRefused()),
   });
 
   // With tracing on, every request goes through the route's server span.

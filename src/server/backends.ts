@@ -30,7 +30,11 @@ export interface Backends {
 }
 
 /** Opens the backends; on a refusal (auth settings) or failure, closes what it opened, observability included. */
-export async function openBackends(config: FacegraphConfig, logger: Logger, observability: Observability): Promise<Backends> {
+export async function openBackends(
+  config: FacegraphConfig,
+  logger: Logger,
+  observability: Observability,
+): Promise<Backends> {
   const ledger = observability.instrumentLedger(
     await openLedger(config.ledger.url, { poolSize: config.ledger.poolSize }).catch(async (e: unknown) => {
       await observability.close();
