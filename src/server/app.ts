@@ -68,7 +68,7 @@ export async function createFacegraphApp(
   logger: Logger,
   plugins: ApolloServerPlugin<RequestContext>[] = [],
 ): Promise<FacegraphApp> {
-  const observability = await startObservability(config, GRAPHQL_PATH);
+  const observability = await startObservability(config, GRAPHQL_PATH, FACE_IMAGE_ROUTE);
   const backends = await openBackends(config, logger, observability);
   const { ledger, redis, providers, services } = backends;
   const schema = await buildFacegraphSchema();
@@ -153,7 +153,12 @@ export async function createFacegraphApp(
     originOf: imageLinkOrigin(config.server.publicUrl),
   });
   // Face.imageUrl links: the signature is the credential, so outside /graphql's authentication.
-  app.get(FACE_IMAGE_ROUTE, imageRateLimit.handler, faceImageHandler(services.faceImages, logger));
+  app.get(
+    FACE_IMAGE_ROUTE,
+    ...observability.imageRoute.start,
+    imageRateLimit.handler,
+    faceImageHandler(services.faceImages, logger, observability.imageRoute),
+  );
   app.get('/', entryPoint(config.server.graphiql));
   // Last: whatever no route answered, or failed before Apollo.
   app.use(notFound);
