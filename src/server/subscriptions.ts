@@ -73,20 +73,23 @@ export function serveSubscriptions(httpServer: Server, settings: SubscriptionSet
 
   const refuse = (request: IncomingMessage, socket: Duplex, status: number, reason: string) => {
     logger.info({ status, reason, client: request.socket.remoteAddress }, 'WebSocket refused');
+    // Node's HTTP server no longer listens for errors on an upgraded socket: a reset while the refusal is written
+    // would be an uncaught 'error' event.
+    socket.on('error', ignoreError);
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
   const admitted = async (request: IncomingMessage, socket: Duplex): Promise<boolean> => {
     if (!settings.admitUpgrade) return true;
     // Until ws takes the socket (it listens for errors itself), a client that hangs up must not throw.
-    const ignore = () => {};
-    socket.on('error', ignore);
+    socket.on('error', ignoreError);
     let refusal;
     try {
       refusal = await settings.admitUpgrade(request);
     } finally {
-      socket.off('error', ignore);
+      socket.off('error', ignoreError);
     }
     if (!refusal) return true;
+    socket.on('error', ignoreError);
     logger.info(
       { status: 429, retryAfterSeconds: refusal.retryAfterSeconds, client: request.socket.remoteAddress },
       'WebSocket refused: rate limit',
@@ -231,6 +234,8 @@ function notASubscription(
   }
   return null;
 }
+
+function ignoreError(): void {}
 
 function textParam(params: Record<string, unknown>, name: string): string | null {
   const value = params[name] ?? params[name.toLowerCase()] ?? params[capitalized(name)];

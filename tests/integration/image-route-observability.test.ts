@@ -4,6 +4,7 @@ import { signImageUrl } from '../../src/domain/image-url-signature';
 import { errorsOf, resultOf } from '../support/graphql-results';
 import { facePhoto } from '../support/images';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { sample } from '../support/prometheus';
 
 // The image route seen from /metrics and the traces (tracing.exporter: memory), on the real server over HTTP: each
 // GET of a Face.imageUrl link is counted and timed by the status it got (200, 304, 403, 404, 429), each thumbnail
@@ -40,21 +41,6 @@ beforeAll(async () => {
   signature = link.searchParams.get('signature')!;
 });
 afterAll(async () => server?.close());
-
-/** The value of the sample `name{labels}` (exactly these labels), or undefined. */
-function sample(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .sort()
-    .join(',');
-  for (const line of exposition.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = (match[2] ?? '').match(/[a-zA-Z_]+="(?:[^"\\]|\\.)*"/g) ?? [];
-    if (have.sort().join(',') === wanted) return Number(match[3]);
-  }
-  return undefined;
-}
 
 async function scrape(): Promise<string> {
   const res = await fetch(`${server.origin}/metrics`);
