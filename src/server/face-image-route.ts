@@ -1,8 +1,9 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { isFaceGraphError } from '../domain/errors';
 import type { ImageCrop } from '../domain/image-url-signature';
-import { IMAGE_URL_PATH, type FaceImageService } from '../services/face-images.service';
+import { IMAGE_URL_PATH, type FaceImageService, type RenderedImage } from '../services/face-images.service';
 
 // GET on a Face.imageUrl link. The signature is the credential (no API key: an <img> cannot send one); the Host
 // check in front still applies. Answers are small JSON errors that never echo the link or its signature.
@@ -10,9 +11,20 @@ import { IMAGE_URL_PATH, type FaceImageService } from '../services/face-images.s
 export const FACE_IMAGE_ROUTE = `${IMAGE_URL_PATH}/:faceId`;
 
 const FACE_ID = /^[A-Za-z0-9_-]{1,512}$/;
+/** A no-op unless tracing is on (Tracing registers the global provider). */
+const tracer = () => trace.getTracer('facegraph.face-images');
+
+/** Told of each thumbnail served (metrics). */
+export interface ImageRenderObserver {
+  thumbnailServed(fromCache: boolean): void;
+}
 const WHOLE_NUMBER = /^\d{1,12}$/;
 
-export function faceImageHandler(faceImages: FaceImageService, logger: Logger): RequestHandler {
+export function faceImageHandler(
+  faceImages: FaceImageService,
+  logger: Logger,
+  observer: ImageRenderObserver = { thumbnailServed: () => {} },
+): RequestHandler {
   return async (req, res) => {
     const claims = claimsOf(req);
     const signature = typeof req.query.signature === 'string' ? req.query.signature : '';
@@ -34,8 +46,10 @@ export function faceImageHandler(faceImages: FaceImageService, logger: Logger): 
       // Private: the link is a credential for one caller's view; no shared cache should keep the face.
       res.set({ ETag: answer.etag, 'Cache-Control': `private, max-age=${secondsLeft}` });
       if (matchesEtag(req.get('if-none-match'), answer.etag)) return void res.status(304).end();
-      const bytes = await answer.render();
-      if (!bytes) return refuse(res, 404, 'This face, or its image, no longer exists.', 'NOT_FOUND');
+      const rendered = await tracedRender(answer.render, { maxSide: claims.maxSide, crop: claims.crop, format });
+      if (!rendered) return refuse(res, 404, 'This face, or its image, no longer exists.', 'NOT_FOUND');
+      observer.thumbnailServed(rendered.fromCache);
+      const { bytes } = rendered;
       res
         .type(format === 'webp' ? 'image/webp' : 'image/jpeg')
         .set('X-Content-Type-Options', 'nosniff')
@@ -50,6 +64,37 @@ export function faceImageHandler(faceImages: FaceImageService, logger: Logger): 
       refuse(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
     }
   };
+}
+
+/**
+ * The render in a span of its own: the size, crop and format asked, whether the thumbnail cache had it and the
+ * bytes' length. Never the face id, the link, its signature or the image.
+ */
+function tracedRender(
+  render: () => Promise<RenderedImage | null>,
+  asked: { maxSide: number; crop: ImageCrop; format: string },
+): Promise<RenderedImage | null> {
+  const attributes = {
+    'facegraph.image.max_side': asked.maxSide,
+    'facegraph.image.crop': asked.crop,
+    'facegraph.image.format': asked.format,
+  };
+  return tracer().startActiveSpan('face image render', { attributes }, async (span) => {
+    try {
+      const rendered = await render();
+      span.setAttribute('facegraph.image.found', rendered !== null);
+      if (rendered) {
+        span.setAttribute('facegraph.image.thumbnail_cache', rendered.fromCache ? 'hit' : 'miss');
+        span.setAttribute('facegraph.image.bytes', rendered.bytes.length);
+      }
+      return rendered;
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw e;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /**

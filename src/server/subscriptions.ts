@@ -17,7 +17,7 @@ import { createRequestContext, type Caller } from '../resolvers';
 import type { Services } from '../services';
 import { AuthenticationError, type Authenticator } from './auth/authenticator';
 import { GRAPHQL_PATH } from './http-errors';
-import { hostAllowed } from './surface';
+import { hostAllowed, type UpgradeRefusal } from './surface';
 
 // Subscriptions (faceEvents) over graphql-ws, on a WebSocket at /graphql on the same HTTP server. The upgrade is
 // checked as an HTTP request is (Host, and the browser's Origin); the credential travels in connection_init's
@@ -42,6 +42,8 @@ export interface SubscriptionSettings {
   corsOrigins: readonly string[];
   validationRules: readonly ValidationRule[];
   parseOptions: { maxTokens: number };
+  /** The per-caller rate limit, counted for each upgrade that passes the checks above it; null lets it in. */
+  admitUpgrade?: (request: IncomingMessage) => Promise<UpgradeRefusal | null>;
 }
 
 type ConnectionExtra = {
@@ -69,27 +71,56 @@ export function serveSubscriptions(httpServer: Server, settings: SubscriptionSet
     }
   };
 
+  const refuse = (request: IncomingMessage, socket: Duplex, status: number, reason: string) => {
+    logger.info({ status, reason, client: request.socket.remoteAddress }, 'WebSocket refused');
+    // Node's HTTP server no longer listens for errors on an upgraded socket: a reset while the refusal is written
+    // would be an uncaught 'error' event.
+    socket.on('error', ignoreError);
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  };
+  const admitted = async (request: IncomingMessage, socket: Duplex): Promise<boolean> => {
+    if (!settings.admitUpgrade) return true;
+    // Until ws takes the socket (it listens for errors itself), a client that hangs up must not throw.
+    socket.on('error', ignoreError);
+    let refusal;
+    try {
+      refusal = await settings.admitUpgrade(request);
+    } finally {
+      socket.off('error', ignoreError);
+    }
+    if (!refusal) return true;
+    socket.on('error', ignoreError);
+    logger.info(
+      { status: 429, retryAfterSeconds: refusal.retryAfterSeconds, client: request.socket.remoteAddress },
+      'WebSocket refused: rate limit',
+    );
+    const body = JSON.stringify(refusal.body);
+    socket.end(
+      `HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${refusal.retryAfterSeconds}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+    return false;
+  };
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];
-    const refusal =
-      path !== GRAPHQL_PATH
-        ? { status: 404, reason: 'not the GraphQL path' }
-        : !allowsHost(request.headers.host)
-          ? { status: 403, reason: 'Host not allowed' }
-          : !originAllowed(request.headers.origin)
-            ? { status: 403, reason: 'Origin not allowed' }
-            : wss.clients.size >= MAX_WEBSOCKETS
-              ? { status: 503, reason: `at most ${MAX_WEBSOCKETS} WebSockets` }
-              : null;
-    if (refusal) {
-      logger.info(
-        { status: refusal.status, reason: refusal.reason, client: request.socket.remoteAddress },
-        'WebSocket refused',
-      );
-      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    if (path !== GRAPHQL_PATH) return refuse(request, socket, 404, 'not the GraphQL path');
+    if (!allowsHost(request.headers.host)) return refuse(request, socket, 403, 'Host not allowed');
+    if (!originAllowed(request.headers.origin)) return refuse(request, socket, 403, 'Origin not allowed');
+    admitted(request, socket).then(
+      (admit) => {
+        if (!admit || socket.destroyed) return;
+        if (wss.clients.size >= MAX_WEBSOCKETS) {
+          return refuse(request, socket, 503, `at most ${MAX_WEBSOCKETS} WebSockets`);
+        }
+        wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      },
+      (e: unknown) => {
+        // The count failed (not a refusal): the upgrade is answered as any failure before the handshake.
+        logger.error({ failure: e instanceof Error ? e.name : 'unknown' }, 'WebSocket upgrade failed');
+        if (!socket.destroyed) refuse(request, socket, 500, 'Internal Server Error');
+      },
+    );
   };
   httpServer.on('upgrade', onUpgrade);
 
@@ -157,6 +188,27 @@ export function serveSubscriptions(httpServer: Server, settings: SubscriptionSet
   };
 }
 
+/** Subscriptions served on one HTTP server, once, and stopped on demand (the app's close stops them too). */
+export interface SubscriptionEndpoint {
+  serve(httpServer: Server): void;
+  stop(): Promise<void>;
+}
+
+export function subscriptionEndpoint(settings: SubscriptionSettings): SubscriptionEndpoint {
+  let subscriptions: SubscriptionServer | null = null;
+  return {
+    serve(httpServer) {
+      if (subscriptions) throw new Error('subscriptions are served already');
+      subscriptions = serveSubscriptions(httpServer, settings);
+    },
+    async stop() {
+      const open = subscriptions;
+      subscriptions = null;
+      await open?.close();
+    },
+  };
+}
+
 /**
  * Queries and mutations go over HTTP, where the rate limit and the per-request limits apply: the WebSocket takes
  * subscriptions only. A document that does not parse is left to graphql-ws, which reports the syntax error.
@@ -182,6 +234,8 @@ function notASubscription(
   }
   return null;
 }
+
+function ignoreError(): void {}
 
 function textParam(params: Record<string, unknown>, name: string): string | null {
   const value = params[name] ?? params[name.toLowerCase()] ?? params[capitalized(name)];

@@ -78,7 +78,8 @@ type WithRateDecision = IncomingMessage & { [RATE_DECISION]?: number | null };
 /** The per-caller limit as an Express handler, and its count alone for the hit path before Express. */
 export type CallerRateLimit = RequestHandler & {
   /** Counts one request of `caller`: null when it is let in, else the seconds to wait. */
-  admit(caller: Caller): Promise<number | null>;
+  admit(caller: CountedCaller): Promise<number | null>;
+  perMinute: number;
 };
 
 /**
@@ -89,30 +90,31 @@ export function rateLimitDecided(req: IncomingMessage, seconds: number | null): 
   (req as WithRateDecision)[RATE_DECISION] = seconds;
 }
 
+/** Who a count is kept for: the credential's actor, or the client address of an anonymous caller. */
+export type CountedCaller = { access: { actor: string }; address: string | null };
+
 /**
- * At most `perMinute` requests a minute per credential (per client address for anonymous callers): over it,
- * 429 with Retry-After and a RATE_LIMITED error carrying the wait. Counted in Redis when given, so the minute's
- * requests are counted across replicas; in memory otherwise, and while Redis is unreachable (one replica's count).
+ * Counts requests a minute per caller: at most `perMinute` per credential (per client address for anonymous
+ * callers). Counted in Redis when given, so the minute's requests are counted across replicas; in memory otherwise,
+ * and while Redis is unreachable (one replica's count). `name` keeps separate limits apart in Redis.
  */
-export function rateLimitPerCaller(
+export function callerCounter(
   perMinute: number,
-  logger: Logger,
-  redis: RedisConnection | null = null,
-  /** Told of every refusal (metrics). */
-  onRefused: () => void = () => {},
-): CallerRateLimit {
+  redis: RedisConnection | null,
+  name: string,
+): (caller: CountedCaller) => Promise<number | null> {
   const ownLimiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
   const sharedLimiter = redis
     ? new RateLimiterRedis({
         storeClient: redis.client,
-        keyPrefix: redis.key('caller-rate'),
+        keyPrefix: redis.key(name),
         points: perMinute,
         duration: 60,
         insuranceLimiter: ownLimiter,
         rejectIfRedisNotReady: true,
       })
     : null;
-  const admit = async ({ access, address }: Caller): Promise<number | null> => {
+  return async ({ access, address }) => {
     const key = access.actor === 'anonymous' ? `address:${address ?? 'unknown'}` : `actor:${access.actor}`;
     // While Redis is known to be away, straight to this replica's count rather than through a failing command.
     const limiter = sharedLimiter && redis?.isAvailable() ? sharedLimiter : ownLimiter;
@@ -124,6 +126,39 @@ export function rateLimitPerCaller(
       return Math.max(1, Math.ceil(e.msBeforeNext / 1000));
     }
   };
+}
+
+/** The refusal of a request over a per-caller limit: what is wrong, which setting, and when to retry. */
+export function rateLimitedBody(
+  what: string,
+  perMinute: number,
+  setting: string,
+  caller: CountedCaller,
+  seconds: number,
+) {
+  const whose = caller.access.actor === 'anonymous' ? 'this client address' : 'this credential';
+  return {
+    errors: [
+      {
+        message: `Too many ${what}: at most ${perMinute} a minute for ${whose} (${setting}); retry in ${seconds} s.`,
+        extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds },
+      },
+    ],
+  };
+}
+
+/**
+ * At most `perMinute` requests a minute per credential (per client address for anonymous callers): over it,
+ * 429 with Retry-After and a RATE_LIMITED error carrying the wait (see callerCounter for where it is counted).
+ */
+export function rateLimitPerCaller(
+  perMinute: number,
+  logger: Logger,
+  redis: RedisConnection | null = null,
+  /** Told of every refusal (metrics). */
+  onRefused: () => void = () => {},
+): CallerRateLimit {
+  const admit = callerCounter(perMinute, redis, 'caller-rate');
   const middleware = async (req: Request, res: Response, next: NextFunction) => {
     const caller = callerOf(req);
     let seconds: number | null;
@@ -143,14 +178,82 @@ export function rateLimitPerCaller(
     res
       .status(429)
       .set('retry-after', String(seconds))
-      .json({
-        errors: [
-          {
-            message: `Too many requests: at most ${perMinute} a minute for this credential (limits.requestsPerMinute); retry in ${seconds} s.`,
-            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds },
-          },
-        ],
-      });
+      .json(rateLimitedBody('requests', perMinute, 'limits.requestsPerMinute', caller, seconds));
   };
-  return Object.assign(middleware, { admit });
+  return Object.assign(middleware, { admit, perMinute });
+}
+
+/** A per-caller limit where no credential is required: the caller is found at the door (callerAtTheDoor). */
+export interface DoorRateLimit {
+  /** 429 with Retry-After and RATE_LIMITED over the limit; otherwise the request goes on. */
+  handler: RequestHandler;
+  /** Counts one request: null when it is let in, else the seconds to wait. */
+  admit(req: IncomingMessage): Promise<{ caller: CountedCaller; seconds: number | null }>;
+}
+
+export function rateLimitAtTheDoor(options: {
+  perMinute: number;
+  /** The config key, named in the refusal. */
+  setting: string;
+  /** What is counted, plural ("image requests"). */
+  what: string;
+  /** Keeps this count apart from others in Redis. */
+  name: string;
+  redis: RedisConnection | null;
+  logger: Logger;
+  callerOf(req: IncomingMessage): Promise<CountedCaller>;
+  onRefused?: () => void;
+}): DoorRateLimit {
+  const count = callerCounter(options.perMinute, options.redis, options.name);
+  const admit = async (req: IncomingMessage) => {
+    const caller = await options.callerOf(req);
+    return { caller, seconds: await count(caller) };
+  };
+  const handler: RequestHandler = async (req, res, next) => {
+    let decision;
+    try {
+      decision = await admit(req);
+    } catch (e) {
+      return next(e);
+    }
+    const { caller, seconds } = decision;
+    if (seconds === null) return next();
+    options.onRefused?.();
+    options.logger.info(
+      { actor: caller.access.actor, path: req.route?.path, retryAfterSeconds: seconds },
+      'request refused: rate limit',
+    );
+    res
+      .status(429)
+      .set({ 'retry-after': String(seconds), 'cache-control': 'no-store' })
+      .json(rateLimitedBody(options.what, options.perMinute, options.setting, caller, seconds));
+  };
+  return { handler, admit };
+}
+
+/** A refused WebSocket upgrade: the wait, and the JSON body of the 429 written before the handshake. */
+export interface UpgradeRefusal {
+  retryAfterSeconds: number;
+  body: ReturnType<typeof rateLimitedBody>;
+}
+
+/**
+ * A WebSocket upgrade counts as one request of its caller on the GraphQL route's limit (limits.requestsPerMinute,
+ * the same count as the caller's HTTP requests): a client that reconnects in a loop is slowed as one that polls.
+ */
+export function upgradeRateLimit(
+  limit: CallerRateLimit,
+  callerOf: (req: IncomingMessage) => Promise<CountedCaller>,
+  onRefused: () => void = () => {},
+): (req: IncomingMessage) => Promise<UpgradeRefusal | null> {
+  return async (req) => {
+    const caller = await callerOf(req);
+    const seconds = await limit.admit(caller);
+    if (seconds === null) return null;
+    onRefused();
+    return {
+      retryAfterSeconds: seconds,
+      body: rateLimitedBody('requests', limit.perMinute, 'limits.requestsPerMinute', caller, seconds),
+    };
+  };
 }

@@ -37,7 +37,13 @@ export const MAX_SIDE_RANGE = { min: 16, max: 1024 } as const;
 export type FaceImageAnswer =
   | { kind: 'refused'; reason: 'bad-signature' | 'expired' }
   | { kind: 'gone' }
-  | { kind: 'image'; etag: string; expires: number; render(): Promise<Buffer | null> };
+  | { kind: 'image'; etag: string; expires: number; render(): Promise<RenderedImage | null> };
+
+/** A thumbnail's bytes, and whether they came from the thumbnail cache (for metrics). */
+export interface RenderedImage {
+  bytes: Buffer;
+  fromCache: boolean;
+}
 
 /** A thumbnail is rendered from the stored image at most once per (image, size, crop box, format) while cached. */
 export class FaceImageService {
@@ -107,9 +113,9 @@ export class FaceImageService {
     const boxText = box ? `${box.x},${box.y},${box.width},${box.height}` : 'whole';
     const cacheKey = [sha256, local ? 'local' : 'kept', claims.maxSide, boxText, format].join('|');
     const etag = `"${createHash('sha256').update(cacheKey).digest('base64url').slice(0, 32)}"`;
-    const render = async (): Promise<Buffer | null> => {
+    const render = async (): Promise<RenderedImage | null> => {
       const cached = this.thumbnails?.get(cacheKey);
-      if (cached) return cached;
+      if (cached) return { bytes: cached, fromCache: true };
       const source = local
         ? // LOCAL's image is the registered one: its boxes are in its own pixels.
           await vendor!.readImage!(sha256).then((bytes) => bytes && { bytes, boxImageWidth: null })
@@ -129,7 +135,7 @@ export class FaceImageService {
         this.settings.decoding,
       );
       this.thumbnails?.set(cacheKey, rendered);
-      return rendered;
+      return { bytes: rendered, fromCache: false };
     };
     return { kind: 'image', etag, expires: claims.expires, render };
   }

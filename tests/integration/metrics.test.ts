@@ -2,6 +2,7 @@ import type { FrsEmulator } from '../emulators/huawei-frs';
 import { rawRequest } from '../support/raw-http';
 import { frsProvider, startTestFrs, TEST_FRS } from '../support/frs';
 import { gql, startTestServer, type TestServer } from '../support/test-server';
+import { sample } from '../support/prometheus';
 
 // GET /metrics on the real server: after a query (twice, so the response cache answers once), a mutation that
 // fails, a HUAWEI_FRS call through the FRS emulator and a request over the per-credential limit, the Prometheus
@@ -28,21 +29,6 @@ afterAll(async () => {
   await server?.close();
   await emulator?.close();
 });
-
-/** The value of the sample `name{labels}` (labels in any order; exactly these labels), or undefined. */
-function sample(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .sort()
-    .join(',');
-  for (const line of exposition.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = (match[2] ?? '').match(/[a-zA-Z_]+="(?:[^"\\]|\\.)*"/g) ?? [];
-    if (have.sort().join(',') === wanted) return Number(match[3]);
-  }
-  return undefined;
-}
 
 async function scrape(): Promise<string> {
   const res = await fetch(`${server.origin}/metrics`);

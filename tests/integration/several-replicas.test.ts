@@ -205,6 +205,16 @@ describe('two replicas sharing one Redis', () => {
 
     expect(await statusesOf(secret, c, d, c, d, c, d, c, d)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
   });
+
+  test('share the image requests a minute of one address: 429 after imageRequestsPerMinute in total', async () => {
+    const replica = () => startReplica({ configure: (c) => void (c.limits.imageRequestsPerMinute = 3) });
+    const [e, f] = await Promise.all([replica(), replica()]);
+    // A link with a wrong signature (403 when let in): what is counted is the GET, not its answer.
+    const link = '/images/faces/RmFjZTpsb2NhbDp4OnkK?maxSide=64&crop=NONE&expires=9999999999&signature=nope';
+    const statuses = [];
+    for (const server of [e, f, e, f, e]) statuses.push((await rawRequest(server.origin, 'GET', link, {})).status);
+    expect(statuses).toEqual([403, 403, 403, 429, 429]);
+  });
 });
 
 describe('a replica whose Redis goes away', () => {

@@ -70,6 +70,7 @@ describe('defaults', () => {
         expensiveFieldsPerRequest: 5,
         imageUrlFetchesPerRequest: 5,
         requestsPerMinute: 600,
+        imageRequestsPerMinute: 1200,
       },
       audit: { retentionDays: 365 },
       log: { level: 'info' },
@@ -115,7 +116,7 @@ describe('defaults', () => {
     expect(limits).toEqual({ ...load().limits, maxDepth: 8, expensiveFieldsPerRequest: 2 });
     expect(yamlIssues('limits: { maxDepth: 0, maxCost: 1.5, imageUrlFetchesPerRequest: -1, depth: 3 }')).toEqual([
       'limits.depth: unknown key; allowed keys are maxDepth, maxAliases, maxTokens, maxDirectives, maxCost, ' +
-        'expensiveFieldsPerRequest, imageUrlFetchesPerRequest, requestsPerMinute',
+        'expensiveFieldsPerRequest, imageUrlFetchesPerRequest, requestsPerMinute, imageRequestsPerMinute',
       'limits.maxDepth: must be an integer 1-1000, got 0',
       'limits.maxCost: must be an integer 1-1000000000, got 1.5',
       'limits.imageUrlFetchesPerRequest: must be an integer 0-1000, got -1',

@@ -59,6 +59,34 @@ export function callerOf(req: IncomingMessage): Caller {
   return caller;
 }
 
+/**
+ * Who is asking where no credential is required (image links, WebSocket upgrades, whose credential comes later in
+ * connection_init): the actor of a valid credential the request carries, else an anonymous caller at its client
+ * address. Never refuses: a wrong credential counts as none here.
+ */
+export async function callerAtTheDoor(
+  authenticator: Authenticator,
+  req: IncomingMessage,
+  ledgerVersionOf?: (req: IncomingMessage) => Promise<string>,
+): Promise<{ access: { actor: string }; address: string | null }> {
+  const address = req.socket.remoteAddress ?? null;
+  const authorization = req.headers.authorization;
+  // The common case (an <img>, a browser's WebSocket): no credential to check.
+  if (!authorization) return { access: { actor: 'anonymous' }, address };
+  const routerSecret = req.headers['x-router-secret'];
+  try {
+    const access = await authenticator.authenticate({
+      authorization,
+      routerSecret: typeof routerSecret === 'string' ? routerSecret : null,
+      ledgerVersion: ledgerVersionOf && (() => ledgerVersionOf(req)),
+    });
+    return { access: { actor: access.actor }, address };
+  } catch (e) {
+    if (!(e instanceof AuthenticationError)) throw e;
+    return { access: { actor: 'anonymous' }, address };
+  }
+}
+
 /** Callers with the same scopes and providers see the same answers; others never share a cached one. */
 export function accessPartition(access: Access): string {
   const providers = access.providers ? [...access.providers].sort().join(',') : '*';

@@ -25,6 +25,8 @@ export const DEFAULT_LIMITS: RequestLimits = {
   expensiveFieldsPerRequest: 5,
   imageUrlFetchesPerRequest: 5,
   requestsPerMinute: 600,
+  // Two pages of the library browser (24 faces) a second, sustained for a minute, from one address.
+  imageRequestsPerMinute: 1200,
 };
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
@@ -223,6 +225,7 @@ const root = object({
       expensiveFieldsPerRequest: opt(int(1, 1000), DEFAULT_LIMITS.expensiveFieldsPerRequest),
       imageUrlFetchesPerRequest: opt(int(0, 1000), DEFAULT_LIMITS.imageUrlFetchesPerRequest),
       requestsPerMinute: opt(int(1, 1_000_000), DEFAULT_LIMITS.requestsPerMinute),
+      imageRequestsPerMinute: opt(int(1, 1_000_000), DEFAULT_LIMITS.imageRequestsPerMinute),
     }),
     {},
   ),

@@ -77,6 +77,11 @@ export interface RequestLimits {
   expensiveFieldsPerRequest: number;
   /** Requests per minute per credential (per client address when anonymous). */
   requestsPerMinute: number;
+  /**
+   * GETs of Face.imageUrl links per minute per caller (the client address: an <img> sends no credential), counted
+   * apart from requestsPerMinute: one page of faces loads dozens of thumbnails at once.
+   */
+  imageRequestsPerMinute: number;
   /** ImageInput values with a url, each a download. */
   imageUrlFetchesPerRequest: number;
 }

@@ -29,16 +29,36 @@ export interface Observability {
   answeredFromCache(rootFields: readonly string[], seconds: number): void;
   /** Around the GraphQL route: `start` first, `resume` right before Apollo (see Tracing.serverSpan). */
   graphqlRoute: { start: RequestHandler[]; resume: RequestHandler[] };
+  /** The image route: `start` first (counts and times each answer by status, opens the server span). */
+  imageRoute: ImageRouteObserver;
   close(): Promise<void>;
+}
+
+export interface ImageRouteObserver {
+  start: RequestHandler[];
+  /** A thumbnail was served: from the thumbnail cache, or rendered. */
+  thumbnailServed(fromCache: boolean): void;
 }
 
 export async function startObservability(
   config: Pick<FacegraphConfig, 'metrics' | 'tracing'>,
   route: string,
+  imageRoute: string,
 ): Promise<Observability> {
   const metrics = config.metrics.enabled ? new FacegraphMetrics() : null;
   const tracing = config.tracing.enabled ? await Tracing.start(config.tracing) : null;
   const serverSpan = tracing?.serverSpan(route);
+  const imageSpan = tracing?.serverSpan(imageRoute);
+  const imageTimer: RequestHandler | null = metrics
+    ? (_req, res, next) => {
+        const started = process.hrtime.bigint();
+        // 'close' as well as 'finish': a client that hangs up mid-image is counted with the status it was given.
+        res.once('close', () => {
+          metrics.imageRequestEnded(res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+        });
+        next();
+      }
+    : null;
   return {
     metrics,
     tracing,
@@ -62,6 +82,10 @@ export async function startObservability(
       if (tracing) nameServerSpan('query', rootFields);
     },
     graphqlRoute: { start: serverSpan ? [serverSpan.start] : [], resume: serverSpan ? [serverSpan.resume] : [] },
+    imageRoute: {
+      start: [...(imageTimer ? [imageTimer] : []), ...(imageSpan ? [imageSpan.start] : [])],
+      thumbnailServed: (fromCache) => metrics?.thumbnailServed(fromCache),
+    },
     close: async () => {
       await tracing?.close();
     },

@@ -35,6 +35,9 @@ export class FacegraphMetrics {
   private readonly engineJobDuration: Histogram<'outcome'>;
   private readonly responseCache: Counter<'outcome'>;
   private readonly ledgerCalls: Counter<'method' | 'outcome'>;
+  private readonly imageRequests: Counter<'outcome'>;
+  private readonly imageDuration: Histogram<'outcome'>;
+  private readonly thumbnailCache: Counter<'outcome'>;
   private engineLoad: (() => FaceEngineLoad) | null = null;
   private ledger: LedgerGauges | null = null;
 
@@ -123,6 +126,25 @@ export class FacegraphMetrics {
       labelNames: ['method', 'outcome'],
       registers,
     });
+    this.imageRequests = new Counter({
+      name: 'facegraph_image_requests_total',
+      help: 'GETs of Face.imageUrl links by the HTTP status answered (200, 304, 403, 404, 429, 503, 500).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.imageDuration = new Histogram({
+      name: 'facegraph_image_request_duration_seconds',
+      help: 'Time of a GET of a Face.imageUrl link, from the route to the last byte, by HTTP status.',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.thumbnailCache = new Counter({
+      name: 'facegraph_thumbnail_cache_requests_total',
+      help: 'Thumbnails served on image links: hit (from images.thumbnailCacheBytes) or miss (rendered).',
+      labelNames: ['outcome'],
+      registers,
+    });
     new Gauge({
       name: 'facegraph_ledger_statements',
       help: 'Statements run against the ledger database since it was opened.',
@@ -157,6 +179,16 @@ export class FacegraphMetrics {
 
   responseCacheUsed(outcome: CacheOutcome): void {
     this.responseCache.inc({ outcome });
+  }
+
+  imageRequestEnded(status: number, seconds: number): void {
+    const outcome = String(status);
+    this.imageRequests.inc({ outcome });
+    this.imageDuration.observe({ outcome }, seconds);
+  }
+
+  thumbnailServed(fromCache: boolean): void {
+    this.thumbnailCache.inc({ outcome: fromCache ? 'hit' : 'miss' });
   }
 
   ledgerCallEnded(method: string, ok: boolean): void {
