@@ -2,6 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, getMetadataStorage, type AuthChecker, type NonEmptyArray } from 'type-graphql';
+import { callPlainFieldResolversDirectly } from './direct-field-resolvers';
 import { DateTimeScalar, JSONScalar } from './scalars';
 import { resolveByTypename } from './typename';
 
@@ -40,6 +41,7 @@ export async function buildSubgraph(
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
   const resolverMap = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   dropPlainFieldResolvers(resolverMap);
+  callPlainFieldResolversDirectly(resolverMap);
   for (const [type, reference] of Object.entries(references)) resolverMap[type] = { ...resolverMap[type], ...reference };
   resolverMap.JSON = JSONScalar as unknown as Record<string, unknown>;
   // type-graphql wraps each resolveType in an async function: a promise per value of a union or interface, which
