@@ -1,18 +1,9 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { TransportError, type HttpRequest, type HttpResponse } from './transport';
+import { TransportError, type HttpRequest, type HttpResponse, type TransportObserver } from './transport';
 
-// What the transport tells the server about vendor calls, for metrics: the server injects an observer, so this
-// layer never imports from src/server. Spans go to @opentelemetry/api's global tracer (a no-op until configured).
+// Vendor calls under client spans, reported to the transport's observer (transport.ts: the server injects one, so
+// this layer never imports from src/server). Spans go to @opentelemetry/api's global tracer (a no-op until configured).
 
-export interface TransportObserver {
-  /**
-   * One call (all its attempts) ended: `status` is the final HTTP status code, or NOT_SENT, AMBIGUOUS or EXHAUSTED.
-   * `operation` is the adapter's name for the call (e.g. 'frs.addFace'), never the URL.
-   */
-  vendorCallEnded(providerId: string, operation: string, status: string, seconds: number): void;
-  /** A request waited this long for the provider's rate limit before an attempt. */
-  rateLimitWaited(providerId: string, seconds: number): void;
-}
 
 // Looked up per call: a tracer taken at load time would stay bound to the first provider ever registered.
 const tracer = () => trace.getTracer('facegraph.vendor-transport');

@@ -1,9 +1,19 @@
-import type { TransportObserver } from './call-observation';
 
 // The one outbound HTTP transport every vendor adapter uses. Adapters build and sign requests and map
 // responses; this module owns timeouts, retries with backoff, rate limits and safe logging.
 
 import type { RateLimitFactory } from './rate-limit';
+
+// What the transport tells the server about vendor calls, for metrics: the server injects an observer.
+export interface TransportObserver {
+  /**
+   * One call (all its attempts) ended: `status` is the final HTTP status code, or NOT_SENT, AMBIGUOUS or EXHAUSTED.
+   * `operation` is the adapter's name for the call (e.g. 'frs.addFace'), never the URL.
+   */
+  vendorCallEnded(providerId: string, operation: string, status: string, seconds: number): void;
+  /** A request waited this long for the provider's rate limit before an attempt. */
+  rateLimitWaited(providerId: string, seconds: number): void;
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { TransportObserver } from '../../http/call-observation';
+import type { TransportObserver } from '../../http/transport';
 import { HttpTransport } from '../../http/http-transport';
 import type { RateLimitFactory } from '../../http/rate-limit';
 import type { HttpResponse, SignableRequest } from '../../http/transport';

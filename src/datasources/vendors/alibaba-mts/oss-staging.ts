@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isFaceGraphError } from '../../../domain/errors';
-import type { TransportObserver } from '../../http/call-observation';
+import type { TransportObserver } from '../../http/transport';
 import { HttpTransport } from '../../http/http-transport';
 import type { HttpMethod, HttpResponse, SignableRequest } from '../../http/transport';
 import { transportFailure } from '../../http/vendor-failure';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TransportObserver } from '../../http/call-observation';
+import type { TransportObserver } from '../../http/transport';
 import { HttpTransport } from '../../http/http-transport';
 import type { RateLimitFactory } from '../../http/rate-limit';
 import { parseRetryAfter } from '../../http/retry-after';

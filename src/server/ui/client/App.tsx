@@ -7,11 +7,8 @@ import {
   UiLibrariesDocument,
   UiProvidersDocument,
   type UiLibrariesQuery,
-  type UiProvidersQuery,
 } from './generated/graphql';
-import type { Library } from './model';
-
-type Provider = UiProvidersQuery['providers'][number];
+import type { Library, Provider } from './model';
 
 /** Choose a provider and a library; the library's faces are in LibraryView. */
 export function App() {
@@ -122,5 +119,3 @@ export function App() {
     </>
   );
 }
-
-export type { Provider };

@@ -2,13 +2,12 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { request } from './api/graphql-client';
 import { followFaceEvents, type FaceEvent } from './api/live';
 import type { useApi } from './api/use-api';
-import type { Provider } from './App';
 import { DeleteDialog, type DeletePreview } from './components/DeleteDialog';
 import { EditDialog, type FaceChanges } from './components/EditDialog';
 import { FaceCardView } from './components/FaceCardView';
 import { FieldInputs } from './components/FieldInputs';
 import { UiDeleteFacesDocument, UiFacesDocument, UiUpdateFaceDocument, type FaceFilter } from './generated/graphql';
-import { faceLabel, fieldValues, matchesFilter, type Face, type FieldTexts, type Library } from './model';
+import { faceLabel, fieldValues, matchesFilter, type Face, type FieldTexts, type Library, type Provider } from './model';
 import { RegisterPanel } from './RegisterPanel';
 import { SearchPanel } from './SearchPanel';
 

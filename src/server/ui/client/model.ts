@@ -1,6 +1,7 @@
-import type { FaceCardFragment, FieldType, UiLibrariesQuery } from './generated/graphql';
+import type { FaceCardFragment, FieldType, UiLibrariesQuery, UiProvidersQuery } from './generated/graphql';
 
 export type Face = FaceCardFragment;
+export type Provider = UiProvidersQuery['providers'][number];
 export type Library = UiLibrariesQuery['libraries']['edges'][number]['node'];
 export type FieldDefinition = Library['fieldSchema'][number];
 
