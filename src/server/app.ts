@@ -29,7 +29,7 @@ import { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
 import { METRICS_PATH, startObservability, type Observability } from './observability';
 import { answerCacheHitsFirst, unlessBodyReadFirst } from './cache-hits-first';
-import { answerCachedReads, preparedReadOf, withPreparedRead } from './cache-hits';
+import { answerCachedReads, preparedLedgerVersion, preparedReadOf, withPreparedRead } from './cache-hits';
 import { requestLedgerVersion } from './request-ledger-version';
 import { ResponseCache, responseCachePlugin, type CachedAnswer } from './response-cache';
 import { serveSubscriptions, type SubscriptionServer } from './subscriptions';
@@ -238,7 +238,10 @@ export async function createFacegraphApp(config: FacegraphConfig, logger: Logger
       : []),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
-        withPreparedRead(createRequestContext(services, logger, callerOf(req), originOf(req)), req),
+        withPreparedRead(
+          createRequestContext(services, logger, callerOf(req), originOf(req), preparedLedgerVersion(req)),
+          req,
+        ),
     }),
   );
   // Face.imageUrl links: the signature is the credential, so outside /graphql's authentication.
