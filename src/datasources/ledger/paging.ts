@@ -46,13 +46,9 @@ export interface ChildQuery {
 
 export function pageStatement(q: ListQuery, page: PageArgs): Statement {
   const walk = walkOf(q.order, page);
-  // The limit is written into the text, not bound: PostgreSQL keeps a generic plan of a prepared statement only
-  // when its cost is no worse than the plans made for each execution's values, and with an unknown LIMIT it costs a
-  // generic plan as if a tenth of the rows were read (measured: the page statements were planned at every
-  // execution, 0.35 ms each; with the limit written, planning took 0.015 ms). A page has a few sizes at most.
   const pageRows = `SELECT 0 AS beyond_cursor, ${q.columns} FROM ${q.from}
-    WHERE ${q.where} AND ${walk.range} ORDER BY ${q.order} ${walk.direction} LIMIT ${walk.limit}`;
-  const params = [...q.params, ...walk.rangeParams];
+    WHERE ${q.where} AND ${walk.range} ORDER BY ${q.order} ${walk.direction} LIMIT ?`;
+  const params = [...q.params, ...walk.rangeParams, walk.limit];
   if (!walk.farSide) return { sql: pageRows, params };
   return {
     sql: `SELECT * FROM (${pageRows}) page_rows
@@ -147,14 +143,11 @@ function walkOf(column: string, page: PageArgs): Walk {
   }
   const backward = page.last !== undefined;
   const start = backward ? page.beforeRowId : page.afterRowId;
-  const limit = sizeOf(page) + 1;
-  // Written into SQL text by pageStatement: a whole number, whatever the caller passed.
-  if (!Number.isSafeInteger(limit)) throw new RangeError(`page size ${limit - 1} is not a whole number`);
   return {
     range: bounds.length > 0 ? bounds.join(' AND ') : 'TRUE',
     rangeParams,
     direction: backward ? 'DESC' : 'ASC',
-    limit,
+    limit: sizeOf(page) + 1,
     farSide:
       start === undefined
         ? null
