@@ -1284,25 +1284,6 @@ describe('the PostgreSQL ledger', () => {
     }
   });
 
-  it('plans prepared reads for the values of each run, on every pooled connection', async () => {
-    // A generic plan is costed on average selectivities: with a small library next to a large one, the small one's
-    // first page walked the large one's rows (0.4-2 s per page under load instead of under 1 ms).
-    const schema = await createPostgresSchema();
-    const store = PostgresLedger.open(schema.url, { poolSize: 2 });
-    const db = (store as unknown as { db: { row<T>(sql: string): Promise<T | undefined> } }).db;
-    try {
-      await store.migrate();
-      const show = () => db.row<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
-      // Four at once: both connections answer.
-      const modes = await Promise.all([show(), show(), show(), show()]);
-      expect(modes.map((m) => m?.plan_cache_mode)).toEqual(Array(4).fill('force_custom_plan'));
-      expect(store.poolStats().total).toBe(2);
-    } finally {
-      await store.close();
-      await schema.drop();
-    }
-  });
-
   it('openLedger opens and migrates a postgres:// URL, and ends its pool on close', async () => {
     const schema = await createPostgresSchema();
     try {

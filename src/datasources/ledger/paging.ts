@@ -46,6 +46,10 @@ export interface ChildQuery {
 
 export function pageStatement(q: ListQuery, page: PageArgs): Statement {
   const walk = walkOf(q.order, page);
+  // The limit stays a parameter. PostgreSQL (prepared statements, postgres/statements.ts) costs a generic plan as if
+  // a tenth of the rows were read when the LIMIT is unknown, so it keeps one only where it is cheap at any size;
+  // with the limit written into the text it kept one for the first page of a 10,000-face library next to a
+  // 1,000,000-face one that walked the large library's rows (0.4-2 s per page instead of under 1 ms).
   const pageRows = `SELECT 0 AS beyond_cursor, ${q.columns} FROM ${q.from}
     WHERE ${q.where} AND ${walk.range} ORDER BY ${q.order} ${walk.direction} LIMIT ?`;
   const params = [...q.params, ...walk.rangeParams, walk.limit];
