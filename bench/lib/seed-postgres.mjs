@@ -59,11 +59,30 @@ export async function openPostgresForSeeding(url) {
       await client.query(`UPDATE ledger_version SET value = value + 1`);
       const t = performance.now();
       await client.query(`VACUUM (ANALYZE)`);
+      // A page is marked all-visible only once no snapshot older than its rows is left; on a server shared with
+      // other work, one VACUUM can leave most of the bulk load unmarked (seen: 20% of face_fields marked), and each
+      // row of a filtered page then costs a heap fetch (EXPLAIN: Heap Fetches: 51). Autovacuum gets there later;
+      // the bench vacuums again until it is there.
+      let visible = await allVisible(client);
+      for (let i = 0; i < 10 && visible < 1; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await client.query(`VACUUM faces, face_fields, persons`);
+        visible = await allVisible(client);
+      }
       const vacuumAnalyzeMs = performance.now() - t;
       await client.end();
-      return { vacuumAnalyzeMs };
+      return { vacuumAnalyzeMs, allVisible: visible };
     },
   };
+}
+
+/** The share of the face tables' pages marked all-visible (VACUUM keeps pg_class.relallvisible up to date). */
+async function allVisible(client) {
+  const { rows: [r] } = await client.query(
+    `SELECT sum(relallvisible)::float8 / greatest(sum(relpages), 1) AS share FROM pg_class
+     WHERE oid IN ('faces'::regclass, 'face_fields'::regclass)`,
+  );
+  return Math.min(1, Number(r.share));
 }
 
 const T0 = '2025-01-01T00:00:00.000Z';

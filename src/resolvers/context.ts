@@ -24,12 +24,18 @@ export interface RequestContext {
 /** Tests and tools that build a context without HTTP act with full access. */
 export const FULL_ACCESS_CALLER: Caller = { access: ANONYMOUS_FULL_ACCESS, address: null, onApiKeyCreated: () => undefined };
 
-/** A new context per request: DataLoader caches must never outlive one request. */
+/**
+ * A new context per request: DataLoader caches must never outlive one request. `ledgerVersion` is the ledger's
+ * change version when the request has read it already (before any of its other ledger reads): its library lookups
+ * may then be answered by records kept at that version (services.libraryRecords).
+ */
 export function createRequestContext(
   services: Services,
   logger: Logger,
   caller: Caller = FULL_ACCESS_CALLER,
   origin: string | null = null,
+  ledgerVersion: string | null = null,
 ): RequestContext {
-  return { services, loaders: createLoaders(services.ledger), logger, caller, origin };
+  const kept = ledgerVersion === null ? null : { version: ledgerVersion, libraries: services.libraryRecords };
+  return { services, loaders: createLoaders(services.ledger, kept), logger, caller, origin };
 }

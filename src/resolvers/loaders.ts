@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { FaceRecord, LibraryRecord, Page, PageArgs, PersonRecord, ResolvedFaceFilter } from '../domain/model';
 import type { FaceKey, LedgerStore, LibraryCounts, LibraryKey, PageOptions, PersonKey } from '../datasources/ledger/ledger-store';
+import type { LibraryRecordsByVersion } from '../services/library-records';
 
 export interface PagedKey {
   parentRowId: number;
@@ -15,14 +16,42 @@ export interface FilteredPageKey extends PagedKey {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
+/** The ledger version the request read before its other ledger reads; the library records kept across requests. */
+export interface KeptLibraries {
+  version: string;
+  libraries: LibraryRecordsByVersion;
+}
+
 // Every by-id lookup and every nested connection of a request goes through these, so a query's
 // ledger round trips grow with its depth, not with the number of objects it returns.
-export function createLoaders(ledger: LedgerStore) {
+export function createLoaders(ledger: LedgerStore, kept: KeptLibraries | null = null) {
+  // Libraries kept at this request's version answer without a ledger read; what the ledger answers is kept.
+  const keptOr = async <K>(
+    keys: readonly K[],
+    keptRecord: (libraries: LibraryRecordsByVersion, version: string, key: K) => LibraryRecord | undefined,
+    read: (keys: readonly K[]) => Promise<(LibraryRecord | null)[]>,
+  ): Promise<(LibraryRecord | null)[]> => {
+    if (!kept) return read(keys);
+    const found = keys.map((k) => keptRecord(kept.libraries, kept.version, k) ?? null);
+    const missing = keys.filter((_, i) => found[i] === null);
+    if (missing.length === 0) return found;
+    const records = await read(missing);
+    kept.libraries.keep(kept.version, records);
+    let next = 0;
+    return found.map((record) => record ?? records[next++]);
+  };
   const libraryByRowId: DataLoader<number, LibraryRecord | null> = new DataLoader(async (rowIds) =>
-    primeAll(await ledger.librariesByRowId(rowIds), (l) => libraryByKey.prime({ providerId: l.providerId, name: l.name }, l)),
+    primeAll(
+      await keptOr(rowIds, (l, v, rowId) => l.withRowId(v, rowId), (ids) => ledger.librariesByRowId(ids)),
+      (l) => libraryByKey.prime({ providerId: l.providerId, name: l.name }, l),
+    ),
   );
   const libraryByKey: DataLoader<LibraryKey, LibraryRecord | null, string> = new DataLoader(
-    async (keys) => primeAll(await ledger.librariesByKey(keys), (l) => libraryByRowId.prime(l.rowId, l)),
+    async (keys) =>
+      primeAll(
+        await keptOr(keys, (l, v, key) => l.withKey(v, key), (ks) => ledger.librariesByKey(ks)),
+        (l) => libraryByRowId.prime(l.rowId, l),
+      ),
     { cacheKeyFn: (k) => `${k.providerId}\u0000${k.name}` },
   );
   const personByRowId: DataLoader<number, PersonRecord | null> = new DataLoader(async (rowIds) =>

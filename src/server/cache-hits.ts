@@ -85,6 +85,15 @@ export function withPreparedRead<TContext extends object>(context: TContext, req
   return context;
 }
 
+/**
+ * The ledger version answerCachedReads read for `req` before anything else of it read the ledger, or null. Only
+ * reads are keyed (no mutation: the operation's text does not hold the word), so a request given this version
+ * writes nothing that its later reads would have to see.
+ */
+export function preparedLedgerVersion(req: Request): string | null {
+  return (req as WithPrepared)[PREPARED]?.version ?? null;
+}
+
 /** The read withPreparedRead put on a GraphQL context, if any. */
 export function preparedReadOf(context: object): PreparedRead | undefined {
   return (context as { [PREPARED]?: PreparedRead })[PREPARED];

@@ -7,7 +7,7 @@ import type { Services } from '../services';
 import type { Authenticator } from './auth/authenticator';
 import { accessPartition, authenticateRequests, callerOf } from './auth/http-auth';
 import { unlessBodyReadFirst } from './cache-hits-first';
-import { answerCachedReads, withPreparedRead } from './cache-hits';
+import { answerCachedReads, preparedLedgerVersion, withPreparedRead } from './cache-hits';
 import { GRAPHQL_PATH } from './http-errors';
 import type { Observability } from './observability';
 import type { CachedAnswer, ResponseCache } from './response-cache';
@@ -57,7 +57,10 @@ export function mountGraphqlRoute(app: Express, parts: GraphqlRouteParts): void 
       : []),
     expressMiddleware(parts.apollo, {
       context: async ({ req }) =>
-        withPreparedRead(createRequestContext(parts.services, logger, callerOf(req), parts.originOf(req)), req),
+        withPreparedRead(
+          createRequestContext(parts.services, logger, callerOf(req), parts.originOf(req), preparedLedgerVersion(req)),
+          req,
+        ),
     }),
   );
 }

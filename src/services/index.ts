@@ -3,6 +3,7 @@ import { ApiKeyService } from './api-key.service';
 import { FaceImageService, type FaceImageSettings } from './face-images.service';
 import { FaceEvents } from './face-events';
 import { FaceService, type ImagePolicy } from './face.service';
+import { LibraryRecordsByVersion } from './library-records';
 import { LibraryService } from './library.service';
 import { PersonService } from './person.service';
 import type { ProviderRegistry } from './provider-registry';
@@ -23,6 +24,8 @@ export interface Services {
   faceImages: FaceImageService;
   /** Face changes, after their commit, for the faceEvents subscription. */
   faceEvents: FaceEvents;
+  /** Library records kept across requests while the ledger's version stays the same (the requests' loaders). */
+  libraryRecords: LibraryRecordsByVersion;
 }
 
 export function createServices(
@@ -45,11 +48,13 @@ export function createServices(
     storedImages,
     faceImages: new FaceImageService(ledger, providers, { ...faceImageSettings, decoding }),
     faceEvents,
+    libraryRecords: new LibraryRecordsByVersion(),
   };
 }
 
 export { ProviderRegistry } from './provider-registry';
 export { StoredImages } from './stored-images';
+export { LibraryRecordsByVersion } from './library-records';
 export { FaceEvents, type FaceEvent, type FaceEventKind, type FaceEventRelay } from './face-events';
 export type { ImagePolicy } from './face.service';
 export type { FaceImageSettings } from './face-images.service';

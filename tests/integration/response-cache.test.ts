@@ -239,6 +239,55 @@ describe('callers', () => {
   });
 });
 
+test('two replicas on one PostgreSQL ledger: a library changed on one is seen by the next read there', async () => {
+  // A read keeps the library it looked up for the next requests at the same ledger version (loaders.ts): a write
+  // on another replica must end that, for cached reads and for the ones that ask for a fresh answer (no-cache)
+  // alike.
+  const schema = await createPostgresSchema();
+  const replicas: TestServer[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      replicas.push(await startTestServer({ ledger: 'sqlite', configure: (c) => void (c.ledger.url = schema.url) }));
+    }
+    const [a, b] = replicas;
+    const library = await a.facegraph.services.libraries.createLibrary({
+      providerId: 'local',
+      name: 'kept',
+      displayName: 'Old',
+    });
+    const id = libraryGlobalId(library.providerId, library.name);
+    const LIBRARY = `query Lib($id: ID!, $f: FaceFilter) {
+      library(id: $id) { displayName fieldSchema { name } faces(filter: $f, first: 5) { edges { node { id } } } } }`;
+    const fresh = { 'cache-control': 'no-cache' };
+    const badge = { fields: { badge: 'x' } };
+    for (const headers of [{}, fresh]) {
+      const before = await post(LIBRARY, { id }, headers, b);
+      expect(before.body.data.library).toMatchObject({ displayName: 'Old', fieldSchema: [] });
+      const unknownField = await post(LIBRARY, { id, f: badge }, headers, b);
+      expect(unknownField.body.errors?.[0].message).toMatch(/badge/);
+    }
+    const updated = await post(
+      `mutation($input: UpdateLibraryInput!) { updateLibrary(input: $input) { __typename } }`,
+      { input: { id, displayName: 'New', addFields: [{ name: 'badge', type: 'STRING' }] } },
+      {},
+      a,
+    );
+    expect(updated.body.data.updateLibrary.__typename).toBe('UpdateLibrarySuccess');
+    for (const headers of [fresh, {}]) {
+      const after = await post(LIBRARY, { id, f: badge }, headers, b);
+      expect(after.body.errors).toBeUndefined();
+      expect(after.body.data.library).toMatchObject({
+        displayName: 'New',
+        fieldSchema: [{ name: 'badge' }],
+        faces: { edges: [] },
+      });
+    }
+  } finally {
+    for (const r of replicas) await r.close();
+    await schema.drop();
+  }
+}, 120_000);
+
 test('two replicas on one PostgreSQL ledger: a write or a revocation on one is seen by the next request on the other', async () => {
   const schema = await createPostgresSchema();
   const admin = newApiKeySecret();

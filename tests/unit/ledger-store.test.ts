@@ -1254,6 +1254,36 @@ describe('the PostgreSQL ledger', () => {
     }
   });
 
+  it('keeps answering reads prepared on its connections after another replica migrates their tables', async () => {
+    // Reads on the pool are prepared statements; a migration that changes what one returns (here a column added
+    // under `SELECT *`) makes PostgreSQL refuse the prepared statement on every connection that has it.
+    const schema = await createPostgresSchema();
+    const store = PostgresLedger.open(schema.url, { poolSize: 2 });
+    try {
+      await store.migrate();
+      const key = {
+        id: 'k1',
+        name: 'ci',
+        sha256: 'a'.repeat(64),
+        scopes: ['read' as const],
+        providers: null,
+        expiresAt: null,
+      };
+      await store.access.insertApiKey(key);
+      // Both connections busy at once, so each of them prepares the read.
+      const before = await Promise.all([1, 2, 3, 4].map(() => store.access.apiKeyBySha256(key.sha256)));
+      expect(before.map((k) => k?.id)).toEqual(['k1', 'k1', 'k1', 'k1']);
+      expect(store.poolStats().total).toBe(2);
+      await schemaRows(schema.url, 'ALTER TABLE api_keys ADD COLUMN note text');
+      const after = await Promise.all([1, 2, 3, 4].map(() => store.access.apiKeyBySha256(key.sha256)));
+      expect(after.map((k) => k?.id)).toEqual(['k1', 'k1', 'k1', 'k1']);
+      expect(await store.access.apiKeyBySha256(key.sha256)).toMatchObject({ id: 'k1', name: 'ci' });
+    } finally {
+      await store.close();
+      await schema.drop();
+    }
+  });
+
   it('openLedger opens and migrates a postgres:// URL, and ends its pool on close', async () => {
     const schema = await createPostgresSchema();
     try {

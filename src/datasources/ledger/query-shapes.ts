@@ -60,6 +60,8 @@ export interface FacePageQuery {
   countFrom: string;
   countWhere: string;
   countParams: unknown[];
+  /** The first custom field drives: every plan walks face_fields_by_value's range for it in row order. */
+  fieldDriven: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export function facePageQuery(dialect: SqlDialect, libraryRowId: number, filter:
       countFrom: 'faces f',
       countWhere: where,
       countParams: params,
+      fieldDriven: false,
     };
   }
   const rest = faceFilter(dialect, libraryRowId, { ...filter, fields: Object.fromEntries(otherFields) });
@@ -98,6 +101,7 @@ export function facePageQuery(dialect: SqlDialect, libraryRowId: number, filter:
     countFrom: onlyDriving ? 'face_fields d' : joined,
     countWhere: onlyDriving ? drivingWhere : `${drivingWhere} AND ${rest.where}`,
     countParams: onlyDriving ? drivingParams : [...drivingParams, ...rest.params],
+    fieldDriven: true,
   };
 }
 

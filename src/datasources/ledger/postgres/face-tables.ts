@@ -93,7 +93,7 @@ export class PostgresFaceTables {
     const q = facePageQuery(PG, libraryRowId, filter);
     const from = `${q.from} JOIN libraries l ON l.row_id = f.library_row_id`;
     const query = pageStatement(
-      { columns: FACE_COLUMNS, from, where: q.where, params: q.params, order: q.order },
+      { columns: FACE_COLUMNS, from, where: q.where, params: q.params, order: q.order, limitInText: q.fieldDriven },
       page,
     );
     const rows = await this.db.rows<FaceRow & PagedRow>(query.sql, query.params);
