@@ -1,4 +1,4 @@
-import type { DescriptorMatrix } from '../../ledger/ledger-store';
+import type { DescriptorMatrix, LedgerStore } from '../../ledger/ledger-store';
 
 // The LOCAL vendor's in-memory copy of a library's descriptors, and how it follows the ledger's changes.
 
@@ -59,4 +59,40 @@ export function appendDescriptors(cached: CachedDescriptors, added: DescriptorMa
   }
   matrix.set(added.matrix, used);
   return { version, rowIds: cached.rowIds.concat(added.rowIds), matrix };
+}
+
+/**
+ * The faces added to the library after a copy of its descriptors (a cached matrix or a file) whose newest face is
+ * `newest` with `newestDescriptor`; null when the ledger no longer has that face with that descriptor, so the copy
+ * is not this ledger's (a file from another ledger, or the face deleted) and must not be used. Face row ids are
+ * never reused and descriptors never change, so a copy that passes is this ledger at some earlier version.
+ */
+export async function addedSinceNewest(
+  ledger: LedgerStore,
+  libraryRowId: number,
+  newest: number,
+  newestDescriptor: Float32Array,
+): Promise<DescriptorMatrix | null> {
+  const fromNewest = await ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest - 1 });
+  if (fromNewest.rowIds[0] !== newest) return null;
+  for (let k = 0; k < DESCRIPTOR_LENGTH; k++) if (!Object.is(fromNewest.matrix[k], newestDescriptor[k])) return null;
+  return {
+    rowIds: fromNewest.rowIds.slice(1),
+    dimensions: DESCRIPTOR_LENGTH,
+    matrix: fromNewest.matrix.subarray(DESCRIPTOR_LENGTH),
+  };
+}
+
+/**
+ * The ids, ascending, of the copy's faces (those up to `newest`, `count` of them) that the ledger still has; null
+ * when it has them all (their count tells, without listing them).
+ */
+export async function remainingIfAnyGone(
+  ledger: LedgerStore,
+  libraryRowId: number,
+  newest: number,
+  count: number,
+): Promise<number[] | null> {
+  if ((await ledger.countFaceDescriptors(libraryRowId, newest)) === count) return null;
+  return ledger.faceDescriptorRowIds(libraryRowId, newest);
 }

@@ -1,7 +1,14 @@
 import type { DescriptorMatrix, LedgerStore } from '../../ledger/ledger-store';
 import type { VendorMatch } from '../face-vendor';
 import type { DescriptorFiles } from './descriptor-file';
-import { appendDescriptors, DESCRIPTOR_LENGTH, keepDescriptors, type CachedDescriptors } from './descriptor-matrix';
+import {
+  addedSinceNewest,
+  appendDescriptors,
+  DESCRIPTOR_LENGTH,
+  keepDescriptors,
+  remainingIfAnyGone,
+  type CachedDescriptors,
+} from './descriptor-matrix';
 import { centreOf, nearestDescriptors, scanOrder } from './descriptor-scan';
 import { CHUNK_ROWS, searchStoredDescriptors } from './stored-descriptor-search';
 
@@ -133,12 +140,12 @@ export class LibraryDescriptors {
   ): Promise<CachedDescriptors | null> {
     const newest = older.rowIds.length > 0 ? older.rowIds[older.rowIds.length - 1]! : 0;
     let kept: CachedDescriptors | null = older;
-    if ((await this.ledger.countFaceDescriptors(libraryRowId, newest)) !== older.rowIds.length) {
-      const ids = await this.ledger.faceDescriptorRowIds(libraryRowId, newest);
+    const remaining = await remainingIfAnyGone(this.ledger, libraryRowId, newest, older.rowIds.length);
+    if (remaining) {
       // In place unless the matrix is being written to its file; the older entry is given up either way.
       const inPlace = !this.saving.has(libraryRowId);
       if (this.cache.get(libraryRowId) === older) this.cache.delete(libraryRowId);
-      kept = keepDescriptors(older, ids, { inPlace });
+      kept = keepDescriptors(older, remaining, { inPlace });
     }
     if (!kept) return null;
     const added =
@@ -148,24 +155,15 @@ export class LibraryDescriptors {
 
   /**
    * The matrix stored by an earlier run, brought up to date like an older cache entry; null when there is none or
-   * it is not this ledger's. A file could come from another ledger (a dataDir reused) or an older copy of this
-   * one: its newest face must be in the library with the same descriptor, and then what follows is a cache of
-   * this ledger at some earlier version (face row ids are never reused, descriptors never change).
+   * it is not this ledger's (addedSinceNewest).
    */
   private async fromFile(libraryRowId: number, version: string): Promise<CachedDescriptors | null> {
     const stored = await this.files.load(libraryRowId).catch(() => null);
     if (!stored || stored.rowIds.length === 0) return null;
     const last = stored.rowIds.length - 1;
-    const newest = stored.rowIds[last]!;
-    const fromNewest = await this.ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest - 1 });
-    const inLedger = fromNewest.matrix.subarray(0, DESCRIPTOR_LENGTH);
-    const inFile = stored.matrix.subarray(last * DESCRIPTOR_LENGTH, (last + 1) * DESCRIPTOR_LENGTH);
-    if (fromNewest.rowIds[0] !== newest || !inLedger.every((v, k) => Object.is(v, inFile[k]))) return null;
-    const addedSince = {
-      rowIds: fromNewest.rowIds.slice(1),
-      dimensions: DESCRIPTOR_LENGTH,
-      matrix: fromNewest.matrix.subarray(DESCRIPTOR_LENGTH),
-    };
+    const newestRow = stored.matrix.subarray(last * DESCRIPTOR_LENGTH, (last + 1) * DESCRIPTOR_LENGTH);
+    const addedSince = await addedSinceNewest(this.ledger, libraryRowId, stored.rowIds[last]!, newestRow);
+    if (!addedSince) return null;
     const entry = await this.catchUp(libraryRowId, { version: '', ...stored }, version, addedSince);
     // Rewritten when the ledger had changed, so the next start has less to reconcile.
     const unchanged = entry && addedSince.rowIds.length === 0 && entry.rowIds.length === stored.rowIds.length;

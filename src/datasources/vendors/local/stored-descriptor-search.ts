@@ -1,7 +1,7 @@
 import type { LedgerStore } from '../../ledger/ledger-store';
 import type { VendorMatch } from '../face-vendor';
 import type { StoredDescriptorFile } from './descriptor-file';
-import { DESCRIPTOR_LENGTH } from './descriptor-matrix';
+import { addedSinceNewest, DESCRIPTOR_LENGTH, remainingIfAnyGone } from './descriptor-matrix';
 import { centreOf, NearestRows, scanOrder } from './descriptor-scan';
 
 // The first search of a library after a start, answered from its descriptor file a chunk at a time instead of
@@ -36,23 +36,23 @@ export async function searchStoredDescriptors(search: StoredSearch): Promise<Ven
   const count = fileIds.length;
   if (count === 0) return null;
   const newest = fileIds[count - 1]!;
-  const fromNewest = await ledger.faceDescriptors(libraryRowId, DESCRIPTOR_LENGTH, { afterRowId: newest - 1 });
-  if (fromNewest.rowIds[0] !== newest || !(await stored.readRows(count - 1, 1, chunk))) return null;
-  for (let k = 0; k < DESCRIPTOR_LENGTH; k++) if (!Object.is(fromNewest.matrix[k], chunk[k])) return null;
+  if (!(await stored.readRows(count - 1, 1, chunk))) return null;
+  const added = await addedSinceNewest(ledger, libraryRowId, newest, chunk.subarray(0, DESCRIPTOR_LENGTH));
+  if (!added) return null;
 
   // Which of the file's rows the ledger still has (face row ids are never reused and descriptors never change).
   let kept: Uint8Array | null = null;
   let keptIds: ArrayLike<number> = fileIds;
-  if ((await ledger.countFaceDescriptors(libraryRowId, newest)) !== count) {
-    const ids = await ledger.faceDescriptorRowIds(libraryRowId, newest);
+  const remaining = await remainingIfAnyGone(ledger, libraryRowId, newest, count);
+  if (remaining) {
     kept = new Uint8Array(count);
     let at = 0;
-    for (const id of ids) {
+    for (const id of remaining) {
       while (at < count && fileIds[at]! < id) at++;
       if (fileIds[at] !== id) return null;
       kept[at++] = 1;
     }
-    keptIds = ids;
+    keptIds = remaining;
   }
 
   const chunkRows = Math.floor(chunk.length / DESCRIPTOR_LENGTH);
@@ -66,7 +66,6 @@ export async function searchStoredDescriptors(search: StoredSearch): Promise<Ven
       scanOrder(search.probe, centreOf(chunk, rows, DESCRIPTOR_LENGTH)));
     scan.scan(chunk, kept ? compact(chunk, kept, first, rows) : rows);
   }
-  const added = { rowIds: fromNewest.rowIds.slice(1), matrix: fromNewest.matrix.subarray(DESCRIPTOR_LENGTH) };
   scan!.scan(added.matrix, added.rowIds.length);
   const keptCount = keptIds.length;
   return scan!.matches.map((m) => ({
