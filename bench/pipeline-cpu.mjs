@@ -10,12 +10,12 @@
 
 import fs from 'node:fs';
 import { READ_QUERY } from './cases/read.mjs';
+import { BASELINE_TYPE_DEFS, baselineResolvers } from './lib/baseline-schema.mjs';
 import { createLedgerFile, DEPARTMENTS, openForSeeding, seedLibrary } from './lib/seed.mjs';
 import { dist, requireFromRoot, round, tempDir } from './lib/util.mjs';
 
 requireFromRoot('reflect-metadata');
 const { ApolloServer, HeaderMap } = requireFromRoot('@apollo/server');
-const { GraphQLScalarType } = requireFromRoot('graphql');
 const N = Number(process.env.BENCH_PIPELINE_N ?? 1000);
 
 const dataDir = tempDir('pipeline');
@@ -63,22 +63,8 @@ const facegraphRead = async () =>
 const reference = await facegraphRead();
 const library = JSON.parse(reference).data.library;
 
-// The same schema and resolvers as lib/baseline-child.mjs.
-const bare = new ApolloServer({
-  typeDefs: `#graphql
-    scalar JSON
-    type Query { library(id: ID!): Library }
-    type Library { id: ID! name: String! faces(first: Int = 20, after: String): FaceConnection! }
-    type FaceConnection { edges: [FaceEdge!]! totalCount: Int! }
-    type FaceEdge { cursor: String! node: Face! }
-    type Face { id: ID! vendorFaceId: String! externalImageId: String fields: JSON! person: Person }
-    type Person { id: ID! name: String }`,
-  resolvers: {
-    JSON: new GraphQLScalarType({ name: 'JSON', serialize: (v) => v, parseValue: (v) => v }),
-    Query: { library: (_root, args) => (args.id === id ? library : null) },
-    Library: { faces: (lib, { first }) => ({ edges: lib.faces.edges.slice(0, first), totalCount: lib.faces.edges.length }) },
-  },
-});
+// The same schema and resolvers as lib/baseline-child.mjs (lib/baseline-schema.mjs).
+const bare = new ApolloServer({ typeDefs: BASELINE_TYPE_DEFS, resolvers: baselineResolvers(id, library) });
 await bare.start();
 const bareRead = async () => text(await bare.executeHTTPGraphQLRequest({ httpGraphQLRequest: request({}), context: async () => ({}) }));
 if ((await bareRead()) !== reference) throw new Error('the bare server answers differently');
