@@ -10,8 +10,9 @@ type ParamMetadata = { kind: string; index: number; propertyName?: string; getTy
  * sorts and maps the method's parameter list. For `Face.id` or `Face.person` on a page of 50 faces that is a fifth
  * of what a computed read allocates (issue 13's heap profile). A field resolver that needs none of it (no roles,
  * no middlewares, parameters only @Root(), @Ctx() and @Info() without a type to convert to) is called directly
- * instead, with its parameters picked in the order worked out once, on one instance per resolver class as
- * type-graphql's default container keeps. Anything else keeps type-graphql's handler.
+ * instead, with its parameters picked in the order worked out once, on one instance per resolver class made here
+ * (as type-graphql's default container keeps one; our resolver classes take no constructor arguments). Anything
+ * else keeps type-graphql's handler.
  */
 export function callPlainFieldResolversDirectly(resolverMap: Record<string, Record<string, unknown>>): void {
   const storage = getMetadataStorage();
@@ -30,7 +31,7 @@ export function callPlainFieldResolversDirectly(resolverMap: Record<string, Reco
     const pickers = paramPickers((fieldResolver.params ?? []) as ParamMetadata[]);
     if (!pickers) continue;
     const { target, methodName } = fieldResolver;
-    resolvers[fieldResolver.schemaName] = directResolver(() => instanceOf(target), methodName, pickers);
+    resolvers[fieldResolver.schemaName] = directResolver(instanceOf(target), methodName, pickers);
   }
 }
 
@@ -56,17 +57,17 @@ function paramPickers(params: ParamMetadata[]): Picker[] | null {
   return pickers;
 }
 
-function directResolver(instance: () => Record<string, Function>, methodName: string, pickers: Picker[]): Resolver {
+function directResolver(instance: Record<string, Function>, methodName: string, pickers: Picker[]): Resolver {
+  const method = instance[methodName]!;
   // The common shapes without a loop or an array per call.
   if (pickers.length === 1) {
     const [first] = pickers as [Picker];
-    return (root, _args, context, info) => instance()[methodName]!(first(root, context, info));
+    return (root, _args, context, info) => method.call(instance, first(root, context, info));
   }
   if (pickers.length === 2) {
     const [first, second] = pickers as [Picker, Picker];
     return (root, _args, context, info) =>
-      instance()[methodName]!(first(root, context, info), second(root, context, info));
+      method.call(instance, first(root, context, info), second(root, context, info));
   }
-  return (root, _args, context, info) =>
-    instance()[methodName]!(...pickers.map((pick) => pick(root, context, info)));
+  return (root, _args, context, info) => method.apply(instance, pickers.map((pick) => pick(root, context, info)));
 }
