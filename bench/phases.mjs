@@ -333,9 +333,15 @@ export async function postgresPhase(log) {
     const seeding = await openPostgresForSeeding(schema.url);
     const read = await seedPostgresLibrary(seeding.client, { name: 'read10k', faces: 10_000, persons: 1_000 });
     const scale = await seedPostgresLibrary(seeding.client, { name: 'scale', faces });
-    const { vacuumAnalyzeMs, allVisible } = await seeding.done();
+    const { vacuumAnalyzeMs, checkpointMs, allVisible } = await seeding.done();
     const seedMs = scale.ms + vacuumAnalyzeMs;
-    log(`  seeded ${faces.toLocaleString('en')} faces in ${(scale.ms / 1000).toFixed(1)} s (+ VACUUM ANALYZE ${(vacuumAnalyzeMs / 1000).toFixed(1)} s, ${Math.round(allVisible * 100)}% of the face pages all-visible; 10,000 faces and 1,000 persons for the read in ${(read.ms / 1000).toFixed(1)} s)`);
+    const seconds = (ms) => (ms / 1000).toFixed(1);
+    log(
+      `  seeded ${faces.toLocaleString('en')} faces in ${seconds(scale.ms)} s ` +
+        `(+ VACUUM ANALYZE ${seconds(vacuumAnalyzeMs)} s, ` +
+        `${Math.round(allVisible * 100)}% of the face pages all-visible, CHECKPOINT ${seconds(checkpointMs)} s; ` +
+        `10,000 faces and 1,000 persons for the read in ${seconds(read.ms)} s)`,
+    );
 
     // Engines of one worker: the LOCAL provider needs one, nothing here detects a face. (The per-caller limit is
     // lifted by server-child.mjs, as for every bench gateway.)
@@ -345,7 +351,13 @@ export async function postgresPhase(log) {
     }
     log('  ledger scale on PostgreSQL: filtered first pages and deep cursor pages ...');
     const pages = await ledgerScaleCase({ gateway: gateways[0], client, seeded: scale, faces, seedMs });
-    results.postgresScale = { schemaPerRun: true, vacuumAnalyzeSeconds: Math.round(vacuumAnalyzeMs / 100) / 10, allVisiblePages: Math.round(allVisible * 1000) / 1000, ...pages };
+    results.postgresScale = {
+      schemaPerRun: true,
+      vacuumAnalyzeSeconds: Math.round(vacuumAnalyzeMs / 100) / 10,
+      checkpointSeconds: Math.round(checkpointMs / 100) / 10,
+      allVisiblePages: Math.round(allVisible * 1000) / 1000,
+      ...pages,
+    };
     for (const v of pages.variants) log(`  ledger scale on PostgreSQL: ${v.name}: p50 ${v.latency.p50} ms, p99 ${v.latency.p99} ms (n=${v.latency.n})`);
 
     log('  read throughput, one replica then two, no-cache ...');

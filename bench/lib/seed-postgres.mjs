@@ -45,7 +45,9 @@ export async function createPostgresLedger() {
   return schema;
 }
 
-/** A client for bulk writes on the schema. Call done() (bumps the change version, VACUUM ANALYZE, closes). */
+/**
+ * A client for bulk writes on the schema. Call done() (bumps the change version, VACUUM ANALYZE, CHECKPOINT, closes).
+ */
 export async function openPostgresForSeeding(url) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -70,8 +72,14 @@ export async function openPostgresForSeeding(url) {
         visible = await allVisible(client);
       }
       const vacuumAnalyzeMs = performance.now() - t;
+      // The bulk load leaves its pages dirty (measured: 550 MB of the kernel's Dirty after a 1,000,000-face seed),
+      // for PostgreSQL's checkpointer and the kernel to write out while the pages are measured. A checkpoint
+      // writes them before anything is measured (Dirty: 0.1 MB after it).
+      const c = performance.now();
+      await client.query('CHECKPOINT');
+      const checkpointMs = performance.now() - c;
       await client.end();
-      return { vacuumAnalyzeMs, allVisible: visible };
+      return { vacuumAnalyzeMs, checkpointMs, allVisible: visible };
     },
   };
 }
