@@ -10,6 +10,7 @@ import { unlessBodyReadFirst } from './cache-hits-first';
 import { answerCachedReads, preparedLedgerVersion, withPreparedRead } from './cache-hits';
 import { GRAPHQL_PATH } from './http-errors';
 import type { Observability } from './observability';
+import type { RequestLedgerVersion } from './request-ledger-version';
 import type { CachedAnswer, ResponseCache } from './response-cache';
 import type { CallerRateLimit } from './surface';
 import { multipartUploads } from './uploads';
@@ -25,7 +26,7 @@ export interface GraphqlRouteParts {
   cors: RequestHandler;
   authenticator: Authenticator;
   rateLimit: CallerRateLimit;
-  ledgerVersionOf(req: Request): Promise<string>;
+  ledgerVersionOf: RequestLedgerVersion;
   /** express.json's limit (jsonBodyLimit). */
   bodyLimit: number;
   uploads: { maxBytes: number; maxFiles: number };

@@ -1,7 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
 import { libraryId as libraryGlobalId } from '../../src/domain/global-id';
+import type { PostgresLedger } from '../../src/datasources/ledger/postgres/postgres-ledger';
 import type { SqliteLedger } from '../../src/datasources/ledger/sqlite/sqlite-ledger';
 import { CACHE_HEADER } from '../../src/server/response-cache';
 import { createPostgresSchema } from '../support/ledgers';
@@ -238,6 +240,59 @@ describe('callers', () => {
     expect(after.body.errors?.[0].message).toBe('The API key was revoked.');
   });
 });
+
+test('a read with no answer kept starts its version read at once, and reads nothing else before it', async () => {
+  // Its version is waited for only before the operation runs (request-ledger-version.ts: startingNow): while the
+  // read is held up here (ledger_version locked by another transaction), the request must not read the ledger.
+  // A person committed with the lock released is in the answer: the version is read after that commit, and the
+  // answer kept at that version must hold it.
+  const schema = await createPostgresSchema();
+  const replica = await startTestServer({ ledger: 'sqlite', configure: (c) => void (c.ledger.url = schema.url) });
+  const other = new pg.Client({ connectionString: schema.url });
+  await other.connect();
+  try {
+    const library = await replica.facegraph.services.libraries.createLibrary({ providerId: 'local', name: 'ordered' });
+    const id = libraryGlobalId(library.providerId, library.name);
+    const ledger = replica.facegraph.ledger as PostgresLedger;
+    // The replica's version read, waiting for the lock (pg_stat_activity may still show a backend's last statement).
+    const versionReadWaiting = async () =>
+      (
+        await other.query(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'ledger_version'::regclass AND NOT granted`,
+        )
+      ).rows[0].n;
+    for (const [round, headers] of [{}, { 'cache-control': 'no-cache' }].entries()) {
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE ledger_version IN ACCESS EXCLUSIVE MODE');
+      const before = ledger.queryCount();
+      const answer = post(PERSONS, { id }, headers, replica);
+      const deadline = Date.now() + 10_000;
+      while ((await versionReadWaiting()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await versionReadWaiting()).toBe(1);
+      // Time for anything that would not wait to run (the library lookup and the page are two more statements).
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ledger.queryCount() - before).toBe(1);
+      await other.query(
+        `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at)
+         VALUES ($1, $2, 'Late', NULL, now())`,
+        [library.rowId, `late-${round}`],
+      );
+      await other.query('COMMIT');
+      const { body, cache } = await answer;
+      expect(cache).toBe(round === 0 ? 'miss' : 'bypass');
+      expect(body.data.library.persons.edges.map((e: any) => e.node.externalId)).toContain(`late-${round}`);
+      // Kept at the version read after that commit: the next request is answered from the cache, the same.
+      const again = await post(PERSONS, { id }, {}, replica);
+      expect(again.cache).toBe('hit');
+      expect(again.body).toEqual(body);
+    }
+  } finally {
+    await other.query('ROLLBACK').catch(() => undefined);
+    await other.end();
+    await replica.close();
+    await schema.drop();
+  }
+}, 120_000);
 
 test('two replicas on one PostgreSQL ledger: a library changed on one is seen by the next read there', async () => {
   // A read keeps the library it looked up for the next requests at the same ledger version (loaders.ts): a write
