@@ -26,15 +26,15 @@ export const FULL_ACCESS_CALLER: Caller = { access: ANONYMOUS_FULL_ACCESS, addre
 
 /**
  * A new context per request: DataLoader caches must never outlive one request. `ledgerVersion` is the ledger's
- * change version when the request reads it before any of its other ledger reads: its library lookups may then be
- * answered by records kept at that version (services.libraryRecords), once it has been read.
+ * change version when the request has read it already (before any of its other ledger reads): its library lookups
+ * may then be answered by records kept at that version (services.libraryRecords).
  */
 export function createRequestContext(
   services: Services,
   logger: Logger,
   caller: Caller = FULL_ACCESS_CALLER,
   origin: string | null = null,
-  ledgerVersion: Promise<string> | null = null,
+  ledgerVersion: string | null = null,
 ): RequestContext {
   const kept = ledgerVersion === null ? null : { version: ledgerVersion, libraries: services.libraryRecords };
   return { services, loaders: createLoaders(services.ledger, kept), logger, caller, origin };

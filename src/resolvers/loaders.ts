@@ -18,8 +18,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 /** The ledger version the request read before its other ledger reads; the library records kept across requests. */
 export interface KeptLibraries {
-  /** Settled before the operation runs (response-cache.ts); a failed read leaves the lookups to the ledger. */
-  version: Promise<string>;
+  version: string;
   libraries: LibraryRecordsByVersion;
 }
 
@@ -32,13 +31,12 @@ export function createLoaders(ledger: LedgerStore, kept: KeptLibraries | null = 
     keptRecord: (libraries: LibraryRecordsByVersion, version: string, key: K) => LibraryRecord | undefined,
     read: (keys: readonly K[]) => Promise<(LibraryRecord | null)[]>,
   ): Promise<(LibraryRecord | null)[]> => {
-    const version = kept && (await kept.version.catch(() => null));
-    if (!kept || version === null) return read(keys);
-    const found = keys.map((k) => keptRecord(kept.libraries, version, k) ?? null);
+    if (!kept) return read(keys);
+    const found = keys.map((k) => keptRecord(kept.libraries, kept.version, k) ?? null);
     const missing = keys.filter((_, i) => found[i] === null);
     if (missing.length === 0) return found;
     const records = await read(missing);
-    kept.libraries.keep(version, records);
+    kept.libraries.keep(kept.version, records);
     let next = 0;
     return found.map((record) => record ?? records[next++]);
   };

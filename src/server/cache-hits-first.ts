@@ -5,7 +5,6 @@ import { accessPartition, setCaller } from './auth/http-auth';
 import type { Authenticator } from './auth/authenticator';
 import { cacheKey, keyedOperation } from './cache-hits';
 import { GRAPHQL_PATH } from './http-errors';
-import type { RequestLedgerVersion } from './request-ledger-version';
 import { CACHE_HEADER, type CachedAnswer, type CachedHttpAnswer, type ResponseCache } from './response-cache';
 import { rateLimitDecided, type CallerRateLimit } from './surface';
 
@@ -37,7 +36,7 @@ export interface HitsFirstParts {
   cors: RequestHandler;
   authenticator: Authenticator;
   rateLimit: CallerRateLimit;
-  ledgerVersionOf: RequestLedgerVersion;
+  ledgerVersionOf(req: IncomingMessage): Promise<string>;
   cache: ResponseCache;
   /** express.json's limit: a body over it is left to express.json's 413. */
   bodyLimit: number;
@@ -134,19 +133,13 @@ class HitPath {
     if (body === undefined) return false;
     const operation = keyedOperation(req.method, req.headers, body);
     if (operation === null) return false;
-    const key = cacheKey(this.partitionOf(access), req.headers.accept, operation);
-    if (!parts.cache.has(key)) {
-      // A miss whatever the version: its read starts now and is under way while Express and Apollo take the request.
-      void parts.ledgerVersionOf.startingNow(req);
-      return false;
-    }
     let version: string;
     try {
       version = await parts.ledgerVersionOf(req);
     } catch {
       return false;
     }
-    const found = parts.cache.lookup(key, version);
+    const found = parts.cache.lookup(cacheKey(this.partitionOf(access), req.headers.accept, operation), version);
     const http = found?.http;
     if (!found || !http) return false;
     await new Promise<void>((resolve) => {

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { RequestLedgerVersion } from './request-ledger-version';
 import { CACHE_HEADER, UNCACHEABLE_FIELDS, variablesKey, type CachedAnswer, type PreparedRead, type ResponseCache } from './response-cache';
 
 // The response cache's hit path, before the GraphQL pipeline: a repeated read is answered with the bytes Apollo
@@ -36,7 +35,7 @@ export interface CacheHitHooks {
 
 export function answerCachedReads(
   /** The ledger's change version for this request (request-ledger-version.ts). */
-  ledgerVersionOf: RequestLedgerVersion,
+  ledgerVersionOf: (req: Request) => Promise<string>,
   cache: ResponseCache,
   hooks: CacheHitHooks,
 ): RequestHandler {
@@ -46,20 +45,19 @@ export function answerCachedReads(
     if (operation === null) return next();
     const directives = req.headers['cache-control'] ?? '';
     if (/\bno-store\b/i.test(directives)) return next();
+    let version: string;
+    try {
+      version = await ledgerVersionOf(req);
+    } catch {
+      // Apollo's path reads the version again and reports the failure as it always has.
+      return next();
+    }
     const key = cacheKey(hooks.partitionOf(req), req.headers.accept, operation);
     const noCache = /\bno-cache\b/i.test(directives);
-    // Waited for here only when the answer may be a hit; otherwise only before the operation runs (the plugin).
-    const mayHit = !noCache && cache.has(key);
-    const version = mayHit ? ledgerVersionOf(req) : ledgerVersionOf.startingNow(req);
-    if (mayHit) {
-      let read: string;
-      try {
-        read = await version;
-      } catch {
-        // Apollo's path reads the version again and reports the failure as it always has.
-        return next();
-      }
-      const hit = cache.lookup(key, read);
+    if (noCache) {
+      cache.observe(version);
+    } else {
+      const hit = cache.lookup(key, version);
       if (hit?.http) {
         res.statusCode = 200;
         res.setHeader('content-type', hit.http.contentType);
@@ -88,12 +86,11 @@ export function withPreparedRead<TContext extends object>(context: TContext, req
 }
 
 /**
- * The ledger version read for `req` that answerCachedReads keyed, or null. It is read before anything of the
- * operation reads the ledger (the plugin waits for it before execution). Only reads are keyed (no mutation: the
- * operation's text does not hold the word), so a request given this version writes nothing that its later reads
- * would have to see.
+ * The ledger version answerCachedReads read for `req` before anything else of it read the ledger, or null. Only
+ * reads are keyed (no mutation: the operation's text does not hold the word), so a request given this version
+ * writes nothing that its later reads would have to see.
  */
-export function preparedLedgerVersion(req: Request): Promise<string> | null {
+export function preparedLedgerVersion(req: Request): string | null {
   return (req as WithPrepared)[PREPARED]?.version ?? null;
 }
 
@@ -124,11 +121,8 @@ export function cacheKey(partition: string, accept: string | undefined, operatio
   return `http\u0000${partition}\u0000${accept ?? ''}\u0000${operation}`;
 }
 
-/**
- * Once Apollo sends its answer, keeps its bytes with the entry the plugin stored for this request (if it did). The
- * version was read before the operation ran (the plugin waited for it), so it is settled by then.
- */
-function keepSentAnswer(res: Response, cache: ResponseCache, key: string, version: Promise<string>): void {
+/** Once Apollo sends its answer, keeps its bytes with the entry the plugin stored for this request (if it did). */
+function keepSentAnswer(res: Response, cache: ResponseCache, key: string, version: string): void {
   const send = res.send;
   res.send = function sendAndKeep(this: Response, body?: unknown) {
     res.send = send;
@@ -136,15 +130,11 @@ function keepSentAnswer(res: Response, cache: ResponseCache, key: string, versio
     const outcome = res.getHeader(CACHE_HEADER);
     if (typeof body === 'string' && res.statusCode === 200 && (outcome === 'miss' || outcome === 'bypass')) {
       const etag = res.getHeader('etag');
-      const http = {
+      cache.attachHttp(key, version, {
         body: Buffer.from(body),
         contentType: String(res.getHeader('content-type')),
         etag: typeof etag === 'string' ? etag : null,
-      };
-      version.then(
-        (read) => cache.attachHttp(key, read, http),
-        () => undefined,
-      );
+      });
     }
     return sent;
   };

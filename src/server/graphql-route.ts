@@ -10,7 +10,6 @@ import { unlessBodyReadFirst } from './cache-hits-first';
 import { answerCachedReads, preparedLedgerVersion, withPreparedRead } from './cache-hits';
 import { GRAPHQL_PATH } from './http-errors';
 import type { Observability } from './observability';
-import type { RequestLedgerVersion } from './request-ledger-version';
 import type { CachedAnswer, ResponseCache } from './response-cache';
 import type { CallerRateLimit } from './surface';
 import { multipartUploads } from './uploads';
@@ -26,7 +25,7 @@ export interface GraphqlRouteParts {
   cors: RequestHandler;
   authenticator: Authenticator;
   rateLimit: CallerRateLimit;
-  ledgerVersionOf: RequestLedgerVersion;
+  ledgerVersionOf(req: Request): Promise<string>;
   /** express.json's limit (jsonBodyLimit). */
   bodyLimit: number;
   uploads: { maxBytes: number; maxFiles: number };

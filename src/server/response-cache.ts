@@ -50,18 +50,12 @@ export interface CachedAnswer {
 }
 
 /**
- * A read the pre-pipeline hit path (cache-hits.ts) keyed, and looked up already unless it could not be a hit: the
- * plugin stores its answer under that key and the version read for it, and does not look it up again.
+ * A read the pre-pipeline hit path (cache-hits.ts) keyed and looked up already: the plugin stores its answer under
+ * that key and the version read then, and does not look it up again.
  */
 export interface PreparedRead {
   key: string;
-  /**
-   * The ledger version read for the request, started when the request arrived. The hit path waits for it only
-   * when the cache holds an answer for the key; otherwise the plugin waits for it before the operation runs, so
-   * the read overlaps the rest of the route and the pipeline's work before execution, and still comes before every
-   * ledger read the operation makes.
-   */
-  version: Promise<string>;
+  version: string;
   noCache: boolean;
 }
 
@@ -84,11 +78,6 @@ export class ResponseCache {
   /** The answer stored for `key` under `version`; a new version empties the cache first. */
   get(key: string, version: string): FormattedExecutionResult | undefined {
     return this.lookup(key, version)?.result;
-  }
-
-  /** Whether an answer is stored for `key`, at any version: without one, a lookup is a miss whatever the version. */
-  has(key: string): boolean {
-    return this.entries.has(key);
   }
 
   /** As get, with what is kept beside the answer. */
@@ -187,11 +176,6 @@ export function responseCachePlugin<TContext extends object>(
       let outcome: 'miss' | 'bypass' | null = null;
       return {
         async responseForOperation(ctx) {
-          const prepared = preparedOf(ctx.contextValue);
-          // A keyed read's version, started before the pipeline, is waited for before the operation runs, whatever
-          // is decided below: every ledger read of the operation comes after it. Should it have failed, the version
-          // is read again below (and that failure answered) as for a request that was not keyed.
-          const preparedVersion = prepared ? await prepared.version.catch(() => null) : null;
           // Apollo's types say otherwise, but an operationName the document lacks leaves `operation` unset here;
           // Apollo answers that 400 itself once no plugin has answered.
           const operation = ctx.operation as typeof ctx.operation | undefined;
@@ -207,11 +191,11 @@ export function responseCachePlugin<TContext extends object>(
           }
           const variables = variablesKey(ctx.request.variables ?? {});
           if (variables === null) return null;
-          if (prepared && preparedVersion !== null) {
-            // Keyed before the pipeline (a miss, or no-cache): only the answer is left to keep.
+          const prepared = preparedOf(ctx.contextValue);
+          if (prepared) {
+            // Looked up before the pipeline (a miss, or no-cache): only the answer is left to keep.
             key = prepared.key;
-            version = preparedVersion;
-            cache.observe(version);
+            version = prepared.version;
             outcome = prepared.noCache ? 'bypass' : 'miss';
             return null;
           }

@@ -241,11 +241,10 @@ describe('callers', () => {
   });
 });
 
-test('a read with no answer kept starts its version read at once, and reads nothing else before it', async () => {
-  // Its version is waited for only before the operation runs (request-ledger-version.ts: startingNow): while the
-  // read is held up here (ledger_version locked by another transaction), the request must not read the ledger.
-  // A person committed with the lock released is in the answer: the version is read after that commit, and the
-  // answer kept at that version must hold it.
+test('a read waits for its ledger version before it reads anything else, and sees what was committed meanwhile', async () => {
+  // While its version read is held up (ledger_version locked by another transaction), the request must not read
+  // the ledger. A person committed with the lock released is in the answer: the version is read after that commit,
+  // and the answer kept at that version must hold it.
   const schema = await createPostgresSchema();
   const replica = await startTestServer({ ledger: 'sqlite', configure: (c) => void (c.ledger.url = schema.url) });
   const other = new pg.Client({ connectionString: schema.url });
@@ -261,7 +260,8 @@ test('a read with no answer kept starts its version read at once, and reads noth
           `SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'ledger_version'::regclass AND NOT granted`,
         )
       ).rows[0].n;
-    for (const [round, headers] of [{}, { 'cache-control': 'no-cache' }].entries()) {
+    const asked: Record<string, string>[] = [{}, { 'cache-control': 'no-cache' }];
+    for (const [round, headers] of asked.entries()) {
       await other.query('BEGIN');
       await other.query('LOCK TABLE ledger_version IN ACCESS EXCLUSIVE MODE');
       const before = ledger.queryCount();

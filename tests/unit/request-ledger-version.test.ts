@@ -80,39 +80,3 @@ test('a request that asks once the shared read has started gets a read of its ow
   expect(late).toBeDefined();
   expect(await late).not.toBe(earlyVersion);
 });
-
-describe('startingNow (a request that needs its version only later)', () => {
-  test('starts the read at once when none is under way or planned, instead of at the end of the turn', async () => {
-    const versionOf = requestLedgerVersion(ledger);
-    const before = ledger.queryCount();
-    const now = versionOf.startingNow(request());
-    expect(ledger.queryCount() - before).toBe(1);
-    const shared = versionOf(request());
-    expect(ledger.queryCount() - before).toBe(1);
-    expect(await shared).toBe(await now);
-    // The shared read ran at the end of the turn: a second read.
-    expect(ledger.queryCount() - before).toBe(2);
-  });
-
-  test('shares the turn\'s read while another is under way or planned', async () => {
-    const versionOf = requestLedgerVersion(ledger);
-    const before = ledger.queryCount();
-    const [first, second, third] = [request(), request(), request()];
-    const own = versionOf.startingNow(first);
-    const planned = versionOf.startingNow(second);
-    expect(versionOf(third)).toBe(planned);
-    expect(ledger.queryCount() - before).toBe(1);
-    await Promise.all([own, planned]);
-    expect(ledger.queryCount() - before).toBe(2);
-    // A request asks once, whichever way.
-    expect(versionOf.startingNow(first)).toBe(own);
-    expect(versionOf(second)).toBe(planned);
-  });
-
-  test('sees a commit made before the request asked', async () => {
-    const versionOf = requestLedgerVersion(ledger);
-    const seen = await versionOf(request());
-    commitElsewhere();
-    expect(await versionOf.startingNow(request())).not.toBe(seen);
-  });
-});
