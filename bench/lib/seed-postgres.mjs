@@ -74,7 +74,7 @@ export async function openPostgresForSeeding(url) {
       const vacuumAnalyzeMs = performance.now() - t;
       // The bulk load leaves its pages dirty (measured: 550 MB of the kernel's Dirty after a 1,000,000-face seed),
       // for PostgreSQL's checkpointer and the kernel to write out while the pages are measured. A checkpoint
-      // writes them before anything is measured (Dirty: 0.1 MB after it).
+      // writes them before anything is measured (Dirty: 0.1 MB after it and a sync).
       const c = performance.now();
       await client.query('CHECKPOINT');
       const checkpointMs = performance.now() - c;
