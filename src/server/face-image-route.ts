@@ -1,9 +1,10 @@
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { isFaceGraphError } from '../domain/errors';
 import type { ImageCrop } from '../domain/image-url-signature';
 import { IMAGE_URL_PATH, type FaceImageService, type RenderedImage } from '../services/face-images.service';
+import { inActiveSpan } from './observability/spans';
 
 // GET on a Face.imageUrl link. The signature is the credential (no API key: an <img> cannot send one); the Host
 // check in front still applies. Answers are small JSON errors that never echo the link or its signature.
@@ -79,21 +80,14 @@ function tracedRender(
     'facegraph.image.crop': asked.crop,
     'facegraph.image.format': asked.format,
   };
-  return tracer().startActiveSpan('face image render', { attributes }, async (span) => {
-    try {
-      const rendered = await render();
-      span.setAttribute('facegraph.image.found', rendered !== null);
-      if (rendered) {
-        span.setAttribute('facegraph.image.thumbnail_cache', rendered.fromCache ? 'hit' : 'miss');
-        span.setAttribute('facegraph.image.bytes', rendered.bytes.length);
-      }
-      return rendered;
-    } catch (e) {
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw e;
-    } finally {
-      span.end();
+  return inActiveSpan(tracer(), 'face image render', attributes, async (span) => {
+    const rendered = await render();
+    span.setAttribute('facegraph.image.found', rendered !== null);
+    if (rendered) {
+      span.setAttribute('facegraph.image.thumbnail_cache', rendered.fromCache ? 'hit' : 'miss');
+      span.setAttribute('facegraph.image.bytes', rendered.bytes.length);
     }
+    return rendered;
   });
 }
 

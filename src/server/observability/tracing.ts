@@ -23,6 +23,7 @@ import type { RequestHandler } from 'express';
 import path from 'node:path';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { TracingConfig } from '../config';
+import { inActiveSpan } from './spans';
 
 // OpenTelemetry traces, off unless tracing.enabled. When on, this module registers the global tracer provider,
 // context manager and W3C propagator, so that the datasources' spans (through @opentelemetry/api) land in the
@@ -107,20 +108,13 @@ export class Tracing {
   ): GraphQLFieldResolver<unknown, unknown> {
     const tracer = this.tracer;
     return (source, args, ctx, info) =>
-      tracer.startActiveSpan(name, { attributes: { 'graphql.field.path': name } }, async (span) => {
-        try {
-          const result = await resolve(source, args, ctx, info);
-          const typename = (result as { __typename?: unknown } | null)?.__typename;
-          if (typeof typename === 'string' && info.schema.getType(typename)) {
-            span.setAttribute('facegraph.graphql.result_type', typename);
-          }
-          return result;
-        } catch (e) {
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          throw e;
-        } finally {
-          span.end();
+      inActiveSpan(tracer, name, { 'graphql.field.path': name }, async (span) => {
+        const result = await resolve(source, args, ctx, info);
+        const typename = (result as { __typename?: unknown } | null)?.__typename;
+        if (typeof typename === 'string' && info.schema.getType(typename)) {
+          span.setAttribute('facegraph.graphql.result_type', typename);
         }
+        return result;
       });
   }
 
