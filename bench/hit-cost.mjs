@@ -35,7 +35,9 @@ const libraryId = gid('local', 'read');
 const serverSpec = { BENCH_SERVER: JSON.stringify({ dataDir, providers: [{ id: 'local', kind: 'LOCAL' }] }) };
 const after = await util.startChild('server-child.mjs', serverSpec, { root: AFTER, label: 'after' });
 const before = BEFORE
-  ? await (await import(path.join(BEFORE, 'bench/lib/util.mjs'))).startChild('server-child.mjs', serverSpec, {
+  ? await (
+      await import(path.join(BEFORE, 'bench/lib/util.mjs'))
+    ).startChild('server-child.mjs', serverSpec, {
       root: BEFORE,
       label: 'before',
     })

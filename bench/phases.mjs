@@ -14,8 +14,20 @@ import { millionSearchCase } from './cases/search.mjs';
 import { replicasCase } from './cases/replicas.mjs';
 import { hostileImages } from './lib/hostile-images.mjs';
 import { faceCrops } from './lib/images.mjs';
-import { createPostgresLedger, openPostgresForSeeding, POSTGRES_URL, seedPostgresLibrary } from './lib/seed-postgres.mjs';
-import { createLedgerFile, DEPARTMENTS, openForSeeding, seedLibrary, syntheticDescriptor, nearby } from './lib/seed.mjs';
+import {
+  createPostgresLedger,
+  openPostgresForSeeding,
+  POSTGRES_URL,
+  seedPostgresLibrary,
+} from './lib/seed-postgres.mjs';
+import {
+  createLedgerFile,
+  DEPARTMENTS,
+  openForSeeding,
+  seedLibrary,
+  syntheticDescriptor,
+  nearby,
+} from './lib/seed.mjs';
 import { BENCH_DIR, dist, httpClient, mb, size, startChild, tempDir } from './lib/util.mjs';
 
 /** The HUAWEI_FRS provider config pointing at the emulator child. */
@@ -50,7 +62,11 @@ function profileArgs(label) {
 }
 
 function startGateway(label, spec) {
-  return startChild('server-child.mjs', { BENCH_SERVER: JSON.stringify(spec) }, { label, execArgv: profileArgs(label) });
+  return startChild(
+    'server-child.mjs',
+    { BENCH_SERVER: JSON.stringify(spec) },
+    { label, execArgv: profileArgs(label) },
+  );
 }
 
 /**
@@ -87,12 +103,16 @@ export async function localPhase(log, { run } = FIRST_RUN) {
     const images = await faceCrops();
     log('  engine isolation ...');
     results.engine = await engineIsolationCase({ gateway, client, cheapLibraryId: readLibraryId, images });
-    log(`  engine isolation: p99 busy/idle ${results.engine.p99Ratio} (${results.engine.busy.p99} vs ${results.engine.idle.p99} ms)`);
+    log(
+      `  engine isolation: p99 busy/idle ${results.engine.p99Ratio} (${results.engine.busy.p99} vs ${results.engine.idle.p99} ms)`,
+    );
     if (run === 0) {
       log('  memory: LOCAL registrations ...');
       const localMemory = await localRegistrationMemory({ gateway, client, images });
       results.memoryLocal = { rssAtStart, rssAfterReadSlices: results.read.rssAfterSlices, ...localMemory };
-      log(`  memory: LOCAL RSS after rounds ${localMemory.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`);
+      log(
+        `  memory: LOCAL RSS after rounds ${localMemory.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`,
+      );
     }
   } finally {
     client.close();
@@ -109,14 +129,23 @@ export async function localPhase(log, { run } = FIRST_RUN) {
 export async function footprintPhase(log) {
   const images = await faceCrops();
   const results = {};
-  for (const [side, faceEngine] of [['default', undefined], ['twoWorkers', { workers: 2 }]]) {
+  for (const [side, faceEngine] of [
+    ['default', undefined],
+    ['twoWorkers', { workers: 2 }],
+  ]) {
     const dataDir = tempDir(`footprint-${side}`);
-    const gateway = await startGateway(`footprint-${side}`, { dataDir, faceEngine, providers: [{ id: 'local', kind: 'LOCAL' }] });
+    const gateway = await startGateway(`footprint-${side}`, {
+      dataDir,
+      faceEngine,
+      providers: [{ id: 'local', kind: 'LOCAL' }],
+    });
     const client = httpClient(1);
     try {
       const r = await localFootprintCase({ gateway, client, images });
       results[side] = r;
-      log(`  footprint (${side}): RSS after start ${mb(r.afterStart)} MB, peak under load ${mb(r.peakUnderLoad)} MB, after ${mb(r.afterLoad)} MB; ${r.registered} registered, ${r.registrationsPerSecond}/s`);
+      log(
+        `  footprint (${side}): RSS after start ${mb(r.afterStart)} MB, peak under load ${mb(r.peakUnderLoad)} MB, after ${mb(r.afterLoad)} MB; ${r.registered} registered, ${r.registrationsPerSecond}/s`,
+      );
     } finally {
       client.close();
       await gateway.stop();
@@ -129,30 +158,46 @@ export async function footprintPhase(log) {
 /** write overhead and gateway memory over 10,000 registrations, against the FRS emulator. */
 export async function frsPhase(log, { run } = FIRST_RUN) {
   const dataDir = tempDir('frs');
-  const emulator = await startChild('emulator-child.mjs', { BENCH_FRS: JSON.stringify(FRS) }, { label: 'frs-emulator' });
+  const emulator = await startChild(
+    'emulator-child.mjs',
+    { BENCH_FRS: JSON.stringify(FRS) },
+    { label: 'frs-emulator' },
+  );
   const gateway = await startGateway('frs', {
     dataDir,
-    providers: [
-      frsProvider(emulator),
-    ],
+    providers: [frsProvider(emulator)],
   });
   const client = httpClient(1);
   const results = {};
   try {
     log('  write overhead: updateFace via gateway vs signed PUT straight to the emulator (and via a bare relay) ...');
-    const relay = await startChild('relay-child.mjs', {
-      BENCH_RELAY: JSON.stringify({ endpoint: emulator.info.endpoint, projectId: FRS.projectId, accessKeyId: FRS.accessKeyId, secretAccessKey: FRS.secretAccessKey, faceSet: 'writebench' }),
-    }, { label: 'relay' });
+    const relay = await startChild(
+      'relay-child.mjs',
+      {
+        BENCH_RELAY: JSON.stringify({
+          endpoint: emulator.info.endpoint,
+          projectId: FRS.projectId,
+          accessKeyId: FRS.accessKeyId,
+          secretAccessKey: FRS.secretAccessKey,
+          faceSet: 'writebench',
+        }),
+      },
+      { label: 'relay' },
+    );
     try {
       results.write = await writeOverheadCase({ gateway, emulator, client, relay });
     } finally {
       await relay.stop();
     }
-    log(`  write overhead: p50 added ${results.write.addedP50} ms (a bare relay adds ${results.write.relayAddedP50} ms; facegraph ${results.write.aboveRelayP50} ms more)`);
+    log(
+      `  write overhead: p50 added ${results.write.addedP50} ms (a bare relay adds ${results.write.relayAddedP50} ms; facegraph ${results.write.aboveRelayP50} ms more)`,
+    );
     if (run === 0) {
       log('  memory: registrations through the gateway to FRS ...');
       results.memoryFrs = await frsRegistrationMemory({ gateway, client });
-      log(`  memory: FRS gateway RSS after rounds ${results.memoryFrs.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`);
+      log(
+        `  memory: FRS gateway RSS after rounds ${results.memoryFrs.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`,
+      );
     }
   } finally {
     client.close();
@@ -167,21 +212,24 @@ export async function frsPhase(log, { run } = FIRST_RUN) {
 export async function fanOutPhase(log) {
   const dataDir = tempDir('fanout');
   const file = await createLedgerFile(dataDir);
-  const emulator = await startChild('emulator-child.mjs', { BENCH_FRS: JSON.stringify(FRS) }, { label: 'frs-emulator' });
+  const emulator = await startChild(
+    'emulator-child.mjs',
+    { BENCH_FRS: JSON.stringify(FRS) },
+    { label: 'frs-emulator' },
+  );
   const gateway = await startGateway('fanout', {
     dataDir,
     countVendorCalls: true,
     faceEngine: { workers: 1 },
-    providers: [
-      { id: 'local', kind: 'LOCAL' },
-      frsProvider(emulator),
-    ],
+    providers: [{ id: 'local', kind: 'LOCAL' }, frsProvider(emulator)],
   });
   const client = httpClient(1);
   try {
     log('  fan-out: counting ledger statements and vendor calls ...');
     const result = await fanOutCase({ gateway, emulator, client, ledgerFile: file });
-    log(`  fan-out: statements per query ${result.stages.map((s) => s.ledgerStatements).join(', ')}; vendor calls ${result.stages.map((s) => s.vendorCalls).join(', ')}`);
+    log(
+      `  fan-out: statements per query ${result.stages.map((s) => s.ledgerStatements).join(', ')}; vendor calls ${result.stages.map((s) => s.vendorCalls).join(', ')}`,
+    );
     return { fanOut: result };
   } finally {
     client.close();
@@ -207,7 +255,9 @@ export async function scalePhase(log) {
   log(`  seeded ${faces.toLocaleString('en')} faces in ${(scale.ms / 1000).toFixed(1)} s`);
   // The probe (seed 7) has five near copies among the synthetic descriptors, so the search finds matches.
   const probe = syntheticDescriptor(7);
-  const near = new Map([0.1, 0.15, 0.2, 0.25, 0.3].map((d, k) => [Math.floor(((k + 1) * descriptors) / 6), nearby(probe, d, 1000 + k)]));
+  const near = new Map(
+    [0.1, 0.15, 0.2, 0.25, 0.3].map((d, k) => [Math.floor(((k + 1) * descriptors) / 6), nearby(probe, d, 1000 + k)]),
+  );
   const search = seedLibrary(seeding.db, {
     name: 'search',
     faces: descriptors,
@@ -218,16 +268,31 @@ export async function scalePhase(log) {
   seeding.done();
   log(`  seeded ${descriptors.toLocaleString('en')} descriptors in ${(search.ms / 1000).toFixed(1)} s`);
 
-  const gateway = await startGateway('scale', { dataDir, faceEngine: { workers: 1 }, providers: [{ id: 'local', kind: 'LOCAL' }] });
+  const gateway = await startGateway('scale', {
+    dataDir,
+    faceEngine: { workers: 1 },
+    providers: [{ id: 'local', kind: 'LOCAL' }],
+  });
   const client = httpClient(1);
   const results = {};
   try {
     log('  ledger scale: filtered first pages and deep cursor pages ...');
     results.scale = await ledgerScaleCase({ gateway, client, seeded: scale, faces, seedMs: scale.ms });
-    for (const v of results.scale.variants) log(`  ledger scale: ${v.name}: p50 ${v.latency.p50} ms, p99 ${v.latency.p99} ms (n=${v.latency.n})`);
+    for (const v of results.scale.variants)
+      log(`  ledger scale: ${v.name}: p50 ${v.latency.p50} ms, p99 ${v.latency.p99} ms (n=${v.latency.n})`);
     log('  search ...');
-    results.search = await searchCase({ gateway, client, ledgerFile: file, probe, descriptors, seedMs: search.ms, images: await faceCrops() });
-    log(`  search: vendor compare step p50 ${results.search.compare.latency.p50} ms; via API (minus empty library) ${results.search.api.differenceP50} ms; first search after a write p50 ${results.search.compare.afterOneWrite.latency.p50} ms, after a deletion ${results.search.compare.afterOneDelete.latency.p50} ms`);
+    results.search = await searchCase({
+      gateway,
+      client,
+      ledgerFile: file,
+      probe,
+      descriptors,
+      seedMs: search.ms,
+      images: await faceCrops(),
+    });
+    log(
+      `  search: vendor compare step p50 ${results.search.compare.latency.p50} ms; via API (minus empty library) ${results.search.api.differenceP50} ms; first search after a write p50 ${results.search.compare.afterOneWrite.latency.p50} ms, after a deletion ${results.search.compare.afterOneDelete.latency.p50} ms`,
+    );
   } finally {
     client.close();
     await gateway.stop();
@@ -242,7 +307,9 @@ export async function millionPhase(log) {
   const file = await createLedgerFile(dataDir);
   const descriptors = size(1_000_000, 100_000);
   const probe = syntheticDescriptor(7);
-  const near = new Map([0.1, 0.15, 0.2, 0.25, 0.3].map((d, k) => [Math.floor(((k + 1) * descriptors) / 6), nearby(probe, d, 1000 + k)]));
+  const near = new Map(
+    [0.1, 0.15, 0.2, 0.25, 0.3].map((d, k) => [Math.floor(((k + 1) * descriptors) / 6), nearby(probe, d, 1000 + k)]),
+  );
   const seeding = openForSeeding(file);
   const seeded = seedLibrary(seeding.db, {
     name: 'million',
@@ -255,7 +322,9 @@ export async function millionPhase(log) {
   try {
     const result = await millionSearchCase({ ledgerFile: file, probe, descriptors, seedMs: seeded.ms });
     const f = result.firstSearch;
-    log(`  search (${descriptors.toLocaleString('en')}): p50 ${result.repeated.latency.p50} ms, p99 ${result.repeated.latency.p99} ms; first search ever ${result.firstEverMs} ms; first after a start from the file p50 ${f.fromFile.p50} ms, from the ledger p50 ${f.fromLedger.p50} ms`);
+    log(
+      `  search (${descriptors.toLocaleString('en')}): p50 ${result.repeated.latency.p50} ms, p99 ${result.repeated.latency.p99} ms; first search ever ${result.firstEverMs} ms; first after a start from the file p50 ${f.fromFile.p50} ms, from the ledger p50 ${f.fromLedger.p50} ms`,
+    );
     return { millionSearch: result };
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -321,7 +390,9 @@ export async function postgresPhase(log) {
   } catch (e) {
     // Named in BENCH_ONLY: fail. In a full run: the other phases' figures are still written.
     if ((process.env.BENCH_ONLY ?? '').split(',').some((s) => s.trim() === 'postgres')) throw e;
-    log(`  skipped: no PostgreSQL at ${POSTGRES_URL.replace(/\/\/[^@/]*@/, '//')} (${e.message}); set BENCH_POSTGRES_URL`);
+    log(
+      `  skipped: no PostgreSQL at ${POSTGRES_URL.replace(/\/\/[^@/]*@/, '//')} (${e.message}); set BENCH_POSTGRES_URL`,
+    );
     for (const d of dataDirs) fs.rmSync(d, { recursive: true, force: true });
     return {};
   }
@@ -346,7 +417,12 @@ export async function postgresPhase(log) {
     // Engines of one worker: the LOCAL provider needs one, nothing here detects a face. (The per-caller limit is
     // lifted by server-child.mjs, as for every bench gateway.)
     for (const [i, dataDir] of dataDirs.entries()) {
-      const spec = { dataDir, ledgerUrl: schema.url, faceEngine: { workers: 1 }, providers: [{ id: 'local', kind: 'LOCAL' }] };
+      const spec = {
+        dataDir,
+        ledgerUrl: schema.url,
+        faceEngine: { workers: 1 },
+        providers: [{ id: 'local', kind: 'LOCAL' }],
+      };
       gateways.push(await startGateway(`postgres-${i}`, spec));
     }
     log('  ledger scale on PostgreSQL: filtered first pages and deep cursor pages ...');
@@ -358,13 +434,17 @@ export async function postgresPhase(log) {
       allVisiblePages: Math.round(allVisible * 1000) / 1000,
       ...pages,
     };
-    for (const v of pages.variants) log(`  ledger scale on PostgreSQL: ${v.name}: p50 ${v.latency.p50} ms, p99 ${v.latency.p99} ms (n=${v.latency.n})`);
+    for (const v of pages.variants)
+      log(
+        `  ledger scale on PostgreSQL: ${v.name}: p50 ${v.latency.p50} ms, p99 ${v.latency.p99} ms (n=${v.latency.n})`,
+      );
 
     log('  read throughput, one replica then two, no-cache ...');
     const { libraryId } = dist('src/domain/global-id.js');
     const replicas = await replicasCase({ gateways, client, libraryId: libraryId('local', 'read10k') });
     results.postgresReplicas = replicas;
-    const cpu = (s) => `gateways ${s.cpuCores.gateways.join(' + ')}, postgres ${s.cpuCores.postgres}, autocannon ${s.cpuCores.benchProcess}, machine ${s.cpuCores.machineBusy} of ${replicas.cores} cores`;
+    const cpu = (s) =>
+      `gateways ${s.cpuCores.gateways.join(' + ')}, postgres ${s.cpuCores.postgres}, autocannon ${s.cpuCores.benchProcess}, machine ${s.cpuCores.machineBusy} of ${replicas.cores} cores`;
     log(`  read, one replica: ${replicas.one.rps} req/s, ${replicas.one.failed} failed (${cpu(replicas.one)})`);
     log(`  read, two replicas: ${replicas.two.rps} req/s, ${replicas.two.failed} failed (${cpu(replicas.two)})`);
   } finally {

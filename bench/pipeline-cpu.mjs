@@ -23,7 +23,10 @@ const file = await createLedgerFile(dataDir);
 const seeding = openForSeeding(file);
 seedLibrary(seeding.db, {
   name: 'read10k',
-  fieldSchema: [{ name: 'dept', type: 'STRING' }, { name: 'level', type: 'INTEGER' }],
+  fieldSchema: [
+    { name: 'dept', type: 'STRING' },
+    { name: 'level', type: 'INTEGER' },
+  ],
   faces: 10_000,
   persons: 1_000,
   fieldsOf: (i) => ({ dept: DEPARTMENTS[i % DEPARTMENTS.length], level: i % 10 }),
@@ -56,17 +59,20 @@ const text = async (response) => {
   return out;
 };
 const facegraphRead = async () =>
-  text(await facegraph.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: request({ 'cache-control': 'no-cache' }),
-    context: async () => createRequestContext(facegraph.services, logger),
-  }));
+  text(
+    await facegraph.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: request({ 'cache-control': 'no-cache' }),
+      context: async () => createRequestContext(facegraph.services, logger),
+    }),
+  );
 const reference = await facegraphRead();
 const library = JSON.parse(reference).data.library;
 
 // The same schema and resolvers as lib/baseline-child.mjs (lib/baseline-schema.mjs).
 const bare = new ApolloServer({ typeDefs: BASELINE_TYPE_DEFS, resolvers: baselineResolvers(id, library) });
 await bare.start();
-const bareRead = async () => text(await bare.executeHTTPGraphQLRequest({ httpGraphQLRequest: request({}), context: async () => ({}) }));
+const bareRead = async () =>
+  text(await bare.executeHTTPGraphQLRequest({ httpGraphQLRequest: request({}), context: async () => ({}) }));
 if ((await bareRead()) !== reference) throw new Error('the bare server answers differently');
 
 /** CPU time of this process's main thread in microseconds (utime + stime in clock ticks of 10 ms). */
@@ -85,7 +91,14 @@ for (let i = 0; i < 5; i++) {
   await measure('facegraph', facegraphRead);
   await measure('bare', bareRead);
 }
-console.log(JSON.stringify({ requestsPerRound: N, facegraphUs: round(best.facegraph, 0), bareUs: round(best.bare, 0), ratio: round(best.bare / best.facegraph, 3) }));
+console.log(
+  JSON.stringify({
+    requestsPerRound: N,
+    facegraphUs: round(best.facegraph, 0),
+    bareUs: round(best.bare, 0),
+    ratio: round(best.bare / best.facegraph, 3),
+  }),
+);
 
 await bare.stop();
 await facegraph.close();

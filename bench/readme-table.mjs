@@ -18,16 +18,24 @@ const END = '<!-- bench-table: end -->';
 function heading(report) {
   const m = report.machine;
   const when = `${report.date.slice(0, 10)} ${report.date.slice(11, 16)} UTC`;
-  const commit = report.source?.commit ? `commit ${report.source.commit.slice(0, 7)}${report.source.srcChanged ? ' with local changes in src/' : ''}` : 'commit unknown';
+  const commit = report.source?.commit
+    ? `commit ${report.source.commit.slice(0, 7)}${report.source.srcChanged ? ' with local changes in src/' : ''}`
+    : 'commit unknown';
   const load = `load average ${m.loadAverageAtStart?.[0]} at the start, ${m.loadAverageAtEnd?.[0]} at the end`;
-  const runs = (report.repeat ?? 1) > 1 ? `; ${report.repeat} runs of each phase: the median run, with each figure's range over the runs in brackets` : '; one run';
+  const runs =
+    (report.repeat ?? 1) > 1
+      ? `; ${report.repeat} runs of each phase: the median run, with each figure's range over the runs in brackets`
+      : '; one run';
   return `\`${report.command}\`, ${when}, ${commit}: ${m.cpuModel}, ${m.cores} cores, ${m.os}, Node ${m.node}, ${load}${runs}.`;
 }
 
 /** Replaces the marked block of README.md with the reports' tables; returns what it did. */
 export function writeReadmeTable(reports, readme = path.join(ROOT, 'README.md')) {
   const missing = reports.find((r) => typeof r.table !== 'string');
-  if (missing) throw new Error(`a results file from ${missing.date} has no table: it predates bench/readme-table.mjs; run npm run bench again`);
+  if (missing)
+    throw new Error(
+      `a results file from ${missing.date} has no table: it predates bench/readme-table.mjs; run npm run bench again`,
+    );
   const text = fs.readFileSync(readme, 'utf8');
   const start = text.indexOf(START);
   const end = text.indexOf(END);
@@ -39,6 +47,8 @@ export function writeReadmeTable(reports, readme = path.join(ROOT, 'README.md'))
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const files = process.argv.slice(2);
-  const reports = (files.length ? files : [path.join(BENCH_DIR, 'results.json')]).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+  const reports = (files.length ? files : [path.join(BENCH_DIR, 'results.json')]).map((f) =>
+    JSON.parse(fs.readFileSync(f, 'utf8')),
+  );
   process.stdout.write(`README.md: ${writeReadmeTable(reports)}\n`);
 }

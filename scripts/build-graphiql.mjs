@@ -109,7 +109,9 @@ const stubMonacoCss = {
 const noRemote = noRemoteImports('GraphiQL');
 
 function outputsOf(result, entryName) {
-  return Object.entries(result.metafile.outputs).filter(([, o]) => o.entryPoint && path.basename(o.entryPoint).startsWith(entryName));
+  return Object.entries(result.metafile.outputs).filter(
+    ([, o]) => o.entryPoint && path.basename(o.entryPoint).startsWith(entryName),
+  );
 }
 
 function publicUrl(outputPath) {
@@ -161,7 +163,9 @@ const appResult = await build({
 
 const mainOutputs = outputsOf(appResult, 'main');
 const mainJs = mainOutputs.find(([f]) => f.endsWith('.js'))?.[0];
-const mainCss = mainOutputs.map(([, o]) => o.cssBundle).find(Boolean) ?? Object.keys(appResult.metafile.outputs).find((f) => f.endsWith('.css'));
+const mainCss =
+  mainOutputs.map(([, o]) => o.cssBundle).find(Boolean) ??
+  Object.keys(appResult.metafile.outputs).find((f) => f.endsWith('.css'));
 if (!mainJs || !mainCss) throw new Error('build-graphiql: missing main .js or .css output');
 
 // 3. index.html + favicon.
@@ -176,11 +180,17 @@ await copyFile(path.join(srcDir, 'favicon.svg'), path.join(outDir, 'favicon.svg'
 const all = { ...workersResult.metafile.outputs, ...appResult.metafile.outputs };
 await assertCssIsLocal(
   'build-graphiql',
-  Object.keys(all).filter((o) => o.endsWith('.css')).map((o) => path.resolve(root, o)),
+  Object.keys(all)
+    .filter((o) => o.endsWith('.css'))
+    .map((o) => path.resolve(root, o)),
 );
 
 // 5. Precompressed copies (<file>.gz) of the text assets (production builds only).
-const files = [path.join(outDir, 'index.html'), path.join(outDir, 'favicon.svg'), ...Object.keys(all).map((o) => path.resolve(root, o))];
+const files = [
+  path.join(outDir, 'index.html'),
+  path.join(outDir, 'favicon.svg'),
+  ...Object.keys(all).map((o) => path.resolve(root, o)),
+];
 const gzSizes = await precompress(files, assetsDir, dev);
 
 await recordInputs(outDir, digest);

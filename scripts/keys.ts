@@ -25,18 +25,28 @@ function options(args: string[]): Map<string, string> {
 
 class UsageError extends Error {}
 
-const list = (text: string | undefined) => (text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean));
+const list = (text: string | undefined) =>
+  text === undefined
+    ? undefined
+    : text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = loadConfig();
   const ledger = await openLedger(config.ledger.url);
   try {
-    const keys = new ApiKeyService(ledger, config.providers.map((p) => p.id));
+    const keys = new ApiKeyService(
+      ledger,
+      config.providers.map((p) => p.id),
+    );
     if (command === 'create') {
       const opts = options(rest);
       for (const name of opts.keys()) {
-        if (!['name', 'scopes', 'providers', 'expires'].includes(name)) throw new UsageError(`unknown option --${name}`);
+        if (!['name', 'scopes', 'providers', 'expires'].includes(name))
+          throw new UsageError(`unknown option --${name}`);
       }
       if (!opts.has('name') || !opts.has('scopes')) throw new UsageError('create needs --name and --scopes');
       const expires = opts.get('expires');
@@ -57,11 +67,17 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'list' && rest.length === 0) {
-      for (let before: number | undefined, more = true; more; ) {
+      for (let before: number | undefined, more = true; more;) {
         const page = await ledger.access.listApiKeys({ first: 100, beforeRowId: before, withTotal: false });
         for (const k of page.items) {
-          const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : k.expiresAt ? `expires ${k.expiresAt.toISOString()}` : 'active';
-          process.stdout.write(`${k.id}\t${k.name}\t${k.scopes.join(',')}\t${k.providers?.join(',') ?? '*'}\t${state}\n`);
+          const state = k.revokedAt
+            ? `revoked ${k.revokedAt.toISOString()}`
+            : k.expiresAt
+              ? `expires ${k.expiresAt.toISOString()}`
+              : 'active';
+          process.stdout.write(
+            `${k.id}\t${k.name}\t${k.scopes.join(',')}\t${k.providers?.join(',') ?? '*'}\t${state}\n`,
+          );
         }
         more = page.hasNextPage;
         before = page.items[page.items.length - 1]?.rowId;
@@ -87,7 +103,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     if (e instanceof UsageError) process.stderr.write(`facegraph keys: ${e.message}\n${USAGE}\n`);
-    else if (e instanceof ConfigError) process.stderr.write(`facegraph keys: the configuration is not valid:\n${e.message}\n`);
+    else if (e instanceof ConfigError)
+      process.stderr.write(`facegraph keys: the configuration is not valid:\n${e.message}\n`);
     else if (isFaceGraphError(e)) process.stderr.write(`facegraph keys: ${e.detail.message}\n`);
     else process.stderr.write(`facegraph keys failed: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(e instanceof ConfigError ? 78 : 2);

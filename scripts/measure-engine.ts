@@ -38,7 +38,9 @@ async function timeEngine(workers: number): Promise<FaceEngine> {
   const t = performance.now();
   await Promise.all(batch.map((photo) => engine.detect(photo)));
   const total = ms(t);
-  console.log(`batch of ${batch.length}: ${total} ms, ${Math.round(total / batch.length)} ms per photo; rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+  console.log(
+    `batch of ${batch.length}: ${total} ms, ${Math.round(total / batch.length)} ms per photo; rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
+  );
   return engine;
 }
 
@@ -56,24 +58,39 @@ async function distances(engine: FaceEngine): Promise<void> {
   const pairs: { ids: string; d: number }[] = [];
   for (let a = 0; a < faces.length; a++) {
     for (let b = a + 1; b < faces.length; b++) {
-      pairs.push({ ids: `${faces[a]!.id}-${faces[b]!.id}`, d: euclideanDistance(faces[a]!.face.descriptor, faces[b]!.face.descriptor) });
+      pairs.push({
+        ids: `${faces[a]!.id}-${faces[b]!.id}`,
+        d: euclideanDistance(faces[a]!.face.descriptor, faces[b]!.face.descriptor),
+      });
     }
   }
   pairs.sort((x, y) => x.d - y.d);
   console.log(`\nall pairs of sample faces (different people): ${summary(pairs.map((p) => p.d))}`);
-  console.log(`  closest: ${pairs.slice(0, 6).map((p) => `${p.ids} ${p.d.toFixed(3)} (similarity ${distanceToSimilarity(p.d).toFixed(2)})`).join(', ')}`);
-  console.log(`  below distance 0.6: ${pairs.filter((p) => p.d < 0.6).length}; at similarity >= 0.6: ${pairs.filter((p) => distanceToSimilarity(p.d) >= 0.6).length}`);
+  console.log(
+    `  closest: ${pairs
+      .slice(0, 6)
+      .map((p) => `${p.ids} ${p.d.toFixed(3)} (similarity ${distanceToSimilarity(p.d).toFixed(2)})`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  below distance 0.6: ${pairs.filter((p) => p.d < 0.6).length}; at similarity >= 0.6: ${pairs.filter((p) => distanceToSimilarity(p.d) >= 0.6).length}`,
+  );
 
   const same: number[] = [];
   for (const [i, photo] of samples.entries()) {
     const { width = 0 } = await sharp(photo).metadata();
-    const copy = await sharp(photo).resize({ width: Math.round(width * 0.6) }).jpeg({ quality: 70 }).toBuffer();
+    const copy = await sharp(photo)
+      .resize({ width: Math.round(width * 0.6) })
+      .jpeg({ quality: 70 })
+      .toBuffer();
     const originals = faces.filter((f) => f.id.startsWith(`s${i + 1}.`));
     byX(await engine.detect(copy)).forEach((f, k) => {
       if (originals[k]) same.push(euclideanDistance(f.descriptor, originals[k]!.face.descriptor));
     });
   }
-  console.log(`same face, photo at 60% and JPEG quality 70: ${summary(same)}; lowest similarity ${distanceToSimilarity(Math.max(...same)).toFixed(2)}`);
+  console.log(
+    `same face, photo at 60% and JPEG quality 70: ${summary(same)}; lowest similarity ${distanceToSimilarity(Math.max(...same)).toFixed(2)}`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -36,7 +36,10 @@ function registerLoops(url, libraryId, images, lanes) {
   const loops = Array.from({ length: lanes }, async () => {
     while (running) {
       const image = images[n++ % images.length];
-      const body = JSON.stringify({ query: REGISTER, variables: { i: { libraryId, image: { base64: image.toString('base64') } } } });
+      const body = JSON.stringify({
+        query: REGISTER,
+        variables: { i: { libraryId, image: { base64: image.toString('base64') } } },
+      });
       const r = await client.post(url, body);
       const typename = /"__typename":"(\w+)"/.exec(r.body)?.[1] ?? `HTTP ${r.status}`;
       if (typename === 'RegisterFaceSuccess') {
@@ -90,7 +93,8 @@ export async function engineIsolationCase({ gateway, client, cheapLibraryId, ima
         await loops.stop();
         registrations.ok += loops.results.ok;
         registrations.latencies.push(...loops.results.latencies);
-        for (const [k, v] of Object.entries(loops.results.other)) registrations.other[k] = (registrations.other[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(loops.results.other))
+          registrations.other[k] = (registrations.other[k] ?? 0) + v;
       }
       await sleep(500);
     }
@@ -108,7 +112,11 @@ export async function engineIsolationCase({ gateway, client, cheapLibraryId, ima
     busy: busyStats,
     p99Ratio: ratio,
     p50Ratio: round(busyStats.p50 / idleStats.p50, 2),
-    registrationsDuringBusy: { ok: registrations.ok, other: registrations.other, latency: summarize(registrations.latencies) },
+    registrationsDuringBusy: {
+      ok: registrations.ok,
+      other: registrations.other,
+      latency: summarize(registrations.latencies),
+    },
     target: 'busy p99 <= 2x idle p99',
     met: ratio <= 2,
   };
@@ -135,7 +143,13 @@ export async function localRegistrationMemory({ gateway, client, images }) {
       Array.from({ length: 4 }, async () => {
         while (next < perRound && now() < deadline) {
           const image = images[next++ % images.length];
-          const res = await lanes.post(url, JSON.stringify({ query: REGISTER, variables: { i: { libraryId, image: { base64: image.toString('base64') } } } }));
+          const res = await lanes.post(
+            url,
+            JSON.stringify({
+              query: REGISTER,
+              variables: { i: { libraryId, image: { base64: image.toString('base64') } } },
+            }),
+          );
           const typename = /"__typename":"(\w+)"/.exec(res.body)?.[1] ?? `HTTP ${res.status}`;
           if (typename === 'RegisterFaceSuccess') ok++;
           else other[typename] = (other[typename] ?? 0) + 1;
@@ -148,5 +162,12 @@ export async function localRegistrationMemory({ gateway, client, images }) {
     heap.push((await gateway.call('stats')).heapUsed);
     done.push({ ok, other });
   }
-  return { rounds, perRound, registered: done.map((d) => d.ok), failures: done.map((d) => d.other), rssAfterRounds: rss, heapUsedAfterRounds: heap };
+  return {
+    rounds,
+    perRound,
+    registered: done.map((d) => d.ok),
+    failures: done.map((d) => d.other),
+    rssAfterRounds: rss,
+    heapUsedAfterRounds: heap,
+  };
 }

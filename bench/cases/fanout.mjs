@@ -33,8 +33,12 @@ export async function fanOutCase({ gateway, emulator, client, ledgerFile }) {
   // through the API, so the emulator holds them too.
   const db = new Database(ledgerFile);
   db.pragma('busy_timeout = 5000');
-  const localRowId = db.prepare(`SELECT row_id FROM libraries WHERE provider_id = 'local' AND name = 'fanout'`).get().row_id;
-  const addPerson = db.prepare(`INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, NULL, ?)`);
+  const localRowId = db
+    .prepare(`SELECT row_id FROM libraries WHERE provider_id = 'local' AND name = 'fanout'`)
+    .get().row_id;
+  const addPerson = db.prepare(
+    `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, NULL, ?)`,
+  );
   const addFace = db.prepare(
     `INSERT INTO faces (library_row_id, person_row_id, vendor_face_id, external_image_id, fields, created_at, updated_at) VALUES (?, ?, ?, NULL, '{}', ?, ?)`,
   );
@@ -56,7 +60,13 @@ export async function fanOutCase({ gateway, emulator, client, ledgerFile }) {
         client,
         url,
         'mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on Error { code message } } }',
-        { i: { libraryId: hwLibrary, personId, image: { base64: pictures[(n + k) % pictures.length].toString('base64') } } },
+        {
+          i: {
+            libraryId: hwLibrary,
+            personId,
+            image: { base64: pictures[(n + k) % pictures.length].toString('base64') },
+          },
+        },
       );
       expectMember(r.registerFace, 'RegisterFaceSuccess');
     }
@@ -76,7 +86,8 @@ export async function fanOutCase({ gateway, emulator, client, ledgerFile }) {
     const after = await gateway.call('stats');
     const vendorAfter = await emulator.call('stats');
     const adapterCalls = {};
-    for (const [k, v] of Object.entries(after.vendorCalls)) if (v - (before.vendorCalls[k] ?? 0) > 0) adapterCalls[k] = v - (before.vendorCalls[k] ?? 0);
+    for (const [k, v] of Object.entries(after.vendorCalls))
+      if (v - (before.vendorCalls[k] ?? 0) > 0) adapterCalls[k] = v - (before.vendorCalls[k] ?? 0);
     const returned = data.libraries.edges.map((e) => ({
       library: e.node.name,
       persons: e.node.persons.edges.length,
@@ -93,7 +104,8 @@ export async function fanOutCase({ gateway, emulator, client, ledgerFile }) {
   }
   db.close();
   const statements = stages.map((s) => s.ledgerStatements);
-  const constant = statements.every((s) => s === statements[0]) && stages.every((s) => s.vendorCalls === 0 && s.frsHttpRequests === 0);
+  const constant =
+    statements.every((s) => s === statements[0]) && stages.every((s) => s.vendorCalls === 0 && s.frsHttpRequests === 0);
   return {
     query: FAN_OUT_QUERY.replace(/\s+/g, ' '),
     libraries: 2,

@@ -34,7 +34,10 @@ export async function localFootprintCase({ gateway, client, images }) {
     Array.from({ length: LANES }, async () => {
       while (next < registrations && now() < deadline) {
         const image = images[next++ % images.length];
-        const body = JSON.stringify({ query: REGISTER, variables: { i: { libraryId, image: { base64: image.toString('base64') } } } });
+        const body = JSON.stringify({
+          query: REGISTER,
+          variables: { i: { libraryId, image: { base64: image.toString('base64') } } },
+        });
         const res = await lanes.post(url, body);
         const typename = /"__typename":"(\w+)"/.exec(res.body)?.[1] ?? `HTTP ${res.status}`;
         if (typename === 'RegisterFaceSuccess') ok++;

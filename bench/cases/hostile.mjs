@@ -58,9 +58,10 @@ async function hostileRound(gateway, libraryId, hostile) {
   const byImage = {};
   await Promise.all(
     hostile.map(async ({ name, bytes }, i) => {
-      const body = i % 2 === 0
-        ? registerBody(libraryId, bytes)
-        : JSON.stringify({ query: SEARCH, variables: { l: libraryId, img: { base64: bytes.toString('base64') } } });
+      const body =
+        i % 2 === 0
+          ? registerBody(libraryId, bytes)
+          : JSON.stringify({ query: SEARCH, variables: { l: libraryId, img: { base64: bytes.toString('base64') } } });
       const late = sleep(ROUND_BUDGET_MS).then(() => ({ status: 0, body: 'no answer in time' }));
       const res = await Promise.race([client.post(url, body), late]);
       const outcome = outcomeOf(res);
@@ -87,11 +88,7 @@ export async function hostileImagesCase({ gateway, client, images, hostile }) {
   const warmUpClient = httpClient(2);
   for (let i = 0; i < warmUp.length; i += 2) {
     // Two at a time, so both engine workers get images.
-    await Promise.all(
-      warmUp.slice(i, i + 2).map((image) =>
-        warmUpClient.post(url, registerBody(libraryId, image)),
-      ),
-    );
+    await Promise.all(warmUp.slice(i, i + 2).map((image) => warmUpClient.post(url, registerBody(libraryId, image))));
   }
   warmUpClient.close();
   await gateway.call('gc');

@@ -52,7 +52,10 @@ export async function limitsCase({ gateway, client, libraryId, image }) {
     {
       name: '300 aliases sharing a 7.3 MB image variable',
       query: `query($lib: ID!, $image: ImageInput!) { ${aliased(300, search('$image'))} }`,
-      variables: { lib: libraryId, image: { base64: Buffer.alloc(Math.floor(7.3 * 0.75 * 2 ** 20), 0x41).toString('base64') } },
+      variables: {
+        lib: libraryId,
+        image: { base64: Buffer.alloc(Math.floor(7.3 * 0.75 * 2 ** 20), 0x41).toString('base64') },
+      },
       repeat: size(5, 2),
     },
     {

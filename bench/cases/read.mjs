@@ -38,11 +38,19 @@ export async function readCase({ gateway, libraryId, client }) {
   // The gateway's answer, served verbatim (as data) by the baseline; the two bodies must be identical.
   const reference = await client.post(gateway.info.url, body);
   const parsed = JSON.parse(reference.body);
-  if (parsed.errors || parsed.data.library.faces.edges.length !== 50) throw new Error(`read query failed: ${reference.body.slice(0, 300)}`);
-  const baseline = await startChild('baseline-child.mjs', { BENCH_BASELINE: JSON.stringify({ libraryId, library: parsed.data.library }) }, { label: 'baseline' });
+  if (parsed.errors || parsed.data.library.faces.edges.length !== 50)
+    throw new Error(`read query failed: ${reference.body.slice(0, 300)}`);
+  const baseline = await startChild(
+    'baseline-child.mjs',
+    { BENCH_BASELINE: JSON.stringify({ libraryId, library: parsed.data.library }) },
+    { label: 'baseline' },
+  );
   try {
     const check = await client.post(baseline.info.url, body);
-    if (check.body !== reference.body) throw new Error(`the baseline's answer differs from the gateway's:\n${check.body.slice(0, 200)}\n${reference.body.slice(0, 200)}`);
+    if (check.body !== reference.body)
+      throw new Error(
+        `the baseline's answer differs from the gateway's:\n${check.body.slice(0, 200)}\n${reference.body.slice(0, 200)}`,
+      );
 
     const sides = {
       gateway: { url: gateway.info.url, headers: {}, runs: [] },
@@ -50,14 +58,21 @@ export async function readCase({ gateway, libraryId, client }) {
       baseline: { url: baseline.info.url, headers: {}, runs: [] },
     };
     // Warm-up (JIT, connection pools), not counted.
-    for (const side of Object.values(sides)) await cannon({ url: side.url, headers: side.headers, body, connections, duration: size(3, 1) });
+    for (const side of Object.values(sides))
+      await cannon({ url: side.url, headers: side.headers, body, connections, duration: size(3, 1) });
 
     const rssAfterSlices = [];
     const names = Object.keys(sides);
     for (let i = 0; i < slices; i++) {
       const order = names.map((_, k) => names[(i + k) % names.length]);
       for (const name of order) {
-        const r = await cannon({ url: sides[name].url, headers: sides[name].headers, body, connections, duration: sliceSeconds });
+        const r = await cannon({
+          url: sides[name].url,
+          headers: sides[name].headers,
+          body,
+          connections,
+          duration: sliceSeconds,
+        });
         const ok = r['2xx'];
         sides[name].runs.push({
           seconds: r.duration,

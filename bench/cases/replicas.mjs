@@ -91,7 +91,11 @@ export async function replicasCase({ gateways, client, libraryId }) {
   for (const g of gateways) {
     const res = await client.post(g.info.url, body);
     const parsed = JSON.parse(res.body);
-    if (parsed.errors || parsed.data.library.faces.edges.length !== 50 || !parsed.data.library.faces.edges[0].node.person?.name) {
+    if (
+      parsed.errors ||
+      parsed.data.library.faces.edges.length !== 50 ||
+      !parsed.data.library.faces.edges[0].node.person?.name
+    ) {
       throw new Error(`read query failed: ${res.body.slice(0, 300)}`);
     }
   }
@@ -111,7 +115,10 @@ export async function replicasCase({ gateways, client, libraryId }) {
       if (name === 'one') {
         results = [await run(a.info.url, connections, sliceSeconds)];
       } else {
-        const both = Promise.all([run(a.info.url, connections / 2, sliceSeconds), run(b.info.url, connections / 2, sliceSeconds)]);
+        const both = Promise.all([
+          run(a.info.url, connections / 2, sliceSeconds),
+          run(b.info.url, connections / 2, sliceSeconds),
+        ]);
         if (i === slices - 1) {
           await sleep((sliceSeconds * 1000) / 2);
           top = await topSnapshot();

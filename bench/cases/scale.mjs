@@ -36,21 +36,35 @@ export async function ledgerScaleCase({ gateway, client, seeded, faces, seedMs }
   const last = seeded.lastFaceRowId;
   const span = last - first;
   const variants = [
-    { name: 'filtered first page', vars: (i) => ({ id, f: { fields: { dept: DEPARTMENTS[i % DEPARTMENTS.length] } } }) },
+    {
+      name: 'filtered first page',
+      vars: (i) => ({ id, f: { fields: { dept: DEPARTMENTS[i % DEPARTMENTS.length] } } }),
+    },
     {
       name: 'filtered deep cursor page',
-      vars: (i) => ({ id, f: { fields: { dept: DEPARTMENTS[i % DEPARTMENTS.length] } }, after: encodeCursor(first + Math.floor(span * (0.5 + 0.49 * random()))) }),
+      vars: (i) => ({
+        id,
+        f: { fields: { dept: DEPARTMENTS[i % DEPARTMENTS.length] } },
+        after: encodeCursor(first + Math.floor(span * (0.5 + 0.49 * random()))),
+      }),
     },
-    { name: 'unfiltered deep cursor page', vars: () => ({ id, after: encodeCursor(first + Math.floor((span - 100) * random())) }) },
+    {
+      name: 'unfiltered deep cursor page',
+      vars: () => ({ id, after: encodeCursor(first + Math.floor((span - 100) * random())) }),
+    },
   ];
   const maxRequests = size(300, 60);
   const budgetMs = size(25_000, 8_000);
   const out = [];
   for (const variant of variants) {
     const send = async (i) => {
-      const res = await client.post(url, JSON.stringify({ query: PAGE_QUERY, variables: variant.vars(i), operationName: 'Page' }));
+      const res = await client.post(
+        url,
+        JSON.stringify({ query: PAGE_QUERY, variables: variant.vars(i), operationName: 'Page' }),
+      );
       const json = JSON.parse(res.body);
-      if (json.errors || json.data.library.faces.edges.length !== 50) throw new Error(`${variant.name}: ${res.body.slice(0, 300)}`);
+      if (json.errors || json.data.library.faces.edges.length !== 50)
+        throw new Error(`${variant.name}: ${res.body.slice(0, 300)}`);
       return res.ms;
     };
     for (let i = 0; i < 3; i++) await send(i); // warm-up
@@ -108,8 +122,15 @@ export async function searchCase({ gateway, client, ledgerFile, probe, descripto
   const writes = size(10, 3);
   for (let i = 0; i < writes; i++) {
     await ledger.insertFace({
-      libraryRowId: library.rowId, personRowId: null, vendorFaceId: `bench-after-write-${i}`, externalImageId: null,
-      fields: {}, userData: null, boundingBox: null, imageSha256: null, descriptor: syntheticDescriptor(1_000_000 + i),
+      libraryRowId: library.rowId,
+      personRowId: null,
+      vendorFaceId: `bench-after-write-${i}`,
+      externalImageId: null,
+      fields: {},
+      userData: null,
+      boundingBox: null,
+      imageSha256: null,
+      descriptor: syntheticDescriptor(1_000_000 + i),
     });
     const t = now();
     await vendor.searchFaces(library, request);
@@ -151,7 +172,14 @@ export async function searchCase({ gateway, client, ledgerFile, probe, descripto
   const url = gateway.info.url;
   const image = { base64: images[0].toString('base64') };
   const search = async (name) => {
-    const res = await client.post(url, JSON.stringify({ query: SEARCH_QUERY, variables: { l: libraryId('local', name), img: image }, operationName: 'Search' }));
+    const res = await client.post(
+      url,
+      JSON.stringify({
+        query: SEARCH_QUERY,
+        variables: { l: libraryId('local', name), img: image },
+        operationName: 'Search',
+      }),
+    );
     expectMember(JSON.parse(res.body).data.searchFaces, 'SearchFacesSuccess');
     return res.ms;
   };
@@ -181,9 +209,18 @@ export async function searchCase({ gateway, client, ledgerFile, probe, descripto
       matches: matches.length,
       breakdown: { faceDescriptorsP50: summarize(load).p50, scoringP50: summarize(score).p50 },
       scanAlone: { what: 'the scan only, on the same matrix: now / before issue 13, interleaved', ...scanAlone },
-      firstSearch: { what: 'a new vendor\'s first search: from the descriptor file / from the ledger alone, interleaved', ...firstSearch },
-      afterOneWrite: { what: 'a face added to the ledger, then the next search (the cached matrix is extended)', latency: summarize(afterWrite) },
-      afterOneDelete: { what: 'an older face deleted from the ledger, then the next search (the cached matrix is compacted)', latency: summarize(afterDelete) },
+      firstSearch: {
+        what: "a new vendor's first search: from the descriptor file / from the ledger alone, interleaved",
+        ...firstSearch,
+      },
+      afterOneWrite: {
+        what: 'a face added to the ledger, then the next search (the cached matrix is extended)',
+        latency: summarize(afterWrite),
+      },
+      afterOneDelete: {
+        what: 'an older face deleted from the ledger, then the next search (the cached matrix is compacted)',
+        latency: summarize(afterDelete),
+      },
     },
     api: {
       what: 'searchFaces over HTTP with a real photo: the 100,000-descriptor library minus an empty library',

@@ -19,7 +19,17 @@ export function stubEngine(probe) {
 }
 
 export const SEARCH_REQUEST = {
-  image: { kind: 'bytes', image: { bytes: Buffer.alloc(1), format: 'jpeg', mimeType: 'image/jpeg', width: 1, height: 1, sha256: '0'.repeat(64) } },
+  image: {
+    kind: 'bytes',
+    image: {
+      bytes: Buffer.alloc(1),
+      format: 'jpeg',
+      mimeType: 'image/jpeg',
+      width: 1,
+      height: 1,
+      sha256: '0'.repeat(64),
+    },
+  },
   topN: 5,
   threshold: 0.6,
 };
@@ -43,7 +53,8 @@ export async function firstSearches({ ledger, library, probe, pairs }) {
       const t = now();
       const matches = await vendor.searchFaces(library, SEARCH_REQUEST);
       (side === 'file' ? fromFile : fromLedger).push(now() - t);
-      if (JSON.stringify(matches) !== JSON.stringify(reference)) throw new Error(`first search from the ${side}: other matches`);
+      if (JSON.stringify(matches) !== JSON.stringify(reference))
+        throw new Error(`first search from the ${side}: other matches`);
       await vendor.descriptorFilesWritten();
       if (side === 'ledger') fs.rmSync(dir, { recursive: true, force: true });
       await yieldToLoop();
@@ -52,7 +63,9 @@ export async function firstSearches({ ledger, library, probe, pairs }) {
   // What merely touching that much fresh memory costs here (a new Float32Array of the matrix's size, filled): on
   // this VM first touches are expensive (the hypervisor backs each new page), and both sides pay it.
   const touch = [];
-  const stored = await new (dist('src/datasources/vendors/local/descriptor-file.js').DescriptorFiles)(`${withFile}/descriptors`).load(library.rowId);
+  const stored = await new (dist('src/datasources/vendors/local/descriptor-file.js').DescriptorFiles)(
+    `${withFile}/descriptors`,
+  ).load(library.rowId);
   const floats = stored.rowIds.length * 128;
   for (let i = 0; i < pairs; i++) {
     const t = now();
@@ -61,7 +74,12 @@ export async function firstSearches({ ledger, library, probe, pairs }) {
     await yieldToLoop();
   }
   fs.rmSync(withFile, { recursive: true, force: true });
-  return { fromFile: summarize(fromFile), fromLedger: summarize(fromLedger), freshMemoryTouch: summarize(touch), matches: reference.length };
+  return {
+    fromFile: summarize(fromFile),
+    fromLedger: summarize(fromLedger),
+    freshMemoryTouch: summarize(touch),
+    matches: reference.length,
+  };
 }
 
 /**
@@ -104,9 +122,10 @@ export async function scanComparison({ ledger, library, probe, rounds }) {
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? ['now', 'before'] : ['before', 'now']) {
       const t = now();
-      const found = side === 'now'
-        ? nearestDescriptors(matrix, rowIds.length, 128, p, maxSquared, SEARCH_REQUEST.topN, order)
-        : scanBefore(matrix, rowIds.length, p, maxSquared, SEARCH_REQUEST.topN);
+      const found =
+        side === 'now'
+          ? nearestDescriptors(matrix, rowIds.length, 128, p, maxSquared, SEARCH_REQUEST.topN, order)
+          : scanBefore(matrix, rowIds.length, p, maxSquared, SEARCH_REQUEST.topN);
       (side === 'now' ? now_ : before).push(now() - t);
       if (found.length !== 5) throw new Error(`scan ${side}: ${found.length} matches`);
       await yieldToLoop();
@@ -145,8 +164,14 @@ export async function millionSearchCase({ ledgerFile, probe, descriptors, seedMs
     await vendor.searchFaces(library, SEARCH_REQUEST);
     const firstEverMs = now() - t;
     await vendor.descriptorFilesWritten();
-    const repeated = await repeatedSearches({ vendor, library, iterations: size(30, 10), budgetMs: size(30_000, 10_000) });
-    if (repeated.matches.length !== 5) throw new Error(`expected the 5 planted near matches, found ${repeated.matches.length}`);
+    const repeated = await repeatedSearches({
+      vendor,
+      library,
+      iterations: size(30, 10),
+      budgetMs: size(30_000, 10_000),
+    });
+    if (repeated.matches.length !== 5)
+      throw new Error(`expected the 5 planted near matches, found ${repeated.matches.length}`);
     fs.rmSync(dir, { recursive: true, force: true });
     const first = await firstSearches({ ledger, library, probe, pairs: size(1, 2) });
     const scan = await scanComparison({ ledger, library, probe, rounds: size(10, 10) });

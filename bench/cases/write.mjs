@@ -34,7 +34,9 @@ export async function writeOverheadCase({ gateway, emulator, client, relay = nul
   const url = gateway.info.url;
   const libraryId = await createFrsLibrary(client, url, 'writebench');
   const [picture] = await frsPictures(1);
-  const registered = await gql(client, url, REGISTER, { i: { libraryId, image: { base64: picture.toString('base64') }, fields: { dept: 'd0' } } });
+  const registered = await gql(client, url, REGISTER, {
+    i: { libraryId, image: { base64: picture.toString('base64') }, fields: { dept: 'd0' } },
+  });
   const face = expectMember(registered.registerFace, 'RegisterFaceSuccess').face;
 
   const gatewayClient = httpClient(1);
@@ -46,7 +48,9 @@ export async function writeOverheadCase({ gateway, emulator, client, relay = nul
     const body = Buffer.from(JSON.stringify({ face_id: face.vendorFaceId, external_fields: { dept: value } }));
     const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
     const started = now();
-    const signed = signRequest({ method: 'PUT', url: new URL(putUrl), headers: { ...headers }, body }, FRS, { projectId: FRS.projectId });
+    const signed = signRequest({ method: 'PUT', url: new URL(putUrl), headers: { ...headers }, body }, FRS, {
+      projectId: FRS.projectId,
+    });
     const res = await directClient.request(putUrl, { method: 'PUT', headers: { ...headers, ...signed }, body });
     if (res.status !== 200) throw new Error(`direct PUT faces: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     return now() - started;
@@ -54,11 +58,19 @@ export async function writeOverheadCase({ gateway, emulator, client, relay = nul
   const relayClient = httpClient(1);
   async function viaRelay(value) {
     const res = await relayClient.post(relay.info.url, JSON.stringify({ faceId: face.vendorFaceId, dept: value }));
-    if (!res.body.includes('"UpdateFaceSuccess"')) throw new Error(`relay: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    if (!res.body.includes('"UpdateFaceSuccess"'))
+      throw new Error(`relay: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     return res.ms;
   }
   async function viaGateway(value) {
-    const res = await gatewayClient.post(url, JSON.stringify({ query: UPDATE, variables: { i: { faceId: face.id, fields: { dept: value } } }, operationName: 'Update' }));
+    const res = await gatewayClient.post(
+      url,
+      JSON.stringify({
+        query: UPDATE,
+        variables: { i: { faceId: face.id, fields: { dept: value } } },
+        operationName: 'Update',
+      }),
+    );
     if (!res.body.includes('"UpdateFaceSuccess"')) throw new Error(`updateFace: ${res.body.slice(0, 300)}`);
     return res.ms;
   }
@@ -104,7 +116,13 @@ export async function writeOverheadCase({ gateway, emulator, client, relay = nul
     pairedDifference: summarize(diffs),
     ratioP50: round(g.p50 / d.p50, 2),
     // The floor: what a bare relay adds to the direct PUT, and what facegraph adds on top of that.
-    ...(relay ? { relay: summarize(rl), relayAddedP50: round(summarize(rl).p50 - d.p50, 3), aboveRelayP50: round(g.p50 - summarize(rl).p50, 3) } : {}),
+    ...(relay
+      ? {
+          relay: summarize(rl),
+          relayAddedP50: round(summarize(rl).p50 - d.p50, 3),
+          aboveRelayP50: round(g.p50 - summarize(rl).p50, 3),
+        }
+      : {}),
     vendorUpdatesSeen: (after.byOperation.updateFace ?? 0) - (before.byOperation.updateFace ?? 0),
     target: 'p50 added <= 1 ms',
     met: added <= 1,
@@ -137,7 +155,15 @@ export async function frsRegistrationMemory({ gateway, client }) {
         while (next < perRound && now() < deadline) {
           const k = next++;
           const picture = pictures[k % pictures.length];
-          const res = await lanes.post(url, JSON.stringify({ query: REGISTER, variables: { i: { libraryId, image: { base64: picture.toString('base64') }, fields: { dept: `d${k % 20}` } } } }));
+          const res = await lanes.post(
+            url,
+            JSON.stringify({
+              query: REGISTER,
+              variables: {
+                i: { libraryId, image: { base64: picture.toString('base64') }, fields: { dept: `d${k % 20}` } },
+              },
+            }),
+          );
           const typename = /"__typename":"(\w+)"/.exec(res.body)?.[1] ?? `HTTP ${res.status}`;
           if (typename === 'RegisterFaceSuccess') {
             ok++;
@@ -149,7 +175,12 @@ export async function frsRegistrationMemory({ gateway, client }) {
     lanes.close();
     done.push({ ok, other, seconds: round((now() - started) / 1000, 1) });
     // Each run leaves the ledger (and the emulator) as it found them, so the runs are the same run repeated.
-    const deleted = await gql(client, url, 'mutation($id: ID!) { deleteLibrary(id: $id) { __typename ... on Error { code message } } }', { id: libraryId });
+    const deleted = await gql(
+      client,
+      url,
+      'mutation($id: ID!) { deleteLibrary(id: $id) { __typename ... on Error { code message } } }',
+      { id: libraryId },
+    );
     expectMember(deleted.deleteLibrary, 'DeleteLibrarySuccess');
     await gateway.call('gc');
     rss.push(gateway.rss());

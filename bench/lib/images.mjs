@@ -59,7 +59,15 @@ export async function frsPictures(n) {
       await sharp({ create: { width: 240, height: 240, channels: 3, background, noise: undefined } })
         .composite([
           {
-            input: await sharp({ create: { width: 240, height: 240, channels: 3, background: 'gray', noise: { type: 'gaussian', mean: 128, sigma: 30 + i } } })
+            input: await sharp({
+              create: {
+                width: 240,
+                height: 240,
+                channels: 3,
+                background: 'gray',
+                noise: { type: 'gaussian', mean: 128, sigma: 30 + i },
+              },
+            })
               .png()
               .toBuffer(),
             blend: 'soft-light',

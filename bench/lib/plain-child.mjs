@@ -11,6 +11,8 @@ const server = http.createServer((req, res) => {
   });
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
-process.on('message', (m) => { if (m?.type === 'close') process.exit(0); });
+process.on('message', (m) => {
+  if (m?.type === 'close') process.exit(0);
+});
 const origin = `http://127.0.0.1:${server.address().port}`;
 process.send({ type: 'ready', origin, url: `${origin}/graphql` });

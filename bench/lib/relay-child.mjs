@@ -15,7 +15,9 @@ const credentials = { accessKeyId: spec.accessKeyId, secretAccessKey: spec.secre
 
 function put(body) {
   const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
-  const signed = signRequest({ method: 'PUT', url: putUrl, headers: { ...headers }, body }, credentials, { projectId: spec.projectId });
+  const signed = signRequest({ method: 'PUT', url: putUrl, headers: { ...headers }, body }, credentials, {
+    projectId: spec.projectId,
+  });
   return new Promise((resolve, reject) => {
     const req = http.request(putUrl, { method: 'PUT', agent, headers: { ...headers, ...signed } }, (res) => {
       const chunks = [];
@@ -34,7 +36,16 @@ const server = http.createServer((req, res) => {
     try {
       const { faceId, dept } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const vendor = await put(Buffer.from(JSON.stringify({ face_id: faceId, external_fields: { dept } })));
-      const body = Buffer.from(JSON.stringify({ data: { updateFace: { __typename: vendor.status === 200 ? 'UpdateFaceSuccess' : 'Error', face: { id: faceId, fields: { dept } } } } }));
+      const body = Buffer.from(
+        JSON.stringify({
+          data: {
+            updateFace: {
+              __typename: vendor.status === 200 ? 'UpdateFaceSuccess' : 'Error',
+              face: { id: faceId, fields: { dept } },
+            },
+          },
+        }),
+      );
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
       res.end(body);
     } catch (e) {

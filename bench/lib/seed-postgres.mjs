@@ -86,7 +86,9 @@ export async function openPostgresForSeeding(url) {
 
 /** The share of the face tables' pages marked all-visible (VACUUM keeps pg_class.relallvisible up to date). */
 async function allVisible(client) {
-  const { rows: [r] } = await client.query(
+  const {
+    rows: [r],
+  } = await client.query(
     `SELECT sum(relallvisible)::float8 / greatest(sum(relpages), 1) AS share FROM pg_class
      WHERE oid IN ('faces'::regclass, 'face_fields'::regclass)`,
   );
@@ -106,7 +108,9 @@ export async function seedPostgresLibrary(client, { name, faces, persons = 0, ba
     { name: 'dept', type: 'STRING' },
     { name: 'level', type: 'INTEGER' },
   ];
-  const { rows: [lib] } = await client.query(
+  const {
+    rows: [lib],
+  } = await client.query(
     `INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at)
      VALUES ('local', $1, NULL, $2::jsonb, '{}'::jsonb, $3) RETURNING row_id`,
     [name, JSON.stringify(fieldSchema), T0],
@@ -114,7 +118,9 @@ export async function seedPostgresLibrary(client, { name, faces, persons = 0, ba
   const libraryRowId = Number(lib.row_id);
   let firstPerson = null;
   if (persons > 0) {
-    const { rows: [p] } = await client.query(
+    const {
+      rows: [p],
+    } = await client.query(
       `WITH ins AS (
          INSERT INTO persons (library_row_id, external_id, name, user_data, created_at)
          SELECT $1, 'person-' || p, 'Person ' || p, NULL, $2::timestamptz + p * interval '1 millisecond'
@@ -131,7 +137,9 @@ export async function seedPostgresLibrary(client, { name, faces, persons = 0, ba
   for (let from = 0; from < faces; from += batch) {
     const to = Math.min(faces, from + batch) - 1;
     // One statement: the faces of [from, to] in order, then their face_fields rows, from the inserted rows.
-    const { rows: [r] } = await client.query(
+    const {
+      rows: [r],
+    } = await client.query(
       `WITH ins AS (
          INSERT INTO faces (library_row_id, person_row_id, vendor_face_id, external_image_id, fields, user_data,
                             bounding_box, image_sha256, status, descriptor, created_at, updated_at)
@@ -147,7 +155,8 @@ export async function seedPostgresLibrary(client, { name, faces, persons = 0, ba
        SELECT min(row_id) AS first, max(row_id) AS last, count(*) AS n FROM ins`,
       [libraryRowId, from, to, firstPerson, Math.max(persons, 1), box, T0],
     );
-    if (Number(r.n) !== to - from + 1 || Number(r.last) - Number(r.first) !== to - from) throw new Error('face row ids are not contiguous');
+    if (Number(r.n) !== to - from + 1 || Number(r.last) - Number(r.first) !== to - from)
+      throw new Error('face row ids are not contiguous');
     first ??= Number(r.first);
     last = Number(r.last);
   }

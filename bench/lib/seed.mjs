@@ -45,28 +45,56 @@ export const DEPARTMENTS = Array.from({ length: 20 }, (_, i) => `d${String(i).pa
  * fieldsOf(i) gives face i's custom fields; descriptorOf(i) its Float32Array descriptor or null.
  * Returns { libraryRowId, firstFaceRowId, lastFaceRowId, ms }.
  */
-export function seedLibrary(db, { providerId = 'local', name, fieldSchema, faces, persons = 0, fieldsOf = () => ({}), descriptorOf = () => null, vendorMeta = {} }) {
+export function seedLibrary(
+  db,
+  {
+    providerId = 'local',
+    name,
+    fieldSchema,
+    faces,
+    persons = 0,
+    fieldsOf = () => ({}),
+    descriptorOf = () => null,
+    vendorMeta = {},
+  },
+) {
   const started = performance.now();
   const t0 = Date.parse('2025-01-01T00:00:00.000Z');
   const insertLibrary = db.prepare(
     `INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  const insertPerson = db.prepare(`INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, ?, ?)`);
+  const insertPerson = db.prepare(
+    `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, ?, ?)`,
+  );
   const insertFace = db.prepare(
     `INSERT INTO faces (library_row_id, person_row_id, vendor_face_id, external_image_id, fields, user_data, bounding_box,
                         image_sha256, status, descriptor, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'ACTIVE', ?, ?, ?)`,
   );
-  const insertField = db.prepare(`INSERT INTO face_fields (face_row_id, library_row_id, name, value) VALUES (?, ?, ?, ?)`);
+  const insertField = db.prepare(
+    `INSERT INTO face_fields (face_row_id, library_row_id, name, value) VALUES (?, ?, ?, ?)`,
+  );
   const box = JSON.stringify({ x: 40, y: 52, width: 180, height: 220 });
 
   const run = db.transaction(() => {
     const libraryRowId = Number(
-      insertLibrary.run(providerId, name, null, JSON.stringify(fieldSchema), JSON.stringify(vendorMeta), new Date(t0).toISOString()).lastInsertRowid,
+      insertLibrary.run(
+        providerId,
+        name,
+        null,
+        JSON.stringify(fieldSchema),
+        JSON.stringify(vendorMeta),
+        new Date(t0).toISOString(),
+      ).lastInsertRowid,
     );
     const personRowIds = [];
     for (let p = 0; p < persons; p++) {
-      personRowIds.push(Number(insertPerson.run(libraryRowId, `person-${p}`, `Person ${p}`, null, new Date(t0 + p).toISOString()).lastInsertRowid));
+      personRowIds.push(
+        Number(
+          insertPerson.run(libraryRowId, `person-${p}`, `Person ${p}`, null, new Date(t0 + p).toISOString())
+            .lastInsertRowid,
+        ),
+      );
     }
     let first = null;
     let last = null;

@@ -37,7 +37,11 @@ const vendorCalls = {};
 if (spec.countVendorCalls) {
   const notCalls = new Set(['constructor', 'normalizeLibraryName', 'isReady', 'canDeleteNatively', 'close']);
   for (const vendor of facegraph.services.providers.all()) {
-    for (let proto = Object.getPrototypeOf(vendor); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (
+      let proto = Object.getPrototypeOf(vendor);
+      proto && proto !== Object.prototype;
+      proto = Object.getPrototypeOf(proto)
+    ) {
       for (const name of Object.getOwnPropertyNames(proto)) {
         if (notCalls.has(name) || typeof vendor[name] !== 'function' || Object.hasOwn(vendor, name)) continue;
         const original = vendor[name];
@@ -60,7 +64,15 @@ serveIpc(
   {
     stats: () => {
       const m = process.memoryUsage();
-      return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, queryCount: facegraph.ledger.queryCount(), vendorCalls: { ...vendorCalls } };
+      return {
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        queryCount: facegraph.ledger.queryCount(),
+        vendorCalls: { ...vendorCalls },
+      };
     },
     gc: () => {
       globalThis.gc?.();

@@ -56,13 +56,22 @@ export function withSpread(medianRows, runRows) {
     const n = seen.get(row[0]) ?? 0;
     seen.set(row[0], n + 1);
     const others = indexed.map((byLabel) => byLabel.get(`${row[0]}\u0000${n}`)).filter(Boolean);
-    return row.map((cell, c) => (c === 0 ? cell : cellWithSpread(String(cell), others.map((o) => String(o[c] ?? '')))));
+    return row.map((cell, c) =>
+      c === 0
+        ? cell
+        : cellWithSpread(
+            String(cell),
+            others.map((o) => String(o[c] ?? '')),
+          ),
+    );
   });
 }
 
 function cellWithSpread(cell, runCells) {
   const skeleton = cell.replace(NUMBER, '#');
-  const runNumbers = runCells.filter((other) => other.replace(NUMBER, '#') === skeleton).map((other) => other.match(NUMBER) ?? []);
+  const runNumbers = runCells
+    .filter((other) => other.replace(NUMBER, '#') === skeleton)
+    .map((other) => other.match(NUMBER) ?? []);
   if (runNumbers.length < 2) return cell;
   let position = 0;
   return cell.replace(NUMBER, (token) => {

@@ -20,7 +20,10 @@ export const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
 /** require() a compiled module of the server, e.g. dist('src/server/app.js'). */
 export function dist(relative) {
   const file = path.join(ROOT, 'dist', relative);
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` (and \`tsc -p tsconfig.emulators.json\` for the emulator) first.`);
+  if (!fs.existsSync(file))
+    throw new Error(
+      `${file} is missing: run \`npm run build\` (and \`tsc -p tsconfig.emulators.json\` for the emulator) first.`,
+    );
   return requireFromRoot(file);
 }
 
@@ -41,14 +44,22 @@ export function summarize(values) {
   const v = Float64Array.from(values).sort();
   const at = (q) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))];
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  return { n: v.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(v[v.length - 1]), mean: round(mean) };
+  return {
+    n: v.length,
+    p50: round(at(0.5)),
+    p90: round(at(0.9)),
+    p99: round(at(0.99)),
+    max: round(v[v.length - 1]),
+    mean: round(mean),
+  };
 }
 
 export function median(values) {
   return summarize(values).p50;
 }
 
-export const round = (x, digits = 3) => (x === null || x === undefined || !Number.isFinite(x) ? x : Math.round(x * 10 ** digits) / 10 ** digits);
+export const round = (x, digits = 3) =>
+  x === null || x === undefined || !Number.isFinite(x) ? x : Math.round(x * 10 ** digits) / 10 ** digits;
 export const mb = (bytes) => Math.round(bytes / 1e5) / 10;
 
 /**
@@ -68,14 +79,22 @@ export function httpClient(maxSockets = 1) {
       });
       req.on('error', (e) => {
         // A kept-alive socket the server closed while it sat idle: send once more on a new one.
-        if (!retried && req.reusedSocket && e.code === 'ECONNRESET') resolve(request(url, { method, headers, body }, true));
+        if (!retried && req.reusedSocket && e.code === 'ECONNRESET')
+          resolve(request(url, { method, headers, body }, true));
         else reject(e);
       });
       req.on('response', (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
         res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: now() - started }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ms: now() - started,
+          }),
+        );
       });
       req.end(payload);
     });
@@ -88,7 +107,10 @@ export function httpClient(maxSockets = 1) {
      * cache (only the read case measures the cache, with autocannon).
      */
     post(url, text) {
-      return request(url, { headers: { 'content-type': 'application/json', accept: 'application/json', 'cache-control': 'no-cache' }, body: text });
+      return request(url, {
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'cache-control': 'no-cache' },
+        body: text,
+      });
     },
     close() {
       agent.destroy();
@@ -111,7 +133,8 @@ export async function gql(client, url, query, variables = {}) {
 
 /** Throws unless a union result is the expected success member. */
 export function expectMember(result, typename) {
-  if (result?.__typename !== typename) throw new Error(`expected ${typename}, got ${JSON.stringify(result).slice(0, 400)}`);
+  if (result?.__typename !== typename)
+    throw new Error(`expected ${typename}, got ${JSON.stringify(result).slice(0, 400)}`);
   return result;
 }
 
@@ -130,7 +153,11 @@ export function rssOf(pid) {
  * Forks one of bench/lib's child scripts with an IPC channel. The child sends { type: 'ready', ... } once it
  * listens; call(type, payload) sends a message and waits for the answer with the same id.
  */
-export async function startChild(script, env = {}, { execArgv = [], readyTimeoutMs = 180_000, label = script, root = ROOT } = {}) {
+export async function startChild(
+  script,
+  env = {},
+  { execArgv = [], readyTimeoutMs = 180_000, label = script, root = ROOT } = {},
+) {
   const child = fork(path.join(LIB_DIR, script), [], {
     cwd: root,
     env: { ...process.env, ...env, BENCH_ROOT: root },
@@ -146,7 +173,10 @@ export async function startChild(script, env = {}, { execArgv = [], readyTimeout
   let nextId = 1;
   let readyInfo;
   const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${label} was not ready within ${readyTimeoutMs} ms: ${stderr}`)), readyTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${label} was not ready within ${readyTimeoutMs} ms: ${stderr}`)),
+      readyTimeoutMs,
+    );
     child.on('message', (m) => {
       if (m?.type === 'ready') {
         clearTimeout(timer);

@@ -5,13 +5,7 @@ import type { VendorKind } from './model';
 
 export type ResourceKind = 'PROVIDER' | 'LIBRARY' | 'PERSON' | 'FACE' | 'API_KEY';
 export type ImageRejectReason =
-  | 'NO_FACE'
-  | 'MULTIPLE_FACES'
-  | 'TOO_LARGE'
-  | 'TOO_SMALL'
-  | 'UNSUPPORTED_FORMAT'
-  | 'UNREACHABLE'
-  | 'BLOCKED_ADDRESS';
+  'NO_FACE' | 'MULTIPLE_FACES' | 'TOO_LARGE' | 'TOO_SMALL' | 'UNSUPPORTED_FORMAT' | 'UNREACHABLE' | 'BLOCKED_ADDRESS';
 
 export interface VendorErrorDetail {
   providerId: string;
@@ -64,7 +58,12 @@ export const invalidInput = (field: string, message: string, constraint?: string
   new FaceGraphError({ type: 'InvalidInputError', message, field, constraint });
 
 export const notFound = (resource: ResourceKind, id: string) =>
-  new FaceGraphError({ type: 'NotFoundError', message: `${titleCase(resource)} '${id}' does not exist.`, resource, id });
+  new FaceGraphError({
+    type: 'NotFoundError',
+    message: `${titleCase(resource)} '${id}' does not exist.`,
+    resource,
+    id,
+  });
 
 export const alreadyExists = (resource: ResourceKind, id: string, message?: string) =>
   new FaceGraphError({

@@ -64,10 +64,18 @@ export function decodeGlobalId<T extends GlobalIdType>(
 ): Extract<GlobalId, { type: T }> {
   const id = tryDecodeGlobalId(raw);
   if (!id) {
-    throw invalidInput(field, `'${field}' is not a valid facegraph ID: use the id field of a ${expected}.`, 'GLOBAL_ID');
+    throw invalidInput(
+      field,
+      `'${field}' is not a valid facegraph ID: use the id field of a ${expected}.`,
+      'GLOBAL_ID',
+    );
   }
   if (id.type !== expected) {
-    throw invalidInput(field, `'${field}' is the ID of a ${id.type}, but a ${expected} ID is required here.`, 'GLOBAL_ID_TYPE');
+    throw invalidInput(
+      field,
+      `'${field}' is the ID of a ${id.type}, but a ${expected} ID is required here.`,
+      'GLOBAL_ID_TYPE',
+    );
   }
   return id as Extract<GlobalId, { type: T }>;
 }

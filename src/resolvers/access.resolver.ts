@@ -21,11 +21,17 @@ export class AccessResolver {
   @Query(() => ViewerType, { description: 'Who the caller is and what it may do.' })
   viewer(@Ctx() ctx: RequestContext): ViewerType {
     const { access } = ctx.caller;
-    return { actor: access.actor, scopes: [...access.scopes], providers: access.providers ? [...access.providers] : null };
+    return {
+      actor: access.actor,
+      scopes: [...access.scopes],
+      providers: access.providers ? [...access.providers] : null,
+    };
   }
 
   @Authorized('admin')
-  @Query(() => ApiKeyConnection, { description: 'API keys made at run time, newest first (keys from the config file are not listed).' })
+  @Query(() => ApiKeyConnection, {
+    description: 'API keys made at run time, newest first (keys from the config file are not listed).',
+  })
   async apiKeys(
     @Ctx() ctx: RequestContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
@@ -61,31 +67,49 @@ export class AccessResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => CreateApiKeyResult.union, { description: 'A new API key; its secret is in the answer and nowhere else.' })
+  @Mutation(() => CreateApiKeyResult.union, {
+    description: 'A new API key; its secret is in the answer and nowhere else.',
+  })
   createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: RequestContext) {
-    return auditedResult(ctx, { operation: 'createApiKey', targetIds: [] }, CreateApiKeyResult, 'CreateApiKeySuccess', async () => {
-      const limit = ctx.caller.access.providers;
-      // A key limited to some providers cannot make a key that reaches further than itself.
-      const providers = input.providers ?? (limit ? [...limit] : null);
-      providers?.forEach((id, i) => {
-        if (limit && !limit.has(id)) {
-          throw invalidInput(`input.providers[${i}]`, `This credential is limited to ${[...limit].join(', ')}; it cannot grant '${id}'.`, 'PROVIDER');
-        }
-      });
-      const { apiKey, secret } = await ctx.services.apiKeys.create({ ...input, providers });
-      ctx.caller.onApiKeyCreated();
-      return { apiKey, secret };
-    });
+    return auditedResult(
+      ctx,
+      { operation: 'createApiKey', targetIds: [] },
+      CreateApiKeyResult,
+      'CreateApiKeySuccess',
+      async () => {
+        const limit = ctx.caller.access.providers;
+        // A key limited to some providers cannot make a key that reaches further than itself.
+        const providers = input.providers ?? (limit ? [...limit] : null);
+        providers?.forEach((id, i) => {
+          if (limit && !limit.has(id)) {
+            throw invalidInput(
+              `input.providers[${i}]`,
+              `This credential is limited to ${[...limit].join(', ')}; it cannot grant '${id}'.`,
+              'PROVIDER',
+            );
+          }
+        });
+        const { apiKey, secret } = await ctx.services.apiKeys.create({ ...input, providers });
+        ctx.caller.onApiKeyCreated();
+        return { apiKey, secret };
+      },
+    );
   }
 
   @Authorized('admin')
   @Mutation(() => RevokeApiKeyResult.union, { description: 'Refused from the next request on, caches included.' })
   revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return auditedResult(ctx, { operation: 'revokeApiKey', targetIds: [id] }, RevokeApiKeyResult, 'RevokeApiKeySuccess', async () => {
-      const revoked = await ctx.services.ledger.access.revokeApiKey(id, new Date());
-      if (!revoked) throw notFound('API_KEY', id);
-      return { apiKey: revoked };
-    });
+    return auditedResult(
+      ctx,
+      { operation: 'revokeApiKey', targetIds: [id] },
+      RevokeApiKeyResult,
+      'RevokeApiKeySuccess',
+      async () => {
+        const revoked = await ctx.services.ledger.access.revokeApiKey(id, new Date());
+        if (!revoked) throw notFound('API_KEY', id);
+        return { apiKey: revoked };
+      },
+    );
   }
 }
 

@@ -51,7 +51,8 @@ export async function auditedResult<T extends object>(
 
 function hiddenTarget(ctx: RequestContext, spec: OperationSpec, targetIds: string[]) {
   const { access } = ctx.caller;
-  if (spec.providerId !== undefined && !mayUseProvider(access, spec.providerId)) return notFound('PROVIDER', spec.providerId);
+  if (spec.providerId !== undefined && !mayUseProvider(access, spec.providerId))
+    return notFound('PROVIDER', spec.providerId);
   for (const raw of targetIds) {
     const id = tryDecodeGlobalId(raw);
     if (id && !mayUseProvider(access, id.providerId)) return notFound(RESOURCE[id.type], raw);

@@ -22,7 +22,11 @@ export interface RequestContext {
 }
 
 /** Tests and tools that build a context without HTTP act with full access. */
-export const FULL_ACCESS_CALLER: Caller = { access: ANONYMOUS_FULL_ACCESS, address: null, onApiKeyCreated: () => undefined };
+export const FULL_ACCESS_CALLER: Caller = {
+  access: ANONYMOUS_FULL_ACCESS,
+  address: null,
+  onApiKeyCreated: () => undefined,
+};
 
 /**
  * A new context per request: DataLoader caches must never outlive one request. `ledgerVersion` is the ledger's

@@ -69,19 +69,37 @@ export class FaceResolver {
     @Arg('topN', () => Int, { nullable: true, defaultValue: 5 }) topN: number | null,
     @Arg('threshold', () => Float, { nullable: true, defaultValue: 0.6 }) threshold: number | null,
   ) {
-    return auditedResult(ctx, { operation: 'searchFaces', targetIds: [libraryId] }, SearchFacesResult, 'SearchFacesSuccess', () => ctx.services.faces.searchFaces({ libraryId, image, topN, threshold }));
+    return auditedResult(
+      ctx,
+      { operation: 'searchFaces', targetIds: [libraryId] },
+      SearchFacesResult,
+      'SearchFacesSuccess',
+      () => ctx.services.faces.searchFaces({ libraryId, image, topN, threshold }),
+    );
   }
 
   @Authorized('write')
   @Mutation(() => RegisterFaceResult.union)
   registerFace(@Arg('input', () => RegisterFaceInput) input: RegisterFaceInput, @Ctx() ctx: RequestContext) {
-    return auditedResult(ctx, { operation: 'registerFace', targetIds: [input.libraryId, input.personId] }, RegisterFaceResult, 'RegisterFaceSuccess', () => ctx.services.faces.registerFace(input));
+    return auditedResult(
+      ctx,
+      { operation: 'registerFace', targetIds: [input.libraryId, input.personId] },
+      RegisterFaceResult,
+      'RegisterFaceSuccess',
+      () => ctx.services.faces.registerFace(input),
+    );
   }
 
   @Authorized('write')
   @Mutation(() => UpdateFaceResult.union)
   updateFace(@Arg('input', () => UpdateFaceInput) input: UpdateFaceInput, @Ctx() ctx: RequestContext) {
-    return auditedResult(ctx, { operation: 'updateFace', targetIds: [input.faceId] }, UpdateFaceResult, 'UpdateFaceSuccess', async () => ({ face: await ctx.services.faces.updateFace(input) }));
+    return auditedResult(
+      ctx,
+      { operation: 'updateFace', targetIds: [input.faceId] },
+      UpdateFaceResult,
+      'UpdateFaceSuccess',
+      async () => ({ face: await ctx.services.faces.updateFace(input) }),
+    );
   }
 
   @Authorized('write')
@@ -93,20 +111,26 @@ export class FaceResolver {
     @Arg('dryRun', () => Boolean, { nullable: true, defaultValue: false }) dryRun: boolean | null,
   ) {
     const targetIds = [libraryId, filter.personId, ...(filter.faceIds ?? [])];
-    return auditedResult(ctx, { operation: 'deleteFaces', targetIds }, DeleteFacesResult, 'DeleteFacesSuccess', async () => {
-      const outcome = await ctx.services.faces.deleteFaces(libraryId, filter, dryRun ?? false);
-      const ids = (faces: FaceRecord[]) => faces.map((f) => faceId(f.providerId, f.libraryName, f.vendorFaceId));
-      return {
-        dryRun: outcome.dryRun,
-        matchedCount: outcome.matched.length,
-        matchedFaceIds: ids(outcome.matched),
-        deletedCount: outcome.deleted.length,
-        deletedFaceIds: ids(outcome.deleted),
-        failures: outcome.failures.map((f) => ({ faceId: f.faceId, error: toErrorMember(f.error) })),
-        plan: outcome.plan,
-        vendorDeletedCount: outcome.vendorDeletedCount,
-      };
-    });
+    return auditedResult(
+      ctx,
+      { operation: 'deleteFaces', targetIds },
+      DeleteFacesResult,
+      'DeleteFacesSuccess',
+      async () => {
+        const outcome = await ctx.services.faces.deleteFaces(libraryId, filter, dryRun ?? false);
+        const ids = (faces: FaceRecord[]) => faces.map((f) => faceId(f.providerId, f.libraryName, f.vendorFaceId));
+        return {
+          dryRun: outcome.dryRun,
+          matchedCount: outcome.matched.length,
+          matchedFaceIds: ids(outcome.matched),
+          deletedCount: outcome.deleted.length,
+          deletedFaceIds: ids(outcome.deleted),
+          failures: outcome.failures.map((f) => ({ faceId: f.faceId, error: toErrorMember(f.error) })),
+          plan: outcome.plan,
+          vendorDeletedCount: outcome.vendorDeletedCount,
+        };
+      },
+    );
   }
 }
 

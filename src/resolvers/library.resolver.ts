@@ -1,5 +1,18 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Authorized,
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Info,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { tryDecodeGlobalId, libraryId } from '../domain/global-id';
 import type { LibraryRecord } from '../domain/model';
 import { ConnectionArgs, FaceConnection, LibraryConnection, PersonConnection } from '../schema/connection.types';
@@ -7,7 +20,12 @@ import { CreateLibraryInput, FaceFilterInput } from '../schema/inputs';
 import { LibraryType } from '../schema/library.type';
 import { ProviderType } from '../schema/provider.type';
 import { TrainingStatusEnum } from '../schema/enums';
-import { CreateLibraryResult, DeleteLibraryResult, SyncLibraryResult, TrainLibraryResult } from '../schema/result.types';
+import {
+  CreateLibraryResult,
+  DeleteLibraryResult,
+  SyncLibraryResult,
+  TrainLibraryResult,
+} from '../schema/result.types';
 import { trainingStatusOf, type TrainingStatus } from '../services/training';
 import { pageArgs, toConnection, userInputError, wantsTotal } from './connection';
 import type { RequestContext } from './context';
@@ -26,7 +44,10 @@ export class LibraryResolver {
     @Info() info: GraphQLResolveInfo,
   ) {
     if (providerId != null && !findVisibleProvider(ctx, providerId)) {
-      throw userInputError(`There is no provider '${providerId}'; query providers { id } for the configured ones.`, 'providerId');
+      throw userInputError(
+        `There is no provider '${providerId}'; query providers { id } for the configured ones.`,
+        'providerId',
+      );
     }
     const page = pageArgs(paging, info);
     const options = { withTotal: wantsTotal(info) };
@@ -51,7 +72,10 @@ export class LibraryResolver {
     return ctx.services.providers.get(library.providerId);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: "The vendor's kind of collection, where it has several (Azure: PersonGroup or LargePersonGroup)." })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "The vendor's kind of collection, where it has several (Azure: PersonGroup or LargePersonGroup).",
+  })
   kind(@Root() library: LibraryRecord): string | null {
     return typeof library.vendorMeta.kind === 'string' ? library.vendorMeta.kind : null;
   }
@@ -110,24 +134,48 @@ export class LibraryResolver {
   @Authorized('admin')
   @Mutation(() => DeleteLibraryResult.union)
   deleteLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return auditedResult(ctx, { operation: 'deleteLibrary', targetIds: [id] }, DeleteLibraryResult, 'DeleteLibrarySuccess', () => ctx.services.libraries.deleteLibrary(id));
+    return auditedResult(
+      ctx,
+      { operation: 'deleteLibrary', targetIds: [id] },
+      DeleteLibraryResult,
+      'DeleteLibrarySuccess',
+      () => ctx.services.libraries.deleteLibrary(id),
+    );
   }
 
   @Authorized('admin')
-  @Mutation(() => TrainLibraryResult.union, { description: 'Trains the library where the provider needs it (AZURE_FACE) and waits for the outcome.' })
+  @Mutation(() => TrainLibraryResult.union, {
+    description: 'Trains the library where the provider needs it (AZURE_FACE) and waits for the outcome.',
+  })
   trainLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return auditedResult(ctx, { operation: 'trainLibrary', targetIds: [id] }, TrainLibraryResult, 'TrainLibrarySuccess', async () => ({ library: await ctx.services.libraries.trainLibrary(id) }));
+    return auditedResult(
+      ctx,
+      { operation: 'trainLibrary', targetIds: [id] },
+      TrainLibraryResult,
+      'TrainLibrarySuccess',
+      async () => ({ library: await ctx.services.libraries.trainLibrary(id) }),
+    );
   }
 
   @Authorized('write')
   @Mutation(() => SyncLibraryResult.union)
   syncLibrary(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    return auditedResult(ctx, { operation: 'syncLibrary', targetIds: [id] }, SyncLibraryResult, 'SyncLibrarySuccess', () => ctx.services.sync.syncLibrary(id));
+    return auditedResult(
+      ctx,
+      { operation: 'syncLibrary', targetIds: [id] },
+      SyncLibraryResult,
+      'SyncLibrarySuccess',
+      () => ctx.services.sync.syncLibrary(id),
+    );
   }
 }
 
 /** library(id): malformed -> GraphQL user error, unknown -> null. */
-export async function loadLibrary(ctx: RequestContext, rawId: string, argumentName: string): Promise<LibraryRecord | null> {
+export async function loadLibrary(
+  ctx: RequestContext,
+  rawId: string,
+  argumentName: string,
+): Promise<LibraryRecord | null> {
   const id = tryDecodeGlobalId(rawId);
   if (!id || id.type !== 'Library') throw userInputError(`'${argumentName}' is not a Library ID.`, argumentName);
   return visible(ctx, await ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library }));

@@ -1,6 +1,13 @@
 import DataLoader from 'dataloader';
 import type { FaceRecord, LibraryRecord, Page, PageArgs, PersonRecord, ResolvedFaceFilter } from '../domain/model';
-import type { FaceKey, LedgerStore, LibraryCounts, LibraryKey, PageOptions, PersonKey } from '../datasources/ledger/ledger-store';
+import type {
+  FaceKey,
+  LedgerStore,
+  LibraryCounts,
+  LibraryKey,
+  PageOptions,
+  PersonKey,
+} from '../datasources/ledger/ledger-store';
 import type { LibraryRecordsByVersion } from '../services/library-records';
 
 export interface PagedKey {
@@ -42,27 +49,39 @@ export function createLoaders(ledger: LedgerStore, kept: KeptLibraries | null = 
   };
   const libraryByRowId: DataLoader<number, LibraryRecord | null> = new DataLoader(async (rowIds) =>
     primeAll(
-      await keptOr(rowIds, (l, v, rowId) => l.withRowId(v, rowId), (ids) => ledger.librariesByRowId(ids)),
+      await keptOr(
+        rowIds,
+        (l, v, rowId) => l.withRowId(v, rowId),
+        (ids) => ledger.librariesByRowId(ids),
+      ),
       (l) => libraryByKey.prime({ providerId: l.providerId, name: l.name }, l),
     ),
   );
   const libraryByKey: DataLoader<LibraryKey, LibraryRecord | null, string> = new DataLoader(
     async (keys) =>
       primeAll(
-        await keptOr(keys, (l, v, key) => l.withKey(v, key), (ks) => ledger.librariesByKey(ks)),
+        await keptOr(
+          keys,
+          (l, v, key) => l.withKey(v, key),
+          (ks) => ledger.librariesByKey(ks),
+        ),
         (l) => libraryByRowId.prime(l.rowId, l),
       ),
     { cacheKeyFn: (k) => `${k.providerId}\u0000${k.name}` },
   );
   const personByRowId: DataLoader<number, PersonRecord | null> = new DataLoader(async (rowIds) =>
-    primeAll(await ledger.personsByRowId(rowIds), (p) => personByKey.prime({ libraryRowId: p.libraryRowId, externalId: p.externalId }, p)),
+    primeAll(await ledger.personsByRowId(rowIds), (p) =>
+      personByKey.prime({ libraryRowId: p.libraryRowId, externalId: p.externalId }, p),
+    ),
   );
   const personByKey: DataLoader<PersonKey, PersonRecord | null, string> = new DataLoader(
     async (keys) => primeAll(await ledger.personsByKey(keys), (p) => personByRowId.prime(p.rowId, p)),
     { cacheKeyFn: (k) => `${k.libraryRowId}\u0000${k.externalId}` },
   );
   const faceByRowId: DataLoader<number, FaceRecord | null> = new DataLoader(async (rowIds) =>
-    primeAll(await ledger.facesByRowId(rowIds), (f) => faceByKey.prime({ libraryRowId: f.libraryRowId, vendorFaceId: f.vendorFaceId }, f)),
+    primeAll(await ledger.facesByRowId(rowIds), (f) =>
+      faceByKey.prime({ libraryRowId: f.libraryRowId, vendorFaceId: f.vendorFaceId }, f),
+    ),
   );
   const faceByKey: DataLoader<FaceKey, FaceRecord | null, string> = new DataLoader(
     async (keys) => primeAll(await ledger.facesByKey(keys), (f) => faceByRowId.prime(f.rowId, f)),
@@ -71,17 +90,25 @@ export function createLoaders(ledger: LedgerStore, kept: KeptLibraries | null = 
   const libraryCounts = new DataLoader<number, LibraryCounts>((rowIds) => ledger.libraryCounts(rowIds));
 
   const personsOfLibrary = new DataLoader<PagedKey, Page<PersonRecord>, string>(
-    (keys) => batchByPage(keys, (ids, page, options) => ledger.listPersons(ids, page, options)).then((pages) => primePages(pages, personByRowId)),
+    (keys) =>
+      batchByPage(keys, (ids, page, options) => ledger.listPersons(ids, page, options)).then((pages) =>
+        primePages(pages, personByRowId),
+      ),
     { cacheKeyFn: pagedCacheKey },
   );
   const facesOfPerson = new DataLoader<PagedKey, Page<FaceRecord>, string>(
-    (keys) => batchByPage(keys, (ids, page, options) => ledger.listFacesOfPersons(ids, page, options)).then((pages) => primePages(pages, faceByRowId)),
+    (keys) =>
+      batchByPage(keys, (ids, page, options) => ledger.listFacesOfPersons(ids, page, options)).then((pages) =>
+        primePages(pages, faceByRowId),
+      ),
     { cacheKeyFn: pagedCacheKey },
   );
   // Filters differ from key to key, so each is its own ledger query; the loader still dedupes them.
   const facesOfLibrary = new DataLoader<FilteredPageKey, Page<FaceRecord>, string>(
     (keys) =>
-      Promise.all(keys.map((k) => ledger.listFaces(k.parentRowId, k.filter, k.page, { withTotal: k.withTotal }))).then((pages) => primePages(pages, faceByRowId)),
+      Promise.all(keys.map((k) => ledger.listFaces(k.parentRowId, k.filter, k.page, { withTotal: k.withTotal }))).then(
+        (pages) => primePages(pages, faceByRowId),
+      ),
     { cacheKeyFn: (k) => `${pagedCacheKey(k)}\u0000${JSON.stringify(k.filter)}` },
   );
 
@@ -92,8 +119,17 @@ export function createLoaders(ledger: LedgerStore, kept: KeptLibraries | null = 
   });
 
   return {
-    libraryByRowId, libraryByKey, personByRowId, personByKey, faceByRowId, faceByKey, libraryCounts,
-    personsOfLibrary, facesOfPerson, facesOfLibrary, keptImage,
+    libraryByRowId,
+    libraryByKey,
+    personByRowId,
+    personByKey,
+    faceByRowId,
+    faceByKey,
+    libraryCounts,
+    personsOfLibrary,
+    facesOfPerson,
+    facesOfLibrary,
+    keptImage,
   };
 }
 
@@ -130,7 +166,11 @@ async function batchByPage<T>(
   const results = new Array<Page<T>>(keys.length);
   await Promise.all(
     [...groups.values()].map(async ({ page, withTotal, indexes }) => {
-      const pages = await load(indexes.map((i) => keys[i].parentRowId), page, { withTotal });
+      const pages = await load(
+        indexes.map((i) => keys[i].parentRowId),
+        page,
+        { withTotal },
+      );
       indexes.forEach((keyIndex, j) => (results[keyIndex] = pages[j]));
     }),
   );

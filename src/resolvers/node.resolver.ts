@@ -15,7 +15,11 @@ export class NodeResolver {
     const decoded = tryDecodeGlobalId(id);
     if (!decoded) throw userInputError(`'id' is not a facegraph ID.`, 'id');
     const record =
-      decoded.type === 'Library' ? await loadLibrary(ctx, id, 'id') : decoded.type === 'Person' ? await loadPerson(ctx, id, 'id') : await loadFace(ctx, id, 'id');
+      decoded.type === 'Library'
+        ? await loadLibrary(ctx, id, 'id')
+        : decoded.type === 'Person'
+          ? await loadPerson(ctx, id, 'id')
+          : await loadFace(ctx, id, 'id');
     return record && { ...record, __typename: decoded.type };
   }
 }

@@ -44,13 +44,23 @@ export class PersonResolver {
   @Authorized('write')
   @Mutation(() => CreatePersonResult.union)
   createPerson(@Arg('input', () => CreatePersonInput) input: CreatePersonInput, @Ctx() ctx: RequestContext) {
-    return auditedResult(ctx, { operation: 'createPerson', targetIds: [input.libraryId] }, CreatePersonResult, 'CreatePersonSuccess', async () => ({
-      person: await ctx.services.libraries.createPerson(input),
-    }));
+    return auditedResult(
+      ctx,
+      { operation: 'createPerson', targetIds: [input.libraryId] },
+      CreatePersonResult,
+      'CreatePersonSuccess',
+      async () => ({
+        person: await ctx.services.libraries.createPerson(input),
+      }),
+    );
   }
 }
 
-export async function loadPerson(ctx: RequestContext, rawId: string, argumentName: string): Promise<PersonRecord | null> {
+export async function loadPerson(
+  ctx: RequestContext,
+  rawId: string,
+  argumentName: string,
+): Promise<PersonRecord | null> {
   const id = tryDecodeGlobalId(rawId);
   if (!id || id.type !== 'Person') throw userInputError(`'${argumentName}' is not a Person ID.`, argumentName);
   const library = visible(ctx, await ctx.loaders.libraryByKey.load({ providerId: id.providerId, name: id.library }));

@@ -16,7 +16,10 @@ export const scopeChecker: AuthCheckerFn<RequestContext, Scope> = ({ context, in
 export function requireScope(context: RequestContext, scope: Scope, field: string): void {
   if (context.caller.access.scopes.has(scope)) return;
   const held = [...context.caller.access.scopes];
-  throw new GraphQLError(`${field} needs the '${scope}' scope; this credential has ${held.length > 0 ? held.join(', ') : 'none'}.`, {
-    extensions: { code: 'FORBIDDEN', requiredScope: scope },
-  });
+  throw new GraphQLError(
+    `${field} needs the '${scope}' scope; this credential has ${held.length > 0 ? held.join(', ') : 'none'}.`,
+    {
+      extensions: { code: 'FORBIDDEN', requiredScope: scope },
+    },
+  );
 }

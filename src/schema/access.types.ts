@@ -5,7 +5,9 @@ import { NodeInterface } from './node.interface';
 import { resultUnion } from './result.types';
 import { DateTimeScalar } from './scalars';
 
-@ObjectType('Viewer', { description: 'Who the caller is and what it may do: a front end shows or hides actions by it.' })
+@ObjectType('Viewer', {
+  description: 'Who the caller is and what it may do: a front end shows or hides actions by it.',
+})
 export class ViewerType {
   @Field({ description: 'The key id, "jwt:<sub>", or "anonymous" (local development, or auth.mode none).' })
   actor!: string;
@@ -14,7 +16,10 @@ export class ViewerType {
   providers?: string[] | null;
 }
 
-@ObjectType('ApiKey', { implements: NodeInterface, description: 'An API key made with createApiKey or npm run keys. Its secret is never stored.' })
+@ObjectType('ApiKey', {
+  implements: NodeInterface,
+  description: 'An API key made with createApiKey or npm run keys. Its secret is never stored.',
+})
 export class ApiKeyType extends NodeInterface {
   @Field() name!: string;
   @Field(() => [String]) scopes!: string[];
@@ -42,7 +47,10 @@ export class ApiKeyConnection {
 export class CreateApiKeyInput {
   @Field({ description: 'Who or what the key is for.' }) name!: string;
   @Field(() => [String], { description: 'Any of read, search, write, admin.' }) scopes!: string[];
-  @Field(() => [ID], { nullable: true, description: "Limits the key to these providers' libraries, persons and faces." })
+  @Field(() => [ID], {
+    nullable: true,
+    description: "Limits the key to these providers' libraries, persons and faces.",
+  })
   providers?: string[] | null;
   @Field(() => DateTimeScalar, { nullable: true }) expiresAt?: Date | null;
 }
@@ -62,7 +70,9 @@ export class RevokeApiKeySuccess {
 export const CreateApiKeyResult = resultUnion('CreateApiKeyResult', [CreateApiKeySuccess, InvalidInputError]);
 export const RevokeApiKeyResult = resultUnion('RevokeApiKeyResult', [RevokeApiKeySuccess, NotFoundError]);
 
-@ObjectType('AuditEvent', { description: 'One mutation or search: who, what, on which ids, with what outcome. Never values or images.' })
+@ObjectType('AuditEvent', {
+  description: 'One mutation or search: who, what, on which ids, with what outcome. Never values or images.',
+})
 export class AuditEventType {
   @Field(() => ID) id!: string;
   @Field(() => DateTimeScalar) at!: Date;

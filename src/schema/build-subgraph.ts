@@ -1,7 +1,13 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, getMetadataStorage, type AuthChecker, type NonEmptyArray } from 'type-graphql';
+import {
+  buildSchema,
+  createResolversMap,
+  getMetadataStorage,
+  type AuthChecker,
+  type NonEmptyArray,
+} from 'type-graphql';
 import { callPlainFieldResolversDirectly } from './direct-field-resolvers';
 import { DateTimeScalar, JSONScalar } from './scalars';
 import { resolveByTypename } from './typename';
@@ -42,7 +48,8 @@ export async function buildSubgraph(
   const resolverMap = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   dropPlainFieldResolvers(resolverMap);
   callPlainFieldResolversDirectly(resolverMap);
-  for (const [type, reference] of Object.entries(references)) resolverMap[type] = { ...resolverMap[type], ...reference };
+  for (const [type, reference] of Object.entries(references))
+    resolverMap[type] = { ...resolverMap[type], ...reference };
   resolverMap.JSON = JSONScalar as unknown as Record<string, unknown>;
   // type-graphql wraps each resolveType in an async function: a promise per value of a union or interface, which
   // graphql-jit does not wait for (src/server/compiled-execution.ts). Those resolved by __typename get it directly.
@@ -96,7 +103,11 @@ function dropPlainFieldResolvers(resolverMap: Record<string, Record<string, unkn
     const fields = [...interfaces.flatMap((i) => i.fields ?? []), ...(objectType.fields ?? [])];
     const kept = new Set<string>();
     for (const field of fields) {
-      const plain = field.name === field.schemaName && !field.roles?.length && !field.middlewares?.length && !hasFieldResolver(field);
+      const plain =
+        field.name === field.schemaName &&
+        !field.roles?.length &&
+        !field.middlewares?.length &&
+        !hasFieldResolver(field);
       if (!plain) kept.add(field.schemaName);
     }
     for (const field of fields) if (!kept.has(field.schemaName)) delete resolvers[field.schemaName];

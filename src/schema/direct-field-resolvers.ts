@@ -47,7 +47,9 @@ function paramPickers(params: ParamMetadata[]): Picker[] | null {
     if (param.kind === 'root' && !param.getType) {
       pickers.push(property ? (root) => (root as Record<string, unknown>)[property] : (root) => root);
     } else if (param.kind === 'context') {
-      pickers.push(property ? (_root, context) => (context as Record<string, unknown>)[property] : (_r, context) => context);
+      pickers.push(
+        property ? (_root, context) => (context as Record<string, unknown>)[property] : (_r, context) => context,
+      );
     } else if (param.kind === 'info') {
       pickers.push((_root, _context, info) => info);
     } else {
@@ -69,5 +71,9 @@ function directResolver(instance: Record<string, Function>, methodName: string, 
     return (root, _args, context, info) =>
       method.call(instance, first(root, context, info), second(root, context, info));
   }
-  return (root, _args, context, info) => method.apply(instance, pickers.map((pick) => pick(root, context, info)));
+  return (root, _args, context, info) =>
+    method.apply(
+      instance,
+      pickers.map((pick) => pick(root, context, info)),
+    );
 }

@@ -5,7 +5,9 @@ import { resolveByTypename } from './typename';
 // The error members of the result unions. Values are plain objects carrying __typename (see
 // resolvers/error-member.ts), so every abstract type resolves by that discriminant.
 
-@ObjectType('VendorErrorDetail', { description: "The vendor's own view of a failure. Never holds a URL, credential or image." })
+@ObjectType('VendorErrorDetail', {
+  description: "The vendor's own view of a failure. Never holds a URL, credential or image.",
+})
 export class VendorErrorDetailType {
   @Field(() => ID)
   providerId!: string;

@@ -8,12 +8,16 @@ export class FaceFilterInput {
   @Field(() => [ID], { nullable: true }) faceIds?: string[] | null;
   @Field(() => String, { nullable: true }) externalImageId?: string | null;
   @Field(() => ID, { nullable: true }) personId?: string | null;
-  @Field(() => JSONScalar, { nullable: true, description: 'Equality on custom fields, all must match: { "dept": "sales", "level": 3 }' })
+  @Field(() => JSONScalar, {
+    nullable: true,
+    description: 'Equality on custom fields, all must match: { "dept": "sales", "level": 3 }',
+  })
   fields?: Record<string, unknown> | null;
 }
 
 @InputType('ImageInput', {
-  description: 'Exactly one of base64 (plain or a data: URL), url (http/https) or upload (a file of a multipart request).',
+  description:
+    'Exactly one of base64 (plain or a data: URL), url (http/https) or upload (a file of a multipart request).',
 })
 export class ImageInput {
   @Field(() => String, { nullable: true }) base64?: string | null;
@@ -38,14 +42,21 @@ export class CreateLibraryInput {
   name!: string;
   @Field(() => String, { nullable: true }) displayName?: string | null;
   @Field(() => [FieldDefinitionInput], { nullable: true }) fields?: FieldDefinitionInput[] | null;
-  @Field(() => String, { nullable: true, description: "The vendor's kind of collection where it has several: PersonGroup (default) or LargePersonGroup on AZURE_FACE." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The vendor's kind of collection where it has several: PersonGroup (default) or LargePersonGroup on AZURE_FACE.",
+  })
   kind?: string | null;
 }
 
 @InputType('CreatePersonInput')
 export class CreatePersonInput {
   @Field(() => ID) libraryId!: string;
-  @Field(() => String, { nullable: true, description: "Your id for the person; generated when omitted (where the vendor lets the caller choose)." })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Your id for the person; generated when omitted (where the vendor lets the caller choose).',
+  })
   externalId?: string | null;
   @Field(() => String, { nullable: true }) name?: string | null;
   @Field(() => String, { nullable: true }) userData?: string | null;
@@ -60,7 +71,10 @@ export class RegisterFaceInput {
   @Field(() => String, { nullable: true }) externalImageId?: string | null;
   @Field(() => JSONScalar, { nullable: true }) fields?: Record<string, unknown> | null;
   @Field(() => String, { nullable: true }) userData?: string | null;
-  @Field(() => String, { nullable: true, description: 'A retry with the same key returns the first result and never creates a second face.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'A retry with the same key returns the first result and never creates a second face.',
+  })
   idempotencyKey?: string | null;
   @Field(() => FaceSelectionEnum, { nullable: true, defaultValue: FaceSelectionEnum.REJECT_MULTIPLE })
   faceSelection?: FaceSelectionEnum | null;

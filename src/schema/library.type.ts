@@ -14,7 +14,10 @@ export class FieldDefinitionType {
 
 // provider, persons, faces and the counts are field resolvers in library.resolver.ts.
 @Directive('@key(fields: "id")')
-@ObjectType('Library', { implements: NodeInterface, description: 'A face library: a face set (FRS), person group (Azure), category (MTS) or a LOCAL library.' })
+@ObjectType('Library', {
+  implements: NodeInterface,
+  description: 'A face library: a face set (FRS), person group (Azure), category (MTS) or a LOCAL library.',
+})
 export class LibraryType extends NodeInterface {
   @Field({ description: "The vendor's own name or id of the library." })
   name!: string;

@@ -21,8 +21,7 @@ export class UpdateLibraryInput {
   @Field(() => String, { nullable: true }) displayName?: string | null;
   @Field(() => [FieldDefinitionInput], {
     nullable: true,
-    description:
-      'Custom fields to add, with the rules of createLibrary; existing fields cannot be changed or removed.',
+    description: 'Custom fields to add, with the rules of createLibrary; existing fields cannot be changed or removed.',
   })
   addFields?: FieldDefinitionInput[] | null;
 }

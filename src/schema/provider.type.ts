@@ -1,7 +1,9 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { SupportEnum, VendorKindEnum } from './enums';
 
-@ObjectType('Capabilities', { description: 'What a provider does natively, what facegraph emulates, and what cannot be done.' })
+@ObjectType('Capabilities', {
+  description: 'What a provider does natively, what facegraph emulates, and what cannot be done.',
+})
 export class CapabilitiesType {
   @Field(() => SupportEnum) createLibrary!: SupportEnum;
   @Field(() => SupportEnum) registerFace!: SupportEnum;

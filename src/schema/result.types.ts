@@ -18,7 +18,6 @@ import { LibraryType } from './library.type';
 import { resolveByTypename } from './typename';
 import { PersonType } from './person.type';
 
-
 @ObjectType('CreateLibrarySuccess')
 export class CreateLibrarySuccess {
   @Field(() => LibraryType) library!: LibraryType;
@@ -39,7 +38,10 @@ export class CreatePersonSuccess {
 export class RegisterFaceSuccess {
   @Field(() => FaceType) face!: FaceType;
   @Field({ description: 'True when answered from an earlier call with the same idempotencyKey.' }) replayed!: boolean;
-  @Field(() => Int, { nullable: true, description: 'How many faces the image showed, where the provider says (the registered one is the largest).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How many faces the image showed, where the provider says (the registered one is the largest).',
+  })
   detectedFaceCount?: number | null;
 }
 
@@ -87,9 +89,12 @@ export class DeleteFacesSuccess {
 @ObjectType('SyncLibrarySuccess')
 export class SyncLibrarySuccess {
   @Field(() => LibraryType) library!: LibraryType;
-  @Field(() => Int, { description: 'Faces found at the vendor but not in the ledger, now recorded.' }) imported!: number;
+  @Field(() => Int, { description: 'Faces found at the vendor but not in the ledger, now recorded.' })
+  imported!: number;
   @Field(() => Int, { description: 'Faces in the ledger that the vendor no longer holds.' }) missingAtVendor!: number;
-  @Field(() => Int, { description: 'Faces the vendor holds but would not let facegraph read (e.g. past its paging cap).' })
+  @Field(() => Int, {
+    description: 'Faces the vendor holds but would not let facegraph read (e.g. past its paging cap).',
+  })
   unreadableAtVendor!: number;
 }
 
@@ -110,20 +115,107 @@ export class SearchFacesSuccess {
 }
 
 export function resultUnion<T extends readonly [Function, ...Function[]]>(name: string, types: T) {
-  const union = createUnionType({ name, types: () => types as unknown as readonly [ClassType, ...ClassType[]], resolveType: resolveByTypename });
+  const union = createUnionType({
+    name,
+    types: () => types as unknown as readonly [ClassType, ...ClassType[]],
+    resolveType: resolveByTypename,
+  });
   // Error classes carry their GraphQL name, so the admitted error members derive from the list.
   const errorTypes: ReadonlySet<string> = new Set(types.slice(1).map((t) => t.name));
   return { union, errorTypes };
 }
 
-export const CreateLibraryResult = resultUnion('CreateLibraryResult', [CreateLibrarySuccess, InvalidInputError, NotFoundError, AlreadyExistsError, UnsupportedOperationError, RateLimitedError, QuotaExceededError, VendorAuthError, VendorUnavailableError]);
-export const DeleteLibraryResult = resultUnion('DeleteLibraryResult', [DeleteLibrarySuccess, InvalidInputError, NotFoundError, UnsupportedOperationError, ConflictError, RateLimitedError, VendorAuthError, VendorUnavailableError]);
-export const CreatePersonResult = resultUnion('CreatePersonResult', [CreatePersonSuccess, InvalidInputError, NotFoundError, AlreadyExistsError, UnsupportedOperationError, RateLimitedError, VendorAuthError, VendorUnavailableError]);
-export const RegisterFaceResult = resultUnion('RegisterFaceResult', [RegisterFaceSuccess, InvalidInputError, NotFoundError, ImageRejectedError, UnsupportedOperationError, RateLimitedError, QuotaExceededError, ConflictError, VendorAuthError, VendorUnavailableError]);
-export const UpdateFaceResult = resultUnion('UpdateFaceResult', [UpdateFaceSuccess, InvalidInputError, NotFoundError, UnsupportedOperationError, RateLimitedError, ConflictError, VendorAuthError, VendorUnavailableError]);
-export const DeleteFacesResult = resultUnion('DeleteFacesResult', [DeleteFacesSuccess, InvalidInputError, NotFoundError, UnsupportedOperationError, RateLimitedError, ConflictError, VendorAuthError, VendorUnavailableError]);
-export const SyncLibraryResult = resultUnion('SyncLibraryResult', [SyncLibrarySuccess, InvalidInputError, NotFoundError, RateLimitedError, VendorAuthError, VendorUnavailableError]);
-export const SearchFacesResult = resultUnion('SearchFacesResult', [SearchFacesSuccess, InvalidInputError, NotFoundError, ImageRejectedError, UnsupportedOperationError, RateLimitedError, ConflictError, VendorAuthError, VendorUnavailableError]);
-export const TrainLibraryResult = resultUnion('TrainLibraryResult', [TrainLibrarySuccess, InvalidInputError, NotFoundError, UnsupportedOperationError, ConflictError, RateLimitedError, VendorAuthError, VendorUnavailableError]);
+export const CreateLibraryResult = resultUnion('CreateLibraryResult', [
+  CreateLibrarySuccess,
+  InvalidInputError,
+  NotFoundError,
+  AlreadyExistsError,
+  UnsupportedOperationError,
+  RateLimitedError,
+  QuotaExceededError,
+  VendorAuthError,
+  VendorUnavailableError,
+]);
+export const DeleteLibraryResult = resultUnion('DeleteLibraryResult', [
+  DeleteLibrarySuccess,
+  InvalidInputError,
+  NotFoundError,
+  UnsupportedOperationError,
+  ConflictError,
+  RateLimitedError,
+  VendorAuthError,
+  VendorUnavailableError,
+]);
+export const CreatePersonResult = resultUnion('CreatePersonResult', [
+  CreatePersonSuccess,
+  InvalidInputError,
+  NotFoundError,
+  AlreadyExistsError,
+  UnsupportedOperationError,
+  RateLimitedError,
+  VendorAuthError,
+  VendorUnavailableError,
+]);
+export const RegisterFaceResult = resultUnion('RegisterFaceResult', [
+  RegisterFaceSuccess,
+  InvalidInputError,
+  NotFoundError,
+  ImageRejectedError,
+  UnsupportedOperationError,
+  RateLimitedError,
+  QuotaExceededError,
+  ConflictError,
+  VendorAuthError,
+  VendorUnavailableError,
+]);
+export const UpdateFaceResult = resultUnion('UpdateFaceResult', [
+  UpdateFaceSuccess,
+  InvalidInputError,
+  NotFoundError,
+  UnsupportedOperationError,
+  RateLimitedError,
+  ConflictError,
+  VendorAuthError,
+  VendorUnavailableError,
+]);
+export const DeleteFacesResult = resultUnion('DeleteFacesResult', [
+  DeleteFacesSuccess,
+  InvalidInputError,
+  NotFoundError,
+  UnsupportedOperationError,
+  RateLimitedError,
+  ConflictError,
+  VendorAuthError,
+  VendorUnavailableError,
+]);
+export const SyncLibraryResult = resultUnion('SyncLibraryResult', [
+  SyncLibrarySuccess,
+  InvalidInputError,
+  NotFoundError,
+  RateLimitedError,
+  VendorAuthError,
+  VendorUnavailableError,
+]);
+export const SearchFacesResult = resultUnion('SearchFacesResult', [
+  SearchFacesSuccess,
+  InvalidInputError,
+  NotFoundError,
+  ImageRejectedError,
+  UnsupportedOperationError,
+  RateLimitedError,
+  ConflictError,
+  VendorAuthError,
+  VendorUnavailableError,
+]);
+export const TrainLibraryResult = resultUnion('TrainLibraryResult', [
+  TrainLibrarySuccess,
+  InvalidInputError,
+  NotFoundError,
+  UnsupportedOperationError,
+  ConflictError,
+  RateLimitedError,
+  VendorAuthError,
+  VendorUnavailableError,
+]);
 
 export type ResultUnion = ReturnType<typeof resultUnion>;

@@ -83,11 +83,7 @@ export function logOperation(logger: Logger, operationName: string | null, ms: n
  * Expected failures are union members; what reaches here as a non-GraphQL error is a bug: log it, tell the client
  * nothing.
  */
-function maskInternalError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  logger: Logger,
-): GraphQLFormattedError {
+function maskInternalError(formatted: GraphQLFormattedError, error: unknown, logger: Logger): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof GraphQLError && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
   // Apollo's own refusals of a request (e.g. a persisted-query hash that does not match) carry a 4xx but no code.

@@ -73,10 +73,8 @@ export async function createFacegraphApp(
   const { ledger, redis, providers, services } = backends;
   const schema = await buildFacegraphSchema();
   observability.tracing?.traceIoResolvers(schema);
-  const authenticator = new Authenticator(
-    backends.authSettings,
-    ledger.access,
-    (e) => logger.warn({ err: e }, 'could not record an API key use'),
+  const authenticator = new Authenticator(backends.authSettings, ledger.access, (e) =>
+    logger.warn({ err: e }, 'could not record an API key use'),
   );
   if (authenticator.currentMode === 'local-development') {
     logger.warn('no credential is configured: every request is allowed (local development on a loopback address)');

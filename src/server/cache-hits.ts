@@ -1,6 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { CACHE_HEADER, UNCACHEABLE_FIELDS, variablesKey, type CachedAnswer, type PreparedRead, type ResponseCache } from './response-cache';
+import {
+  CACHE_HEADER,
+  UNCACHEABLE_FIELDS,
+  variablesKey,
+  type CachedAnswer,
+  type PreparedRead,
+  type ResponseCache,
+} from './response-cache';
 
 // The response cache's hit path, before the GraphQL pipeline: a repeated read is answered with the bytes Apollo
 // sent the first time, without parsing, validating or executing it again (issue 13: a hit costs what HTTP costs).
@@ -110,7 +117,8 @@ export function keyedOperation(method: string | undefined, headers: IncomingHttp
   if (typeof query !== 'string' || extensions !== undefined || Object.keys(rest).length > 0) return null;
   if (NEVER_CACHED.test(query)) return null;
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
-  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
+    return null;
   const variablesJson = variablesKey((variables ?? {}) as Record<string, unknown>);
   if (variablesJson === null) return null;
   return `${operationName ?? ''}\u0000${variablesJson}\u0000${query}`;

@@ -11,9 +11,12 @@ export function subscriptionsNotOverHttp<TContext extends object>(): ApolloServe
       return {
         async didResolveOperation({ operation }) {
           if (operation?.operation !== 'subscription') return;
-          throw new GraphQLError('Subscriptions are not served over plain HTTP requests: open a graphql-ws WebSocket.', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-          });
+          throw new GraphQLError(
+            'Subscriptions are not served over plain HTTP requests: open a graphql-ws WebSocket.',
+            {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            },
+          );
         },
       };
     },

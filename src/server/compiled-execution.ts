@@ -40,7 +40,9 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
     const key = operationName ?? '';
     let query = operations.get(key);
     if (query === undefined) {
-      const result = variablesInScalarLiterals(schema, document) ? null : compileQuery(schema, document, operationName ?? undefined);
+      const result = variablesInScalarLiterals(schema, document)
+        ? null
+        : compileQuery(schema, document, operationName ?? undefined);
       query = result && isCompiledQuery(result) ? result : null;
       operations.set(key, query);
     }

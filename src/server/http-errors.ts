@@ -59,5 +59,8 @@ export function jsonErrorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 function sendError(res: Response, status: number, message: string, code: string): void {
-  res.status(status).set('Cache-Control', 'no-store').json({ errors: [{ message, extensions: { code } }] });
+  res
+    .status(status)
+    .set('Cache-Control', 'no-store')
+    .json({ errors: [{ message, extensions: { code } }] });
 }

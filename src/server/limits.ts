@@ -121,8 +121,7 @@ function requestLimitsPlugin(limits: RequestLimits): ApolloServerPlugin<BaseCont
 function nameTokenLimit(error: GraphQLError, maxTokens: number): void {
   const tooManyTokens = /contains more th[ae]t? \d+ tokens/.test(error.message);
   if (error.extensions?.code !== 'GRAPHQL_PARSE_FAILED' || !tooManyTokens) return;
-  error.message =
-    `The operation has more than ${maxTokens} tokens; at most ${maxTokens} ${allowed('maxTokens')}`;
+  error.message = `The operation has more than ${maxTokens} tokens; at most ${maxTokens} ${allowed('maxTokens')}`;
   Object.assign(error.extensions, { limit: 'limits.maxTokens', allowed: maxTokens });
 }
 

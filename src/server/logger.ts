@@ -5,11 +5,34 @@ export type LogLevel = FacegraphConfig['log']['level'];
 
 /** Keys whose values are secrets or image bytes; redacted at the top and up to 3 levels down (each wildcard level costs). */
 const SECRET_KEYS = [
-  'credentials', 'password', 'secretAccessKey', 'accessKeySecret', 'accessKeyId', 'subscriptionKey', 'token',
-  'securityToken', 'authorization', 'Authorization', 'cookie', 'set-cookie',
-  'ocp-apim-subscription-key', 'Ocp-Apim-Subscription-Key', 'x-auth-token', 'X-Auth-Token',
-  'x-subject-token', 'X-Subject-Token', 'x-security-token', 'X-Security-Token', 'x-acs-security-token',
-  'base64', 'image', 'imageBase64', 'image_base64', 'bytes', 'urlSigningKey', 'signature',
+  'credentials',
+  'password',
+  'secretAccessKey',
+  'accessKeySecret',
+  'accessKeyId',
+  'subscriptionKey',
+  'token',
+  'securityToken',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'set-cookie',
+  'ocp-apim-subscription-key',
+  'Ocp-Apim-Subscription-Key',
+  'x-auth-token',
+  'X-Auth-Token',
+  'x-subject-token',
+  'X-Subject-Token',
+  'x-security-token',
+  'X-Security-Token',
+  'x-acs-security-token',
+  'base64',
+  'image',
+  'imageBase64',
+  'image_base64',
+  'bytes',
+  'urlSigningKey',
+  'signature',
 ];
 const REDACT_DEPTH = 4;
 
@@ -23,7 +46,14 @@ export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => {
 });
 
 const CREDENTIAL_KEY_NAMES = new Set([
-  'accessKeyId', 'secretAccessKey', 'token', 'username', 'password', 'domainName', 'subscriptionKey', 'accessKeySecret',
+  'accessKeyId',
+  'secretAccessKey',
+  'token',
+  'username',
+  'password',
+  'domainName',
+  'subscriptionKey',
+  'accessKeySecret',
 ]);
 
 // Kept: a byte count under "bytes" (a Buffer there is image data) and the key-name lists of describeConfigForLog().
@@ -61,7 +91,11 @@ export function describeConfigForLog(config: FacegraphConfig): LoggableConfig {
     if ('credentials' in p) out.credentials = Object.keys(p.credentials);
     if ('imageStaging' in p && p.imageStaging) {
       const { accessKeyId: _id, accessKeySecret: _secret, ...staging } = p.imageStaging;
-      out.imageStaging = { ...staging, endpoint: maskUrlPassword(staging.endpoint), credentials: ['accessKeyId', 'accessKeySecret'] };
+      out.imageStaging = {
+        ...staging,
+        endpoint: maskUrlPassword(staging.endpoint),
+        credentials: ['accessKeyId', 'accessKeySecret'],
+      };
     }
     for (const key of ['endpoint', 'iamEndpoint']) {
       if (typeof out[key] === 'string') out[key] = maskUrlPassword(out[key] as string);
@@ -73,7 +107,9 @@ export function describeConfigForLog(config: FacegraphConfig): LoggableConfig {
     const { keys, jwt, routerSecret, mode } = config.auth;
     (copy as { auth?: unknown }).auth = {
       keys: keys.map((k) => ({ id: k.id, scopes: k.scopes, providers: k.providers })),
-      ...(jwt ? { jwt: { issuer: jwt.issuer, audience: jwt.audience, keys: jwt.jwksUrl ? 'jwksUrl' : 'publicKeyPem' } } : {}),
+      ...(jwt
+        ? { jwt: { issuer: jwt.issuer, audience: jwt.audience, keys: jwt.jwksUrl ? 'jwksUrl' : 'publicKeyPem' } }
+        : {}),
       ...(routerSecret ? { routerSecret: 'set' } : {}),
       ...(mode ? { mode } : {}),
     };

@@ -16,7 +16,11 @@ export interface RootField {
 }
 
 /** The operation's root fields that exist in the schema, through fragments, with their response keys. */
-export function rootFieldsOf(operation: OperationDefinitionNode, document: DocumentNode, schema: GraphQLSchema): RootField[] {
+export function rootFieldsOf(
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  schema: GraphQLSchema,
+): RootField[] {
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) return [];
   const known = rootType.getFields();

@@ -27,7 +27,8 @@ export function hostCheck(allowed: readonly string[], logger: Logger): RequestHa
     res.status(403).json({
       errors: [
         {
-          message: 'This server does not answer to that Host name: add it to server.allowedHosts (or set server.publicUrl).',
+          message:
+            'This server does not answer to that Host name: add it to server.allowedHosts (or set server.publicUrl).',
           extensions: { code: 'HOST_NOT_ALLOWED' },
         },
       ],

@@ -23,7 +23,8 @@ export class ApiKeyService {
 
   async create(req: CreateApiKeyRequest, now = new Date()): Promise<{ apiKey: StoredApiKey; secret: string }> {
     const name = optionalText(req.name, 'input.name', LIMITS.displayName);
-    if (name === null) throw invalidInput('input.name', 'input.name is required: say who or what the key is for.', 'REQUIRED');
+    if (name === null)
+      throw invalidInput('input.name', 'input.name is required: say who or what the key is for.', 'REQUIRED');
     const scopes = checkScopes(req.scopes);
     const providers = req.providers == null ? null : this.checkProviders(req.providers);
     if (req.expiresAt != null && !(req.expiresAt.getTime() > now.getTime())) {
@@ -43,12 +44,20 @@ export class ApiKeyService {
 
   private checkProviders(ids: string[]): string[] {
     if (ids.length === 0) {
-      throw invalidInput('input.providers', 'input.providers is empty: omit it for every provider, or name some.', 'NOT_EMPTY');
+      throw invalidInput(
+        'input.providers',
+        'input.providers is empty: omit it for every provider, or name some.',
+        'NOT_EMPTY',
+      );
     }
     ids.forEach((id, i) => {
       if (!this.providerIds.includes(id)) {
         const known = this.providerIds.join(', ');
-        throw invalidInput(`input.providers[${i}]`, `There is no provider '${id}'; the configured ones are ${known}.`, 'PROVIDER');
+        throw invalidInput(
+          `input.providers[${i}]`,
+          `There is no provider '${id}'; the configured ones are ${known}.`,
+          'PROVIDER',
+        );
       }
     });
     return [...new Set(ids)];
@@ -56,10 +65,15 @@ export class ApiKeyService {
 }
 
 export function checkScopes(scopes: string[], field = 'input.scopes'): Scope[] {
-  if (scopes.length === 0) throw invalidInput(field, `${field} is empty: give at least one of read, search, write, admin.`, 'NOT_EMPTY');
+  if (scopes.length === 0)
+    throw invalidInput(field, `${field} is empty: give at least one of read, search, write, admin.`, 'NOT_EMPTY');
   scopes.forEach((scope, i) => {
     if (!isScope(scope)) {
-      throw invalidInput(`${field}[${i}]`, `'${scope}' is not a scope; the scopes are read, search, write and admin.`, 'SCOPE');
+      throw invalidInput(
+        `${field}[${i}]`,
+        `'${scope}' is not a scope; the scopes are read, search, write and admin.`,
+        'SCOPE',
+      );
     }
   });
   return [...new Set(scopes as Scope[])];

@@ -73,7 +73,9 @@ export class FaceService {
     private readonly events: FaceEvents,
   ) {}
 
-  async registerFace(request: RegisterFaceRequest): Promise<{ face: FaceRecord; replayed: boolean; detectedFaceCount?: number | null }> {
+  async registerFace(
+    request: RegisterFaceRequest,
+  ): Promise<{ face: FaceRecord; replayed: boolean; detectedFaceCount?: number | null }> {
     const req = { ...request, image: await receiveImageInput(request.image, this.imagePolicy.limits) };
     const library = await requireLibrary(this.ledger, req.libraryId, 'input.libraryId');
     const vendor = this.providers.get(library.providerId);
@@ -87,7 +89,12 @@ export class FaceService {
     return this.idempotencyLocks.run(`${library.providerId}\u0000${key}`, async () => {
       const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
       for (;;) {
-        const claim = await this.ledger.claimIdempotencyKey(library.providerId, key, requestHash, IDEMPOTENCY_CLAIM_STALE_MS);
+        const claim = await this.ledger.claimIdempotencyKey(
+          library.providerId,
+          key,
+          requestHash,
+          IDEMPOTENCY_CLAIM_STALE_MS,
+        );
         if (claim.state === 'claimed') {
           try {
             return { ...(await this.register(library, vendor, req, { key, requestHash })), replayed: false };
@@ -131,7 +138,11 @@ export class FaceService {
     let person: PersonRecord | null = null;
     if (req.personId) person = await requirePersonOf(this.ledger, library, req.personId, 'input.personId');
     else if (vendor.capabilities.persons === 'NATIVE' && vendor.kind !== 'LOCAL') {
-      throw invalidInput('input.personId', `${vendor.kind} registers faces on a person: give input.personId (create one with createPerson).`, 'REQUIRED');
+      throw invalidInput(
+        'input.personId',
+        `${vendor.kind} registers faces on a person: give input.personId (create one with createPerson).`,
+        'REQUIRED',
+      );
     }
     const limit = vendor.capabilities.maxFacesPerPerson;
     if (person && limit !== null) {
@@ -152,31 +163,32 @@ export class FaceService {
     const faceSelection = req.faceSelection ?? 'REJECT_MULTIPLE';
     const imageSha256 = image.kind === 'bytes' ? image.image.sha256 : null;
     const key = idempotency ? { providerId: library.providerId, ...idempotency } : undefined;
-    const register = () => this.storedImages.whileRegistering(imageSha256, async () => {
-      const spec = { image, faceSelection, externalImageId, fields, userData };
-      const registered = await vendor.registerFace(library, person, spec);
-      if (image.kind === 'bytes') await this.storedImages.keep(vendor, image.image);
-      const face: NewFace = {
-        libraryRowId: library.rowId,
-        personRowId: person?.rowId ?? null,
-        vendorFaceId: registered.vendorFaceId,
-        externalImageId: registered.externalImageId ?? externalImageId,
-        fields,
-        userData,
-        boundingBox: registered.boundingBox,
-        imageSha256,
-        descriptor: registered.descriptor ?? null,
-      };
-      const detectedFaceCount = registered.detectedFaceCount ?? null;
-      try {
-        const recorded = await this.ledger.insertFace(face, key);
-        // Straight after the commit, before anything else may run: events leave in commit order.
-        this.events.registered(recorded);
-        return { recorded: true as const, face: recorded, detectedFaceCount };
-      } catch (error) {
-        return { recorded: false as const, face, error };
-      }
-    });
+    const register = () =>
+      this.storedImages.whileRegistering(imageSha256, async () => {
+        const spec = { image, faceSelection, externalImageId, fields, userData };
+        const registered = await vendor.registerFace(library, person, spec);
+        if (image.kind === 'bytes') await this.storedImages.keep(vendor, image.image);
+        const face: NewFace = {
+          libraryRowId: library.rowId,
+          personRowId: person?.rowId ?? null,
+          vendorFaceId: registered.vendorFaceId,
+          externalImageId: registered.externalImageId ?? externalImageId,
+          fields,
+          userData,
+          boundingBox: registered.boundingBox,
+          imageSha256,
+          descriptor: registered.descriptor ?? null,
+        };
+        const detectedFaceCount = registered.detectedFaceCount ?? null;
+        try {
+          const recorded = await this.ledger.insertFace(face, key);
+          // Straight after the commit, before anything else may run: events leave in commit order.
+          this.events.registered(recorded);
+          return { recorded: true as const, face: recorded, detectedFaceCount };
+        } catch (error) {
+          return { recorded: false as const, face, error };
+        }
+      });
     const outcome = await this.libraryWrites.shared(String(library.rowId), register);
     if (!outcome.recorded) {
       await this.settleUnrecorded(library, person, vendor, outcome.face);
@@ -207,7 +219,10 @@ export class FaceService {
       createdAt: new Date(),
       updatedAt: new Date(),
     };
-    const withdrawn = await vendor.deleteFace(library, unrecorded).then(() => true, () => false);
+    const withdrawn = await vendor.deleteFace(library, unrecorded).then(
+      () => true,
+      () => false,
+    );
     if (!withdrawn) await this.ledger.insertFace({ ...face, status: 'PENDING' }).catch(() => undefined);
     await this.storedImages.releaseUnreferenced(vendor, [face.imageSha256]);
   }
@@ -216,7 +231,11 @@ export class FaceService {
     if ((input.base64 || input.bytes) && !vendor.capabilities.imageBase64) {
       const hint = vendor.base64ImagesHint ? ` ${vendor.base64ImagesHint}` : '';
       const field = input.bytes ? 'input.image.upload' : 'input.image.base64';
-      throw invalidInput(field, `${vendor.kind} providers take images by URL only: give image.url.${hint}`, 'IMAGE_URL_REQUIRED');
+      throw invalidInput(
+        field,
+        `${vendor.kind} providers take images by URL only: give image.url.${hint}`,
+        'IMAGE_URL_REQUIRED',
+      );
     }
     if (input.url && vendor.imageUrlFetchedByVendor) {
       return { kind: 'url', url: checkVendorFetchedUrl(input.url) };
@@ -230,11 +249,17 @@ export class FaceService {
     const vendor = this.providers.get(library.providerId);
     if (vendor.capabilities.updateFace === 'UNSUPPORTED') throw unsupported(vendor.kind, 'updateFace');
     if (req.externalImageId === undefined && req.fields === undefined && req.userData === undefined) {
-      throw invalidInput('input', 'Give at least one of externalImageId, fields or userData to change.', 'AT_LEAST_ONE');
+      throw invalidInput(
+        'input',
+        'Give at least one of externalImageId, fields or userData to change.',
+        'AT_LEAST_ONE',
+      );
     }
     const patch: { externalImageId?: string | null; fields?: FieldValues; userData?: string | null } = {};
-    if (req.externalImageId !== undefined) patch.externalImageId = optionalText(req.externalImageId, 'input.externalImageId', LIMITS.externalImageId);
-    if (req.userData !== undefined) patch.userData = optionalText(req.userData, 'input.userData', LIMITS.userData, true);
+    if (req.externalImageId !== undefined)
+      patch.externalImageId = optionalText(req.externalImageId, 'input.externalImageId', LIMITS.externalImageId);
+    if (req.userData !== undefined)
+      patch.userData = optionalText(req.userData, 'input.userData', LIMITS.userData, true);
     if (req.fields !== undefined) patch.fields = mergeFields(library, face.fields, req.fields);
 
     const [person] = face.personRowId === null ? [null] : await this.ledger.personsByRowId([face.personRowId]);
@@ -287,7 +312,10 @@ export class FaceService {
     const key = String(library.rowId);
     const { removed, ...outcome } = native && !dryRun ? await this.libraryWrites.exclusive(key, run) : await run();
     if (outcome.deleted.length > 0) await markNeedsTraining(this.ledger, vendor, library);
-    await this.storedImages.releaseUnreferenced(vendor, removed.map((r) => r.imageSha256));
+    await this.storedImages.releaseUnreferenced(
+      vendor,
+      removed.map((r) => r.imageSha256),
+    );
     return outcome;
   }
 
@@ -329,12 +357,18 @@ export class FaceService {
       req.faceIds.forEach((raw, i) => {
         const id = decodeGlobalId(raw, 'Face', `filter.faceIds[${i}]`);
         if (id.providerId !== library.providerId || id.library !== library.name) {
-          throw invalidInput(`filter.faceIds[${i}]`, `filter.faceIds[${i}] is a face of another library; give faces of library '${library.name}'.`, 'SAME_LIBRARY');
+          throw invalidInput(
+            `filter.faceIds[${i}]`,
+            `filter.faceIds[${i}] is a face of another library; give faces of library '${library.name}'.`,
+            'SAME_LIBRARY',
+          );
         }
         filter.vendorFaceIds!.push(id.face);
       });
       if (filter.vendorFaceIds.length > 0) {
-        const known = await this.ledger.facesByKey(filter.vendorFaceIds.map((vendorFaceId) => ({ libraryRowId: library.rowId, vendorFaceId })));
+        const known = await this.ledger.facesByKey(
+          filter.vendorFaceIds.map((vendorFaceId) => ({ libraryRowId: library.rowId, vendorFaceId })),
+        );
         known.forEach((face, i) => face === null && unknownFaceIds.push(req.faceIds![i]));
       }
     }
@@ -346,7 +380,11 @@ export class FaceService {
     }
     if (req.fields != null) filter.fields = validateFieldValues(library.fieldSchema, req.fields, 'filter.fields');
     if (Object.keys(filter).length === 0 && !options.allowEmpty) {
-      throw invalidInput('filter', 'The filter is empty: give at least one of faceIds, externalImageId, personId or fields (deleting a whole library is deleteLibrary).', 'AT_LEAST_ONE');
+      throw invalidInput(
+        'filter',
+        'The filter is empty: give at least one of faceIds, externalImageId, personId or fields (deleting a whole library is deleteLibrary).',
+        'AT_LEAST_ONE',
+      );
     }
     return { filter, unknownFaceIds };
   }
@@ -355,7 +393,8 @@ export class FaceService {
     const received = await receiveImageInput(req.image, this.imagePolicy.limits);
     const library = await requireLibrary(this.ledger, req.libraryId, 'libraryId');
     const vendor = this.providers.get(library.providerId);
-    if (vendor.capabilities.searchFaces === 'UNSUPPORTED' || !vendor.searchFaces) throw unsupported(vendor.kind, 'searchFaces');
+    if (vendor.capabilities.searchFaces === 'UNSUPPORTED' || !vendor.searchFaces)
+      throw unsupported(vendor.kind, 'searchFaces');
     const topN = req.topN ?? DEFAULT_TOP_N;
     const threshold = req.threshold ?? DEFAULT_THRESHOLD;
     if (!Number.isInteger(topN) || topN < 1 || topN > MAX_TOP_N) {
@@ -372,7 +411,11 @@ export class FaceService {
 
 function mergeFields(library: LibraryRecord, current: FieldValues, change: unknown): FieldValues {
   if (change === null || typeof change !== 'object' || Array.isArray(change)) {
-    throw invalidInput('input.fields', 'input.fields must be an object of field names to values (null removes a field).', 'OBJECT');
+    throw invalidInput(
+      'input.fields',
+      'input.fields must be an object of field names to values (null removes a field).',
+      'OBJECT',
+    );
   }
   const merged: Record<string, unknown> = { ...current };
   const removals: string[] = [];
@@ -387,7 +430,12 @@ function mergeFields(library: LibraryRecord, current: FieldValues, change: unkno
 function errorDetailOf(e: unknown, providerId: string): ErrorDetail {
   if (e instanceof FaceGraphError) return e.detail;
   // Adapters report vendor failures as FaceGraphError; anything else is unexpected but must not hide the other results.
-  return { type: 'VendorUnavailableError', message: 'The vendor call failed unexpectedly; the face was not deleted.', retryable: true, vendor: { providerId } };
+  return {
+    type: 'VendorUnavailableError',
+    message: 'The vendor call failed unexpectedly; the face was not deleted.',
+    retryable: true,
+    vendor: { providerId },
+  };
 }
 
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -397,4 +445,3 @@ async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => P
   });
   await Promise.all(lanes);
 }
-

@@ -44,7 +44,10 @@ export function createServices(
     faces: new FaceService(ledger, providers, imagePolicy, storedImages, faceEvents),
     persons: new PersonService(ledger, providers, storedImages, faceEvents),
     sync: new SyncService(ledger, providers, storedImages),
-    apiKeys: new ApiKeyService(ledger, providers.all().map((vendor) => vendor.providerId)),
+    apiKeys: new ApiKeyService(
+      ledger,
+      providers.all().map((vendor) => vendor.providerId),
+    ),
     storedImages,
     faceImages: new FaceImageService(ledger, providers, { ...faceImageSettings, decoding }),
     faceEvents,

@@ -14,11 +14,20 @@ export const LIMITS = {
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** Checks optional text: null/undefined pass through; empty, too long or control characters are refused. */
-export function optionalText(value: string | null | undefined, field: string, max: number, allowControl = false): string | null {
+export function optionalText(
+  value: string | null | undefined,
+  field: string,
+  max: number,
+  allowControl = false,
+): string | null {
   if (value === null || value === undefined) return null;
   if (value.length === 0) throw invalidInput(field, `'${field}' must not be empty: omit it instead.`, 'NOT_EMPTY');
   if (value.length > max) {
-    throw invalidInput(field, `'${field}' is ${value.length} characters long; at most ${max} are allowed.`, 'MAX_LENGTH');
+    throw invalidInput(
+      field,
+      `'${field}' is ${value.length} characters long; at most ${max} are allowed.`,
+      'MAX_LENGTH',
+    );
   }
   if (!allowControl && CONTROL_CHARS.test(value)) {
     throw invalidInput(field, `'${field}' contains control characters, which are not allowed.`, 'CHARACTERS');

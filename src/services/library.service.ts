@@ -58,10 +58,24 @@ export class LibraryService {
 
     const { vendorMeta } = await vendor.createLibrary({ name, displayName, fieldSchema, kind: req.kind ?? null });
     try {
-      return await this.ledger.insertLibrary({ providerId: vendor.providerId, name, displayName, fieldSchema, vendorMeta });
+      return await this.ledger.insertLibrary({
+        providerId: vendor.providerId,
+        name,
+        displayName,
+        fieldSchema,
+        vendorMeta,
+      });
     } catch (e) {
       // The vendor now holds a library the ledger does not know: undo it, or the name stays taken.
-      const orphan: LibraryRecord = { rowId: -1, providerId: vendor.providerId, name, displayName, fieldSchema, vendorMeta: vendorMeta ?? {}, createdAt: new Date() };
+      const orphan: LibraryRecord = {
+        rowId: -1,
+        providerId: vendor.providerId,
+        name,
+        displayName,
+        fieldSchema,
+        vendorMeta: vendorMeta ?? {},
+        createdAt: new Date(),
+      };
       await vendor.deleteLibrary(orphan).catch(() => undefined);
       throw e;
     }
@@ -75,7 +89,10 @@ export class LibraryService {
     await vendor.deleteLibrary(library);
     const deletedFaceCount = await this.ledger.deleteLibrary(library.rowId);
     this.events.deleted(faces);
-    await this.storedImages.releaseUnreferenced(vendor, faces.map((f) => f.imageSha256));
+    await this.storedImages.releaseUnreferenced(
+      vendor,
+      faces.map((f) => f.imageSha256),
+    );
     return { deletedId: libraryId(library.providerId, library.name), deletedFaceCount };
   }
 
@@ -125,8 +142,8 @@ export class LibraryService {
       if (existing) {
         throw invalidInput(
           `input.addFields[${i}].name`,
-          `Library '${library.name}' already declares field '${field.name}' (${existing.type}); `
-            + 'choose another name (fields cannot be changed).',
+          `Library '${library.name}' already declares field '${field.name}' (${existing.type}); ` +
+            'choose another name (fields cannot be changed).',
           'unique',
         );
       }
@@ -135,8 +152,8 @@ export class LibraryService {
     if (added.length > room) {
       throw invalidInput(
         'input.addFields',
-        `A library can declare at most ${MAX_FIELDS} custom fields; '${library.name}' has `
-          + `${library.fieldSchema.length}, so at most ${room} more.`,
+        `A library can declare at most ${MAX_FIELDS} custom fields; '${library.name}' has ` +
+          `${library.fieldSchema.length}, so at most ${room} more.`,
         `maxCount:${MAX_FIELDS}`,
       );
     }
@@ -153,11 +170,20 @@ export class LibraryService {
     if (externalId !== null) {
       const [existing] = await this.ledger.personsByKey([{ libraryRowId: library.rowId, externalId }]);
       if (existing) {
-        throw alreadyExists('PERSON', externalId, `A person with externalId '${externalId}' already exists in library '${library.name}'.`);
+        throw alreadyExists(
+          'PERSON',
+          externalId,
+          `A person with externalId '${externalId}' already exists in library '${library.name}'.`,
+        );
       }
     }
     const created = await vendor.createPerson(library, { externalId, name, userData });
-    const person = await this.ledger.insertPerson({ libraryRowId: library.rowId, externalId: created.externalId, name, userData });
+    const person = await this.ledger.insertPerson({
+      libraryRowId: library.rowId,
+      externalId: created.externalId,
+      name,
+      userData,
+    });
     await markNeedsTraining(this.ledger, vendor, library);
     return person;
   }

@@ -29,11 +29,7 @@ export class PersonService {
     const { library, person, vendor } = await this.requirePerson(req.personId, 'input.personId');
     if (vendor.capabilities.updatePerson === 'UNSUPPORTED') throw unsupported(vendor.kind, 'updatePerson');
     if (req.name === undefined && req.userData === undefined) {
-      throw invalidInput(
-        'input',
-        'Give at least one of name or userData to change (null clears one).',
-        'AT_LEAST_ONE',
-      );
+      throw invalidInput('input', 'Give at least one of name or userData to change (null clears one).', 'AT_LEAST_ONE');
     }
     const patch: PersonPatch = {};
     if (req.name !== undefined) patch.name = optionalText(req.name, 'input.name', LIMITS.personName);
@@ -65,7 +61,10 @@ export class PersonService {
     const deletedFaceCount = await this.ledger.deletePerson(person.rowId).catch(samePersonNotFound(rawId));
     // The faces read before the vendor call: one registered on the person meanwhile goes by cascade, unannounced.
     this.events.deleted(faces);
-    await this.storedImages.releaseUnreferenced(vendor, faces.map((f) => f.imageSha256));
+    await this.storedImages.releaseUnreferenced(
+      vendor,
+      faces.map((f) => f.imageSha256),
+    );
     await markNeedsTraining(this.ledger, vendor, library);
     return { deletedId: personGlobalId(library.providerId, library.name, person.externalId), deletedFaceCount };
   }

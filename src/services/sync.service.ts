@@ -51,7 +51,10 @@ export class SyncService {
     if (listing.unreadable === 0) {
       const removed = await this.ledger.deleteFaces(abandoned);
       // A dropped PENDING face may have been the last user of an image kept for it.
-      await this.storedImages.releaseUnreferenced(vendor, removed.map((r) => r.imageSha256));
+      await this.storedImages.releaseUnreferenced(
+        vendor,
+        removed.map((r) => r.imageSha256),
+      );
     }
     return { library, imported, missingAtVendor, unreadableAtVendor: listing.unreadable };
   }

@@ -43,7 +43,11 @@ export function trainingStatusOf(library: LibraryRecord, vendor: FaceVendor): Tr
 }
 
 /** After a write that changes what identify knows. */
-export async function markNeedsTraining(ledger: LedgerStore, vendor: FaceVendor, library: LibraryRecord): Promise<void> {
+export async function markNeedsTraining(
+  ledger: LedgerStore,
+  vendor: FaceVendor,
+  library: LibraryRecord,
+): Promise<void> {
   if (!vendor.capabilities.requiresTraining) return;
   await updateTrainingMeta(ledger, library.rowId, (meta) => ({
     ...meta,
@@ -52,14 +56,23 @@ export async function markNeedsTraining(ledger: LedgerStore, vendor: FaceVendor,
   }));
 }
 
-export async function trainLibrary(ledger: LedgerStore, vendor: FaceVendor, library: LibraryRecord): Promise<LibraryRecord> {
+export async function trainLibrary(
+  ledger: LedgerStore,
+  vendor: FaceVendor,
+  library: LibraryRecord,
+): Promise<LibraryRecord> {
   if (!vendor.capabilities.requiresTraining || !vendor.trainLibrary) {
-    throw unsupported(vendor.kind, 'trainLibrary', `${vendor.kind} libraries need no training: their searches see every change at once.`);
+    throw unsupported(
+      vendor.kind,
+      'trainLibrary',
+      `${vendor.kind} libraries need no training: their searches see every change at once.`,
+    );
   }
   // Read before the training starts: a write counted after this may be missing from the model.
   const changesBefore = (library.vendorMeta as TrainingMeta).changes ?? 0;
   const outcome = await vendor.trainLibrary(library);
-  const training: TrainingStatus = outcome.state === 'succeeded' ? 'SUCCEEDED' : outcome.state === 'failed' ? 'FAILED' : 'RUNNING';
+  const training: TrainingStatus =
+    outcome.state === 'succeeded' ? 'SUCCEEDED' : outcome.state === 'failed' ? 'FAILED' : 'RUNNING';
   const updated = await updateTrainingMeta(ledger, library.rowId, (meta) => ({
     ...meta,
     needsTraining: outcome.state !== 'succeeded' || (meta.changes ?? 0) !== changesBefore,

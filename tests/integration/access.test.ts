@@ -26,7 +26,12 @@ let server: TestServer;
 const logLines: string[] = [];
 const ids = { library: '', library2: '', person: '', face: '' };
 
-async function call(secret: string | null, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+async function call(
+  secret: string | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(server.url, {
     method: 'POST',
     headers: {
@@ -54,14 +59,27 @@ beforeAll(async () => {
       ];
       config.auth = {
         keys: [
-          ...Object.entries(KEY_SCOPES).map(([id, scope]) => ({ id, sha256: sha256Hex(SECRETS[id as keyof typeof KEY_SCOPES]), scopes: [scope] })),
-          { id: 'limited', sha256: sha256Hex(SECRETS.limited), scopes: ['read', 'write', 'search', 'admin'], providers: ['local2'] },
+          ...Object.entries(KEY_SCOPES).map(([id, scope]) => ({
+            id,
+            sha256: sha256Hex(SECRETS[id as keyof typeof KEY_SCOPES]),
+            scopes: [scope],
+          })),
+          {
+            id: 'limited',
+            sha256: sha256Hex(SECRETS.limited),
+            scopes: ['read', 'write', 'search', 'admin'],
+            providers: ['local2'],
+          },
         ],
       };
     },
   });
   const { services } = server.facegraph;
-  const library = await services.libraries.createLibrary({ providerId: 'local', name: 'staff', fields: [{ name: 'dept', type: 'STRING' }] });
+  const library = await services.libraries.createLibrary({
+    providerId: 'local',
+    name: 'staff',
+    fields: [{ name: 'dept', type: 'STRING' }],
+  });
   const library2 = await services.libraries.createLibrary({ providerId: 'local2', name: 'guests' });
   ids.library = libraryGlobalId(library.providerId, library.name);
   ids.library2 = libraryGlobalId(library2.providerId, library2.name);
@@ -72,15 +90,40 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 /** One call per operation of the API, each needing exactly one scope (or none: viewer). */
-const OPERATIONS: { name: string; scope: Scope | null; query: () => string; variables?: () => Record<string, unknown> }[] = [
+const OPERATIONS: {
+  name: string;
+  scope: Scope | null;
+  query: () => string;
+  variables?: () => Record<string, unknown>;
+}[] = [
   { name: 'viewer', scope: null, query: () => `{ viewer { actor scopes } }` },
   { name: 'providers', scope: 'read', query: () => `{ providers { id } }` },
   { name: 'provider', scope: 'read', query: () => `{ provider(id: "local") { id } }` },
   { name: 'libraries', scope: 'read', query: () => `{ libraries { totalCount } }` },
-  { name: 'library', scope: 'read', query: () => `query($id: ID!) { library(id: $id) { name } }`, variables: () => ({ id: ids.library }) },
-  { name: 'person', scope: 'read', query: () => `query($id: ID!) { person(id: $id) { name } }`, variables: () => ({ id: ids.person }) },
-  { name: 'face', scope: 'read', query: () => `query($id: ID!) { face(id: $id) { id } }`, variables: () => ({ id: ids.face }) },
-  { name: 'node', scope: 'read', query: () => `query($id: ID!) { node(id: $id) { id } }`, variables: () => ({ id: ids.library }) },
+  {
+    name: 'library',
+    scope: 'read',
+    query: () => `query($id: ID!) { library(id: $id) { name } }`,
+    variables: () => ({ id: ids.library }),
+  },
+  {
+    name: 'person',
+    scope: 'read',
+    query: () => `query($id: ID!) { person(id: $id) { name } }`,
+    variables: () => ({ id: ids.person }),
+  },
+  {
+    name: 'face',
+    scope: 'read',
+    query: () => `query($id: ID!) { face(id: $id) { id } }`,
+    variables: () => ({ id: ids.face }),
+  },
+  {
+    name: 'node',
+    scope: 'read',
+    query: () => `query($id: ID!) { node(id: $id) { id } }`,
+    variables: () => ({ id: ids.library }),
+  },
   {
     name: 'searchFaces',
     scope: 'search',
@@ -90,7 +133,8 @@ const OPERATIONS: { name: string; scope: Scope | null; query: () => string; vari
   {
     name: 'registerFace',
     scope: 'write',
-    query: () => `mutation($id: ID!) { registerFace(input: { libraryId: $id, image: { base64: "not base64!" } }) { __typename } }`,
+    query: () =>
+      `mutation($id: ID!) { registerFace(input: { libraryId: $id, image: { base64: "not base64!" } }) { __typename } }`,
     variables: () => ({ id: ids.library }),
   },
   {
@@ -102,7 +146,8 @@ const OPERATIONS: { name: string; scope: Scope | null; query: () => string; vari
   {
     name: 'deleteFaces',
     scope: 'write',
-    query: () => `mutation($id: ID!) { deleteFaces(libraryId: $id, filter: { fields: { dept: "x" } }, dryRun: true) { __typename } }`,
+    query: () =>
+      `mutation($id: ID!) { deleteFaces(libraryId: $id, filter: { fields: { dept: "x" } }, dryRun: true) { __typename } }`,
     variables: () => ({ id: ids.library }),
   },
   {
@@ -122,7 +167,12 @@ const OPERATIONS: { name: string; scope: Scope | null; query: () => string; vari
     scope: 'write',
     query: () => `mutation { deletePerson(id: "${personGlobalId('local', 'staff', 'nobody')}") { __typename } }`,
   },
-  { name: 'syncLibrary', scope: 'write', query: () => `mutation($id: ID!) { syncLibrary(id: $id) { __typename } }`, variables: () => ({ id: ids.library }) },
+  {
+    name: 'syncLibrary',
+    scope: 'write',
+    query: () => `mutation($id: ID!) { syncLibrary(id: $id) { __typename } }`,
+    variables: () => ({ id: ids.library }),
+  },
   {
     name: 'createLibrary',
     scope: 'admin',
@@ -139,9 +189,18 @@ const OPERATIONS: { name: string; scope: Scope | null; query: () => string; vari
     scope: 'admin',
     query: () => `mutation { deleteLibrary(id: "${libraryGlobalId('local', 'nothing-here')}") { __typename } }`,
   },
-  { name: 'trainLibrary', scope: 'admin', query: () => `mutation($id: ID!) { trainLibrary(id: $id) { __typename } }`, variables: () => ({ id: ids.library }) },
+  {
+    name: 'trainLibrary',
+    scope: 'admin',
+    query: () => `mutation($id: ID!) { trainLibrary(id: $id) { __typename } }`,
+    variables: () => ({ id: ids.library }),
+  },
   { name: 'apiKeys', scope: 'admin', query: () => `{ apiKeys { totalCount } }` },
-  { name: 'createApiKey', scope: 'admin', query: () => `mutation { createApiKey(input: { name: "x", scopes: [] }) { __typename } }` },
+  {
+    name: 'createApiKey',
+    scope: 'admin',
+    query: () => `mutation { createApiKey(input: { name: "x", scopes: [] }) { __typename } }`,
+  },
   { name: 'revokeApiKey', scope: 'admin', query: () => `mutation { revokeApiKey(id: "key-none") { __typename } }` },
   { name: 'auditLog', scope: 'admin', query: () => `{ auditLog { totalCount } }` },
 ];
@@ -160,7 +219,10 @@ describe('every operation x every scope', () => {
           return;
         }
         expect(body.errors).toHaveLength(1);
-        expect(body.errors![0]).toMatchObject({ extensions: { code: 'FORBIDDEN', requiredScope: op.scope }, path: [op.name] });
+        expect(body.errors![0]).toMatchObject({
+          extensions: { code: 'FORBIDDEN', requiredScope: op.scope },
+          path: [op.name],
+        });
         expect(body.errors![0].message).toContain(`needs the '${op.scope}' scope`);
         expect(await server.facegraph.ledger.changeVersion()).toBe(versionBefore);
       });
@@ -208,7 +270,9 @@ describe('credentials', () => {
     const mine = listed.body.data.apiKeys.edges.find((e: any) => e.node.id === apiKey.id);
     expect(mine.node.lastUsedAt).not.toBeNull();
 
-    const revoked = await call(SECRETS.admin, `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: apiKey.id });
+    const revoked = await call(SECRETS.admin, `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, {
+      id: apiKey.id,
+    });
     expect(revoked.body.data.revokeApiKey.__typename).toBe('RevokeApiKeySuccess');
     // The same query was answered before, so the read cache holds it: the revoked key must not reach it.
     const after = await call(secret, `{ viewer { actor scopes } libraries { totalCount } }`);
@@ -245,13 +309,19 @@ describe('credentials', () => {
   });
 
   test('neither the ledger file nor the log holds any secret', async () => {
-    const created = await call(SECRETS.admin, `mutation { createApiKey(input: { name: "leak check", scopes: ["read"] }) { ... on CreateApiKeySuccess { secret } } }`);
+    const created = await call(
+      SECRETS.admin,
+      `mutation { createApiKey(input: { name: "leak check", scopes: ["read"] }) { ... on CreateApiKeySuccess { secret } } }`,
+    );
     const secret: string = created.body.data.createApiKey.secret;
     await call(secret, `{ providers { id } }`);
     await call(`${secret}x`, `{ providers { id } }`);
     const files = fs.readdirSync(server.dataDir).filter((f) => f.startsWith('facegraph.db'));
     expect(files.length).toBeGreaterThan(0);
-    const everything = [...files.map((f) => fs.readFileSync(path.join(server.dataDir, f)).toString('latin1')), logLines.join('')].join('\n');
+    const everything = [
+      ...files.map((f) => fs.readFileSync(path.join(server.dataDir, f)).toString('latin1')),
+      logLines.join(''),
+    ].join('\n');
     for (const s of [secret, ...Object.values(SECRETS)]) expect(everything.includes(s)).toBe(false);
     expect(everything.includes(sha256Hex(secret))).toBe(true);
   });
@@ -259,7 +329,10 @@ describe('credentials', () => {
 
 describe('a key limited to one provider', () => {
   test('lists only that provider and its libraries', async () => {
-    const { body } = await call(SECRETS.limited, `{ providers { id } libraries { edges { node { name } } } viewer { providers } }`);
+    const { body } = await call(
+      SECRETS.limited,
+      `{ providers { id } libraries { edges { node { name } } } viewer { providers } }`,
+    );
     expect(body.data).toEqual({
       providers: [{ id: 'local2' }],
       libraries: { edges: [{ node: { name: 'guests' } }] },
@@ -313,16 +386,29 @@ describe('a key limited to one provider', () => {
 
 describe('audit log', () => {
   test('records mutations and searches with actor, operation, targets and outcome, never values', async () => {
-    await call(SECRETS.writer, `mutation($id: ID!) { createPerson(input: { libraryId: $id, externalId: "audited", name: "Secret Name" }) { __typename } }`, {
-      id: ids.library,
-    });
-    await call(SECRETS.searcher, `query($id: ID!) { searchFaces(libraryId: $id, image: { base64: "bad" }) { __typename } }`, { id: ids.library });
+    await call(
+      SECRETS.writer,
+      `mutation($id: ID!) { createPerson(input: { libraryId: $id, externalId: "audited", name: "Secret Name" }) { __typename } }`,
+      {
+        id: ids.library,
+      },
+    );
+    await call(
+      SECRETS.searcher,
+      `query($id: ID!) { searchFaces(libraryId: $id, image: { base64: "bad" }) { __typename } }`,
+      { id: ids.library },
+    );
     const { body } = await call(
       SECRETS.admin,
       `{ auditLog(first: 2) { totalCount edges { node { actor operation targetIds outcome clientAddress at } } } }`,
     );
     const [search, create] = body.data.auditLog.edges.map((e: any) => e.node);
-    expect(search).toMatchObject({ actor: 'searcher', operation: 'searchFaces', targetIds: [ids.library], outcome: 'ImageRejectedError' });
+    expect(search).toMatchObject({
+      actor: 'searcher',
+      operation: 'searchFaces',
+      targetIds: [ids.library],
+      outcome: 'ImageRejectedError',
+    });
     expect(create).toMatchObject({
       actor: 'writer',
       operation: 'createPerson',

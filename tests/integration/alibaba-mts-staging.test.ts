@@ -58,17 +58,30 @@ async function startServerWith(staging: StagingOverrides | null, logTo?: Writabl
 const op = (query: string, variables: Record<string, unknown> = {}, s = server) => resultOf(s.url, query, variables);
 
 async function libraryAndPerson(name: string, s = server) {
-  const library = await op(`mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { ... on CreateLibrarySuccess { library { id } } ${errorsOf('createLibrary')} } }`, { i: { providerId: 'ali', name } }, s);
-  const person = await op(`mutation($i: CreatePersonInput!) { createPerson(input: $i) { ... on CreatePersonSuccess { person { id } } ${errorsOf('createPerson')} } }`, { i: { libraryId: library.library.id, externalId: 'p1' } }, s);
+  const library = await op(
+    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { ... on CreateLibrarySuccess { library { id } } ${errorsOf('createLibrary')} } }`,
+    { i: { providerId: 'ali', name } },
+    s,
+  );
+  const person = await op(
+    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { ... on CreatePersonSuccess { person { id } } ${errorsOf('createPerson')} } }`,
+    { i: { libraryId: library.library.id, externalId: 'p1' } },
+    s,
+  );
   return { libraryId: library.library.id as string, personId: person.person.id as string };
 }
 
 const registerBase64 = (libraryId: string, personId: string, bytes: Buffer, s = server) =>
-  op(`mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id vendorFaceId imageSha256 } } ${errorsOf('registerFace')} } }`, {
-    i: { libraryId, personId, image: { base64: bytes.toString('base64') } },
-  }, s);
+  op(
+    `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id vendorFaceId imageSha256 } } ${errorsOf('registerFace')} } }`,
+    {
+      i: { libraryId, personId, image: { base64: bytes.toString('base64') } },
+    },
+    s,
+  );
 
-const faceCount = async (libraryId: string, s = server) => (await op(`query($id: ID!) { library(id: $id) { faceCount } }`, { id: libraryId }, s)).faceCount as number;
+const faceCount = async (libraryId: string, s = server) =>
+  (await op(`query($id: ID!) { library(id: $id) { faceCount } }`, { id: libraryId }, s)).faceCount as number;
 const ossCalls = (from: number) => oss.requests.slice(from).map((r) => `${r.operation} ${r.auth} ${r.status}`);
 
 let variant = 0;
@@ -98,7 +111,9 @@ afterEach(() => {
 describe('base64 images on ALIBABA_MTS with imageStaging', () => {
   test('the provider reports base64 input only when a staging bucket is configured', async () => {
     const capabilities = async (s: TestServer) =>
-      (await op(`{ providers { id capabilities { imageUrl imageBase64 } } }`, {}, s)).find((p: { id: string }) => p.id === 'ali').capabilities;
+      (await op(`{ providers { id capabilities { imageUrl imageBase64 } } }`, {}, s)).find(
+        (p: { id: string }) => p.id === 'ali',
+      ).capabilities;
     expect(await capabilities(server)).toEqual({ imageUrl: true, imageBase64: true });
     const plain = await startServerWith(null);
     try {
@@ -129,7 +144,9 @@ describe('base64 images on ALIBABA_MTS with imageStaging', () => {
     const lifetime = Number(imageUrl.searchParams.get('Expires')) - Date.now() / 1000;
     expect(lifetime).toBeGreaterThan(290);
     expect(lifetime).toBeLessThanOrEqual(300);
-    expect(mts.requests.filter((r) => r.action === 'RegisterCustomFace').at(-1)?.params['ImageUrl']).toBe(face!.imageUrl);
+    expect(mts.requests.filter((r) => r.action === 'RegisterCustomFace').at(-1)?.params['ImageUrl']).toBe(
+      face!.imageUrl,
+    );
     // the PUT carried the image and its type; MTS fetched it with the URL; then it was deleted
     expect(ossCalls(ossBefore)).toEqual(['PutObject header 200', 'GetObject query 200', 'DeleteObject header 204']);
     expect(mts.downloads.at(-1)).toMatchObject({ url: face!.imageUrl, status: 200, bytes: bytes.length });
@@ -141,7 +158,12 @@ describe('base64 images on ALIBABA_MTS with imageStaging', () => {
     oss.faults.next({ kind: 'status', status: 503, operation: 'PutObject' });
     const ossBefore = oss.requests.length;
     expect((await registerBase64(libraryId, personId, await photo())).__typename).toBe('RegisterFaceSuccess');
-    expect(ossCalls(ossBefore)).toEqual(['PutObject header 503', 'PutObject header 200', 'GetObject query 200', 'DeleteObject header 204']);
+    expect(ossCalls(ossBefore)).toEqual([
+      'PutObject header 503',
+      'PutObject header 200',
+      'GetObject query 200',
+      'DeleteObject header 204',
+    ]);
     expect(await faceCount(libraryId)).toBe(1);
   });
 
@@ -151,13 +173,21 @@ describe('base64 images on ALIBABA_MTS with imageStaging', () => {
     oss.clock.advance(360_000);
     try {
       const result = await registerBase64(libraryId, personId, await photo());
-      expect(result).toMatchObject({ __typename: 'ImageRejectedError', reason: 'UNREACHABLE', vendor: { code: 'InvalidParameter', httpStatus: 400 } });
+      expect(result).toMatchObject({
+        __typename: 'ImageRejectedError',
+        reason: 'UNREACHABLE',
+        vendor: { code: 'InvalidParameter', httpStatus: 400 },
+      });
       expect(result.message).not.toMatch(/Signature|OSSAccessKeyId|https?:/);
     } finally {
       oss.clock.advance(-360_000);
     }
     expect(mts.downloads.at(-1)?.status).toBe(403);
-    expect(oss.requests.filter((r) => r.operation === 'GetObject').at(-1)).toMatchObject({ auth: 'query', code: 'AccessDenied', authFailure: 'expired' });
+    expect(oss.requests.filter((r) => r.operation === 'GetObject').at(-1)).toMatchObject({
+      auth: 'query',
+      code: 'AccessDenied',
+      authFailure: 'expired',
+    });
     expect(await faceCount(libraryId)).toBe(0);
     expect(mts.state.faces('expired', 'p1')).toEqual([]);
     expect(oss.state.keys(BUCKET)).toEqual([]);
@@ -170,7 +200,11 @@ describe('base64 images on ALIBABA_MTS with imageStaging', () => {
     expect((await registerBase64(libraryId, personId, bytes)).__typename).toBe('RegisterFaceSuccess');
     expect(mts.state.faces('ambiguous', 'p1')).toHaveLength(1);
     const keys = oss.state.keys(BUCKET);
-    expect(keys).toEqual([expect.stringMatching(new RegExp(`^${PREFIX}${createHash('sha256').update(bytes).digest('hex')}-[0-9a-f]{12}\\.jpg$`))]);
+    expect(keys).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${PREFIX}${createHash('sha256').update(bytes).digest('hex')}-[0-9a-f]{12}\\.jpg$`),
+      ),
+    ]);
     oss.state.delete(BUCKET, keys[0] as string);
   });
 
@@ -185,14 +219,19 @@ describe('base64 images on ALIBABA_MTS with imageStaging', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const warning = logLines.find((line) => line.includes('staged image could not be deleted'));
     expect(warning).toBeDefined();
-    expect(JSON.parse(warning!)).toMatchObject({ operation: 'oss.DeleteObject', code: 'InternalError', httpStatus: 500 });
+    expect(JSON.parse(warning!)).toMatchObject({
+      operation: 'oss.DeleteObject',
+      code: 'InternalError',
+      httpStatus: 500,
+    });
   });
 
   test('no log line carries a secret, a signature, a presigned URL or image bytes', async () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const all = logLines.join('\n');
     expect(all.length).toBeGreaterThan(0);
-    for (const secret of [OSS.accessKeySecret, MTS.accessKeySecret, 'Signature=', 'OSSAccessKeyId=', '/9j/']) expect(all).not.toContain(secret);
+    for (const secret of [OSS.accessKeySecret, MTS.accessKeySecret, 'Signature=', 'OSSAccessKeyId=', '/9j/'])
+      expect(all).not.toContain(secret);
   });
 });
 
@@ -213,7 +252,10 @@ describe('staging failures are typed errors', () => {
       const result = await registerBase64(libraryId, personId, await photo(), s);
       const put = oss.requests.at(-1)!;
       expect(put).toMatchObject({ operation: 'PutObject', code: 'SignatureDoesNotMatch' });
-      expect(result).toMatchObject({ __typename: 'VendorAuthError', vendor: { providerId: 'ali', code: 'SignatureDoesNotMatch', httpStatus: 403, requestId: put.requestId } });
+      expect(result).toMatchObject({
+        __typename: 'VendorAuthError',
+        vendor: { providerId: 'ali', code: 'SignatureDoesNotMatch', httpStatus: 403, requestId: put.requestId },
+      });
       expect(JSON.stringify(result)).not.toMatch(/wrong-oss-secret|StringToSign|PUT\\n/);
       expect(mts.requests.slice(mtsBefore).map((r) => r.action)).not.toContain('RegisterCustomFace');
       expect(await faceCount(libraryId, s)).toBe(0);
@@ -224,7 +266,10 @@ describe('staging failures are typed errors', () => {
     await withServer({ accessKeyId: 'LTAIunknownStaging01' }, async (s) => {
       const { libraryId, personId } = await libraryAndPerson('wrongak', s);
       const result = await registerBase64(libraryId, personId, await photo(), s);
-      expect(result).toMatchObject({ __typename: 'VendorAuthError', vendor: { code: 'InvalidAccessKeyId', httpStatus: 403 } });
+      expect(result).toMatchObject({
+        __typename: 'VendorAuthError',
+        vendor: { code: 'InvalidAccessKeyId', httpStatus: 403 },
+      });
       expect(result.vendor.requestId).toMatch(/^[0-9A-F]{24}$/);
     });
   });
@@ -233,7 +278,11 @@ describe('staging failures are typed errors', () => {
     await withServer({ bucket: 'no-such-staging-bucket' }, async (s) => {
       const { libraryId, personId } = await libraryAndPerson('nobucket', s);
       const result = await registerBase64(libraryId, personId, await photo(), s);
-      expect(result).toMatchObject({ __typename: 'VendorUnavailableError', retryable: false, vendor: { code: 'NoSuchBucket', httpStatus: 404 } });
+      expect(result).toMatchObject({
+        __typename: 'VendorUnavailableError',
+        retryable: false,
+        vendor: { code: 'NoSuchBucket', httpStatus: 404 },
+      });
       expect(result.message).toMatch(/imageStaging\.bucket/);
     });
   });
@@ -244,8 +293,14 @@ describe('staging failures are typed errors', () => {
       const { libraryId, personId } = await libraryAndPerson('plain', plain);
       const before = oss.requests.length;
       const result = await registerBase64(libraryId, personId, await photo(), plain);
-      expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'input.image.base64', constraint: 'IMAGE_URL_REQUIRED' });
-      expect((result as { message: string }).message).toMatch(/give image\.url.*configure imageStaging \(an OSS bucket\)/);
+      expect(result).toMatchObject({
+        __typename: 'InvalidInputError',
+        field: 'input.image.base64',
+        constraint: 'IMAGE_URL_REQUIRED',
+      });
+      expect((result as { message: string }).message).toMatch(
+        /give image\.url.*configure imageStaging \(an OSS bucket\)/,
+      );
       expect(oss.requests.length).toBe(before);
     } finally {
       await plain.close();

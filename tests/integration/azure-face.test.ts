@@ -16,15 +16,25 @@ const b64 = (bytes: Buffer) => bytes.toString('base64');
 
 /** A noisy JPEG above Azure's 1 KB floor; a black top-left corner means "no face" to the emulator. */
 async function texturedImage(width: number, height: number, blackCorner: boolean): Promise<Buffer> {
-  const noise = sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } } as never);
-  const black = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000000' } }).png().toBuffer();
+  const noise = sharp({
+    create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  } as never);
+  const black = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000000' } })
+    .png()
+    .toBuffer();
   return (blackCorner ? noise.composite([{ input: black, left: 0, top: 0 }]) : noise).jpeg({ quality: 90 }).toBuffer();
 }
 
 async function startServerFor(subscriptionKey: string, emulatorEndpoint = emulator.endpoint) {
   return startTestServer({
     configure: (c) => {
-      c.providers.push({ id: 'az', kind: 'AZURE_FACE', endpoint: emulatorEndpoint, credentials: { subscriptionKey }, timeoutMs: 1_000 } as never);
+      c.providers.push({
+        id: 'az',
+        kind: 'AZURE_FACE',
+        endpoint: emulatorEndpoint,
+        credentials: { subscriptionKey },
+        timeoutMs: 1_000,
+      } as never);
     },
   });
 }
@@ -32,28 +42,45 @@ async function startServerFor(subscriptionKey: string, emulatorEndpoint = emulat
 const op = (query: string, variables: Record<string, unknown> = {}, s = server) => resultOf(s.url, query, variables);
 
 const createLibrary = (name: string, kind?: string, fields: { name: string; type: string }[] = [], s = server) =>
-  op(`mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ... on CreateLibrarySuccess { library { id name kind trainingStatus } } ${errorsOf('createLibrary')} } }`, {
-    i: { providerId: 'az', name, kind, fields },
-  }, s);
+  op(
+    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ... on CreateLibrarySuccess { library { id name kind trainingStatus } } ${errorsOf('createLibrary')} } }`,
+    {
+      i: { providerId: 'az', name, kind, fields },
+    },
+    s,
+  );
 
 const createPerson = (libraryId: string, name: string) =>
-  op(`mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ... on CreatePersonSuccess { person { id externalId } } ${errorsOf('createPerson')} } }`, { i: { libraryId, name } });
+  op(
+    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ... on CreatePersonSuccess { person { id externalId } } ${errorsOf('createPerson')} } }`,
+    { i: { libraryId, name } },
+  );
 
 const registerFace = (input: Record<string, unknown>) =>
-  op(`mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
+  op(
+    `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
       ... on RegisterFaceSuccess { face { id vendorFaceId fields userData person { id externalId } } }
-      ${errorsOf('registerFace')} } }`, { i: input });
+      ${errorsOf('registerFace')} } }`,
+    { i: input },
+  );
 
 const trainLibrary = (id: string) =>
-  op(`mutation($id: ID!) { trainLibrary(id: $id) { __typename ... on TrainLibrarySuccess { library { trainingStatus } } ${errorsOf('trainLibrary')} } }`, { id });
+  op(
+    `mutation($id: ID!) { trainLibrary(id: $id) { __typename ... on TrainLibrarySuccess { library { trainingStatus } } ${errorsOf('trainLibrary')} } }`,
+    { id },
+  );
 
-const trainingStatus = async (id: string) => (await op(`query($id: ID!) { library(id: $id) { trainingStatus } }`, { id })).trainingStatus;
+const trainingStatus = async (id: string) =>
+  (await op(`query($id: ID!) { library(id: $id) { trainingStatus } }`, { id })).trainingStatus;
 
 const search = async (libraryId: string, image: Buffer) =>
-  op(`query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ... on SearchFacesSuccess { matches { similarity face { id person { id } } } } ${errorsOf('searchFaces')} } }`, {
-    l: libraryId,
-    i: { base64: b64(image) },
-  });
+  op(
+    `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ... on SearchFacesSuccess { matches { similarity face { id person { id } } } } ${errorsOf('searchFaces')} } }`,
+    {
+      l: libraryId,
+      i: { base64: b64(image) },
+    },
+  );
 
 beforeAll(async () => {
   emulator = await startAzureFaceEmulator({ subscriptionKeys: [KEY], trainingMs: 50 });
@@ -71,7 +98,9 @@ describe('an AZURE_FACE person group through GraphQL', () => {
   let face: { id: string; vendorFaceId: string };
 
   test('the provider reports what Azure does natively, what is emulated, and that it needs training', async () => {
-    const providers = await op(`{ providers { id kind capabilities { createLibrary registerFace updateFace deleteFaces deleteFacesByFilter customFields persons searchFaces maxFacesPerPerson requiresTraining } } }`);
+    const providers = await op(
+      `{ providers { id kind capabilities { createLibrary registerFace updateFace deleteFaces deleteFacesByFilter customFields persons searchFaces maxFacesPerPerson requiresTraining } } }`,
+    );
     expect(providers.find((p: { id: string }) => p.id === 'az')).toEqual({
       id: 'az',
       kind: 'AZURE_FACE',
@@ -92,7 +121,10 @@ describe('an AZURE_FACE person group through GraphQL', () => {
 
   test('createLibrary makes a PersonGroup by default and shows its kind', async () => {
     const result = await createLibrary('staff', undefined, [{ name: 'dept', type: 'STRING' }]);
-    expect(result).toMatchObject({ __typename: 'CreateLibrarySuccess', library: { name: 'staff', kind: 'PersonGroup', trainingStatus: 'NEEDS_TRAINING' } });
+    expect(result).toMatchObject({
+      __typename: 'CreateLibrarySuccess',
+      library: { name: 'staff', kind: 'PersonGroup', trainingStatus: 'NEEDS_TRAINING' },
+    });
     libraryId = result.library.id;
     expect(emulator.state.group('PersonGroup', 'staff')).toBeDefined();
   });
@@ -105,10 +137,22 @@ describe('an AZURE_FACE person group through GraphQL', () => {
   });
 
   test('registerFace adds a persisted face with the custom fields mirrored into its userData', async () => {
-    const result = await registerFace({ libraryId, personId: person.id, image: { base64: b64(await facePhoto('A')) }, fields: { dept: 'sales' }, userData: 'desk 4' });
-    expect(result).toMatchObject({ __typename: 'RegisterFaceSuccess', face: { fields: { dept: 'sales' }, userData: 'desk 4', person: { id: person.id } } });
+    const result = await registerFace({
+      libraryId,
+      personId: person.id,
+      image: { base64: b64(await facePhoto('A')) },
+      fields: { dept: 'sales' },
+      userData: 'desk 4',
+    });
+    expect(result).toMatchObject({
+      __typename: 'RegisterFaceSuccess',
+      face: { fields: { dept: 'sales' }, userData: 'desk 4', person: { id: person.id } },
+    });
     face = result.face;
-    const stored = emulator.state.group('PersonGroup', 'staff')?.persons.get(person.externalId)?.faces.get(face.vendorFaceId);
+    const stored = emulator.state
+      .group('PersonGroup', 'staff')
+      ?.persons.get(person.externalId)
+      ?.faces.get(face.vendorFaceId);
     expect(JSON.parse(stored!.userData!)).toMatchObject({ fields: { dept: 'sales' }, userData: 'desk 4' });
     expect(await trainingStatus(libraryId)).toBe('NEEDS_TRAINING');
   });
@@ -118,18 +162,29 @@ describe('an AZURE_FACE person group through GraphQL', () => {
     expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'input.personId' });
   });
 
-  test('custom fields that do not fit in Azure\'s 1 KB face userData are refused, naming the limit', async () => {
-    const result = await registerFace({ libraryId, personId: person.id, image: { base64: b64(await facePhoto('A')) }, userData: 'x'.repeat(1000) });
+  test("custom fields that do not fit in Azure's 1 KB face userData are refused, naming the limit", async () => {
+    const result = await registerFace({
+      libraryId,
+      personId: person.id,
+      image: { base64: b64(await facePhoto('A')) },
+      userData: 'x'.repeat(1000),
+    });
     expect(result).toMatchObject({ __typename: 'InvalidInputError', constraint: 'AZURE_FACE_USER_DATA' });
     expect(result.message).toMatch(/1024/);
   });
 
   test('updateFace patches the face userData (the seed operation)', async () => {
-    const result = await op(`mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ... on UpdateFaceSuccess { face { fields userData } } ${errorsOf('updateFace')} } }`, {
-      i: { faceId: face.id, fields: { dept: 'ops' } },
-    });
+    const result = await op(
+      `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ... on UpdateFaceSuccess { face { fields userData } } ${errorsOf('updateFace')} } }`,
+      {
+        i: { faceId: face.id, fields: { dept: 'ops' } },
+      },
+    );
     expect(result).toEqual({ __typename: 'UpdateFaceSuccess', face: { fields: { dept: 'ops' }, userData: 'desk 4' } });
-    const stored = emulator.state.group('PersonGroup', 'staff')?.persons.get(person.externalId)?.faces.get(face.vendorFaceId);
+    const stored = emulator.state
+      .group('PersonGroup', 'staff')
+      ?.persons.get(person.externalId)
+      ?.faces.get(face.vendorFaceId);
     expect(JSON.parse(stored!.userData!)).toMatchObject({ fields: { dept: 'ops' }, userData: 'desk 4' });
     expect(emulator.requests.at(-1)).toMatchObject({ method: 'PATCH', operation: 'updateFace' });
   });
@@ -147,19 +202,41 @@ describe('an AZURE_FACE person group through GraphQL', () => {
   });
 
   test('a training that is still running answers ConflictError TRAINING_IN_PROGRESS to a second train', async () => {
-    emulator.faults.next({ kind: 'status', status: 409, body: { error: { code: 'PersonGroupTrainingNotFinished', message: 'Person group is under training.' } }, operation: 'train' });
+    emulator.faults.next({
+      kind: 'status',
+      status: 409,
+      body: { error: { code: 'PersonGroupTrainingNotFinished', message: 'Person group is under training.' } },
+      operation: 'train',
+    });
     const result = await trainLibrary(libraryId);
-    expect(result).toMatchObject({ __typename: 'ConflictError', reason: 'TRAINING_IN_PROGRESS', vendor: { code: 'PersonGroupTrainingNotFinished', httpStatus: 409 } });
+    expect(result).toMatchObject({
+      __typename: 'ConflictError',
+      reason: 'TRAINING_IN_PROGRESS',
+      vendor: { code: 'PersonGroupTrainingNotFinished', httpStatus: 409 },
+    });
   });
 
   test('deleteFaces is one DELETE per face, emulated from the ledger, and marks the group for training', async () => {
-    const second = await registerFace({ libraryId, personId: person.id, image: { base64: b64(await facePhoto('A', 'png')) }, fields: { dept: 'ops' } });
-    const before = emulator.requests.length;
-    const result = await op(`mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename ... on DeleteFacesSuccess { matchedCount deletedCount deletedFaceIds plan { strategy vendorCalls } } ${errorsOf('deleteFaces')} } }`, {
-      l: libraryId,
-      f: { fields: { dept: 'ops' } },
+    const second = await registerFace({
+      libraryId,
+      personId: person.id,
+      image: { base64: b64(await facePhoto('A', 'png')) },
+      fields: { dept: 'ops' },
     });
-    expect(result).toMatchObject({ __typename: 'DeleteFacesSuccess', matchedCount: 2, deletedCount: 2, plan: { strategy: 'EMULATED', vendorCalls: 2 } });
+    const before = emulator.requests.length;
+    const result = await op(
+      `mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename ... on DeleteFacesSuccess { matchedCount deletedCount deletedFaceIds plan { strategy vendorCalls } } ${errorsOf('deleteFaces')} } }`,
+      {
+        l: libraryId,
+        f: { fields: { dept: 'ops' } },
+      },
+    );
+    expect(result).toMatchObject({
+      __typename: 'DeleteFacesSuccess',
+      matchedCount: 2,
+      deletedCount: 2,
+      plan: { strategy: 'EMULATED', vendorCalls: 2 },
+    });
     expect(new Set(result.deletedFaceIds)).toEqual(new Set([face.id, second.face.id]));
     expect(emulator.requests.slice(before).map((r) => r.operation)).toEqual(['deleteFace', 'deleteFace']);
     expect(emulator.state.group('PersonGroup', 'staff')?.persons.get(person.externalId)?.faces.size).toBe(0);
@@ -178,22 +255,40 @@ describe('an AZURE_FACE person group through GraphQL', () => {
       headers: { 'Ocp-Apim-Subscription-Key': KEY, 'content-type': 'application/octet-stream' },
       body: new Uint8Array(await facePhoto('B')),
     });
-    const result = await op(`mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { imported missingAtVendor library { faceCount personCount } } ${errorsOf('syncLibrary')} } }`, { id: libraryId });
-    expect(result).toEqual({ __typename: 'SyncLibrarySuccess', imported: 1, missingAtVendor: 0, library: { faceCount: 1, personCount: 2 } });
+    const result = await op(
+      `mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { imported missingAtVendor library { faceCount personCount } } ${errorsOf('syncLibrary')} } }`,
+      { id: libraryId },
+    );
+    expect(result).toEqual({
+      __typename: 'SyncLibrarySuccess',
+      imported: 1,
+      missingAtVendor: 0,
+      library: { faceCount: 1, personCount: 2 },
+    });
   });
 
   test('a LargePersonGroup works the same way and says so', async () => {
     const large = await createLibrary('big-group', 'LargePersonGroup');
     expect(large).toMatchObject({ __typename: 'CreateLibrarySuccess', library: { kind: 'LargePersonGroup' } });
     const p = await createPerson(large.library.id, 'Bo');
-    const r = await registerFace({ libraryId: large.library.id, personId: p.person.id, image: { base64: b64(await facePhoto('B')) } });
+    const r = await registerFace({
+      libraryId: large.library.id,
+      personId: p.person.id,
+      image: { base64: b64(await facePhoto('B')) },
+    });
     expect(r.__typename).toBe('RegisterFaceSuccess');
     expect(emulator.state.group('LargePersonGroup', 'big-group')?.persons.get(p.person.externalId)?.faces.size).toBe(1);
-    expect(await createLibrary('bad-kind', 'FaceList')).toMatchObject({ __typename: 'InvalidInputError', field: 'input.kind' });
+    expect(await createLibrary('bad-kind', 'FaceList')).toMatchObject({
+      __typename: 'InvalidInputError',
+      field: 'input.kind',
+    });
   });
 
   test('deleteLibrary deletes the person group', async () => {
-    const result = await op(`mutation($id: ID!) { deleteLibrary(id: $id) { __typename ... on DeleteLibrarySuccess { deletedFaceCount } ${errorsOf('deleteLibrary')} } }`, { id: libraryId });
+    const result = await op(
+      `mutation($id: ID!) { deleteLibrary(id: $id) { __typename ... on DeleteLibrarySuccess { deletedFaceCount } ${errorsOf('deleteLibrary')} } }`,
+      { id: libraryId },
+    );
     expect(result).toEqual({ __typename: 'DeleteLibrarySuccess', deletedFaceCount: 1 });
     expect(emulator.state.group('PersonGroup', 'staff')).toBeUndefined();
   });
@@ -207,42 +302,104 @@ describe('Azure errors arrive as union members with the vendor detail', () => {
     personId = (await createPerson(libraryId, 'Eve')).person.id;
   });
 
-  test('a group id outside Azure\'s rule is InvalidInputError before any call', async () => {
-    expect(await createLibrary('Upper_Case')).toMatchObject({ __typename: 'InvalidInputError', constraint: 'LIBRARY_NAME' });
+  test("a group id outside Azure's rule is InvalidInputError before any call", async () => {
+    expect(await createLibrary('Upper_Case')).toMatchObject({
+      __typename: 'InvalidInputError',
+      constraint: 'LIBRARY_NAME',
+    });
   });
 
   test('an image with no face is ImageRejectedError NO_FACE; a group photo MULTIPLE_FACES, and LARGEST picks one', async () => {
     const dark = await texturedImage(300, 300, true);
-    expect(await registerFace({ libraryId, personId, image: { base64: b64(dark) } })).toMatchObject({ __typename: 'ImageRejectedError', reason: 'NO_FACE', vendor: { code: 'InvalidImage', httpStatus: 400 } });
+    expect(await registerFace({ libraryId, personId, image: { base64: b64(dark) } })).toMatchObject({
+      __typename: 'ImageRejectedError',
+      reason: 'NO_FACE',
+      vendor: { code: 'InvalidImage', httpStatus: 400 },
+    });
     const group = await texturedImage(600, 200, false);
-    expect(await registerFace({ libraryId, personId, image: { base64: b64(group) } })).toMatchObject({ __typename: 'ImageRejectedError', reason: 'MULTIPLE_FACES' });
-    expect((await registerFace({ libraryId, personId, image: { base64: b64(group) }, faceSelection: 'LARGEST' })).__typename).toBe('RegisterFaceSuccess');
+    expect(await registerFace({ libraryId, personId, image: { base64: b64(group) } })).toMatchObject({
+      __typename: 'ImageRejectedError',
+      reason: 'MULTIPLE_FACES',
+    });
+    expect(
+      (await registerFace({ libraryId, personId, image: { base64: b64(group) }, faceSelection: 'LARGEST' })).__typename,
+    ).toBe('RegisterFaceSuccess');
   });
 
   test('a 429 whose wait is only in the message ("Try again in N seconds") is retried and succeeds', async () => {
-    emulator.faults.next({ kind: 'status', status: 429, body: { error: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 1 seconds.' } }, operation: 'addFace' });
+    emulator.faults.next({
+      kind: 'status',
+      status: 429,
+      body: { error: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 1 seconds.' } },
+      operation: 'addFace',
+    });
     const result = await registerFace({ libraryId, personId, image: { base64: b64(await facePhoto('A', 'jpeg', 3)) } });
     expect(result.__typename).toBe('RegisterFaceSuccess');
   });
 
   test('a 429 that outlasts the retry budget is RateLimitedError with the wait parsed from the message', async () => {
-    emulator.faults.next({ kind: 'status', status: 429, body: { error: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 26 seconds.' } }, operation: 'addFace', times: 5 });
+    emulator.faults.next({
+      kind: 'status',
+      status: 429,
+      body: { error: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 26 seconds.' } },
+      operation: 'addFace',
+      times: 5,
+    });
     const result = await registerFace({ libraryId, personId, image: { base64: b64(await facePhoto('A', 'jpeg', 4)) } });
-    expect(result).toMatchObject({ __typename: 'RateLimitedError', retryAfterSeconds: 26, vendor: { code: '429', httpStatus: 429 } });
+    expect(result).toMatchObject({
+      __typename: 'RateLimitedError',
+      retryAfterSeconds: 26,
+      vendor: { code: '429', httpStatus: 429 },
+    });
   });
 
   test.each([
-    [403, { error: { statusCode: 403, message: 'Out of call volume quota. Quota will be replenished in 2.12 days.' } }, 'QuotaExceededError', '403'],
-    [403, { error: { code: 'QuotaExceeded', message: 'Persisted face number reached limit.' } }, 'QuotaExceededError', 'QuotaExceeded'],
+    [
+      403,
+      { error: { statusCode: 403, message: 'Out of call volume quota. Quota will be replenished in 2.12 days.' } },
+      'QuotaExceededError',
+      '403',
+    ],
+    [
+      403,
+      { error: { code: 'QuotaExceeded', message: 'Persisted face number reached limit.' } },
+      'QuotaExceededError',
+      'QuotaExceeded',
+    ],
     [404, { error: { code: 'PersonNotFound', message: 'Person is not found.' } }, 'NotFoundError', 'PersonNotFound'],
-    [404, { error: { code: 'PersonGroupNotFound', message: 'Person group is not found.' } }, 'NotFoundError', 'PersonGroupNotFound'],
-    [409, { error: { code: 'PersonGroupTrainingNotFinished', message: 'Person group is under training.' } }, 'ConflictError', 'PersonGroupTrainingNotFinished'],
-    [409, { error: { code: 'ConcurrentOperationConflict', message: 'There is a conflict operation on resource.' } }, 'ConflictError', 'ConcurrentOperationConflict'],
-    [400, { error: { code: 'InvalidImageSize', message: 'Image size is too big.' } }, 'ImageRejectedError', 'InvalidImageSize'],
+    [
+      404,
+      { error: { code: 'PersonGroupNotFound', message: 'Person group is not found.' } },
+      'NotFoundError',
+      'PersonGroupNotFound',
+    ],
+    [
+      409,
+      { error: { code: 'PersonGroupTrainingNotFinished', message: 'Person group is under training.' } },
+      'ConflictError',
+      'PersonGroupTrainingNotFinished',
+    ],
+    [
+      409,
+      { error: { code: 'ConcurrentOperationConflict', message: 'There is a conflict operation on resource.' } },
+      'ConflictError',
+      'ConcurrentOperationConflict',
+    ],
+    [
+      400,
+      { error: { code: 'InvalidImageSize', message: 'Image size is too big.' } },
+      'ImageRejectedError',
+      'InvalidImageSize',
+    ],
     [400, { error: { code: 'InvalidURL', message: 'Invalid image URL.' } }, 'ImageRejectedError', 'InvalidURL'],
     [400, { error: { code: 'BadArgument', message: "'userData' is too long." } }, 'InvalidInputError', 'BadArgument'],
     [401, { statusCode: 401, message: 'Access denied due to invalid subscription key.' }, 'VendorAuthError', '401'],
-    [408, { error: { code: 'OperationTimeOut', message: 'Request Timeout.' } }, 'VendorUnavailableError', 'OperationTimeOut'],
+    [
+      408,
+      { error: { code: 'OperationTimeOut', message: 'Request Timeout.' } },
+      'VendorUnavailableError',
+      'OperationTimeOut',
+    ],
     [500, { error: { code: 'InternalServerError', message: 'oops' } }, 'VendorUnavailableError', 'InternalServerError'],
   ])('addFace answered %d %j arrives as %s', async (status, body, typename, code) => {
     emulator.faults.next({ kind: 'status', status, body, operation: 'addFace', times: 3 });
@@ -251,12 +408,16 @@ describe('Azure errors arrive as union members with the vendor detail', () => {
     if ('vendor' in result) expect(result.vendor).toMatchObject({ code, httpStatus: status });
   });
 
-  test('identify without Limited Access approval is UnsupportedOperationError with Azure\'s message', async () => {
+  test("identify without Limited Access approval is UnsupportedOperationError with Azure's message", async () => {
     const gated = await startAzureFaceEmulator({ subscriptionKeys: [KEY], identifyAllowed: false, trainingMs: 10 });
     const s = await startServerFor(KEY, gated.endpoint);
     try {
       const lib = (await createLibrary('gated', undefined, [], s)).library.id;
-      const result = await resultOf(s.url, `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ${errorsOf('searchFaces')} } }`, { l: lib, i: { base64: b64(await facePhoto('A')) } });
+      const result = await resultOf(
+        s.url,
+        `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ${errorsOf('searchFaces')} } }`,
+        { l: lib, i: { base64: b64(await facePhoto('A')) } },
+      );
       expect(result).toMatchObject({ __typename: 'UnsupportedOperationError', operation: 'searchFaces' });
       expect(result.message).toMatch(/approval|Identification/);
     } finally {
@@ -265,7 +426,7 @@ describe('Azure errors arrive as union members with the vendor detail', () => {
     }
   });
 
-  test('a wrong subscription key is VendorAuthError with Azure\'s 401', async () => {
+  test("a wrong subscription key is VendorAuthError with Azure's 401", async () => {
     const wrong = await startServerFor('not-the-key');
     try {
       const result = await createLibrary('nope', undefined, [], wrong);
@@ -282,21 +443,30 @@ describe('Azure errors arrive as union members with the vendor detail', () => {
     const result = await registerFace({ libraryId, personId, image: { url } });
     expect(result.__typename).toBe('RegisterFaceSuccess');
     expect(emulator.requests.filter((r) => r.operation === 'addFace').at(-1)?.status).toBe(200);
-    expect(await registerFace({ libraryId, personId, image: { url: 'http://169.254.169.254/latest/meta-data' } })).toMatchObject({ __typename: 'ImageRejectedError', reason: 'BLOCKED_ADDRESS' });
+    expect(
+      await registerFace({ libraryId, personId, image: { url: 'http://169.254.169.254/latest/meta-data' } }),
+    ).toMatchObject({ __typename: 'ImageRejectedError', reason: 'BLOCKED_ADDRESS' });
   });
 
   test.each([
     ['malformed JSON', { kind: 'malformed-json', apply: true }],
     ['a dropped connection', { kind: 'drop', apply: true }],
-  ] as const)('an add answered with %s after Azure acted is found by its token: exactly one face', async (_name, fault) => {
-    const persons = emulator.state.group('PersonGroup', 'errors')!.persons;
-    const count = () => [...persons.values()].reduce((n, p) => n + p.faces.size, 0);
-    const n = count();
-    emulator.faults.next({ ...fault, operation: 'addFace' });
-    const result = await registerFace({ libraryId, personId, image: { base64: b64(await facePhoto('B', 'png', 9)) } });
-    expect(result.__typename).toBe('RegisterFaceSuccess');
-    expect(count()).toBe(n + 1);
-  });
+  ] as const)(
+    'an add answered with %s after Azure acted is found by its token: exactly one face',
+    async (_name, fault) => {
+      const persons = emulator.state.group('PersonGroup', 'errors')!.persons;
+      const count = () => [...persons.values()].reduce((n, p) => n + p.faces.size, 0);
+      const n = count();
+      emulator.faults.next({ ...fault, operation: 'addFace' });
+      const result = await registerFace({
+        libraryId,
+        personId,
+        image: { base64: b64(await facePhoto('B', 'png', 9)) },
+      });
+      expect(result.__typename).toBe('RegisterFaceSuccess');
+      expect(count()).toBe(n + 1);
+    },
+  );
 
   test('an add that Azure carried out but answered too late is found by its token: exactly one face', async () => {
     const before = emulator.state.group('PersonGroup', 'errors')!.persons;
@@ -331,11 +501,14 @@ describe('externalImageId on Azure, which has no such field: kept in the ledger 
 
   test('registerFace, the faces filter, updateFace and deleteFaces take it; the face userData carries it', async () => {
     const image = { base64: b64(await facePhoto('A')) };
-    const registered = await op(`mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
+    const registered = await op(
+      `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
         ... on RegisterFaceSuccess { face { id vendorFaceId externalImageId fields } }
-        ${errorsOf('registerFace')} } }`, {
-      i: { libraryId, personId, image, externalImageId: 'img-a1', fields: { dept: 'sales' } },
-    });
+        ${errorsOf('registerFace')} } }`,
+      {
+        i: { libraryId, personId, image, externalImageId: 'img-a1', fields: { dept: 'sales' } },
+      },
+    );
     expect(registered).toMatchObject({
       __typename: 'RegisterFaceSuccess',
       face: { externalImageId: 'img-a1', fields: { dept: 'sales' } },
@@ -344,10 +517,13 @@ describe('externalImageId on Azure, which has no such field: kept in the ledger 
     expect(storedUserData(face.vendorFaceId)).toMatchObject({ externalImageId: 'img-a1', fields: { dept: 'sales' } });
     expect(await facesWith('img-a1')).toEqual([{ id: face.id, externalImageId: 'img-a1' }]);
 
-    const updated = await op(`mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename
-        ... on UpdateFaceSuccess { face { externalImageId fields } } ${errorsOf('updateFace')} } }`, {
-      i: { faceId: face.id, externalImageId: 'img-a2' },
-    });
+    const updated = await op(
+      `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename
+        ... on UpdateFaceSuccess { face { externalImageId fields } } ${errorsOf('updateFace')} } }`,
+      {
+        i: { faceId: face.id, externalImageId: 'img-a2' },
+      },
+    );
     expect(updated).toEqual({
       __typename: 'UpdateFaceSuccess',
       face: { externalImageId: 'img-a2', fields: { dept: 'sales' } },
@@ -355,11 +531,14 @@ describe('externalImageId on Azure, which has no such field: kept in the ledger 
     expect(storedUserData(face.vendorFaceId)).toMatchObject({ externalImageId: 'img-a2', fields: { dept: 'sales' } });
     expect(await facesWith('img-a1')).toEqual([]);
 
-    const deleted = await op(`mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename
-        ... on DeleteFacesSuccess { deletedFaceIds plan { strategy vendorCalls } } ${errorsOf('deleteFaces')} } }`, {
-      l: libraryId,
-      f: { externalImageId: 'img-a2' },
-    });
+    const deleted = await op(
+      `mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename
+        ... on DeleteFacesSuccess { deletedFaceIds plan { strategy vendorCalls } } ${errorsOf('deleteFaces')} } }`,
+      {
+        l: libraryId,
+        f: { externalImageId: 'img-a2' },
+      },
+    );
     expect(deleted).toEqual({
       __typename: 'DeleteFacesSuccess',
       deletedFaceIds: [face.id],
@@ -388,8 +567,11 @@ describe('externalImageId on Azure, which has no such field: kept in the ledger 
       headers: { 'Ocp-Apim-Subscription-Key': KEY, 'content-type': 'application/octet-stream' },
       body: new Uint8Array(await facePhoto('B')),
     });
-    const synced = await op(`mutation($id: ID!) { syncLibrary(id: $id) { __typename
-        ... on SyncLibrarySuccess { imported } ${errorsOf('syncLibrary')} } }`, { id: libraryId });
+    const synced = await op(
+      `mutation($id: ID!) { syncLibrary(id: $id) { __typename
+        ... on SyncLibrarySuccess { imported } ${errorsOf('syncLibrary')} } }`,
+      { id: libraryId },
+    );
     expect(synced).toEqual({ __typename: 'SyncLibrarySuccess', imported: 1 });
     expect(await facesWith('img-outside')).toEqual([{ id: expect.any(String), externalImageId: 'img-outside' }]);
   });

@@ -86,7 +86,8 @@ function expectRateLimited(reply: Reply, perMinute: number, setting: string, who
   expect(seconds).toBeLessThanOrEqual(60);
   expect(reply.headers['content-type']).toMatch(/^application\/json/);
   expect(reply.json.errors[0]).toEqual({
-    message: `Too many ${setting === 'limits.imageRequestsPerMinute' ? 'image requests' : 'requests'}: at most ` +
+    message:
+      `Too many ${setting === 'limits.imageRequestsPerMinute' ? 'image requests' : 'requests'}: at most ` +
       `${perMinute} a minute for ${whose} (${setting}); retry in ${seconds} s.`,
     extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds },
   });

@@ -111,8 +111,13 @@ test('the unknown operationName of the issue: 400 "Unknown operation named"', as
 describe('variables nested 5,000 deep', () => {
   const deep = (depth: number, leaf: string) => `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
   const post = (url: string, query: string, variablesJson: string, headers: Record<string, string> = {}) =>
-    rawRequest(url, 'POST', '/graphql', { 'content-type': 'application/json', accept: 'application/json', ...headers },
-      `{"query":${JSON.stringify(query)},"variables":{"deep":${variablesJson}}}`);
+    rawRequest(
+      url,
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      `{"query":${JSON.stringify(query)},"variables":{"deep":${variablesJson}}}`,
+    );
 
   const unusedDeep = 'an unused deep variable (headers %j): the query runs as plain Apollo runs it, never cached';
   test.each(HEADER_VARIANTS)(unusedDeep, async (headers) => {

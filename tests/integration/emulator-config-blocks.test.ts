@@ -34,45 +34,50 @@ function track<T extends { close(): Promise<void> }>(emulator: T): T {
   return emulator;
 }
 
-test.each(STANDALONE)('the %s emulator prints a provider block that configures a working server', async (
-  name,
-  start,
-  needsPerson,
-) => {
-  const printed = providerBlock(await start());
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `facegraph-${name}-`));
-  fs.writeFileSync(path.join(dir, 'facegraph.yaml'), printed);
-  const fromFile = loadConfig({ FACEGRAPH_CONFIG: 'facegraph.yaml' }, dir);
-  expect(fromFile.providers).toHaveLength(1);
+test.each(STANDALONE)(
+  'the %s emulator prints a provider block that configures a working server',
+  async (name, start, needsPerson) => {
+    const printed = providerBlock(await start());
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `facegraph-${name}-`));
+    fs.writeFileSync(path.join(dir, 'facegraph.yaml'), printed);
+    const fromFile = loadConfig({ FACEGRAPH_CONFIG: 'facegraph.yaml' }, dir);
+    expect(fromFile.providers).toHaveLength(1);
 
-  const server = await startTestServer({ configure: (c) => void (c.providers = fromFile.providers) });
-  try {
-    const op = (query: string, variables: Record<string, unknown>) => resultOf(server.url, query, variables);
-    const providerId = fromFile.providers[0]!.id;
-    const library = await op(`mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename
-        ... on CreateLibrarySuccess { library { id } } ${errorsOf('createLibrary')} } }`, {
-      i: { providerId, name: 'desk' },
-    });
-    expect(library.__typename).toBe('CreateLibrarySuccess');
-    const libraryId = library.library.id;
-    let personId: string | undefined;
-    if (needsPerson) {
-      const person = await op(`mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename
-          ... on CreatePersonSuccess { person { id } } ${errorsOf('createPerson')} } }`, {
-        i: { libraryId, name: 'Ada' },
-      });
-      expect(person.__typename).toBe('CreatePersonSuccess');
-      personId = person.person.id;
-    }
-    // A base64 image: on MTS it goes through the imageStaging bucket of the OSS emulator.
-    const register = `mutation($i: RegisterFaceInput!) {
+    const server = await startTestServer({ configure: (c) => void (c.providers = fromFile.providers) });
+    try {
+      const op = (query: string, variables: Record<string, unknown>) => resultOf(server.url, query, variables);
+      const providerId = fromFile.providers[0]!.id;
+      const library = await op(
+        `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename
+        ... on CreateLibrarySuccess { library { id } } ${errorsOf('createLibrary')} } }`,
+        {
+          i: { providerId, name: 'desk' },
+        },
+      );
+      expect(library.__typename).toBe('CreateLibrarySuccess');
+      const libraryId = library.library.id;
+      let personId: string | undefined;
+      if (needsPerson) {
+        const person = await op(
+          `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename
+          ... on CreatePersonSuccess { person { id } } ${errorsOf('createPerson')} } }`,
+          {
+            i: { libraryId, name: 'Ada' },
+          },
+        );
+        expect(person.__typename).toBe('CreatePersonSuccess');
+        personId = person.person.id;
+      }
+      // A base64 image: on MTS it goes through the imageStaging bucket of the OSS emulator.
+      const register = `mutation($i: RegisterFaceInput!) {
       registerFace(input: $i) { __typename ${errorsOf('registerFace')} } }`;
-    const face = await op(register, {
-      i: { libraryId, personId, image: { base64: (await facePhoto('A')).toString('base64') } },
-    });
-    expect(face).toEqual({ __typename: 'RegisterFaceSuccess' });
-  } finally {
-    await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const face = await op(register, {
+        i: { libraryId, personId, image: { base64: (await facePhoto('A')).toString('base64') } },
+      });
+      expect(face).toEqual({ __typename: 'RegisterFaceSuccess' });
+    } finally {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

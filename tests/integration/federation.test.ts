@@ -205,7 +205,9 @@ describe('composition with a second subgraph', () => {
     const shared = { ...audits, typeDefs: parse(auditsTypeDefs + errorTypes('@shareable')) };
     const result = composeServices([facegraph, shared]);
     expect(result.errors).toBeUndefined();
-    expect(result.supergraphSdl).toMatch(/type NotFoundError implements Error\s+@join__implements\(graph: FACEGRAPH, interface: "Error"\)\s+@join__type\(graph: AUDITS\)\s+@join__type\(graph: FACEGRAPH\)/);
+    expect(result.supergraphSdl).toMatch(
+      /type NotFoundError implements Error\s+@join__implements\(graph: FACEGRAPH, interface: "Error"\)\s+@join__type\(graph: AUDITS\)\s+@join__type\(graph: FACEGRAPH\)/,
+    );
 
     // Without @shareable on the other side the same type is a field-sharing error: the marking is what makes it work.
     const unshared = { ...audits, typeDefs: parse(auditsTypeDefs + errorTypes('')) };
@@ -248,7 +250,9 @@ describe('a query through @apollo/gateway', () => {
   }
 
   test('a query starting in audits resolves faces, libraries and persons from facegraph', async () => {
-    const data = await run('{ audits { verdict face { id vendorFaceId fields library { name faceCount } person { name } } } }');
+    const data = await run(
+      '{ audits { verdict face { id vendorFaceId fields library { name faceCount } person { name } } } }',
+    );
     const face = (i: number) => ({
       id: faces[i].id,
       vendorFaceId: faces[i].vendorFaceId,
@@ -266,11 +270,17 @@ describe('a query through @apollo/gateway', () => {
   });
 
   test('a query starting in facegraph resolves the audits of each face from the audits subgraph', async () => {
-    const data = await run('{ libraries { edges { node { name faces { edges { node { id audits { verdict } } } } } } } }');
+    const data = await run(
+      '{ libraries { edges { node { name faces { edges { node { id audits { verdict } } } } } } } }',
+    );
     const audits = (i: number) => rows.filter((r) => r.faceId === faces[i].id).map((r) => ({ verdict: r.verdict }));
     expect(data).toEqual({
       libraries: {
-        edges: [{ node: { name: 'staff', faces: { edges: faces.map((f, i) => ({ node: { id: f.id, audits: audits(i) } })) } } }],
+        edges: [
+          {
+            node: { name: 'staff', faces: { edges: faces.map((f, i) => ({ node: { id: f.id, audits: audits(i) } })) } },
+          },
+        ],
       },
     });
   });

@@ -27,11 +27,17 @@ beforeAll(async () => {
       },
     }),
     configure: (config) => {
-      config.auth = { keys: [{ id: 'fuzzer', sha256: sha256Hex(secret), scopes: ['read', 'write', 'search', 'admin'] }] };
+      config.auth = {
+        keys: [{ id: 'fuzzer', sha256: sha256Hex(secret), scopes: ['read', 'write', 'search', 'admin'] }],
+      };
       config.limits.requestsPerMinute = 1_000_000;
     },
   });
-  await server.facegraph.services.libraries.createLibrary({ providerId: 'local', name: 'fuzz', fields: [{ name: 'dept', type: 'STRING' }] });
+  await server.facegraph.services.libraries.createLibrary({
+    providerId: 'local',
+    name: 'fuzz',
+    fields: [{ name: 'dept', type: 'STRING' }],
+  });
 }, 60_000);
 afterAll(async () => server?.close());
 
@@ -53,23 +59,69 @@ function random(seed: number) {
 const LIBRARY = Buffer.from(JSON.stringify([1, 'L', 'local', 'fuzz'])).toString('base64url');
 const SEEDS: { query: string; variables?: Record<string, unknown>; operationName?: string; extensions?: unknown }[] = [
   { query: '{ providers { id kind capabilities { registerFace } } }' },
-  { query: `query Q($id: ID!) { library(id: $id) { name faceCount faces(first: 5) { totalCount edges { node { id } } } } }`, variables: { id: LIBRARY } },
-  { query: `query($id: ID!, $v: JSON) { library(id: $id) { faces(filter: { fields: $v }) { totalCount } } }`, variables: { id: LIBRARY, v: { dept: MARKER } } },
-  { query: `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on Error { message } } }`, variables: { i: { libraryId: LIBRARY, image: { base64: `${MARKER}AAAA` }, fields: { dept: MARKER } } } },
-  { query: `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename } }`, variables: { i: { libraryId: LIBRARY, name: MARKER } } },
-  { query: `mutation { deleteFaces(libraryId: "${LIBRARY}", filter: { externalImageId: "${MARKER}" }, dryRun: true) { __typename } }` },
-  { query: `query($img: ImageInput!) { searchFaces(libraryId: "${LIBRARY}", image: $img) { __typename } }`, variables: { img: { url: `http://127.0.0.1:1/${MARKER}` } } },
-  { query: `{ _entities(representations: [{ __typename: "Face", id: "${MARKER}" }, { __typename: "Nope" }]) { __typename } }` },
+  {
+    query: `query Q($id: ID!) { library(id: $id) { name faceCount faces(first: 5) { totalCount edges { node { id } } } } }`,
+    variables: { id: LIBRARY },
+  },
+  {
+    query: `query($id: ID!, $v: JSON) { library(id: $id) { faces(filter: { fields: $v }) { totalCount } } }`,
+    variables: { id: LIBRARY, v: { dept: MARKER } },
+  },
+  {
+    query: `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on Error { message } } }`,
+    variables: { i: { libraryId: LIBRARY, image: { base64: `${MARKER}AAAA` }, fields: { dept: MARKER } } },
+  },
+  {
+    query: `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename } }`,
+    variables: { i: { libraryId: LIBRARY, name: MARKER } },
+  },
+  {
+    query: `mutation { deleteFaces(libraryId: "${LIBRARY}", filter: { externalImageId: "${MARKER}" }, dryRun: true) { __typename } }`,
+  },
+  {
+    query: `query($img: ImageInput!) { searchFaces(libraryId: "${LIBRARY}", image: $img) { __typename } }`,
+    variables: { img: { url: `http://127.0.0.1:1/${MARKER}` } },
+  },
+  {
+    query: `{ _entities(representations: [{ __typename: "Face", id: "${MARKER}" }, { __typename: "Nope" }]) { __typename } }`,
+  },
   { query: `{ _service { sdl } }` },
   { query: `subscription { faceEvents { faceId } }` },
   { query: `{ viewer { actor } apiKeys { totalCount } auditLog(first: 3) { totalCount } }` },
   { query: `query A { providers { id } } query B { viewer { actor } }`, operationName: 'B' },
-  { query: '{ providers { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: `${MARKER}0`.padEnd(64, '0') } } },
+  {
+    query: '{ providers { id } }',
+    extensions: { persistedQuery: { version: 1, sha256Hash: `${MARKER}0`.padEnd(64, '0') } },
+  },
   { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } },
 ];
 
-const PATHS = ['/graphql', '/graphql', '/graphql', '/graphql/', '/GRAPHQL', '/graphql/x', '/', '/healthz', '/readyz', '/graphiql/assets/%.js', '/graphiql/assets/..%2f..%2fpackage.json', '/%', '/nope'];
-const CONTENT_TYPES = ['application/json', 'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'text/plain', 'application/graphql-response+json', 'multipart/form-data; boundary=x', ''];
+const PATHS = [
+  '/graphql',
+  '/graphql',
+  '/graphql',
+  '/graphql/',
+  '/GRAPHQL',
+  '/graphql/x',
+  '/',
+  '/healthz',
+  '/readyz',
+  '/graphiql/assets/%.js',
+  '/graphiql/assets/..%2f..%2fpackage.json',
+  '/%',
+  '/nope',
+];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'application/json; charset=utf-16',
+  'text/plain',
+  'application/graphql-response+json',
+  'multipart/form-data; boundary=x',
+  '',
+];
 
 interface Generated {
   method: string;
@@ -80,7 +132,9 @@ interface Generated {
 
 function generate(rng: ReturnType<typeof random>): Generated {
   const seed = rng.pick(SEEDS);
-  let text = JSON.stringify(rng.next() < 0.1 ? { ...seed, variables: rng.pick([[], 'x', 3, null, { deep: nest(rng.int(3000)) }]) } : seed);
+  let text = JSON.stringify(
+    rng.next() < 0.1 ? { ...seed, variables: rng.pick([[], 'x', 3, null, { deep: nest(rng.int(3000)) }]) } : seed,
+  );
   // Mutations of the JSON text: each may make it invalid, strange, or a different valid request.
   const mutations = rng.int(4);
   for (let i = 0; i < mutations; i++) text = mutateText(text, rng);
@@ -92,7 +146,14 @@ function generate(rng: ReturnType<typeof random>): Generated {
   const auth = rng.next();
   if (auth < 0.7) headers.authorization = `Bearer ${secret}`;
   else if (auth < 0.8) headers.authorization = `Bearer ${newApiKeySecret()}`;
-  else if (auth < 0.85) headers.authorization = rng.pick(['Bearer', 'Basic x', `Bearer ${secret}${secret}`, 'bearer  a.b.c', `Bearer ${MARKER}.e30.`]);
+  else if (auth < 0.85)
+    headers.authorization = rng.pick([
+      'Bearer',
+      'Basic x',
+      `Bearer ${secret}${secret}`,
+      'bearer  a.b.c',
+      `Bearer ${MARKER}.e30.`,
+    ]);
   if (rng.next() < 0.08) {
     const encoding = rng.pick(['gzip', 'deflate', 'br', 'identity', 'x-unknown']);
     headers['content-encoding'] = encoding;
@@ -122,7 +183,11 @@ function mutateText(text: string, rng: ReturnType<typeof random>): string {
     case 1:
       return text.slice(0, at) + text.slice(at + 1 + rng.int(8));
     case 2:
-      return text.slice(0, at) + rng.pick(['{', '}', '"', '\\', '[', ']', ',', ':', 'null', '\u0000', '\ud800', '💥', '\\u0000']) + text.slice(at);
+      return (
+        text.slice(0, at) +
+        rng.pick(['{', '}', '"', '\\', '[', ']', ',', ':', 'null', '\u0000', '\ud800', '💥', '\\u0000']) +
+        text.slice(at)
+      );
     case 3:
       return text.slice(0, at) + text.slice(at).replace(/\d/, String(rng.int(1e9)));
     case 4:
@@ -142,57 +207,76 @@ interface Outcome {
 
 function send(agent: http.Agent, port: number, request: Generated): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const headers = request.body ? { ...request.headers, 'content-length': String(request.body.length) } : request.headers;
-    const req = http.request({ host: '127.0.0.1', port, method: request.method, path: request.path, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const headers = request.body
+      ? { ...request.headers, 'content-length': String(request.body.length) }
+      : request.headers;
+    const req = http.request(
+      { host: '127.0.0.1', port, method: request.method, path: request.path, headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.setTimeout(30_000, () => req.destroy(new Error('timed out')));
     req.end(request.body);
   });
 }
 
-test(`${REQUESTS} generated and mutated requests: no 5xx, no HTML error page, no stack, nothing of a body in the log`, async () => {
-  const port = Number(new URL(server.origin).port);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const rng = random(20261205);
-  const deadline = Date.now() + TIME_BUDGET_MS;
-  const problems: string[] = [];
-  const statuses = new Map<number, number>();
-  let sent = 0;
-  const lane = async () => {
-    while (sent < REQUESTS && Date.now() < deadline && problems.length < 20) {
-      const request = generate(rng);
-      sent++;
-      let outcome: Outcome;
-      try {
-        outcome = await send(agent, port, request);
-      } catch (e) {
-        problems.push(`${request.method} ${request.path}: ${(e as Error).message}`);
-        continue;
+test(
+  `${REQUESTS} generated and mutated requests: no 5xx, no HTML error page, no stack, nothing of a body in the log`,
+  async () => {
+    const port = Number(new URL(server.origin).port);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const rng = random(20261205);
+    const deadline = Date.now() + TIME_BUDGET_MS;
+    const problems: string[] = [];
+    const statuses = new Map<number, number>();
+    let sent = 0;
+    const lane = async () => {
+      while (sent < REQUESTS && Date.now() < deadline && problems.length < 20) {
+        const request = generate(rng);
+        sent++;
+        let outcome: Outcome;
+        try {
+          outcome = await send(agent, port, request);
+        } catch (e) {
+          problems.push(`${request.method} ${request.path}: ${(e as Error).message}`);
+          continue;
+        }
+        statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+        const shown = `${request.method} ${request.path.slice(0, 60)} -> ${outcome.status} ${outcome.body.slice(0, 160)}`;
+        if (outcome.status >= 500) problems.push(`5xx: ${shown}`);
+        if (outcome.status >= 400 && /text\/html/.test(outcome.contentType)) problems.push(`HTML error page: ${shown}`);
+        if (/\n\s+at \S+ \(|node:internal|\/node_modules\//.test(outcome.body))
+          problems.push(`stack or path: ${shown}`);
+        if (outcome.body.includes(process.cwd())) problems.push(`machine path: ${shown}`);
       }
-      statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
-      const shown = `${request.method} ${request.path.slice(0, 60)} -> ${outcome.status} ${outcome.body.slice(0, 160)}`;
-      if (outcome.status >= 500) problems.push(`5xx: ${shown}`);
-      if (outcome.status >= 400 && /text\/html/.test(outcome.contentType)) problems.push(`HTML error page: ${shown}`);
-      if (/\n\s+at \S+ \(|node:internal|\/node_modules\//.test(outcome.body)) problems.push(`stack or path: ${shown}`);
-      if (outcome.body.includes(process.cwd())) problems.push(`machine path: ${shown}`);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-  agent.destroy();
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+    agent.destroy();
 
-  const log = logLines.join('');
-  if (log.includes(secret)) problems.push('the log holds the API key');
-  if (log.includes(MARKER)) problems.push(`the log holds request body content: ${log.slice(Math.max(0, log.indexOf(MARKER) - 200), log.indexOf(MARKER) + 50)}`);
-  const errorLines = logLines.filter((line) => /"level":(50|60)/.test(line));
-  if (errorLines.length > 0) problems.push(`client mistakes logged as errors: ${errorLines.slice(0, 3).join('')}`);
+    const log = logLines.join('');
+    if (log.includes(secret)) problems.push('the log holds the API key');
+    if (log.includes(MARKER))
+      problems.push(
+        `the log holds request body content: ${log.slice(Math.max(0, log.indexOf(MARKER) - 200), log.indexOf(MARKER) + 50)}`,
+      );
+    const errorLines = logLines.filter((line) => /"level":(50|60)/.test(line));
+    if (errorLines.length > 0) problems.push(`client mistakes logged as errors: ${errorLines.slice(0, 3).join('')}`);
 
-  expect({ problems, sent }).toEqual({ problems: [], sent: REQUESTS });
-  // The run exercised what it is meant to: refusals of every kind, and answers.
-  for (const status of [200, 400, 401, 404]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
-  expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
-}, TIME_BUDGET_MS + 60_000);
+    expect({ problems, sent }).toEqual({ problems: [], sent: REQUESTS });
+    // The run exercised what it is meant to: refusals of every kind, and answers.
+    for (const status of [200, 400, 401, 404]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
+    expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
+  },
+  TIME_BUDGET_MS + 60_000,
+);

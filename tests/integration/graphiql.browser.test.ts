@@ -83,9 +83,19 @@ describeBrowser(`GraphiQL in the browser${availability.run ? '' : ` — ${availa
     await page.waitForSelector('.graphiql-container', { timeout: 30_000 });
     // Monaco is loaded and mounted in the operation editor.
     await page.waitForSelector('.graphiql-query-editor .monaco-editor .view-lines', { timeout: 30_000 });
-    expect(await poll(() => editorText(page, '.graphiql-query-editor'), (t) => t.includes('providers'))).toContain('providers {');
+    expect(
+      await poll(
+        () => editorText(page, '.graphiql-query-editor'),
+        (t) => t.includes('providers'),
+      ),
+    ).toContain('providers {');
     // The bundled workers were started from our own assets.
-    expect(await poll(async () => workerUrls.length, (n) => n >= 1)).toBeGreaterThanOrEqual(1);
+    expect(
+      await poll(
+        async () => workerUrls.length,
+        (n) => n >= 1,
+      ),
+    ).toBeGreaterThanOrEqual(1);
     for (const w of workerUrls) expect(new URL(w).pathname).toMatch(/^\/graphiql\/assets\/[\w.-]+\.worker-[\w]+\.js$/);
   });
 
@@ -113,7 +123,10 @@ describeBrowser(`GraphiQL in the browser${availability.run ? '' : ` — ${availa
       body: { data: { providers: [{ id: 'local', kind: 'LOCAL' }] } },
     });
 
-    const result = await poll(() => editorText(page, '.graphiql-response'), (t) => t.includes('"providers"'));
+    const result = await poll(
+      () => editorText(page, '.graphiql-response'),
+      (t) => t.includes('"providers"'),
+    );
     expect(JSON.parse(result)).toEqual({ data: { providers: [{ id: 'local', kind: 'LOCAL' }] } });
 
     // Let the doc explorer / schema fetch settle, then take the screenshot.
@@ -125,7 +138,10 @@ describeBrowser(`GraphiQL in the browser${availability.run ? '' : ` — ${availa
     const first = await typeAndRun(page, 'query Mine { providers { id } }');
     expect(first.body).toEqual({ data: { providers: [{ id: 'local' }] } });
     // GraphiQL has taken `Mine` as the operation name once it saved the text.
-    await poll(() => storedQuery(page), (q) => q === 'query Mine { providers { id } }');
+    await poll(
+      () => storedQuery(page),
+      (q) => q === 'query Mine { providers { id } }',
+    );
     const second = await typeAndRun(page, 'query Other { providers { kind } }');
     expect(second.request.query).toBe('query Other { providers { kind } }');
     expect({ status: second.status, body: second.body }).toEqual({
@@ -157,15 +173,22 @@ describeBrowser(`GraphiQL in the browser${availability.run ? '' : ` — ${availa
       server.url,
       `mutation { createLibrary(input: { providerId: "local", name: "graphiql" }) { ... on CreateLibrarySuccess { library { id } } } }`,
     );
-    const registered = await gql(server.url, `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename } }`, {
-      i: {
-        libraryId: library.data.createLibrary.library.id,
-        externalImageId: 'seen-in-graphiql',
-        image: { base64: (await facePhoto('A')).toString('base64') },
+    const registered = await gql(
+      server.url,
+      `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename } }`,
+      {
+        i: {
+          libraryId: library.data.createLibrary.library.id,
+          externalImageId: 'seen-in-graphiql',
+          image: { base64: (await facePhoto('A')).toString('base64') },
+        },
       },
-    });
+    );
     expect(registered.data.registerFace.__typename).toBe('RegisterFaceSuccess');
-    const shown = await poll(() => editorText(page, '.graphiql-response'), (t) => t.includes('seen-in-graphiql'));
+    const shown = await poll(
+      () => editorText(page, '.graphiql-response'),
+      (t) => t.includes('seen-in-graphiql'),
+    );
     expect(JSON.parse(shown)).toEqual({
       data: { faceEvents: { kind: 'REGISTERED', face: { externalImageId: 'seen-in-graphiql' } } },
     });
@@ -247,7 +270,11 @@ async function storedQuery(page: Page): Promise<string | null> {
 /** Text of the Monaco editor inside `container`, read from its model. */
 async function editorText(page: Page, container: string): Promise<string> {
   return page.evaluate((sel) => {
-    const monaco = (globalThis as { __MONACO?: { editor: { getEditors(): Array<{ getContainerDomNode(): HTMLElement; getValue(): string }> } } }).__MONACO;
+    const monaco = (
+      globalThis as {
+        __MONACO?: { editor: { getEditors(): Array<{ getContainerDomNode(): HTMLElement; getValue(): string }> } };
+      }
+    ).__MONACO;
     const el = document.querySelector(sel);
     if (!monaco || !el) return '';
     const editor = monaco.editor.getEditors().find((e) => el.contains(e.getContainerDomNode()));

@@ -22,8 +22,14 @@ beforeAll(async () => {
   server = await startTestServer({
     configure: (c) => {
       c.providers.push({
-        id: 'hw', kind: 'HUAWEI_FRS', region: 'cn-north-4', projectId: PROJECT, endpoint: emulator.endpoint,
-        iamEndpoint: emulator.iamEndpoint, credentials: { accessKeyId: AK, secretAccessKey: SK }, timeoutMs: 1_000,
+        id: 'hw',
+        kind: 'HUAWEI_FRS',
+        region: 'cn-north-4',
+        projectId: PROJECT,
+        endpoint: emulator.endpoint,
+        iamEndpoint: emulator.iamEndpoint,
+        credentials: { accessKeyId: AK, secretAccessKey: SK },
+        timeoutMs: 1_000,
       } as never);
     },
   });
@@ -68,8 +74,11 @@ async function ledgerFaces(libraryId: string): Promise<{ vendorFaceId: string; s
 }
 
 const syncLibrary = (id: string) =>
-  op(`mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { imported missingAtVendor }
-      ${errorsOf('syncLibrary')} } }`, { id });
+  op(
+    `mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { imported missingAtVendor }
+      ${errorsOf('syncLibrary')} } }`,
+    { id },
+  );
 
 const REGISTER_TYPENAME = 'mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename } }';
 

@@ -125,7 +125,11 @@ describe('fetchImageUrl', () => {
 
   it('fetches from a host allow-listed by name, sending its Host header', async () => {
     hostHeaders.length = 0;
-    const image = await fetchImageUrl(`http://LocalHost:${port}/chunked-face.jpg`, { ...defaultPolicy, allowList: ['localhost'] }, limits);
+    const image = await fetchImageUrl(
+      `http://LocalHost:${port}/chunked-face.jpg`,
+      { ...defaultPolicy, allowList: ['localhost'] },
+      limits,
+    );
     expect(image.bytes.equals(jpeg)).toBe(true);
     expect(hostHeaders).toEqual([`localhost:${port}`]);
   });
@@ -216,7 +220,11 @@ describe('fetchImageUrl', () => {
     const onSocket = (message: unknown) => opened.push(message);
     diagnostics.subscribe('net.client.socket', onSocket);
     try {
-      for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fd00:ec2::254]/', 'http://[::ffff:a9fe:a9fe]/']) {
+      for (const url of [
+        'http://169.254.169.254/latest/meta-data/',
+        'http://[fd00:ec2::254]/',
+        'http://[::ffff:a9fe:a9fe]/',
+      ]) {
         const e = await rejection(fetchImageUrl(url, defaultPolicy, limits));
         expect(e.detail).toMatchObject({ reason: 'BLOCKED_ADDRESS' });
       }

@@ -187,8 +187,9 @@ describe('aliases, tokens and directives', () => {
 
 describe('expensive fields', () => {
   const searches = (n: number, image: string) =>
-    Array.from({ length: n }, (_, i) => `s${i}: searchFaces(libraryId: $lib, image: ${image}) { __typename }`)
-      .join(' ');
+    Array.from({ length: n }, (_, i) => `s${i}: searchFaces(libraryId: $lib, image: ${image}) { __typename }`).join(
+      ' ',
+    );
 
   test('100 aliased searchFaces sharing one image variable are refused without running the engine', async () => {
     const reply = await post(`query($lib: ID!, $image: ImageInput!) { ${searches(100, '$image')} }`, {
@@ -342,11 +343,16 @@ describe('what must still pass', () => {
   });
 
   test('five searchFaces in one request run', async () => {
-    const reply = await post(`query($lib: ID!, $image: ImageInput!) { ${Array.from({ length: 5 }, (_, i) =>
-      `s${i}: searchFaces(libraryId: $lib, image: $image) { __typename }`).join(' ')} }`, {
-      lib: lib.id,
-      image: { base64: photo.toString('base64') },
-    });
+    const reply = await post(
+      `query($lib: ID!, $image: ImageInput!) { ${Array.from(
+        { length: 5 },
+        (_, i) => `s${i}: searchFaces(libraryId: $lib, image: $image) { __typename }`,
+      ).join(' ')} }`,
+      {
+        lib: lib.id,
+        image: { base64: photo.toString('base64') },
+      },
+    );
     expect(reply.status).toBe(200);
     expect(reply.json.errors).toBeUndefined();
     expect(Object.keys(reply.json.data)).toHaveLength(5);

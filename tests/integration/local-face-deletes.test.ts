@@ -35,10 +35,13 @@ async function createLibrary(name: string): Promise<string> {
 }
 
 async function registerFace(libraryId: string, image: Buffer, externalImageId?: string) {
-  return op(`mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
-      ... on RegisterFaceSuccess { face { id } } ${errorsOf('registerFace')} } }`, {
-    i: { libraryId, image: { base64: image.toString('base64') }, externalImageId },
-  });
+  return op(
+    `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
+      ... on RegisterFaceSuccess { face { id } } ${errorsOf('registerFace')} } }`,
+    {
+      i: { libraryId, image: { base64: image.toString('base64') }, externalImageId },
+    },
+  );
 }
 
 async function registeredFaceId(libraryId: string, image: Buffer, externalImageId?: string): Promise<string> {

@@ -1,8 +1,22 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
-import { CreateLibraryDocument, DeleteFacesDocument, RegisterFaceDocument, SearchFacesDocument, type RegisterFaceInput } from '../generated/graphql';
-import { FACE_A, FACE_B, faceFreePhoto, resizedCopy, samplePhoto, singleFacePhoto, THREE_FACE_SAMPLE } from '../support/face-photos';
+import {
+  CreateLibraryDocument,
+  DeleteFacesDocument,
+  RegisterFaceDocument,
+  SearchFacesDocument,
+  type RegisterFaceInput,
+} from '../generated/graphql';
+import {
+  FACE_A,
+  FACE_B,
+  faceFreePhoto,
+  resizedCopy,
+  samplePhoto,
+  singleFacePhoto,
+  THREE_FACE_SAMPLE,
+} from '../support/face-photos';
 import { execute, gql, startTestServer, type TestServer } from '../support/test-server';
 
 // The LOCAL provider detects, rejects and searches faces with its real engine, over real HTTP.
@@ -49,7 +63,8 @@ describe('registerFace on LOCAL', () => {
   test('a single-face photo registers with its bounding box inside the image', async () => {
     const result = await register({ libraryId, image: { base64: b64(faceA) }, externalImageId: 'person-a' });
     expect(result).toMatchObject({ __typename: 'RegisterFaceSuccess', replayed: false });
-    const box = (result as { face: { boundingBox: { x: number; y: number; width: number; height: number } } }).face.boundingBox;
+    const box = (result as { face: { boundingBox: { x: number; y: number; width: number; height: number } } }).face
+      .boundingBox;
     const { width = 0, height = 0 } = await sharp(faceA).metadata();
     expect(box.width).toBeGreaterThan(width / 4);
     expect(box.x).toBeGreaterThanOrEqual(0);
@@ -60,7 +75,11 @@ describe('registerFace on LOCAL', () => {
 
   test('the three-face photo is rejected with MULTIPLE_FACES', async () => {
     const result = await register({ libraryId, image: { base64: b64(samplePhoto(THREE_FACE_SAMPLE)) } });
-    expect(result).toMatchObject({ __typename: 'ImageRejectedError', code: 'IMAGE_REJECTED', reason: 'MULTIPLE_FACES' });
+    expect(result).toMatchObject({
+      __typename: 'ImageRejectedError',
+      code: 'IMAGE_REJECTED',
+      reason: 'MULTIPLE_FACES',
+    });
     expect((result as { message: string }).message).toMatch(/3 faces.*faceSelection: LARGEST/);
   });
 
@@ -98,7 +117,9 @@ describe('registerFace on LOCAL', () => {
     const allowing = await startTestServer({ configure: (c) => void (c.images.urlFetch.allowList = ['127.0.0.1']) });
     try {
       const lib = await newLibrary(allowing, 'by-url');
-      expect(await register({ libraryId: lib, image: { url } }, allowing)).toMatchObject({ __typename: 'RegisterFaceSuccess' });
+      expect(await register({ libraryId: lib, image: { url } }, allowing)).toMatchObject({
+        __typename: 'RegisterFaceSuccess',
+      });
     } finally {
       await allowing.close();
       await new Promise<void>((resolve) => imageHost.close(() => resolve()));
@@ -116,15 +137,21 @@ describe('searchFaces on LOCAL', () => {
     expect(result.__typename).toBe('SearchFacesSuccess');
     expect(result.matches[0].face.externalImageId).toBe('person-a');
     expect(result.matches[0].similarity).toBeGreaterThan(0.8);
-    expect(result.matches.map((m: { face: { externalImageId: string } }) => m.face.externalImageId)).not.toContain('person-b');
+    expect(result.matches.map((m: { face: { externalImageId: string } }) => m.face.externalImageId)).not.toContain(
+      'person-b',
+    );
   });
 
   test('returns a different person only when the threshold is lowered below their similarity', async () => {
     const strict = await search(await resizedCopy(faceB, 0.7, 75));
-    expect(strict.matches.map((m: { face: { externalImageId: string } }) => m.face.externalImageId)).toEqual(['person-b']);
+    expect(strict.matches.map((m: { face: { externalImageId: string } }) => m.face.externalImageId)).toEqual([
+      'person-b',
+    ]);
     const loose = await search(await resizedCopy(faceB, 0.7, 75), 0);
     expect(loose.matches.length).toBeGreaterThan(1);
-    const others = loose.matches.filter((m: { face: { externalImageId: string } }) => m.face.externalImageId !== 'person-b');
+    const others = loose.matches.filter(
+      (m: { face: { externalImageId: string } }) => m.face.externalImageId !== 'person-b',
+    );
     expect(others.every((m: { similarity: number }) => m.similarity < 0.6)).toBe(true);
   });
 
@@ -132,7 +159,10 @@ describe('searchFaces on LOCAL', () => {
     const lib = await newLibrary(server, 'search-after-changes');
     const probe = await resizedCopy(faceA, 0.6, 70);
     const found = async () => {
-      const { searchFaces } = await execute(server.url, SearchFacesDocument, { libraryId: lib, image: { base64: b64(probe) } });
+      const { searchFaces } = await execute(server.url, SearchFacesDocument, {
+        libraryId: lib,
+        image: { base64: b64(probe) },
+      });
       if (searchFaces.__typename !== 'SearchFacesSuccess') throw new Error(JSON.stringify(searchFaces));
       return searchFaces.matches.map((m) => m.face.id);
     };
@@ -141,7 +171,10 @@ describe('searchFaces on LOCAL', () => {
     if (first.__typename !== 'RegisterFaceSuccess') throw new Error(JSON.stringify(first));
     expect(await found()).toEqual([first.face.id]);
     expect(await found()).toEqual([first.face.id]);
-    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, { libraryId: lib, filter: { faceIds: [first.face.id] } });
+    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, {
+      libraryId: lib,
+      filter: { faceIds: [first.face.id] },
+    });
     expect(deleteFaces).toMatchObject({ __typename: 'DeleteFacesSuccess', deletedCount: 1 });
     expect(await found()).toEqual([]);
     const second = await register({ libraryId: lib, image: { base64: b64(faceA) }, externalImageId: 'again' });
@@ -157,7 +190,10 @@ describe('searchFaces on LOCAL', () => {
       return result.face.id;
     };
     const found = async (probe: Buffer) => {
-      const { searchFaces } = await execute(server.url, SearchFacesDocument, { libraryId: lib, image: { base64: b64(probe) } });
+      const { searchFaces } = await execute(server.url, SearchFacesDocument, {
+        libraryId: lib,
+        image: { base64: b64(probe) },
+      });
       if (searchFaces.__typename !== 'SearchFacesSuccess') throw new Error(JSON.stringify(searchFaces));
       return searchFaces.matches.map((m) => m.face.id);
     };
@@ -166,7 +202,10 @@ describe('searchFaces on LOCAL', () => {
     const a = await registered(faceA, 'a');
     const b = await registered(faceB, 'b');
     expect(await found(probeB)).toEqual([b]); // the library's descriptors are now cached
-    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, { libraryId: lib, filter: { faceIds: [b] } });
+    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, {
+      libraryId: lib,
+      filter: { faceIds: [b] },
+    });
     expect(deleteFaces).toMatchObject({ __typename: 'DeleteFacesSuccess', deletedCount: 1 });
     const again = await registered(faceA, 'a-again'); // the newest face was deleted: its row id must not come back
     expect(await found(probeB)).toEqual([]);
@@ -181,7 +220,10 @@ describe('searchFaces on LOCAL', () => {
       return result.face.id;
     };
     const found = async (probe: Buffer) => {
-      const { searchFaces } = await execute(server.url, SearchFacesDocument, { libraryId: lib, image: { base64: b64(probe) } });
+      const { searchFaces } = await execute(server.url, SearchFacesDocument, {
+        libraryId: lib,
+        image: { base64: b64(probe) },
+      });
       if (searchFaces.__typename !== 'SearchFacesSuccess') throw new Error(JSON.stringify(searchFaces));
       return searchFaces.matches.map((m) => m.face.id).sort();
     };
@@ -191,7 +233,10 @@ describe('searchFaces on LOCAL', () => {
     const b = await registered(faceB);
     const a2 = await registered(faceA);
     expect(await found(probeA)).toEqual([a1, a2].sort()); // cached
-    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, { libraryId: lib, filter: { faceIds: [a1] } });
+    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, {
+      libraryId: lib,
+      filter: { faceIds: [a1] },
+    });
     expect(deleteFaces).toMatchObject({ __typename: 'DeleteFacesSuccess', deletedCount: 1 });
     expect(await found(probeA)).toEqual([a2]);
     expect(await found(probeB)).toEqual([b]);
@@ -202,12 +247,19 @@ describe('searchFaces on LOCAL', () => {
   });
 
   test('topN and threshold outside their ranges are InvalidInputError', async () => {
-    const { searchFaces } = await execute(server.url, SearchFacesDocument, { libraryId, image: { base64: b64(faceA) } });
-    expect(searchFaces.__typename).toBe('SearchFacesSuccess');
-    const bad = await gql(server.url, `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i, threshold: 1.5) { __typename ... on InvalidInputError { field } } }`, {
-      l: libraryId,
-      i: { base64: b64(faceA) },
+    const { searchFaces } = await execute(server.url, SearchFacesDocument, {
+      libraryId,
+      image: { base64: b64(faceA) },
     });
+    expect(searchFaces.__typename).toBe('SearchFacesSuccess');
+    const bad = await gql(
+      server.url,
+      `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i, threshold: 1.5) { __typename ... on InvalidInputError { field } } }`,
+      {
+        l: libraryId,
+        i: { base64: b64(faceA) },
+      },
+    );
     expect(bad.data!.searchFaces).toEqual({ __typename: 'InvalidInputError', field: 'threshold' });
   });
 });
@@ -234,12 +286,18 @@ describe('the face engine runs off the event loop', () => {
     const small = await startTestServer({ configure: (c) => void (c.faceEngine = { workers: 1, maxQueue: 1 }) });
     try {
       const lib = await newLibrary(small, 'busy');
-      const results = await Promise.all(Array.from({ length: 6 }, () => register({ libraryId: lib, image: { base64: b64(faceA) } }, small)));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => register({ libraryId: lib, image: { base64: b64(faceA) } }, small)),
+      );
       const limited = results.filter((r) => r.__typename === 'RateLimitedError');
       expect(limited.length).toBeGreaterThan(0);
       for (const r of limited) expect((r as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThanOrEqual(1);
       expect(results.filter((r) => r.__typename === 'RegisterFaceSuccess').length).toBeGreaterThan(0);
-      const retry = await gql(small.url, `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename } }`, { i: { libraryId: lib, image: { base64: b64(faceA) } } });
+      const retry = await gql(
+        small.url,
+        `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename } }`,
+        { i: { libraryId: lib, image: { base64: b64(faceA) } } },
+      );
       expect(retry.data!.registerFace.__typename).toBe('RegisterFaceSuccess');
     } finally {
       await small.close();

@@ -48,7 +48,8 @@ async function createLibrary(name: string) {
       ],
     },
   });
-  if (createLibrary.__typename !== 'CreateLibrarySuccess') throw new Error(`createLibrary failed: ${JSON.stringify(createLibrary)}`);
+  if (createLibrary.__typename !== 'CreateLibrarySuccess')
+    throw new Error(`createLibrary failed: ${JSON.stringify(createLibrary)}`);
   return createLibrary.library;
 }
 
@@ -160,7 +161,12 @@ describe('a library from creation to deletion of its faces', () => {
   });
 
   test('faces(filter) on a custom field returns exactly the matching faces', async () => {
-    await registeredFace({ libraryId, personId, image: { base64: png.toString('base64') }, fields: { dept: 'sales', level: 1 } });
+    await registeredFace({
+      libraryId,
+      personId,
+      image: { base64: png.toString('base64') },
+      fields: { dept: 'sales', level: 1 },
+    });
 
     const sales = await libraryFaces(libraryId, { fields: { dept: 'sales' } });
     expect(sales.faces.totalCount).toBe(2);
@@ -213,14 +219,21 @@ describe('a library from creation to deletion of its faces', () => {
     const { updateFace } = await execute(server.url, UpdateFaceDocument, {
       input: { faceId: pngFaceId, externalImageId: 'lab-photo', fields: { dept: 'sales', level: null } },
     });
-    expect(updateFace).toMatchObject({ __typename: 'UpdateFaceSuccess', face: { id: pngFaceId, externalImageId: 'lab-photo', fields: { dept: 'sales' } } });
+    expect(updateFace).toMatchObject({
+      __typename: 'UpdateFaceSuccess',
+      face: { id: pngFaceId, externalImageId: 'lab-photo', fields: { dept: 'sales' } },
+    });
     const sales = await libraryFaces(libraryId, { fields: { dept: 'sales' } });
     expect(sales.faces.edges.map((e) => e.node.id)).toContain(pngFaceId);
     expect((await libraryFaces(libraryId, { fields: { dept: 'research' } })).faces.totalCount).toBe(0);
   });
 
   test('deleteFaces with dryRun reports the match and the plan and deletes nothing', async () => {
-    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, { libraryId, filter: { fields: { dept: 'sales' } }, dryRun: true });
+    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, {
+      libraryId,
+      filter: { fields: { dept: 'sales' } },
+      dryRun: true,
+    });
     expect(deleteFaces).toMatchObject({
       __typename: 'DeleteFacesSuccess',
       dryRun: true,
@@ -236,8 +249,16 @@ describe('a library from creation to deletion of its faces', () => {
   test('deleteFaces deletes exactly the matched faces and their unreferenced images', async () => {
     const before = await libraryFaces(libraryId, { personId });
     const { deleteFaces } = await execute(server.url, DeleteFacesDocument, { libraryId, filter: { personId } });
-    expect(deleteFaces).toMatchObject({ __typename: 'DeleteFacesSuccess', dryRun: false, matchedCount: 2, deletedCount: 2, failures: [] });
-    expect(new Set((deleteFaces as { deletedFaceIds: string[] }).deletedFaceIds)).toEqual(new Set(before.faces.edges.map((e) => e.node.id)));
+    expect(deleteFaces).toMatchObject({
+      __typename: 'DeleteFacesSuccess',
+      dryRun: false,
+      matchedCount: 2,
+      deletedCount: 2,
+      failures: [],
+    });
+    expect(new Set((deleteFaces as { deletedFaceIds: string[] }).deletedFaceIds)).toEqual(
+      new Set(before.faces.edges.map((e) => e.node.id)),
+    );
 
     const remaining = await libraryFaces(libraryId);
     expect(remaining.faces.edges.map((e) => e.node.id)).toEqual([pngFaceId]);
@@ -248,7 +269,10 @@ describe('a library from creation to deletion of its faces', () => {
 
   test('deleteFaces by id reports an unknown face as a failure next to the deleted ones', async () => {
     const unknownFace = Buffer.from(JSON.stringify([1, 'F', 'local', 'staff', 'no-such-face'])).toString('base64url');
-    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, { libraryId, filter: { faceIds: [pngFaceId, unknownFace] } });
+    const { deleteFaces } = await execute(server.url, DeleteFacesDocument, {
+      libraryId,
+      filter: { faceIds: [pngFaceId, unknownFace] },
+    });
     expect(deleteFaces).toMatchObject({
       __typename: 'DeleteFacesSuccess',
       matchedCount: 1,
@@ -268,18 +292,29 @@ describe('errors are typed union members that say what is wrong', () => {
   });
 
   test('a duplicate library name is AlreadyExistsError', async () => {
-    const { createLibrary } = await execute(server.url, CreateLibraryDocument, { input: { providerId: 'local', name: 'errors' } });
-    expect(createLibrary).toMatchObject({ __typename: 'AlreadyExistsError', code: 'ALREADY_EXISTS', resource: 'LIBRARY', id: 'errors' });
+    const { createLibrary } = await execute(server.url, CreateLibraryDocument, {
+      input: { providerId: 'local', name: 'errors' },
+    });
+    expect(createLibrary).toMatchObject({
+      __typename: 'AlreadyExistsError',
+      code: 'ALREADY_EXISTS',
+      resource: 'LIBRARY',
+      id: 'errors',
+    });
     expect((createLibrary as { message: string }).message).toContain("'errors' already exists");
   });
 
   test('an unknown provider is NotFoundError PROVIDER', async () => {
-    const { createLibrary } = await execute(server.url, CreateLibraryDocument, { input: { providerId: 'nope', name: 'x' } });
+    const { createLibrary } = await execute(server.url, CreateLibraryDocument, {
+      input: { providerId: 'nope', name: 'x' },
+    });
     expect(createLibrary).toMatchObject({ __typename: 'NotFoundError', resource: 'PROVIDER', id: 'nope' });
   });
 
   test('a library name outside the rules is InvalidInputError naming the rule', async () => {
-    const { createLibrary } = await execute(server.url, CreateLibraryDocument, { input: { providerId: 'local', name: 'has space' } });
+    const { createLibrary } = await execute(server.url, CreateLibraryDocument, {
+      input: { providerId: 'local', name: 'has space' },
+    });
     expect(createLibrary).toMatchObject({ __typename: 'InvalidInputError', field: 'input.name' });
     expect((createLibrary as { message: string }).message).toMatch(/1-64 letters, digits/);
   });
@@ -300,28 +335,50 @@ describe('errors are typed union members that say what is wrong', () => {
       id: unknownLibrary,
     });
     const { updateFace } = await execute(server.url, UpdateFaceDocument, {
-      input: { faceId: Buffer.from(JSON.stringify([1, 'F', 'local', 'errors', 'ghost'])).toString('base64url'), userData: 'x' },
+      input: {
+        faceId: Buffer.from(JSON.stringify([1, 'F', 'local', 'errors', 'ghost'])).toString('base64url'),
+        userData: 'x',
+      },
     });
     expect(updateFace).toMatchObject({ __typename: 'NotFoundError', resource: 'FACE' });
   });
 
   test('an id of the wrong type is InvalidInputError', async () => {
     const result = await registerFace({ libraryId, personId: libraryId, image: { base64: png.toString('base64') } });
-    expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'input.personId', constraint: 'GLOBAL_ID_TYPE' });
+    expect(result).toMatchObject({
+      __typename: 'InvalidInputError',
+      field: 'input.personId',
+      constraint: 'GLOBAL_ID_TYPE',
+    });
   });
 
   test('a custom field of the wrong type is InvalidInputError naming the field and the type', async () => {
-    const result = await registerFace({ libraryId, image: { base64: png.toString('base64') }, fields: { level: 'three' } });
+    const result = await registerFace({
+      libraryId,
+      image: { base64: png.toString('base64') },
+      fields: { level: 'three' },
+    });
     expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'input.fields.level' });
     expect((result as { message: string }).message).toContain('INTEGER');
-    const undeclared = await registerFace({ libraryId, image: { base64: png.toString('base64') }, fields: { salary: 1 } });
+    const undeclared = await registerFace({
+      libraryId,
+      image: { base64: png.toString('base64') },
+      fields: { salary: 1 },
+    });
     expect(undeclared).toMatchObject({ __typename: 'InvalidInputError', field: 'input.fields.salary' });
     expect((undeclared as { message: string }).message).toMatch(/dept/);
   });
 
   test('bytes that are not an image are ImageRejectedError UNSUPPORTED_FORMAT', async () => {
-    const result = await registerFace({ libraryId, image: { base64: Buffer.from('just some text, not a picture').toString('base64') } });
-    expect(result).toMatchObject({ __typename: 'ImageRejectedError', code: 'IMAGE_REJECTED', reason: 'UNSUPPORTED_FORMAT' });
+    const result = await registerFace({
+      libraryId,
+      image: { base64: Buffer.from('just some text, not a picture').toString('base64') },
+    });
+    expect(result).toMatchObject({
+      __typename: 'ImageRejectedError',
+      code: 'IMAGE_REJECTED',
+      reason: 'UNSUPPORTED_FORMAT',
+    });
     expect((result as { message: string }).message).toMatch(/JPEG/);
   });
 
@@ -351,9 +408,15 @@ describe('errors are typed union members that say what is wrong', () => {
   });
 
   test('giving both base64 and url, or neither, is InvalidInputError', async () => {
-    const both = await registerFace({ libraryId, image: { base64: png.toString('base64'), url: 'https://example.com/a.png' } });
+    const both = await registerFace({
+      libraryId,
+      image: { base64: png.toString('base64'), url: 'https://example.com/a.png' },
+    });
     expect(both).toMatchObject({ __typename: 'InvalidInputError', field: 'image', constraint: 'EXACTLY_ONE' });
-    expect(await registerFace({ libraryId, image: {} })).toMatchObject({ __typename: 'InvalidInputError', constraint: 'EXACTLY_ONE' });
+    expect(await registerFace({ libraryId, image: {} })).toMatchObject({
+      __typename: 'InvalidInputError',
+      constraint: 'EXACTLY_ONE',
+    });
   });
 
   test('updateFace without anything to change is InvalidInputError', async () => {
@@ -385,7 +448,12 @@ describe('registerFace with an idempotencyKey', () => {
   });
 
   test('a retry with the same key returns the first face, marked replayed, and creates no second face', async () => {
-    const input = { libraryId, image: { base64: jpeg.toString('base64') }, fields: { dept: 'ops' }, idempotencyKey: 'req-1' };
+    const input = {
+      libraryId,
+      image: { base64: jpeg.toString('base64') },
+      fields: { dept: 'ops' },
+      idempotencyKey: 'req-1',
+    };
     const first = await registerFace(input);
     const retry = await registerFace(input);
     expect(first).toMatchObject({ __typename: 'RegisterFaceSuccess', replayed: false });
@@ -404,8 +472,17 @@ describe('registerFace with an idempotencyKey', () => {
   });
 
   test('the same key with a different request is InvalidInputError', async () => {
-    const result = await registerFace({ libraryId, image: { base64: png.toString('base64') }, fields: { dept: 'other' }, idempotencyKey: 'req-1' });
-    expect(result).toMatchObject({ __typename: 'InvalidInputError', field: 'input.idempotencyKey', constraint: 'IDEMPOTENCY_KEY_REUSED' });
+    const result = await registerFace({
+      libraryId,
+      image: { base64: png.toString('base64') },
+      fields: { dept: 'other' },
+      idempotencyKey: 'req-1',
+    });
+    expect(result).toMatchObject({
+      __typename: 'InvalidInputError',
+      field: 'input.idempotencyKey',
+      constraint: 'IDEMPOTENCY_KEY_REUSED',
+    });
     expect((await libraryFaces(libraryId)).faceCount).toBe(2);
   });
 });
@@ -413,13 +490,31 @@ describe('registerFace with an idempotencyKey', () => {
 describe('finding objects by id, syncing and deleting a library', () => {
   test('node(id) resolves a library, a person and a face by their global ids', async () => {
     const library = await createLibrary('nodes');
-    const { createPerson } = await execute(server.url, CreatePersonDocument, { input: { libraryId: library.id, externalId: 'p-1' } });
+    const { createPerson } = await execute(server.url, CreatePersonDocument, {
+      input: { libraryId: library.id, externalId: 'p-1' },
+    });
     const person = (createPerson as { person: { id: string } }).person;
-    const face = await registeredFace({ libraryId: library.id, personId: person.id, image: { base64: png.toString('base64') } });
+    const face = await registeredFace({
+      libraryId: library.id,
+      personId: person.id,
+      image: { base64: png.toString('base64') },
+    });
 
-    expect((await execute(server.url, NodeDocument, { id: library.id })).node).toEqual({ __typename: 'Library', id: library.id, name: 'nodes' });
-    expect((await execute(server.url, NodeDocument, { id: person.id })).node).toEqual({ __typename: 'Person', id: person.id, externalId: 'p-1' });
-    expect((await execute(server.url, NodeDocument, { id: face.id })).node).toEqual({ __typename: 'Face', id: face.id, vendorFaceId: face.vendorFaceId });
+    expect((await execute(server.url, NodeDocument, { id: library.id })).node).toEqual({
+      __typename: 'Library',
+      id: library.id,
+      name: 'nodes',
+    });
+    expect((await execute(server.url, NodeDocument, { id: person.id })).node).toEqual({
+      __typename: 'Person',
+      id: person.id,
+      externalId: 'p-1',
+    });
+    expect((await execute(server.url, NodeDocument, { id: face.id })).node).toEqual({
+      __typename: 'Face',
+      id: face.id,
+      vendorFaceId: face.vendorFaceId,
+    });
   });
 
   test('syncLibrary reports a face whose stored image vanished as missing at the vendor', async () => {
@@ -430,7 +525,13 @@ describe('finding objects by id, syncing and deleting a library', () => {
     fs.rmSync(storedImagePath(sha256(lonely)));
 
     const { syncLibrary } = await execute(server.url, SyncLibraryDocument, { id: library.id });
-    expect(syncLibrary).toMatchObject({ __typename: 'SyncLibrarySuccess', imported: 0, missingAtVendor: 1, unreadableAtVendor: 0, library: { id: library.id, faceCount: 2 } });
+    expect(syncLibrary).toMatchObject({
+      __typename: 'SyncLibrarySuccess',
+      imported: 0,
+      missingAtVendor: 1,
+      unreadableAtVendor: 0,
+      library: { id: library.id, faceCount: 2 },
+    });
   });
 
   test('deleteLibrary removes the library with its faces', async () => {

@@ -19,9 +19,7 @@ beforeAll(async () => {
   server = await startTestServer({
     configure: (c) => {
       c.limits.requestsPerMinute = REQUESTS_PER_MINUTE;
-      c.providers = [
-        frsProvider(emulator, { timeoutMs: 1_000 }),
-      ];
+      c.providers = [frsProvider(emulator, { timeoutMs: 1_000 })];
     },
   });
 });
@@ -69,9 +67,7 @@ describe('GET /metrics', () => {
   test('counts GraphQL root fields by operation type, field and outcome (the union member for mutations)', () => {
     const operations = 'facegraph_graphql_operations_total';
     expect(sample(metrics, operations, { type: 'query', field: 'providers', outcome: 'ok' })).toBe(3);
-    expect(sample(metrics, operations, { type: 'mutation', field: 'createLibrary', outcome: 'NotFoundError' })).toBe(
-      1,
-    );
+    expect(sample(metrics, operations, { type: 'mutation', field: 'createLibrary', outcome: 'NotFoundError' })).toBe(1);
     expect(
       sample(metrics, operations, { type: 'mutation', field: 'createLibrary', outcome: 'CreateLibrarySuccess' }),
     ).toBe(1);

@@ -43,9 +43,7 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
     staffId = libraryGlobalId(staff.providerId, staff.name);
     const persons: Record<string, number> = {};
     for (const externalId of ['ada', 'grace', 'linus']) {
-      persons[externalId] = (
-        await libraries.createPerson({ libraryId: staffId, externalId, name: externalId })
-      ).rowId;
+      persons[externalId] = (await libraries.createPerson({ libraryId: staffId, externalId, name: externalId })).rowId;
     }
     adaId = personGlobalId('local', staff.name, 'ada');
     // Faces go straight into the ledger: these tests read them back, they are not about detecting them.

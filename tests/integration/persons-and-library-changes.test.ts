@@ -178,8 +178,7 @@ describe('LOCAL', () => {
       await registeredFace({ libraryId, personId: leaving.id, image: { base64: b64(own) } }),
     ];
     const kept = await registeredFace({ libraryId, personId: staying.id, image: { base64: b64(shared) } });
-    const imageFile = (bytes: Buffer) =>
-      path.join(server.dataDir, 'images', sha256(bytes).slice(0, 2), sha256(bytes));
+    const imageFile = (bytes: Buffer) => path.join(server.dataDir, 'images', sha256(bytes).slice(0, 2), sha256(bytes));
     expect(fs.existsSync(imageFile(own))).toBe(true);
 
     expect(await deletePerson(leaving.id)).toEqual({
@@ -426,11 +425,7 @@ describe('HUAWEI_FRS', () => {
         ],
       },
     });
-    expect(Object.keys(frs.state.getFaceSet(set)!.external_fields).sort()).toEqual([
-      'dept',
-      'fg_person',
-      'fg_request',
-    ]);
+    expect(Object.keys(frs.state.getFaceSet(set)!.external_fields).sort()).toEqual(['dept', 'fg_person', 'fg_request']);
     const face = await registeredFace({
       libraryId,
       image: { base64: b64(await facePhoto('A', 'jpeg', 3)) },
@@ -637,9 +632,8 @@ describe('ALIBABA_MTS', () => {
   }
 
   beforeAll(async () => {
-    libraryId = (
-      await createLibrary({ providerId: 'ali', name: category, fields: [{ name: 'dept', type: 'STRING' }] })
-    ).id;
+    libraryId = (await createLibrary({ providerId: 'ali', name: category, fields: [{ name: 'dept', type: 'STRING' }] }))
+      .id;
   });
 
   test('updatePerson tags the MTS person: name is PersonName, userData is PersonDescription', async () => {

@@ -42,7 +42,10 @@ test('cut connections: clean failures at worst, then service again, and the pool
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await admin.connect();
   try {
-    const cut = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [APP]);
+    const cut = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
+      [APP],
+    );
     expect(cut.rowCount).toBeGreaterThan(0);
     const during = await Promise.all(Array.from({ length: 8 }, () => libraries()));
     for (const answer of during) {
@@ -54,7 +57,9 @@ test('cut connections: clean failures at worst, then service again, and the pool
     let after = await libraries();
     while (after.body.errors && Date.now() < deadline) after = await libraries();
     expect(after.body).toEqual({ data: { libraries: { totalCount: 0 } } });
-    const open = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [APP]);
+    const open = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
+      APP,
+    ]);
     expect(open.rows[0].n).toBeLessThanOrEqual(3);
   } finally {
     await admin.end();

@@ -121,7 +121,12 @@ class Terminal {
     for (;;) {
       const at = this.output.indexOf(marker);
       if (at !== -1 && this.output.indexOf('\n', at) !== -1) {
-        const status = Number(this.output.slice(at + marker.length).trim().split('\n')[0]);
+        const status = Number(
+          this.output
+            .slice(at + marker.length)
+            .trim()
+            .split('\n')[0],
+        );
         return { stdout: this.output.slice(0, at), stderr: this.errors, status };
       }
       await new Promise<void>((resolve) => (this.waiter = resolve));

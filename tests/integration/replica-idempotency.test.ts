@@ -30,9 +30,7 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
           ledger: 'sqlite',
           configure: (c) => {
             c.ledger.url = ledgerUrl;
-            c.providers = [
-              frsProvider(emulator, { rateLimitPerSecond: 1000 }),
-            ];
+            c.providers = [frsProvider(emulator, { rateLimitPerSecond: 1000 })];
           },
         }),
       );
@@ -77,14 +75,19 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
     expect(typenames.every((t) => t === 'RegisterFaceSuccess')).toBe(true);
     expect(results.filter((r) => !r.replayed)).toHaveLength(1);
     expect(new Set(results.map((r) => r.face.vendorFaceId)).size).toBe(1);
-    const faces = await resultOf(replicas[1].url, `query($id: ID!) { library(id: $id) { faceCount } }`, { id: libraryId });
+    const faces = await resultOf(replicas[1].url, `query($id: ID!) { library(id: $id) { faceCount } }`, {
+      id: libraryId,
+    });
     expect(faces.faceCount).toBe(1);
   });
 
   test('a claim is held while live, taken over once stale (its replica died), and free again once released', async () => {
     const { ledger } = replicas[0].facegraph;
     expect(await ledger.claimIdempotencyKey('hw', 'orphan', 'h1', 60_000)).toEqual({ state: 'claimed' });
-    expect(await ledger.claimIdempotencyKey('hw', 'orphan', 'h1', 60_000)).toEqual({ state: 'busy', requestHash: 'h1' });
+    expect(await ledger.claimIdempotencyKey('hw', 'orphan', 'h1', 60_000)).toEqual({
+      state: 'busy',
+      requestHash: 'h1',
+    });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await ledger.claimIdempotencyKey('hw', 'orphan', 'h2', 10)).toEqual({ state: 'claimed' });
     await ledger.releaseIdempotencyClaim('hw', 'orphan');

@@ -33,7 +33,11 @@ beforeAll(async () => {
     configure: (c) => {
       c.server.cors.origins = [ORIGIN];
       c.limits.requestsPerMinute = PER_MINUTE;
-      const keys = Object.entries(secrets).map(([id, secret]) => ({ id, sha256: sha256Hex(secret), scopes: ['read' as const] }));
+      const keys = Object.entries(secrets).map(([id, secret]) => ({
+        id,
+        sha256: sha256Hex(secret),
+        scopes: ['read' as const],
+      }));
       c.auth = { keys };
     },
   });

@@ -25,14 +25,24 @@ const countPipelineRuns: ApolloServerPlugin<any> = {
   },
 };
 
-async function post(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}, s = server) {
+async function post(
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  s = server,
+) {
   const res = await fetch(s.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as { data?: any; errors?: any[]; extensions?: unknown };
-  return { status: res.status, cache: res.headers.get(CACHE_HEADER), contentType: res.headers.get('content-type'), body };
+  return {
+    status: res.status,
+    cache: res.headers.get(CACHE_HEADER),
+    contentType: res.headers.get('content-type'),
+    body,
+  };
 }
 
 /** The value of one Prometheus series on the server's /metrics (0 when absent). */
@@ -45,10 +55,9 @@ async function metric(series: string, s = server): Promise<number> {
 const statements = () => (server.facegraph.ledger as SqliteLedger).queryCount();
 
 async function createPerson(externalId: string, name: string) {
-  const { body } = await post(
-    `mutation($input: CreatePersonInput!) { createPerson(input: $input) { __typename } }`,
-    { input: { libraryId, externalId, name } },
-  );
+  const { body } = await post(`mutation($input: CreatePersonInput!) { createPerson(input: $input) { __typename } }`, {
+    input: { libraryId, externalId, name },
+  });
   expect(body.data.createPerson.__typename).toBe('CreatePersonSuccess');
 }
 
@@ -87,7 +96,9 @@ test('a hit is answered before the GraphQL pipeline, and counted', async () => {
   expect(second.contentType).toBe(first.contentType);
   expect(pipelineRuns).toBe(runs);
   expect(await metric('facegraph_response_cache_requests_total{outcome="hit"}')).toBe(hits + 1);
-  expect(await metric('facegraph_graphql_operations_total{type="query",field="library",outcome="ok"}')).toBe(fields + 1);
+  expect(await metric('facegraph_graphql_operations_total{type="query",field="library",outcome="ok"}')).toBe(
+    fields + 1,
+  );
   // The Accept header decides the content type Apollo answers with: another one is another entry.
   const graphqlJson = await post(query, { id: libraryId }, { accept: 'application/graphql-response+json' });
   expect(graphqlJson.cache).toBe('miss');
@@ -114,7 +125,9 @@ test('a write made by an INSERT ... RETURNING (createLibrary) is seen by the nex
   const LIBRARIES = `{ libraries(first: 100) { edges { node { name } } } }`;
   await post(LIBRARIES);
   expect((await post(LIBRARIES)).cache).toBe('hit');
-  const created = await post(`mutation { createLibrary(input: { providerId: "local", name: "returning" }) { __typename } }`);
+  const created = await post(
+    `mutation { createLibrary(input: { providerId: "local", name: "returning" }) { __typename } }`,
+  );
   expect(created.body.data.createLibrary.__typename).toBe('CreateLibrarySuccess');
   const after = await post(LIBRARIES);
   expect(after.cache).toBe('miss');
@@ -136,7 +149,9 @@ test('a write by another process to the ledger file is seen by the next read', a
 });
 
 test('mutations, searchFaces, answers with errors and traced requests are never cached', async () => {
-  const mutation = await post(`mutation { createLibrary(input: { providerId: "local", name: "second" }) { __typename } }`);
+  const mutation = await post(
+    `mutation { createLibrary(input: { providerId: "local", name: "second" }) { __typename } }`,
+  );
   expect(mutation.cache).toBeNull();
 
   const search = `query($id: ID!) { searchFaces(libraryId: $id, image: { base64: "aGVsbG8=" }) { __typename } }`;
@@ -178,7 +193,12 @@ test('responseCacheBytes: 0 turns the cache off', async () => {
 });
 
 describe('callers', () => {
-  const secrets = { reader: newApiKeySecret(), alsoReader: newApiKeySecret(), limited: newApiKeySecret(), admin: newApiKeySecret() };
+  const secrets = {
+    reader: newApiKeySecret(),
+    alsoReader: newApiKeySecret(),
+    limited: newApiKeySecret(),
+    admin: newApiKeySecret(),
+  };
   let keyed: TestServer;
   const as = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
@@ -233,7 +253,12 @@ describe('callers', () => {
     const query = '{ providers { id } }';
     await post(query, {}, as(secret), keyed);
     expect((await post(query, {}, as(secret), keyed)).cache).toBe('hit');
-    const revoked = await post(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: apiKey.id }, as(secrets.admin), keyed);
+    const revoked = await post(
+      `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`,
+      { id: apiKey.id },
+      as(secrets.admin),
+      keyed,
+    );
     expect(revoked.body.data.revokeApiKey.__typename).toBe('RevokeApiKeySuccess');
     const after = await post(query, {}, as(secret), keyed);
     expect(after.status).toBe(401);
@@ -386,7 +411,12 @@ test('two replicas on one PostgreSQL ledger: a write or a revocation on one is s
     expect(after.body.data.library.persons.edges.map((e: any) => e.node.name)).toEqual(['Ada']);
     expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('hit');
 
-    const revoked = await post(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: apiKey.id }, asAdmin, a);
+    const revoked = await post(
+      `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`,
+      { id: apiKey.id },
+      asAdmin,
+      a,
+    );
     expect(revoked.body.data.revokeApiKey.__typename).toBe('RevokeApiKeySuccess');
     const refused = await post(PERSONS, { id }, asReader, b);
     expect(refused.status).toBe(401);

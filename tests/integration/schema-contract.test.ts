@@ -1,7 +1,17 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildASTSchema, parse, isObjectType, isInterfaceType, isInputObjectType, isUnionType, isEnumType, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
+import {
+  buildASTSchema,
+  parse,
+  isObjectType,
+  isInterfaceType,
+  isInputObjectType,
+  isUnionType,
+  isEnumType,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+} from 'graphql';
 import { buildFacegraphSchema } from '../../src/resolvers';
 
 // The contract's names are the product's API: every type, field, argument, enum value and union
@@ -24,7 +34,10 @@ function contractBlocks(text: string): { title: string; sdl: string }[] {
   return blocks;
 }
 
-const contractSdl = contractBlocks(contractText).map((b) => b.sdl).join('\n').replace(/@key\(fields: "id"\)|@shareable/g, '');
+const contractSdl = contractBlocks(contractText)
+  .map((b) => b.sdl)
+  .join('\n')
+  .replace(/@key\(fields: "id"\)|@shareable/g, '');
 const contract = buildASTSchema(parse(contractSdl), { assumeValidSDL: true });
 
 let served: GraphQLSchema;
@@ -32,7 +45,10 @@ beforeAll(async () => {
   served = await buildFacegraphSchema();
 });
 
-const namedTypes = () => Object.values(contract.getTypeMap()).filter((t) => !t.name.startsWith('__') && !['String', 'Int', 'Float', 'Boolean', 'ID'].includes(t.name));
+const namedTypes = () =>
+  Object.values(contract.getTypeMap()).filter(
+    (t) => !t.name.startsWith('__') && !['String', 'Int', 'Float', 'Boolean', 'ID'].includes(t.name),
+  );
 
 test('every type of the contract is served with the same kind', () => {
   for (const type of namedTypes()) {
@@ -50,26 +66,34 @@ test('every field and argument of the contract is served with the same type', ()
       for (const field of Object.values(type.getFields()) as any[]) {
         const mine = ourFields[field.name];
         if (!mine) problems.push(`${type.name}.${field.name} is missing`);
-        else if (String(mine.type) !== String(field.type)) problems.push(`${type.name}.${field.name} is ${mine.type}, contract says ${field.type}`);
+        else if (String(mine.type) !== String(field.type))
+          problems.push(`${type.name}.${field.name} is ${mine.type}, contract says ${field.type}`);
         for (const arg of field.args ?? []) {
           const myArg = mine?.args?.find((a: any) => a.name === arg.name);
           if (!myArg) problems.push(`${type.name}.${field.name}(${arg.name}) is missing`);
-          else if (String(myArg.type) !== String(arg.type)) problems.push(`${type.name}.${field.name}(${arg.name}) is ${myArg.type}, contract says ${arg.type}`);
-          else if (JSON.stringify(myArg.defaultValue) !== JSON.stringify(arg.defaultValue)) problems.push(`${type.name}.${field.name}(${arg.name}) defaults to ${myArg.defaultValue}, contract says ${arg.defaultValue}`);
+          else if (String(myArg.type) !== String(arg.type))
+            problems.push(`${type.name}.${field.name}(${arg.name}) is ${myArg.type}, contract says ${arg.type}`);
+          else if (JSON.stringify(myArg.defaultValue) !== JSON.stringify(arg.defaultValue))
+            problems.push(
+              `${type.name}.${field.name}(${arg.name}) defaults to ${myArg.defaultValue}, contract says ${arg.defaultValue}`,
+            );
         }
       }
       if (isObjectType(type)) {
         const ifaces = (ours as any).getInterfaces().map((i: any) => i.name);
-        for (const i of type.getInterfaces()) if (!ifaces.includes(i.name)) problems.push(`${type.name} does not implement ${i.name}`);
+        for (const i of type.getInterfaces())
+          if (!ifaces.includes(i.name)) problems.push(`${type.name} does not implement ${i.name}`);
       }
     }
     if (isUnionType(type) && isUnionType(ours)) {
       const members = ours.getTypes().map((t) => t.name);
-      for (const t of type.getTypes()) if (!members.includes(t.name)) problems.push(`union ${type.name} lacks ${t.name}`);
+      for (const t of type.getTypes())
+        if (!members.includes(t.name)) problems.push(`union ${type.name} lacks ${t.name}`);
     }
     if (isEnumType(type) && isEnumType(ours)) {
       const values = ours.getValues().map((v) => v.name);
-      for (const v of type.getValues()) if (!values.includes(v.name)) problems.push(`enum ${type.name} lacks ${v.name}`);
+      for (const v of type.getValues())
+        if (!values.includes(v.name)) problems.push(`enum ${type.name} lacks ${v.name}`);
     }
   }
   expect(problems).toEqual([]);

@@ -14,7 +14,10 @@ test('/healthz says alive and /readyz says ready once the ledger is migrated and
   const health = await fetch(`${server.origin}/healthz`);
   expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { status: 'ok' } });
   const ready = await fetch(`${server.origin}/readyz`);
-  expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: 'ready', ledger: 'ok', providers: 'ok' } });
+  expect({ status: ready.status, body: await ready.json() }).toEqual({
+    status: 200,
+    body: { status: 'ready', ledger: 'ok', providers: 'ok' },
+  });
 });
 
 test('/readyz answers 503 once the ledger is closed', async () => {
@@ -27,10 +30,16 @@ test('/readyz answers 503 once the ledger is closed', async () => {
 
 test('logs record operations but never the image bytes or other variables', async () => {
   const image = (await facePhoto('A')).toString('base64');
-  const { createLibrary } = await execute(server.url, CreateLibraryDocument, { input: { providerId: 'local', name: 'logged' } });
+  const { createLibrary } = await execute(server.url, CreateLibraryDocument, {
+    input: { providerId: 'local', name: 'logged' },
+  });
   const libraryId = (createLibrary as { library: { id: string } }).library.id;
-  await execute(server.url, RegisterFaceDocument, { input: { libraryId, image: { base64: image }, userData: 'secret-user-data' } });
-  await execute(server.url, RegisterFaceDocument, { input: { libraryId, image: { base64: `${image.slice(0, 40)}!!` } } });
+  await execute(server.url, RegisterFaceDocument, {
+    input: { libraryId, image: { base64: image }, userData: 'secret-user-data' },
+  });
+  await execute(server.url, RegisterFaceDocument, {
+    input: { libraryId, image: { base64: `${image.slice(0, 40)}!!` } },
+  });
 
   const operations = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'graphql operation');
   expect(operations.map((l) => l.operationName)).toEqual(expect.arrayContaining(['CreateLibrary', 'RegisterFace']));

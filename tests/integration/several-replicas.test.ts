@@ -132,7 +132,12 @@ function memoryLog() {
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+      lines.push(
+        ...String(chunk)
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      );
       done();
     },
   });
@@ -181,7 +186,10 @@ describe('two replicas sharing one Redis', () => {
 
     expect(failed).toEqual([]);
     expect(answered.every((n) => n > 0)).toBe(true);
-    const arrivals = emulator.requests.slice(firstOfLoad).map((r) => r.receivedAtMs).sort((x, y) => x - y);
+    const arrivals = emulator.requests
+      .slice(firstOfLoad)
+      .map((r) => r.receivedAtMs)
+      .sort((x, y) => x - y);
     // Every stretch of the load stays within what one bucket allows (one more for arrival jitter), ...
     for (let i = 0; i < arrivals.length; i++) {
       for (let j = i; j < arrivals.length; j++) {

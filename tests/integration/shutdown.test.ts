@@ -15,7 +15,10 @@ const MAIN = path.resolve(__dirname, '../../dist/src/server/main.js');
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${seen}`)),
+      timeoutMs,
+    );
     child.stdout!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const match = seen.match(pattern);
@@ -47,7 +50,13 @@ test('SIGTERM lets an in-flight registerFace finish, then closes the ledger and 
   fs.writeFileSync(configFile, `images:\n  urlFetch:\n    allowList: ["127.0.0.1"]\n`);
   const child = spawn(process.execPath, [MAIN], {
     cwd: dir,
-    env: { ...process.env, FACEGRAPH_CONFIG: configFile, PORT: '0', HOST: '127.0.0.1', FACEGRAPH_DATA_DIR: path.join(dir, 'data') },
+    env: {
+      ...process.env,
+      FACEGRAPH_CONFIG: configFile,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      FACEGRAPH_DATA_DIR: path.join(dir, 'data'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -55,9 +64,15 @@ test('SIGTERM lets an in-flight registerFace finish, then closes the ledger and 
     const [, url] = await waitForOutput(child, /GraphiQL at (http:\/\/\S+)/);
     const endpoint = url.replace('localhost', '127.0.0.1');
     const post = (query: string, variables?: object) =>
-      fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+      fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      }).then((r) => r.json());
 
-    const created = await post(`mutation { createLibrary(input: {providerId: "local", name: "late"}) { ... on CreateLibrarySuccess { library { id } } } }`);
+    const created = await post(
+      `mutation { createLibrary(input: {providerId: "local", name: "late"}) { ... on CreateLibrarySuccess { library { id } } } }`,
+    );
     const libraryId = created.data.createLibrary.library.id;
     const stopped = waitForOutput(child, /facegraph stopped/);
     const inFlight = post(

@@ -17,7 +17,13 @@ describe('on a default server', () => {
   afterAll(async () => server?.close());
 
   test('a Host other than the loopback names is refused (DNS rebinding), health checks excepted', async () => {
-    const rebound = await rawRequest(server.origin, 'POST', '/graphql', { ...JSON_HEADERS, host: 'attacker.example:4000' }, QUERY);
+    const rebound = await rawRequest(
+      server.origin,
+      'POST',
+      '/graphql',
+      { ...JSON_HEADERS, host: 'attacker.example:4000' },
+      QUERY,
+    );
     expect(rebound.status).toBe(403);
     expect(rebound.json.errors[0].extensions.code).toBe('HOST_NOT_ALLOWED');
     const page = await rawRequest(server.origin, 'GET', '/graphql', { host: 'attacker.example', accept: 'text/html' });
@@ -32,7 +38,11 @@ describe('on a default server', () => {
     expect((await rawRequest(server.origin, 'POST', '/graphql', JSON_HEADERS, QUERY)).status).toBe(200);
     for (const path of ['/GRAPHQL', '/graphql/', '/graphql/anything', '/Graphql']) {
       const res = await rawRequest(server.origin, 'POST', path, JSON_HEADERS, QUERY);
-      expect({ path, status: res.status, code: res.json?.errors?.[0]?.extensions?.code }).toEqual({ path, status: 404, code: 'NOT_FOUND' });
+      expect({ path, status: res.status, code: res.json?.errors?.[0]?.extensions?.code }).toEqual({
+        path,
+        status: 404,
+        code: 'NOT_FOUND',
+      });
     }
   });
 
@@ -42,20 +52,34 @@ describe('on a default server', () => {
       'access-control-request-method': 'POST',
     });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
-    const post = await rawRequest(server.origin, 'POST', '/graphql', { ...JSON_HEADERS, origin: 'https://app.example.com' }, QUERY);
+    const post = await rawRequest(
+      server.origin,
+      'POST',
+      '/graphql',
+      { ...JSON_HEADERS, origin: 'https://app.example.com' },
+      QUERY,
+    );
     expect(post.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   test('client mistakes are client errors: unknown entity type, subscription over HTTP, a persisted-query hash that does not match', async () => {
     const post = (body: unknown) => rawRequest(server.origin, 'POST', '/graphql', JSON_HEADERS, JSON.stringify(body));
-    const entities = await post({ query: '{ _entities(representations: [{ __typename: "Nope", id: "1" }]) { __typename } }' });
+    const entities = await post({
+      query: '{ _entities(representations: [{ __typename: "Nope", id: "1" }]) { __typename } }',
+    });
     expect(entities.json.errors[0]).toMatchObject({
       message: 'representations[0] names no entity of this subgraph; __typename must be one of Library, Person, Face.',
       extensions: { code: 'BAD_USER_INPUT' },
     });
     const subscription = await post({ query: 'subscription { faceEvents { faceId } }' });
-    expect({ status: subscription.status, code: subscription.json.errors[0].extensions.code }).toEqual({ status: 400, code: 'BAD_REQUEST' });
-    const persisted = await post({ query: '{ providers { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    expect({ status: subscription.status, code: subscription.json.errors[0].extensions.code }).toEqual({
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
+    const persisted = await post({
+      query: '{ providers { id } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+    });
     expect({ status: persisted.status, error: persisted.json.errors[0] }).toEqual({
       status: 400,
       error: { message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } },
@@ -63,7 +87,13 @@ describe('on a default server', () => {
   });
 
   test('development defaults: introspection and suggestions on', async () => {
-    const res = await rawRequest(server.origin, 'POST', '/graphql', JSON_HEADERS, JSON.stringify({ query: '{ __schema { queryType { name } } }' }));
+    const res = await rawRequest(
+      server.origin,
+      'POST',
+      '/graphql',
+      JSON_HEADERS,
+      JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+    );
     expect(res.json.data.__schema.queryType.name).toBe('Query');
   });
 });
@@ -87,8 +117,12 @@ describe('with settings', () => {
   const auth = { ...JSON_HEADERS, authorization: `Bearer ${secret}` };
 
   test('publicUrl host is served; others still are not', async () => {
-    expect((await rawRequest(server.origin, 'POST', '/graphql', { ...auth, host: 'faces.example.com' }, QUERY)).status).toBe(200);
-    expect((await rawRequest(server.origin, 'POST', '/graphql', { ...auth, host: 'other.example.com' }, QUERY)).status).toBe(403);
+    expect(
+      (await rawRequest(server.origin, 'POST', '/graphql', { ...auth, host: 'faces.example.com' }, QUERY)).status,
+    ).toBe(200);
+    expect(
+      (await rawRequest(server.origin, 'POST', '/graphql', { ...auth, host: 'other.example.com' }, QUERY)).status,
+    ).toBe(403);
   });
 
   test('an allowed origin gets CORS headers with the headers a GraphQL client sends; another does not', async () => {
@@ -108,10 +142,22 @@ describe('with settings', () => {
   });
 
   test('production settings: no introspection, no field suggestions, no GraphiQL', async () => {
-    const introspection = await rawRequest(server.origin, 'POST', '/graphql', auth, JSON.stringify({ query: '{ __schema { queryType { name } } }' }));
+    const introspection = await rawRequest(
+      server.origin,
+      'POST',
+      '/graphql',
+      auth,
+      JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+    );
     expect(introspection.status).toBe(400);
     expect(introspection.json.errors[0].message).toMatch(/introspection is not allowed/i);
-    const typo = await rawRequest(server.origin, 'POST', '/graphql', auth, JSON.stringify({ query: '{ provider { id } }' }));
+    const typo = await rawRequest(
+      server.origin,
+      'POST',
+      '/graphql',
+      auth,
+      JSON.stringify({ query: '{ provider { id } }' }),
+    );
     expect(typo.status).toBe(400);
     expect(JSON.stringify(typo.json)).not.toMatch(/Did you mean/);
     const page = await rawRequest(server.origin, 'GET', '/graphql', { accept: 'text/html' });
@@ -152,7 +198,11 @@ describe('behind a router: JWT and router secret over HTTP', () => {
     const publicKeyPem = await exportSPKI(publicKey);
     server = await startTestServer({
       configure: (config) => {
-        config.auth = { keys: [], jwt: { publicKeyPem, issuer: 'https://idp.test/', audience: 'facegraph' }, routerSecret: 'r0uter' };
+        config.auth = {
+          keys: [],
+          jwt: { publicKeyPem, issuer: 'https://idp.test/', audience: 'facegraph' },
+          routerSecret: 'r0uter',
+        };
       },
     });
   });
@@ -161,7 +211,11 @@ describe('behind a router: JWT and router secret over HTTP', () => {
   const viewer = JSON.stringify({ query: '{ viewer { actor scopes } }' });
 
   test('a JWT through the router: its subject and scopes', async () => {
-    const headers = { ...JSON_HEADERS, 'x-router-secret': 'r0uter', authorization: `Bearer ${await sign({ scope: 'read search' })}` };
+    const headers = {
+      ...JSON_HEADERS,
+      'x-router-secret': 'r0uter',
+      authorization: `Bearer ${await sign({ scope: 'read search' })}`,
+    };
     const res = await rawRequest(server.origin, 'POST', '/graphql', headers, viewer);
     expect(res.json).toEqual({ data: { viewer: { actor: 'jwt:ada', scopes: ['read', 'search'] } } });
   });
@@ -171,7 +225,10 @@ describe('behind a router: JWT and router secret over HTTP', () => {
     for (const secret of [undefined, 'r0uteR']) {
       const headers = { ...JSON_HEADERS, authorization, ...(secret ? { 'x-router-secret': secret } : {}) };
       const res = await rawRequest(server.origin, 'POST', '/graphql', headers, viewer);
-      expect({ status: res.status, code: res.json.errors[0].extensions.code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+      expect({ status: res.status, code: res.json.errors[0].extensions.code }).toEqual({
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
     }
   });
 
@@ -182,6 +239,9 @@ describe('behind a router: JWT and router secret over HTTP', () => {
       authorization: `Bearer ${await sign({ scope: 'read' }, Math.floor(Date.now() / 1000) - 60)}`,
     };
     const res = await rawRequest(server.origin, 'POST', '/graphql', headers, viewer);
-    expect({ status: res.status, message: res.json.errors[0].message }).toEqual({ status: 401, message: 'The JWT has expired.' });
+    expect({ status: res.status, message: res.json.errors[0].message }).toEqual({
+      status: 401,
+      message: 'The JWT has expired.',
+    });
   });
 });

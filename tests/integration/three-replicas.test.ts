@@ -38,7 +38,14 @@ function startReplica(): Promise<Replica> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facegraph-replica-'));
   const child = spawn(process.execPath, [MAIN], {
     cwd: dir,
-    env: { ...process.env, FACEGRAPH_CONFIG: configFile, PORT: '0', HOST: '127.0.0.1', FACEGRAPH_DATA_DIR: dir, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      FACEGRAPH_CONFIG: configFile,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      FACEGRAPH_DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -79,7 +86,11 @@ async function startGateway(urls: () => string[]) {
 }
 
 async function post(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   return res.json();
 }
 
@@ -97,14 +108,18 @@ beforeAll(async () => {
       ledger: { url: schema.url, poolSize: 4 },
       redis: { url: TEST_REDIS_URL, prefix: redisPrefix },
       server: { responseCacheBytes: 8 * 1024 * 1024 },
-      providers: [
-        frsProvider(emulator, { rateLimitPerSecond: 200 }),
-      ],
+      providers: [frsProvider(emulator, { rateLimitPerSecond: 200 })],
     }),
   );
   for (let i = 0; i < 3; i++) replicas.push(await startReplica());
-  gateway = await startGateway(() => replicas.filter((r) => r.child.exitCode === null && !r.child.killed).map((r) => r.url));
-  image = (await sharp({ create: { width: 240, height: 240, channels: 3, background: '#a07050' } }).jpeg().toBuffer()).toString('base64');
+  gateway = await startGateway(() =>
+    replicas.filter((r) => r.child.exitCode === null && !r.child.killed).map((r) => r.url),
+  );
+  image = (
+    await sharp({ create: { width: 240, height: 240, channels: 3, background: '#a07050' } })
+      .jpeg()
+      .toBuffer()
+  ).toString('base64');
 }, 120_000);
 
 afterAll(async () => {
@@ -121,8 +136,11 @@ afterAll(async () => {
 let libraryId: string;
 
 test('a write acknowledged by one replica is read on the next, through the gateway and directly', async () => {
-  const created = await post(replicas[0].url, `mutation { createLibrary(input: { providerId: "hw", name: "gates" }) {
-    __typename ... on CreateLibrarySuccess { library { id } } } }`);
+  const created = await post(
+    replicas[0].url,
+    `mutation { createLibrary(input: { providerId: "hw", name: "gates" }) {
+    __typename ... on CreateLibrarySuccess { library { id } } } }`,
+  );
   libraryId = created.data.createLibrary.library.id;
   const LIST = `{ libraries { edges { node { name displayName } } } }`;
   // Fill every replica's read cache first: a stale cached answer is what would show an old read.
@@ -165,9 +183,15 @@ test('a replica killed with SIGKILL under load loses no acknowledged write, and 
       const replica = replicas[(lane + n) % 3];
       try {
         const result = await post(replica.url, REGISTER, {
-          i: { libraryId, image: { base64: image }, externalImageId: `load-${lane}-${n}`, idempotencyKey: `load-${lane}-${n}` },
+          i: {
+            libraryId,
+            image: { base64: image },
+            externalImageId: `load-${lane}-${n}`,
+            idempotencyKey: `load-${lane}-${n}`,
+          },
         });
-        if (result.data?.registerFace?.__typename === 'RegisterFaceSuccess') acknowledged.push(result.data.registerFace.face.vendorFaceId);
+        if (result.data?.registerFace?.__typename === 'RegisterFaceSuccess')
+          acknowledged.push(result.data.registerFace.face.vendorFaceId);
       } catch {
         // The killed replica's connections fail: nothing was acknowledged on them.
       }
@@ -181,11 +205,17 @@ test('a replica killed with SIGKILL under load loses no acknowledged write, and 
   await Promise.all(writers);
 
   expect(acknowledged.length).toBeGreaterThan(5);
-  const faces = await post(replicas[0].url, `query($id: ID!) { library(id: $id) { faces(first: 100) { totalCount edges { node { vendorFaceId } } } } }`, {
-    id: libraryId,
-  });
+  const faces = await post(
+    replicas[0].url,
+    `query($id: ID!) { library(id: $id) { faces(first: 100) { totalCount edges { node { vendorFaceId } } } } }`,
+    {
+      id: libraryId,
+    },
+  );
   expect(faces.data.library.faces.totalCount).toBeLessThanOrEqual(100);
-  const inLedger = new Set(faces.data.library.faces.edges.map((e: { node: { vendorFaceId: string } }) => e.node.vendorFaceId));
+  const inLedger = new Set(
+    faces.data.library.faces.edges.map((e: { node: { vendorFaceId: string } }) => e.node.vendorFaceId),
+  );
   const atVendor = new Set(emulator.state.faces('gates').map((f) => f.face_id));
   for (const id of acknowledged) {
     expect(inLedger.has(id)).toBe(true);

@@ -25,10 +25,7 @@ beforeAll(async () => {
       c.tracing = { ...c.tracing, enabled: true, exporter: 'memory' };
       c.auth = { keys: [{ id: 'ops', sha256: sha256Hex(API_KEY), scopes: ['read', 'write', 'search', 'admin'] }] };
       c.faceEngine = { workers: 1 };
-      c.providers = [
-        { id: 'local', kind: 'LOCAL' },
-        frsProvider(emulator, { timeoutMs: 2_000 }),
-      ];
+      c.providers = [{ id: 'local', kind: 'LOCAL' }, frsProvider(emulator, { timeoutMs: 2_000 })];
     },
   });
 });

@@ -20,11 +20,18 @@ export function pattern(seed: number, width: number, height: number): Buffer {
 
 /** Blackens the 16×16 corner at column x0: the convention's "no face here". */
 export function blackCorner(rgb: Buffer, width: number, x0 = 0): Buffer {
-  for (let y = 0; y < 16; y++) for (let x = x0; x < x0 + 16; x++) rgb.fill(0, (y * width + x) * 3, (y * width + x) * 3 + 3);
+  for (let y = 0; y < 16; y++)
+    for (let x = x0; x < x0 + 16; x++) rgb.fill(0, (y * width + x) * 3, (y * width + x) * 3 + 3);
   return rgb;
 }
 
-export function encode(rgb: Buffer, width: number, height: number, format: 'jpeg' | 'png', quality = 90): Promise<Buffer> {
+export function encode(
+  rgb: Buffer,
+  width: number,
+  height: number,
+  format: 'jpeg' | 'png',
+  quality = 90,
+): Promise<Buffer> {
   const img = sharp(rgb, { raw: { width, height, channels: 3 } });
   return format === 'jpeg' ? img.jpeg({ quality }).toBuffer() : img.png().toBuffer();
 }
@@ -41,7 +48,9 @@ function cached(key: string, make: () => Promise<Buffer>): Promise<Buffer> {
 
 /** One face (a `side`-pixel textured square); different seeds are different "people". */
 export const face = (seed: number, format: 'jpeg' | 'png' = 'jpeg', quality = 90, side = 240) =>
-  cached(`face:${seed}:${format}:${quality}:${side}`, () => encode(pattern(seed, side, side), side, side, format, quality));
+  cached(`face:${seed}:${format}:${quality}:${side}`, () =>
+    encode(pattern(seed, side, side), side, side, format, quality),
+  );
 
 export const noFace = () => cached('noface', () => encode(blackCorner(pattern(1, 240, 240), 240), 240, 240, 'png'));
 

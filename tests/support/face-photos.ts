@@ -78,7 +78,9 @@ export async function faceFreePhoto(width = 1200, height = 800): Promise<Buffer>
     <path d="M0 ${height * 0.62} Q ${width * 0.25} ${height * 0.45} ${width * 0.5} ${height * 0.6} T ${width} ${height * 0.55} V ${height} H 0 Z" fill="#4f7d3a"/>
     <rect y="${height * 0.78}" width="${width}" height="${height * 0.22}" fill="#2f5a22"/>
   </svg>`;
-  const noise = await sharp({ create: { width, height, channels: 3, background: 'gray', noise: { type: 'gaussian', mean: 128, sigma: 12 } } })
+  const noise = await sharp({
+    create: { width, height, channels: 3, background: 'gray', noise: { type: 'gaussian', mean: 128, sigma: 12 } },
+  })
     .png()
     .toBuffer();
   return sharp(Buffer.from(svg))

@@ -16,7 +16,10 @@ export function startTestFrs(): Promise<FrsEmulator> {
 }
 
 /** Provider `hw`, signing with TEST_FRS's AK/SK, at the emulator; `extra` adds or overrides settings. */
-export function frsProvider(emulator: FrsEmulator, extra: Partial<HuaweiFrsProviderConfig> = {}): HuaweiFrsProviderConfig {
+export function frsProvider(
+  emulator: FrsEmulator,
+  extra: Partial<HuaweiFrsProviderConfig> = {},
+): HuaweiFrsProviderConfig {
   return {
     id: 'hw',
     kind: 'HUAWEI_FRS',

@@ -19,22 +19,99 @@ const MEMBER_FIELDS: Record<string, string> = {
   VendorUnavailableError: `retryable unavailableVendor: vendor ${VENDOR}`,
 };
 const UNION_MEMBERS: Record<string, string[]> = {
-  createLibrary: ['InvalidInputError', 'NotFoundError', 'AlreadyExistsError', 'UnsupportedOperationError', 'RateLimitedError', 'QuotaExceededError', 'VendorAuthError', 'VendorUnavailableError'],
-  createPerson: ['InvalidInputError', 'NotFoundError', 'AlreadyExistsError', 'UnsupportedOperationError', 'RateLimitedError', 'VendorAuthError', 'VendorUnavailableError'],
-  registerFace: ['InvalidInputError', 'NotFoundError', 'ImageRejectedError', 'UnsupportedOperationError', 'RateLimitedError', 'QuotaExceededError', 'ConflictError', 'VendorAuthError', 'VendorUnavailableError'],
-  updateFace: ['InvalidInputError', 'NotFoundError', 'UnsupportedOperationError', 'RateLimitedError', 'ConflictError', 'VendorAuthError', 'VendorUnavailableError'],
-  deleteFaces: ['InvalidInputError', 'NotFoundError', 'UnsupportedOperationError', 'RateLimitedError', 'ConflictError', 'VendorAuthError', 'VendorUnavailableError'],
-  deleteLibrary: ['InvalidInputError', 'NotFoundError', 'UnsupportedOperationError', 'ConflictError', 'RateLimitedError', 'VendorAuthError', 'VendorUnavailableError'],
+  createLibrary: [
+    'InvalidInputError',
+    'NotFoundError',
+    'AlreadyExistsError',
+    'UnsupportedOperationError',
+    'RateLimitedError',
+    'QuotaExceededError',
+    'VendorAuthError',
+    'VendorUnavailableError',
+  ],
+  createPerson: [
+    'InvalidInputError',
+    'NotFoundError',
+    'AlreadyExistsError',
+    'UnsupportedOperationError',
+    'RateLimitedError',
+    'VendorAuthError',
+    'VendorUnavailableError',
+  ],
+  registerFace: [
+    'InvalidInputError',
+    'NotFoundError',
+    'ImageRejectedError',
+    'UnsupportedOperationError',
+    'RateLimitedError',
+    'QuotaExceededError',
+    'ConflictError',
+    'VendorAuthError',
+    'VendorUnavailableError',
+  ],
+  updateFace: [
+    'InvalidInputError',
+    'NotFoundError',
+    'UnsupportedOperationError',
+    'RateLimitedError',
+    'ConflictError',
+    'VendorAuthError',
+    'VendorUnavailableError',
+  ],
+  deleteFaces: [
+    'InvalidInputError',
+    'NotFoundError',
+    'UnsupportedOperationError',
+    'RateLimitedError',
+    'ConflictError',
+    'VendorAuthError',
+    'VendorUnavailableError',
+  ],
+  deleteLibrary: [
+    'InvalidInputError',
+    'NotFoundError',
+    'UnsupportedOperationError',
+    'ConflictError',
+    'RateLimitedError',
+    'VendorAuthError',
+    'VendorUnavailableError',
+  ],
   syncLibrary: ['InvalidInputError', 'NotFoundError', 'RateLimitedError', 'VendorAuthError', 'VendorUnavailableError'],
-  searchFaces: ['InvalidInputError', 'NotFoundError', 'ImageRejectedError', 'UnsupportedOperationError', 'RateLimitedError', 'ConflictError', 'VendorAuthError', 'VendorUnavailableError'],
-  trainLibrary: ['InvalidInputError', 'NotFoundError', 'UnsupportedOperationError', 'ConflictError', 'RateLimitedError', 'VendorAuthError', 'VendorUnavailableError'],
+  searchFaces: [
+    'InvalidInputError',
+    'NotFoundError',
+    'ImageRejectedError',
+    'UnsupportedOperationError',
+    'RateLimitedError',
+    'ConflictError',
+    'VendorAuthError',
+    'VendorUnavailableError',
+  ],
+  trainLibrary: [
+    'InvalidInputError',
+    'NotFoundError',
+    'UnsupportedOperationError',
+    'ConflictError',
+    'RateLimitedError',
+    'VendorAuthError',
+    'VendorUnavailableError',
+  ],
 };
 export const errorsOf = (operation: string) =>
   `... on Error { code message } ${UNION_MEMBERS[operation].map((t) => `... on ${t} { ${MEMBER_FIELDS[t]} }`).join(' ')}`;
 
 export function withVendor(result: any) {
   if (!result || typeof result !== 'object' || Array.isArray(result)) return result;
-  const { imageVendor, rateVendor, quotaVendor, conflictVendor, authVendor, unavailableVendor, conflictReason, ...rest } = result;
+  const {
+    imageVendor,
+    rateVendor,
+    quotaVendor,
+    conflictVendor,
+    authVendor,
+    unavailableVendor,
+    conflictReason,
+    ...rest
+  } = result;
   const vendor = imageVendor ?? rateVendor ?? quotaVendor ?? conflictVendor ?? authVendor ?? unavailableVendor;
   if (conflictReason !== undefined) rest.reason = conflictReason;
   return vendor === undefined ? rest : { ...rest, vendor };

@@ -2,7 +2,12 @@ import sharp from 'sharp';
 import { FACE_A, FACE_B, singleFacePhoto } from './face-photos';
 
 /** A real image of the given format, size and colour, made with sharp: no face in it. */
-export async function makeImage(format: 'jpeg' | 'png', width = 96, height = 96, background = '#c8966e'): Promise<Buffer> {
+export async function makeImage(
+  format: 'jpeg' | 'png',
+  width = 96,
+  height = 96,
+  background = '#c8966e',
+): Promise<Buffer> {
   const image = sharp({ create: { width, height, channels: 3, background } });
   return format === 'jpeg' ? image.jpeg({ quality: 85 }).toBuffer() : image.png().toBuffer();
 }

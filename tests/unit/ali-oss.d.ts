@@ -20,7 +20,11 @@ declare module 'ali-oss' {
     authorization(method: string, resource: string, subres: unknown, headers: Record<string, string>): string;
     _getResource(params: { bucket: string; object: string }): string;
     signatureUrl(name: string, options?: { expires?: number; method?: string }): string;
-    put(name: string, content: Buffer, options?: { mime?: string; headers?: Record<string, string> }): Promise<AliOssResult>;
+    put(
+      name: string,
+      content: Buffer,
+      options?: { mime?: string; headers?: Record<string, string> },
+    ): Promise<AliOssResult>;
     get(name: string): Promise<AliOssResult>;
     delete(name: string): Promise<AliOssResult>;
   }

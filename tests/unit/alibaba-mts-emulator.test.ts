@@ -22,7 +22,14 @@ const VERSION = '2014-06-18';
 // ------------------------------------------------------------------------------------------------
 // raw HTTP
 
-function send(emulator: MtsEmulator, method: string, pathAndQuery: string, headers: Record<string, string>, body?: Buffer | string, timeoutMs?: number): Promise<Reply> {
+function send(
+  emulator: MtsEmulator,
+  method: string,
+  pathAndQuery: string,
+  headers: Record<string, string>,
+  body?: Buffer | string,
+  timeoutMs?: number,
+): Promise<Reply> {
   // MTS frames even an empty body (POST with Content-Length: 0).
   return rawRequest(emulator.endpoint, method, pathAndQuery, headers, body ?? '', timeoutMs);
 }
@@ -44,17 +51,36 @@ interface CallOptions {
 }
 
 /** Calls an action, signed with the project's signer (V3 by default, as the current SDK). */
-async function call(emu: MtsEmulator, action: string, params: Record<string, string> = {}, o: CallOptions = {}): Promise<Reply> {
+async function call(
+  emu: MtsEmulator,
+  action: string,
+  params: Record<string, string> = {},
+  o: CallOptions = {},
+): Promise<Reply> {
   const method = o.method ?? 'POST';
   const creds = o.creds ?? { accessKeyId: AK, accessKeySecret: SECRET };
-  const encode = (p: Record<string, string>): string => (o.wire === 'sdk' ? querystring.stringify(p) : rpcQueryString(p));
+  const encode = (p: Record<string, string>): string =>
+    o.wire === 'sdk' ? querystring.stringify(p) : rpcQueryString(p);
   const r = { path: '/', headers: {} as Record<string, string>, body: '' };
   if ((o.sig ?? 'V3') === 'V3') {
     r.path = Object.keys(params).length > 0 ? `/?${encode(params)}` : '/';
     const url = new URL(emu.endpoint + r.path);
-    r.headers = { accept: 'application/json', ...signV3({ method, url, headers: {}, body: Buffer.alloc(0) }, creds, { action, version: (o.version ?? VERSION) as '2014-06-18', now: o.now, nonce: o.nonce }) };
+    r.headers = {
+      accept: 'application/json',
+      ...signV3({ method, url, headers: {}, body: Buffer.alloc(0) }, creds, {
+        action,
+        version: (o.version ?? VERSION) as '2014-06-18',
+        now: o.now,
+        nonce: o.nonce,
+      }),
+    };
   } else {
-    const all = signV1({ Action: action, ...params }, creds, { method, now: o.now, nonce: o.nonce, version: o.version });
+    const all = signV1({ Action: action, ...params }, creds, {
+      method,
+      now: o.now,
+      nonce: o.nonce,
+      version: o.version,
+    });
     if (o.formBody) {
       r.body = encode(all);
       r.headers = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -115,8 +141,13 @@ beforeEach(() => {
   emu.resetAuth();
 });
 
-const register = (category: string, person: string, imageUrl = URL_FACE, extra: Record<string, string> = {}, o: CallOptions = {}) =>
-  call(emu, 'RegisterCustomFace', { CategoryId: category, PersonId: person, ImageUrl: imageUrl, ...extra }, o);
+const register = (
+  category: string,
+  person: string,
+  imageUrl = URL_FACE,
+  extra: Record<string, string> = {},
+  o: CallOptions = {},
+) => call(emu, 'RegisterCustomFace', { CategoryId: category, PersonId: person, ImageUrl: imageUrl, ...extra }, o);
 
 // ================================================================================================
 
@@ -126,11 +157,22 @@ describe('signatures', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/json;charset=utf-8');
     expect(r.json).toEqual({ RequestId: r.headers['x-acs-request-id'], Categories: { Category: [] } });
-    expect(emu.requests.at(-1)).toMatchObject({ action: 'ListCustomPersons', status: 200, signatureVersion: 'V3', accessKeyId: AK, authenticated: true, applied: true });
+    expect(emu.requests.at(-1)).toMatchObject({
+      action: 'ListCustomPersons',
+      status: 200,
+      signatureVersion: 'V3',
+      accessKeyId: AK,
+      authenticated: true,
+      applied: true,
+    });
   });
 
   it('accepts V1 over GET and POST, in the query or in a form body', async () => {
-    for (const o of [{ method: 'GET' as const }, { method: 'POST' as const }, { method: 'POST' as const, formBody: true }]) {
+    for (const o of [
+      { method: 'GET' as const },
+      { method: 'POST' as const },
+      { method: 'POST' as const, formBody: true },
+    ]) {
       const r = await call(emu, 'ListCustomPersons', {}, { sig: 'V1', ...o });
       expect(r.status).toBe(200);
       expect(r.json.Categories).toEqual({ Category: [] });
@@ -152,8 +194,16 @@ describe('signatures', () => {
   it('accepts requests signed by the official @alicloud/openapi-util helpers (V1 and V3)', async () => {
     const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const v1: Record<string, string> = {
-      Action: 'TagCustomPerson', Format: 'json', Version: VERSION, Timestamp: ts, SignatureNonce: 'official-v1-nonce',
-      CategoryId: 'lib(1)', CategoryName: '员工 * 库', SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', AccessKeyId: AK,
+      Action: 'TagCustomPerson',
+      Format: 'json',
+      Version: VERSION,
+      Timestamp: ts,
+      SignatureNonce: 'official-v1-nonce',
+      CategoryId: 'lib(1)',
+      CategoryName: '员工 * 库',
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      AccessKeyId: AK,
     };
     v1['Signature'] = OpenApiUtil.getRPCSignature(v1, 'POST', SECRET);
     const r1 = await send(emu, 'POST', `/?${querystring.stringify(v1)}`, {});
@@ -161,87 +211,188 @@ describe('signatures', () => {
 
     const query = { CategoryId: 'lib(1)', PersonId: 'p~1', PersonName: 'Zhang San*' };
     const headers: Record<string, string> = {
-      host: new URL(emu.endpoint).host, 'x-acs-version': VERSION, 'x-acs-action': 'TagCustomPerson', 'x-acs-date': ts,
-      'x-acs-signature-nonce': 'official-v3-nonce', accept: 'application/json', 'x-acs-credentials-provider': 'static_ak',
+      host: new URL(emu.endpoint).host,
+      'x-acs-version': VERSION,
+      'x-acs-action': 'TagCustomPerson',
+      'x-acs-date': ts,
+      'x-acs-signature-nonce': 'official-v3-nonce',
+      accept: 'application/json',
+      'x-acs-credentials-provider': 'static_ak',
       'x-acs-content-sha256': createHash('sha256').update('').digest('hex'),
     };
-    headers['Authorization'] = OpenApiUtil.getAuthorization({ pathname: '/', method: 'POST', query, headers } as never, 'ACS3-HMAC-SHA256', headers['x-acs-content-sha256'] as string, AK, SECRET);
+    headers['Authorization'] = OpenApiUtil.getAuthorization(
+      { pathname: '/', method: 'POST', query, headers } as never,
+      'ACS3-HMAC-SHA256',
+      headers['x-acs-content-sha256'] as string,
+      AK,
+      SECRET,
+    );
     const r3 = await send(emu, 'POST', `/?${querystring.stringify(query)}`, headers);
     expect(r3.status).toBe(200);
     const list = await call(emu, 'ListCustomPersons');
     expect(list.json.Categories.Category).toEqual([
-      { CategoryId: 'lib(1)', CategoryName: '员工 * 库', Persons: { Person: [{ PersonId: 'p~1', PersonName: 'Zhang San*', Faces: { Face: [] } }] } },
+      {
+        CategoryId: 'lib(1)',
+        CategoryName: '员工 * 库',
+        Persons: { Person: [{ PersonId: 'p~1', PersonName: 'Zhang San*', Faces: { Face: [] } }] },
+      },
     ]);
   });
 
   it('rejects a flipped signature byte: 400 SignatureDoesNotMatch quoting the server string to sign', async () => {
-    const flipV3 = await call(emu, 'ListCustomPersons', { CategoryId: 'a b' }, {
-      tamper: (r) => {
-        r.headers['Authorization'] = (r.headers['Authorization'] as string).replace(/Signature=(.)/, (_m, c: string) => `Signature=${c === 'a' ? 'b' : 'a'}`);
+    const flipV3 = await call(
+      emu,
+      'ListCustomPersons',
+      { CategoryId: 'a b' },
+      {
+        tamper: (r) => {
+          r.headers['Authorization'] = (r.headers['Authorization'] as string).replace(
+            /Signature=(.)/,
+            (_m, c: string) => `Signature=${c === 'a' ? 'b' : 'a'}`,
+          );
+        },
       },
+    );
+    expectError(
+      flipV3,
+      400,
+      'SignatureDoesNotMatch',
+      /^Specified signature is not matched with our calculation\. server string to sign is:ACS3-HMAC-SHA256\n[0-9a-f]{64}$/,
+    );
+    expect(emu.requests.at(-1)).toMatchObject({
+      authenticated: false,
+      authFailure: 'signature-mismatch',
+      applied: false,
     });
-    expectError(flipV3, 400, 'SignatureDoesNotMatch', /^Specified signature is not matched with our calculation\. server string to sign is:ACS3-HMAC-SHA256\n[0-9a-f]{64}$/);
-    expect(emu.requests.at(-1)).toMatchObject({ authenticated: false, authFailure: 'signature-mismatch', applied: false });
     expect(emu.requests.at(-1)?.canonicalRequest).toContain('CategoryId=a%20b');
 
-    const flipV1 = await call(emu, 'ListCustomPersons', { CategoryId: 'a b' }, {
-      sig: 'V1',
-      tamper: (r) => {
-        r.path = r.path.replace(/Signature=(.)/, (_m, c: string) => `Signature=${c === 'A' ? 'B' : 'A'}`);
+    const flipV1 = await call(
+      emu,
+      'ListCustomPersons',
+      { CategoryId: 'a b' },
+      {
+        sig: 'V1',
+        tamper: (r) => {
+          r.path = r.path.replace(/Signature=(.)/, (_m, c: string) => `Signature=${c === 'A' ? 'B' : 'A'}`);
+        },
       },
-    });
+    );
     expectError(flipV1, 400, 'SignatureDoesNotMatch', /server string to sign is:POST&%2F&AccessKeyId%3D/);
     // a parameter changed after signing
-    const changed = await call(emu, 'ListCustomPersons', { CategoryId: 'abc' }, { tamper: (r) => (r.path = r.path.replace('abc', 'abd')) });
+    const changed = await call(
+      emu,
+      'ListCustomPersons',
+      { CategoryId: 'abc' },
+      { tamper: (r) => (r.path = r.path.replace('abc', 'abd')) },
+    );
     expectError(changed, 400, 'SignatureDoesNotMatch');
   });
 
   it('rejects the wrong secret (400 SignatureDoesNotMatch) and an unknown AccessKey (404 InvalidAccessKeyId.NotFound)', async () => {
-    expectError(await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK, accessKeySecret: 'nope' } }), 400, 'SignatureDoesNotMatch');
+    expectError(
+      await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK, accessKeySecret: 'nope' } }),
+      400,
+      'SignatureDoesNotMatch',
+    );
     for (const sig of ['V3', 'V1'] as const) {
-      const r = await call(emu, 'ListCustomPersons', {}, { sig, creds: { accessKeyId: 'NoSuchKey', accessKeySecret: SECRET } });
+      const r = await call(
+        emu,
+        'ListCustomPersons',
+        {},
+        { sig, creds: { accessKeyId: 'NoSuchKey', accessKeySecret: SECRET } },
+      );
       expectError(r, 404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
       expect(emu.requests.at(-1)).toMatchObject({ authFailure: 'unknown-ak', accessKeyId: 'NoSuchKey' });
     }
     // the second account works
-    expect((await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK2, accessKeySecret: SECRET2 } })).status).toBe(200);
+    expect(
+      (await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK2, accessKeySecret: SECRET2 } })).status,
+    ).toBe(200);
   });
 
   it('rejects a stale (> 15 min) or malformed date with InvalidTimeStamp.*, accepts 14 min of skew', async () => {
     const stale = new Date(Date.now() - 16 * 60 * 1000);
     expectError(await call(emu, 'ListCustomPersons', {}, { now: stale }), 400, 'InvalidTimeStamp.Expired');
     expectError(await call(emu, 'ListCustomPersons', {}, { now: stale, sig: 'V1' }), 400, 'InvalidTimeStamp.Expired');
-    expectError(await call(emu, 'ListCustomPersons', {}, { now: new Date(Date.now() + 16 * 60 * 1000) }), 400, 'InvalidTimeStamp.Expired');
+    expectError(
+      await call(emu, 'ListCustomPersons', {}, { now: new Date(Date.now() + 16 * 60 * 1000) }),
+      400,
+      'InvalidTimeStamp.Expired',
+    );
     expect((await call(emu, 'ListCustomPersons', {}, { now: new Date(Date.now() - 14 * 60 * 1000) })).status).toBe(200);
-    expectError(await call(emu, 'ListCustomPersons', { Timestamp: '2024/01/01 00:00:00' }, { sig: 'V1' }), 400, 'InvalidTimeStamp.Format');
+    expectError(
+      await call(emu, 'ListCustomPersons', { Timestamp: '2024/01/01 00:00:00' }, { sig: 'V1' }),
+      400,
+      'InvalidTimeStamp.Format',
+    );
   });
 
   it('refuses a reused signature nonce (SignatureNonceUsed), per AccessKey', async () => {
     expect((await call(emu, 'ListCustomPersons', {}, { nonce: 'n-1' })).status).toBe(200);
     expectError(await call(emu, 'ListCustomPersons', {}, { nonce: 'n-1' }), 400, 'SignatureNonceUsed');
     expectError(await call(emu, 'ListCustomPersons', {}, { nonce: 'n-1', sig: 'V1' }), 400, 'SignatureNonceUsed');
-    expect((await call(emu, 'ListCustomPersons', {}, { nonce: 'n-1', creds: { accessKeyId: AK2, accessKeySecret: SECRET2 } })).status).toBe(200);
+    expect(
+      (
+        await call(
+          emu,
+          'ListCustomPersons',
+          {},
+          { nonce: 'n-1', creds: { accessKeyId: AK2, accessKeySecret: SECRET2 } },
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('V3: required headers must be present and signed; the body must match x-acs-content-sha256', async () => {
-    const unsignedDate = await call(emu, 'ListCustomPersons', {}, {
-      tamper: (r) => {
-        r.headers['Authorization'] = (r.headers['Authorization'] as string).replace('x-acs-date;', '');
+    const unsignedDate = await call(
+      emu,
+      'ListCustomPersons',
+      {},
+      {
+        tamper: (r) => {
+          r.headers['Authorization'] = (r.headers['Authorization'] as string).replace('x-acs-date;', '');
+        },
       },
-    });
+    );
     expectError(unsignedDate, 400, 'IncompleteSignature', /x-acs-date must be signed/);
-    const noNonce = await call(emu, 'ListCustomPersons', {}, { tamper: (r) => delete r.headers['x-acs-signature-nonce'] });
+    const noNonce = await call(
+      emu,
+      'ListCustomPersons',
+      {},
+      { tamper: (r) => delete r.headers['x-acs-signature-nonce'] },
+    );
     expectError(noNonce, 400, 'IncompleteSignature', /x-acs-signature-nonce is required/);
-    const malformed = await call(emu, 'ListCustomPersons', {}, { tamper: (r) => (r.headers['Authorization'] = 'ACS3-HMAC-SHA256 Credential=x') });
+    const malformed = await call(
+      emu,
+      'ListCustomPersons',
+      {},
+      { tamper: (r) => (r.headers['Authorization'] = 'ACS3-HMAC-SHA256 Credential=x') },
+    );
     expectError(malformed, 400, 'IncompleteSignature');
-    const sm3 = await call(emu, 'ListCustomPersons', {}, { tamper: (r) => (r.headers['Authorization'] = (r.headers['Authorization'] as string).replace('ACS3-HMAC-SHA256', 'ACS3-HMAC-SM3')) });
-    expectError(sm3, 400, 'InvalidSignatureMethod');
-    const body = await call(emu, 'ListCustomPersons', {}, {
-      tamper: (r) => {
-        r.body = 'CategoryId=smuggled';
-        r.headers['content-type'] = 'application/x-www-form-urlencoded';
+    const sm3 = await call(
+      emu,
+      'ListCustomPersons',
+      {},
+      {
+        tamper: (r) =>
+          (r.headers['Authorization'] = (r.headers['Authorization'] as string).replace(
+            'ACS3-HMAC-SHA256',
+            'ACS3-HMAC-SM3',
+          )),
       },
-    });
+    );
+    expectError(sm3, 400, 'InvalidSignatureMethod');
+    const body = await call(
+      emu,
+      'ListCustomPersons',
+      {},
+      {
+        tamper: (r) => {
+          r.body = 'CategoryId=smuggled';
+          r.headers['content-type'] = 'application/x-www-form-urlencoded';
+        },
+      },
+    );
     expectError(body, 400, 'IncompleteSignature', /content-type must be signed/);
   });
 
@@ -249,19 +400,46 @@ describe('signatures', () => {
     const form = rpcQueryString({ CategoryId: 'formlib', CategoryName: 'From the body' });
     const url = new URL(`${emu.endpoint}/`);
     const headers = { 'content-type': 'application/x-www-form-urlencoded' };
-    const signed = signV3({ method: 'POST', url, headers, body: Buffer.from(form) }, { accessKeyId: AK, accessKeySecret: SECRET }, { action: 'TagCustomPerson', version: VERSION });
+    const signed = signV3(
+      { method: 'POST', url, headers, body: Buffer.from(form) },
+      { accessKeyId: AK, accessKeySecret: SECRET },
+      { action: 'TagCustomPerson', version: VERSION },
+    );
     expect((await send(emu, 'POST', '/', { ...headers, ...signed }, form)).status).toBe(200);
     expect(emu.state.category('FORMLIB')?.categoryName).toBe('From the body');
-    const signed2 = signV3({ method: 'POST', url, headers, body: Buffer.from(form) }, { accessKeyId: AK, accessKeySecret: SECRET }, { action: 'TagCustomPerson', version: VERSION });
-    expectError(await send(emu, 'POST', '/', { ...headers, ...signed2 }, form.replace('body', 'bodY')), 400, 'SignatureDoesNotMatch', /x-acs-content-sha256/);
+    const signed2 = signV3(
+      { method: 'POST', url, headers, body: Buffer.from(form) },
+      { accessKeyId: AK, accessKeySecret: SECRET },
+      { action: 'TagCustomPerson', version: VERSION },
+    );
+    expectError(
+      await send(emu, 'POST', '/', { ...headers, ...signed2 }, form.replace('body', 'bodY')),
+      400,
+      'SignatureDoesNotMatch',
+      /x-acs-content-sha256/,
+    );
   });
 
   it('V1: signature parameters are checked (method, version, missing fields); no signature at all → MissingSignature', async () => {
-    const sha256Method = await call(emu, 'ListCustomPersons', {}, { sig: 'V1', tamper: (r) => (r.path = r.path.replace('HMAC-SHA1', 'HMAC-SHA256')) });
+    const sha256Method = await call(
+      emu,
+      'ListCustomPersons',
+      {},
+      { sig: 'V1', tamper: (r) => (r.path = r.path.replace('HMAC-SHA1', 'HMAC-SHA256')) },
+    );
     expectError(sha256Method, 400, 'InvalidSignatureMethod');
-    const noNonce = await call(emu, 'ListCustomPersons', {}, { sig: 'V1', tamper: (r) => (r.path = r.path.replace(/&SignatureNonce=[^&]*/, '')) });
+    const noNonce = await call(
+      emu,
+      'ListCustomPersons',
+      {},
+      { sig: 'V1', tamper: (r) => (r.path = r.path.replace(/&SignatureNonce=[^&]*/, '')) },
+    );
     expectError(noNonce, 400, 'MissingSignatureNonce', 'SignatureNonce is mandatory for this action.');
-    expectError(await send(emu, 'GET', `/?Action=ListCustomPersons&Version=${VERSION}&Format=JSON`, {}), 400, 'MissingSignature');
+    expectError(
+      await send(emu, 'GET', `/?Action=ListCustomPersons&Version=${VERSION}&Format=JSON`, {}),
+      400,
+      'MissingSignature',
+    );
   });
 
   it('V1 answers XML when Format is absent or XML (the documented default), JSON for Format=JSON', async () => {
@@ -272,19 +450,36 @@ describe('signatures', () => {
     expect(xml.text).toMatch(
       /^<\?xml version="1\.0" encoding="UTF-8"\?><ListCustomPersonsResponse><RequestId>[0-9A-F-]{36}<\/RequestId><Categories><Category><CategoryId>lib<\/CategoryId><Persons><Person><PersonId>p1<\/PersonId><Faces><Face><FaceId>[0-9a-f]{32}<\/FaceId><ImageUrl>https:\/\/bucket[^<]*w_500<\/ImageUrl><\/Face><\/Faces><\/Person><\/Persons><\/Category><\/Categories><\/ListCustomPersonsResponse>$/,
     );
-    const xmlError = await call(emu, 'ListCustomPersons', { Format: 'XML' }, { sig: 'V1', creds: { accessKeyId: 'NoSuchKey', accessKeySecret: 'x' } });
+    const xmlError = await call(
+      emu,
+      'ListCustomPersons',
+      { Format: 'XML' },
+      { sig: 'V1', creds: { accessKeyId: 'NoSuchKey', accessKeySecret: 'x' } },
+    );
     expect(xmlError.status).toBe(404);
-    expect(xmlError.text).toMatch(/<Error><RequestId>[0-9A-F-]{36}<\/RequestId><HostId>mts\.cn-shanghai\.aliyuncs\.com<\/HostId><Code>InvalidAccessKeyId\.NotFound<\/Code>/);
-    expect((await call(emu, 'ListCustomPersons', { Format: 'JSON' }, { sig: 'V1' })).json.Categories.Category).toHaveLength(1);
+    expect(xmlError.text).toMatch(
+      /<Error><RequestId>[0-9A-F-]{36}<\/RequestId><HostId>mts\.cn-shanghai\.aliyuncs\.com<\/HostId><Code>InvalidAccessKeyId\.NotFound<\/Code>/,
+    );
+    expect(
+      (await call(emu, 'ListCustomPersons', { Format: 'JSON' }, { sig: 'V1' })).json.Categories.Category,
+    ).toHaveLength(1);
     // no Format at all → XML
-    const { Format: _omitted, Signature: _old, ...noFormat } = signV1({ Action: 'ListCustomPersons' }, { accessKeyId: AK, accessKeySecret: SECRET }, { method: 'GET' });
+    const {
+      Format: _omitted,
+      Signature: _old,
+      ...noFormat
+    } = signV1({ Action: 'ListCustomPersons' }, { accessKeyId: AK, accessKeySecret: SECRET }, { method: 'GET' });
     const resigned = { ...noFormat, Signature: signatureV1(noFormat, 'GET', SECRET) };
     const dflt = await send(emu, 'GET', `/?${rpcQueryString(resigned)}`, {});
     expect([dflt.status, dflt.headers['content-type']]).toEqual([200, 'text/xml;charset=utf-8']);
   });
 
   it('verifies against the strict re-encoding: a client that signs * or ( ) unencoded is refused', async () => {
-    const params = signV1({ Action: 'TagCustomPerson', CategoryId: 'c', CategoryName: 'a*(b)' }, { accessKeyId: AK, accessKeySecret: SECRET }, { method: 'POST' });
+    const params = signV1(
+      { Action: 'TagCustomPerson', CategoryId: 'c', CategoryName: 'a*(b)' },
+      { accessKeyId: AK, accessKeySecret: SECRET },
+      { method: 'POST' },
+    );
     const { Signature: _s, ...unsigned } = params;
     const sloppy = Object.keys(unsigned)
       .sort()
@@ -292,7 +487,12 @@ describe('signatures', () => {
       .join('&');
     const toSign = `POST&%2F&${encodeURIComponent(sloppy)}`;
     const bad = createHmac('sha1', `${SECRET}&`).update(toSign).digest('base64');
-    expectError(await send(emu, 'POST', `/?${rpcQueryString({ ...unsigned, Signature: bad })}`, {}), 400, 'SignatureDoesNotMatch', /CategoryName%3Da%252A%2528b%2529/);
+    expectError(
+      await send(emu, 'POST', `/?${rpcQueryString({ ...unsigned, Signature: bad })}`, {}),
+      400,
+      'SignatureDoesNotMatch',
+      /CategoryName%3Da%252A%2528b%2529/,
+    );
     expect((await send(emu, 'POST', `/?${rpcQueryString(params)}`, {})).status).toBe(200);
   });
 
@@ -301,7 +501,11 @@ describe('signatures', () => {
     url.searchParams.set('CategoryId', 'a b+c');
     url.searchParams.set('CategoryName', 'x y');
     expect(url.search).toBe('?CategoryId=a+b%2Bc&CategoryName=x+y');
-    const headers = signV3({ method: 'POST', url, headers: {}, body: Buffer.alloc(0) }, { accessKeyId: AK, accessKeySecret: SECRET }, { action: 'TagCustomPerson', version: VERSION });
+    const headers = signV3(
+      { method: 'POST', url, headers: {}, body: Buffer.alloc(0) },
+      { accessKeyId: AK, accessKeySecret: SECRET },
+      { action: 'TagCustomPerson', version: VERSION },
+    );
     expect((await send(emu, 'POST', `/${url.search}`, headers)).status).toBe(200);
     expect(emu.state.category('A B+C')?.categoryName).toBe('x y');
   });
@@ -309,17 +513,35 @@ describe('signatures', () => {
 
 describe('API resolution', () => {
   it('unknown or non-face actions, other paths and methods → 404 InvalidApi.NotFound; a wrong Version → InvalidVersion', async () => {
-    expectError(await call(emu, 'CreateCustomGroup', { Algorithm: 'landmark' }), 404, 'InvalidApi.NotFound', 'Specified api is not found, please check your url and method.');
+    expectError(
+      await call(emu, 'CreateCustomGroup', { Algorithm: 'landmark' }),
+      404,
+      'InvalidApi.NotFound',
+      'Specified api is not found, please check your url and method.',
+    );
     expectError(await call(emu, 'DeleteCustomPerson'), 404, 'InvalidApi.NotFound');
     expectError(await call(emu, 'ListCustomPersons', {}, { version: '2018-05-28' }), 400, 'InvalidVersion');
     expectError(await call(emu, 'ListCustomPersons', {}, { sig: 'V1', version: '2014-05-26' }), 400, 'InvalidVersion');
-    expectError(await call(emu, 'ListCustomPersons', {}, { tamper: (r) => (r.path = '/v1/list') }), 404, 'InvalidApi.NotFound');
+    expectError(
+      await call(emu, 'ListCustomPersons', {}, { tamper: (r) => (r.path = '/v1/list') }),
+      404,
+      'InvalidApi.NotFound',
+    );
     expectError(await send(emu, 'DELETE', '/', {}), 404, 'InvalidApi.NotFound');
     expectError(await send(emu, 'GET', '/', {}), 400, 'MissingAction');
   });
 
   it('the legacy OwnerId / ResourceOwner* parameters are accepted and ignored', async () => {
-    expect((await call(emu, 'ListCustomPersons', { OwnerId: '123', OwnerAccount: 'x', ResourceOwnerId: '4', ResourceOwnerAccount: 'y' })).status).toBe(200);
+    expect(
+      (
+        await call(emu, 'ListCustomPersons', {
+          OwnerId: '123',
+          OwnerAccount: 'x',
+          ResourceOwnerId: '4',
+          ResourceOwnerAccount: 'y',
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -340,7 +562,10 @@ describe('RegisterCustomFace', () => {
     await register('STAFF', 'emp001', URL_FACE2);
     expect(emu.state.categories.size).toBe(1);
     const list = await call(emu, 'ListCustomPersons', { CategoryId: 'staff', PersonId: 'EMP001' });
-    expect(list.json.Categories.Category[0]).toMatchObject({ CategoryId: 'Staff', Persons: { Person: [{ PersonId: 'Emp001' }] } });
+    expect(list.json.Categories.Category[0]).toMatchObject({
+      CategoryId: 'Staff',
+      Persons: { Person: [{ PersonId: 'Emp001' }] },
+    });
     expect(list.json.Categories.Category[0].Persons.Person[0].Faces.Face).toHaveLength(2);
   });
 
@@ -368,12 +593,31 @@ describe('RegisterCustomFace', () => {
   });
 
   it('required parameters → Missing{Param}; IDs ≤ 120 characters (code points); PersonId "ALL" is reserved', async () => {
-    expectError(await call(emu, 'RegisterCustomFace', { PersonId: 'p', ImageUrl: URL_FACE }), 400, 'MissingCategoryId', 'CategoryId is mandatory for this action.');
-    expectError(await call(emu, 'RegisterCustomFace', { CategoryId: 'c', PersonId: '', ImageUrl: URL_FACE }), 400, 'MissingPersonId');
+    expectError(
+      await call(emu, 'RegisterCustomFace', { PersonId: 'p', ImageUrl: URL_FACE }),
+      400,
+      'MissingCategoryId',
+      'CategoryId is mandatory for this action.',
+    );
+    expectError(
+      await call(emu, 'RegisterCustomFace', { CategoryId: 'c', PersonId: '', ImageUrl: URL_FACE }),
+      400,
+      'MissingPersonId',
+    );
     expectError(await call(emu, 'RegisterCustomFace', { CategoryId: 'c', PersonId: 'p' }), 400, 'MissingImageUrl');
     expect((await register('库'.repeat(120), 'p')).status).toBe(200);
-    expectError(await register('库'.repeat(121), 'p'), 400, 'InvalidParameter', 'errorMsg:CategoryId exceeds 120 characters');
-    expectError(await register('c', 'x'.repeat(121)), 400, 'InvalidParameter', 'errorMsg:PersonId exceeds 120 characters');
+    expectError(
+      await register('库'.repeat(121), 'p'),
+      400,
+      'InvalidParameter',
+      'errorMsg:CategoryId exceeds 120 characters',
+    );
+    expectError(
+      await register('c', 'x'.repeat(121)),
+      400,
+      'InvalidParameter',
+      'errorMsg:PersonId exceeds 120 characters',
+    );
     expectError(await register('c', 'all'), 400, 'InvalidParameter');
     expectError(await register('c', 'p', URL_FACE, { PersonName: 'n'.repeat(513) }), 400, 'InvalidParameter');
   });
@@ -396,25 +640,49 @@ describe('UnregisterCustomFace', () => {
   });
 
   it('FaceId=ALL removes every face of the person (and the person); PersonId=ALL removes the whole library', async () => {
-    expect((await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'a', FaceId: 'ALL' })).status).toBe(200);
+    expect((await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'a', FaceId: 'ALL' })).status).toBe(
+      200,
+    );
     expect(emu.state.person('lib', 'a')).toBeUndefined();
     expect(emu.state.faces('lib', 'b')).toHaveLength(1);
-    expect((await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'ALL', FaceId: 'ALL' })).status).toBe(200);
+    expect(
+      (await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'ALL', FaceId: 'ALL' })).status,
+    ).toBe(200);
     expect(emu.state.category('lib')).toBeUndefined();
     expect(emu.state.faces('other', 'c')).toHaveLength(1);
   });
 
   it('unknown library / person / face → InvalidParameter; all three parameters are required', async () => {
-    expectError(await call(emu, 'UnregisterCustomFace', { CategoryId: 'nope', PersonId: 'a', FaceId: 'ALL' }), 400, 'InvalidParameter', /category "nope" does not exist/);
-    expectError(await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'zz', FaceId: 'ALL' }), 400, 'InvalidParameter', /person "zz"/);
-    expectError(await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'a', FaceId: 'f'.repeat(32) }), 400, 'InvalidParameter', /face "f+" does not exist/);
+    expectError(
+      await call(emu, 'UnregisterCustomFace', { CategoryId: 'nope', PersonId: 'a', FaceId: 'ALL' }),
+      400,
+      'InvalidParameter',
+      /category "nope" does not exist/,
+    );
+    expectError(
+      await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'zz', FaceId: 'ALL' }),
+      400,
+      'InvalidParameter',
+      /person "zz"/,
+    );
+    expectError(
+      await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'a', FaceId: 'f'.repeat(32) }),
+      400,
+      'InvalidParameter',
+      /face "f+" does not exist/,
+    );
     expectError(await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'a' }), 400, 'MissingFaceId');
   });
 
   it('quirk unknownOnUnregister=ignore: unknown ids succeed silently', async () => {
-    const lenient = await startMtsEmulator({ credentials: [{ accessKeyId: AK, accessKeySecret: SECRET }], quirks: { unknownOnUnregister: 'ignore' } });
+    const lenient = await startMtsEmulator({
+      credentials: [{ accessKeyId: AK, accessKeySecret: SECRET }],
+      quirks: { unknownOnUnregister: 'ignore' },
+    });
     try {
-      expect((await call(lenient, 'UnregisterCustomFace', { CategoryId: 'nope', PersonId: 'a', FaceId: 'b' })).status).toBe(200);
+      expect(
+        (await call(lenient, 'UnregisterCustomFace', { CategoryId: 'nope', PersonId: 'a', FaceId: 'b' })).status,
+      ).toBe(200);
     } finally {
       await lenient.close();
     }
@@ -434,7 +702,11 @@ describe('ListCustomPersons', () => {
     const cats = r.json.Categories.Category;
     expect(cats.map((c: any) => c.CategoryId)).toEqual(['Lib1', 'Lib2']);
     expect(cats[0].Persons.Person.map((p: any) => p.PersonId)).toEqual(['P1', 'P2']);
-    expect(cats[0].Persons.Person[0]).toEqual({ PersonId: 'P1', PersonName: 'Zhang', Faces: { Face: [{ FaceId: expect.stringMatching(/^[0-9a-f]{32}$/), ImageUrl: URL_FACE }] } });
+    expect(cats[0].Persons.Person[0]).toEqual({
+      PersonId: 'P1',
+      PersonName: 'Zhang',
+      Faces: { Face: [{ FaceId: expect.stringMatching(/^[0-9a-f]{32}$/), ImageUrl: URL_FACE }] },
+    });
     expect(cats[0].Persons.Person[1]).not.toHaveProperty('PersonName'); // never named → left out
     expect(cats[0]).not.toHaveProperty('CategoryName');
   });
@@ -443,54 +715,115 @@ describe('ListCustomPersons', () => {
     const byCat = await call(emu, 'ListCustomPersons', { CategoryId: 'lib2' });
     expect(byCat.json.Categories.Category.map((c: any) => c.CategoryId)).toEqual(['Lib2']);
     const byPerson = await call(emu, 'ListCustomPersons', { PersonId: 'p1' });
-    expect(byPerson.json.Categories.Category.map((c: any) => [c.CategoryId, c.Persons.Person.map((p: any) => p.PersonId)])).toEqual([
+    expect(
+      byPerson.json.Categories.Category.map((c: any) => [c.CategoryId, c.Persons.Person.map((p: any) => p.PersonId)]),
+    ).toEqual([
       ['Lib1', ['P1']],
       ['Lib2', ['P1']],
     ]);
     const both = await call(emu, 'ListCustomPersons', { CategoryId: 'LIB1', PersonId: 'P2' });
     expect(both.json.Categories.Category[0].Persons.Person).toHaveLength(1);
-    expect((await call(emu, 'ListCustomPersons', { CategoryId: 'ghost' })).json).toMatchObject({ Categories: { Category: [] } });
-    expect((await call(emu, 'ListCustomPersons', { CategoryId: 'lib1', PersonId: 'ghost' })).json).toMatchObject({ Categories: { Category: [] } });
+    expect((await call(emu, 'ListCustomPersons', { CategoryId: 'ghost' })).json).toMatchObject({
+      Categories: { Category: [] },
+    });
+    expect((await call(emu, 'ListCustomPersons', { CategoryId: 'lib1', PersonId: 'ghost' })).json).toMatchObject({
+      Categories: { Category: [] },
+    });
   });
 });
 
 describe('TagCustomPerson', () => {
   it('sets library and person names and descriptions, shown by ListCustomPersons', async () => {
     await register('lib', 'p1');
-    const r = await call(emu, 'TagCustomPerson', { CategoryId: 'LIB', CategoryName: '员工库', CategoryDescription: 'staff', PersonId: 'P1', PersonName: '张三', PersonDescription: 'CEO (interim)*' });
+    const r = await call(emu, 'TagCustomPerson', {
+      CategoryId: 'LIB',
+      CategoryName: '员工库',
+      CategoryDescription: 'staff',
+      PersonId: 'P1',
+      PersonName: '张三',
+      PersonDescription: 'CEO (interim)*',
+    });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ RequestId: r.headers['x-acs-request-id'] });
     const cat = (await call(emu, 'ListCustomPersons')).json.Categories.Category[0];
     expect(cat).toMatchObject({ CategoryId: 'lib', CategoryName: '员工库', CategoryDescription: 'staff' });
-    expect(cat.Persons.Person[0]).toMatchObject({ PersonId: 'p1', PersonName: '张三', PersonDescription: 'CEO (interim)*' });
+    expect(cat.Persons.Person[0]).toMatchObject({
+      PersonId: 'p1',
+      PersonName: '张三',
+      PersonDescription: 'CEO (interim)*',
+    });
     // only what is given changes
     await call(emu, 'TagCustomPerson', { CategoryId: 'lib', PersonId: 'p1', PersonName: 'Zhang San' });
-    expect(emu.state.person('lib', 'p1')).toMatchObject({ personName: 'Zhang San', personDescription: 'CEO (interim)*' });
+    expect(emu.state.person('lib', 'p1')).toMatchObject({
+      personName: 'Zhang San',
+      personDescription: 'CEO (interim)*',
+    });
   });
 
   it('unknown library or person is created (default); a PersonId alone must name a person of exactly one library', async () => {
-    expect((await call(emu, 'TagCustomPerson', { CategoryId: 'new', CategoryName: 'New', PersonId: 'np', PersonName: 'N' })).status).toBe(200);
+    expect(
+      (await call(emu, 'TagCustomPerson', { CategoryId: 'new', CategoryName: 'New', PersonId: 'np', PersonName: 'N' }))
+        .status,
+    ).toBe(200);
     expect(emu.state.person('new', 'np')).toMatchObject({ personName: 'N', faces: new Map() });
     expect((await call(emu, 'TagCustomPerson', { PersonId: 'NP', PersonDescription: 'found' })).status).toBe(200);
     expect(emu.state.person('new', 'np')?.personDescription).toBe('found');
-    expectError(await call(emu, 'TagCustomPerson', { PersonId: 'ghost', PersonName: 'x' }), 400, 'InvalidParameter', /does not exist/);
+    expectError(
+      await call(emu, 'TagCustomPerson', { PersonId: 'ghost', PersonName: 'x' }),
+      400,
+      'InvalidParameter',
+      /does not exist/,
+    );
     await call(emu, 'TagCustomPerson', { CategoryId: 'new2', PersonId: 'np' });
-    expectError(await call(emu, 'TagCustomPerson', { PersonId: 'np', PersonName: 'x' }), 400, 'InvalidParameter', /several categories/);
+    expectError(
+      await call(emu, 'TagCustomPerson', { PersonId: 'np', PersonName: 'x' }),
+      400,
+      'InvalidParameter',
+      /several categories/,
+    );
   });
 
   it('validation: one of the IDs, the ID for names, ≤ 512 characters; nothing changes on refusal', async () => {
-    expectError(await call(emu, 'TagCustomPerson', {}), 400, 'InvalidParameter', 'errorMsg:CategoryId or PersonId is required');
-    expectError(await call(emu, 'TagCustomPerson', { PersonId: 'p', CategoryName: 'x' }), 400, 'InvalidParameter', /CategoryId is required/);
-    expectError(await call(emu, 'TagCustomPerson', { CategoryId: 'c', PersonName: 'x' }), 400, 'InvalidParameter', /PersonId is required/);
+    expectError(
+      await call(emu, 'TagCustomPerson', {}),
+      400,
+      'InvalidParameter',
+      'errorMsg:CategoryId or PersonId is required',
+    );
+    expectError(
+      await call(emu, 'TagCustomPerson', { PersonId: 'p', CategoryName: 'x' }),
+      400,
+      'InvalidParameter',
+      /CategoryId is required/,
+    );
+    expectError(
+      await call(emu, 'TagCustomPerson', { CategoryId: 'c', PersonName: 'x' }),
+      400,
+      'InvalidParameter',
+      /PersonId is required/,
+    );
     expect((await call(emu, 'TagCustomPerson', { CategoryId: 'c', CategoryName: '名'.repeat(512) })).status).toBe(200);
-    expectError(await call(emu, 'TagCustomPerson', { CategoryId: 'd', CategoryName: 'x'.repeat(513) }), 400, 'InvalidParameter', 'errorMsg:CategoryName exceeds 512 characters');
+    expectError(
+      await call(emu, 'TagCustomPerson', { CategoryId: 'd', CategoryName: 'x'.repeat(513) }),
+      400,
+      'InvalidParameter',
+      'errorMsg:CategoryName exceeds 512 characters',
+    );
     expect(emu.state.category('d')).toBeUndefined();
   });
 
   it('quirk unknownOnTag=error refuses unknown ids', async () => {
-    const strict = await startMtsEmulator({ credentials: [{ accessKeyId: AK, accessKeySecret: SECRET }], quirks: { unknownOnTag: 'error' } });
+    const strict = await startMtsEmulator({
+      credentials: [{ accessKeyId: AK, accessKeySecret: SECRET }],
+      quirks: { unknownOnTag: 'error' },
+    });
     try {
-      expectError(await call(strict, 'TagCustomPerson', { CategoryId: 'x', CategoryName: 'y' }), 400, 'InvalidParameter', /category "x" does not exist/);
+      expectError(
+        await call(strict, 'TagCustomPerson', { CategoryId: 'x', CategoryName: 'y' }),
+        400,
+        'InvalidParameter',
+        /category "x" does not exist/,
+      );
     } finally {
       await strict.close();
     }
@@ -500,11 +833,20 @@ describe('TagCustomPerson', () => {
 describe('throttling', () => {
   it('over qpsLimit requests per second per AccessKey and Action → 400 Throttling.User', async () => {
     let t = Date.now();
-    const small = await startMtsEmulator({ credentials: [{ accessKeyId: AK, accessKeySecret: SECRET }], qpsLimit: 2, now: () => t });
+    const small = await startMtsEmulator({
+      credentials: [{ accessKeyId: AK, accessKeySecret: SECRET }],
+      qpsLimit: 2,
+      now: () => t,
+    });
     try {
       expect((await call(small, 'ListCustomPersons')).status).toBe(200);
       expect((await call(small, 'ListCustomPersons')).status).toBe(200);
-      expectError(await call(small, 'ListCustomPersons'), 400, 'Throttling.User', 'Request was denied due to user flow control.');
+      expectError(
+        await call(small, 'ListCustomPersons'),
+        400,
+        'Throttling.User',
+        'Request was denied due to user flow control.',
+      );
       expect((await call(small, 'TagCustomPerson', { CategoryId: 'c' })).status).toBe(200); // another action
       t += 1000;
       expect((await call(small, 'ListCustomPersons', {}, { now: new Date(t) })).status).toBe(200);
@@ -516,7 +858,13 @@ describe('throttling', () => {
 
 describe('fault injection', () => {
   it('status faults: default POP bodies per status, another code, headers; scoped to an Action and a count', async () => {
-    emu.faults.next({ kind: 'status', status: 400, operation: 'RegisterCustomFace', times: 2, headers: { 'x-acs-retry-after': '1000' } });
+    emu.faults.next({
+      kind: 'status',
+      status: 400,
+      operation: 'RegisterCustomFace',
+      times: 2,
+      headers: { 'x-acs-retry-after': '1000' },
+    });
     expect((await call(emu, 'ListCustomPersons')).status).toBe(200); // other action untouched
     for (let i = 0; i < 2; i++) {
       const r = await register('lib', 'p1');
@@ -531,15 +879,33 @@ describe('fault injection', () => {
     emu.faults.next({ kind: 'status', status: 403 });
     expectError(await call(emu, 'ListCustomPersons'), 403, 'Forbidden.RAM');
     emu.faults.next({ kind: 'status', status: 400, code: 'Throttling.Api' });
-    expectError(await call(emu, 'ListCustomPersons'), 400, 'Throttling.Api', 'Request was denied due to api flow control.');
-    expect(() => emu.faults.next({ kind: 'status', status: 500, operation: 'DeleteCustomPerson' })).toThrow(/unknown operation/);
+    expectError(
+      await call(emu, 'ListCustomPersons'),
+      400,
+      'Throttling.Api',
+      'Request was denied due to api flow control.',
+    );
+    expect(() => emu.faults.next({ kind: 'status', status: 500, operation: 'DeleteCustomPerson' })).toThrow(
+      /unknown operation/,
+    );
   });
 
   it('a custom body is sent as given (RequestId, HostId, Recommend filled in for a POP-style error); apply:true runs the action', async () => {
-    emu.faults.next({ kind: 'status', status: 400, body: { Code: 'Throttling.User', Message: 'custom' }, operation: 'RegisterCustomFace', apply: true });
+    emu.faults.next({
+      kind: 'status',
+      status: 400,
+      body: { Code: 'Throttling.User', Message: 'custom' },
+      operation: 'RegisterCustomFace',
+      apply: true,
+    });
     const r = await register('lib', 'p1');
     expect(r.status).toBe(400);
-    expect(r.json).toMatchObject({ RequestId: r.headers['x-acs-request-id'], HostId: 'mts.cn-shanghai.aliyuncs.com', Code: 'Throttling.User', Message: 'custom' });
+    expect(r.json).toMatchObject({
+      RequestId: r.headers['x-acs-request-id'],
+      HostId: 'mts.cn-shanghai.aliyuncs.com',
+      Code: 'Throttling.User',
+      Message: 'custom',
+    });
     expect(emu.state.faces('lib', 'p1')).toHaveLength(1); // the vendor acted although it answered 400
     expect(emu.requests.at(-1)).toMatchObject({ fault: 'status', applied: true, status: 400, code: 'Throttling.User' });
     emu.faults.next({ kind: 'status', status: 502, body: 'Bad Gateway' });
@@ -556,7 +922,12 @@ describe('fault injection', () => {
     await expect(register('late', 'p1', URL_FACE, {}, { timeoutMs: 80 })).rejects.toThrow('client timeout');
     await new Promise((r) => setTimeout(r, 350));
     expect(emu.state.category('late')).toBeUndefined();
-    expect(emu.requests.at(-1)).toMatchObject({ action: 'RegisterCustomFace', fault: 'delay', applied: false, status: null });
+    expect(emu.requests.at(-1)).toMatchObject({
+      action: 'RegisterCustomFace',
+      fault: 'delay',
+      applied: false,
+      status: null,
+    });
   });
 
   it('delay with applyThenDelay: the face is registered although the client timed out', async () => {
@@ -589,7 +960,11 @@ describe('fault injection', () => {
 
   it('faults apply only after authentication succeeded', async () => {
     emu.faults.next({ kind: 'status', status: 500 });
-    expectError(await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK, accessKeySecret: 'bad' } }), 400, 'SignatureDoesNotMatch');
+    expectError(
+      await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK, accessKeySecret: 'bad' } }),
+      400,
+      'SignatureDoesNotMatch',
+    );
     expect(emu.faults.pending).toHaveLength(1);
     expect((await call(emu, 'ListCustomPersons')).status).toBe(500);
   });

@@ -60,7 +60,7 @@ describe('V1 (HMAC-SHA1): published examples', () => {
     );
   });
 
-  it("C: MTS SearchTemplate with testId/testKeySecret → kmDv4mWo806GWPjQMy2z4VhBBDQ=", () => {
+  it('C: MTS SearchTemplate with testId/testKeySecret → kmDv4mWo806GWPjQMy2z4VhBBDQ=', () => {
     const params = signV1(
       { Action: 'SearchTemplate', PageSize: '2', Format: 'XML' },
       { accessKeyId: 'testId', accessKeySecret: 'testKeySecret' },
@@ -73,7 +73,13 @@ describe('V1 (HMAC-SHA1): published examples', () => {
   it('defaults: Format=json (what the SDK sends), Version 2014-06-18, a fresh nonce and the current time', () => {
     const a = signV1({ Action: 'ListCustomPersons' }, { accessKeyId: 'ak', accessKeySecret: 'sk' }, { method: 'POST' });
     const b = signV1({ Action: 'ListCustomPersons' }, { accessKeyId: 'ak', accessKeySecret: 'sk' }, { method: 'POST' });
-    expect(a).toMatchObject({ Format: 'json', Version: '2014-06-18', SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', AccessKeyId: 'ak' });
+    expect(a).toMatchObject({
+      Format: 'json',
+      Version: '2014-06-18',
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      AccessKeyId: 'ak',
+    });
     expect(a['SignatureNonce']).not.toBe(b['SignatureNonce']);
     expect(Math.abs(Date.parse(a['Timestamp'] as string) - Date.now())).toBeLessThan(5000);
     expect(a['Signature']).toMatch(/^[A-Za-z0-9+/]{27}=$/);
@@ -93,11 +99,19 @@ describe('V1 (HMAC-SHA1): published examples', () => {
 
 describe('V3 (ACS3-HMAC-SHA256): published example', () => {
   it('A: RunInstances → hashed canonical request 7ea06492… and signature 06563a9e…', () => {
-    const url = new URL('https://ecs.cn-shanghai.aliyuncs.com/?ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai');
+    const url = new URL(
+      'https://ecs.cn-shanghai.aliyuncs.com/?ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai',
+    );
     const details = signV3Details(
       { method: 'POST', url, headers: {}, body: Buffer.alloc(0) },
       { accessKeyId: 'YourAccessKeyId', accessKeySecret: 'YourAccessKeySecret' },
-      { action: 'RunInstances', version: '2014-05-26' as '2014-06-18', now: new Date('2023-10-26T10:22:32Z'), nonce: '3156853299f313e23d1673dc12e1703d', credentialsProvider: false },
+      {
+        action: 'RunInstances',
+        version: '2014-05-26' as '2014-06-18',
+        now: new Date('2023-10-26T10:22:32Z'),
+        nonce: '3156853299f313e23d1673dc12e1703d',
+        credentialsProvider: false,
+      },
     );
     expect(sha256(details.canonicalRequest)).toBe('7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259');
     expect(details.signature).toBe('06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0');
@@ -117,12 +131,18 @@ describe('V3 (ACS3-HMAC-SHA256): published example', () => {
 describe('V3: the shape the current SDK puts on the wire (notes §5.3)', () => {
   const params = {
     CategoryId: 'CategoryId001',
-    ImageUrl: 'https://example-bucket.oss-cn-shanghai.aliyuncs.com/faces/zhang san(1).jpg?x-oss-process=image/resize,w_500',
+    ImageUrl:
+      'https://example-bucket.oss-cn-shanghai.aliyuncs.com/faces/zhang san(1).jpg?x-oss-process=image/resize,w_500',
     PersonId: 'PersonId001',
     PersonName: '张三 Zhang*San',
   };
   const creds = { accessKeyId: 'testAccessKeyId', accessKeySecret: 'testAccessKeySecret' };
-  const opts = { action: 'RegisterCustomFace', version: '2014-06-18' as const, now: new Date('2024-05-20T08:30:00Z'), nonce: 'c0ffee00c0ffee00c0ffee00c0ffee00' };
+  const opts = {
+    action: 'RegisterCustomFace',
+    version: '2014-06-18' as const,
+    now: new Date('2024-05-20T08:30:00Z'),
+    nonce: 'c0ffee00c0ffee00c0ffee00c0ffee00',
+  };
 
   it('signs host, x-acs-action, x-acs-content-sha256 (empty body), x-acs-credentials-provider, x-acs-date, nonce, version', () => {
     // the SDK builds the query with querystring.stringify (leaves ( ) * unescaped), exactly as captured
@@ -130,9 +150,27 @@ describe('V3: the shape the current SDK puts on the wire (notes §5.3)', () => {
     expect(wire).toBe(
       '/?CategoryId=CategoryId001&ImageUrl=https%3A%2F%2Fexample-bucket.oss-cn-shanghai.aliyuncs.com%2Ffaces%2Fzhang%20san(1).jpg%3Fx-oss-process%3Dimage%2Fresize%2Cw_500&PersonId=PersonId001&PersonName=%E5%BC%A0%E4%B8%89%20Zhang*San',
     );
-    const headers = signV3({ method: 'POST', url: new URL(`https://mts.cn-shanghai.aliyuncs.com${wire}`), headers: { accept: 'application/json', 'user-agent': 'x' }, body: Buffer.alloc(0) }, creds, opts);
+    const headers = signV3(
+      {
+        method: 'POST',
+        url: new URL(`https://mts.cn-shanghai.aliyuncs.com${wire}`),
+        headers: { accept: 'application/json', 'user-agent': 'x' },
+        body: Buffer.alloc(0),
+      },
+      creds,
+      opts,
+    );
     expect(Object.keys(headers).sort()).toEqual(
-      ['Authorization', 'host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-credentials-provider', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version'].sort(),
+      [
+        'Authorization',
+        'host',
+        'x-acs-action',
+        'x-acs-content-sha256',
+        'x-acs-credentials-provider',
+        'x-acs-date',
+        'x-acs-signature-nonce',
+        'x-acs-version',
+      ].sort(),
     );
     expect(headers['x-acs-credentials-provider']).toBe('static_ak');
     expect(headers['x-acs-content-sha256']).toBe(EMPTY_BODY_SHA256);
@@ -140,17 +178,44 @@ describe('V3: the shape the current SDK puts on the wire (notes §5.3)', () => {
       /^ACS3-HMAC-SHA256 Credential=testAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-credentials-provider;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=[0-9a-f]{64}$/,
     );
     // the same parameters sent strictly encoded give the same signature (the canonical form decodes first)
-    const strict = signV3({ method: 'POST', url: new URL(`https://mts.cn-shanghai.aliyuncs.com/?${rpcQueryString(params)}`), headers: {}, body: Buffer.alloc(0) }, creds, opts);
+    const strict = signV3(
+      {
+        method: 'POST',
+        url: new URL(`https://mts.cn-shanghai.aliyuncs.com/?${rpcQueryString(params)}`),
+        headers: {},
+        body: Buffer.alloc(0),
+      },
+      creds,
+      opts,
+    );
     expect(strict['Authorization']).toBe(headers['Authorization']);
     // and the SDK's own helper agrees
     const { Authorization, ...signed } = headers;
-    expect(Authorization).toBe(OpenApiUtil.getAuthorization({ pathname: '/', method: 'POST', query: params, headers: signed } as never, 'ACS3-HMAC-SHA256', EMPTY_BODY_SHA256, creds.accessKeyId, creds.accessKeySecret));
+    expect(Authorization).toBe(
+      OpenApiUtil.getAuthorization(
+        { pathname: '/', method: 'POST', query: params, headers: signed } as never,
+        'ACS3-HMAC-SHA256',
+        EMPTY_BODY_SHA256,
+        creds.accessKeyId,
+        creds.accessKeySecret,
+      ),
+    );
   });
 
   it('STS adds x-acs-accesskey-id and x-acs-security-token; a given content-type and x-acs-* header are signed, others not', () => {
     const body = Buffer.from('CategoryId=c1&PersonId=p1');
     const d = signV3Details(
-      { method: 'POST', url: new URL('https://mts.cn-beijing.aliyuncs.com/'), headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'x-acs-retry-attempts': '1', 'User-Agent': 'ua', Accept: 'application/json' }, body },
+      {
+        method: 'POST',
+        url: new URL('https://mts.cn-beijing.aliyuncs.com/'),
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'x-acs-retry-attempts': '1',
+          'User-Agent': 'ua',
+          Accept: 'application/json',
+        },
+        body,
+      },
       { ...creds, securityToken: 'sts-token' },
       opts,
     );
@@ -162,9 +227,22 @@ describe('V3: the shape the current SDK puts on the wire (notes §5.3)', () => {
   });
 
   it('host comes from a given Host header, else from the URL (with its port)', () => {
-    const a = signV3({ method: 'GET', url: new URL('http://127.0.0.1:4600/?A=1'), headers: {}, body: Buffer.alloc(0) }, creds, opts);
+    const a = signV3(
+      { method: 'GET', url: new URL('http://127.0.0.1:4600/?A=1'), headers: {}, body: Buffer.alloc(0) },
+      creds,
+      opts,
+    );
     expect(a['host']).toBe('127.0.0.1:4600');
-    const b = signV3({ method: 'GET', url: new URL('http://127.0.0.1:4600/?A=1'), headers: { Host: 'mts.cn-hangzhou.aliyuncs.com' }, body: Buffer.alloc(0) }, creds, opts);
+    const b = signV3(
+      {
+        method: 'GET',
+        url: new URL('http://127.0.0.1:4600/?A=1'),
+        headers: { Host: 'mts.cn-hangzhou.aliyuncs.com' },
+        body: Buffer.alloc(0),
+      },
+      creds,
+      opts,
+    );
     expect(b['host']).toBe('mts.cn-hangzhou.aliyuncs.com');
   });
 
@@ -189,16 +267,88 @@ function prng(seed: number): () => number {
 }
 
 const PIECES = [
-  'a', 'Z', '0', '9', ' ', '  ', '/', '*', '(', ')', '~', '+', '%', '%20', '%2A', '!', "'", '&', '=', '?', '#', ',', ':', ';', '@', '$',
-  '"', '{', '}', '[', ']', '\\', '|', '^', '`', '<', '>', '-', '_', '.', '\t', '张', '三', '李四', 'é', 'ß', 'Ω', '😀', '人脸', '\u00a0',
+  'a',
+  'Z',
+  '0',
+  '9',
+  ' ',
+  '  ',
+  '/',
+  '*',
+  '(',
+  ')',
+  '~',
+  '+',
+  '%',
+  '%20',
+  '%2A',
+  '!',
+  "'",
+  '&',
+  '=',
+  '?',
+  '#',
+  ',',
+  ':',
+  ';',
+  '@',
+  '$',
+  '"',
+  '{',
+  '}',
+  '[',
+  ']',
+  '\\',
+  '|',
+  '^',
+  '`',
+  '<',
+  '>',
+  '-',
+  '_',
+  '.',
+  '\t',
+  '张',
+  '三',
+  '李四',
+  'é',
+  'ß',
+  'Ω',
+  '😀',
+  '人脸',
+  '\u00a0',
 ];
-const JSONISH = ['{"faceDetThreshold":0.999,"faceRegThreshold":0.9}', '{"finegrainName":"examplName"}', '[1,2,"x y"]', '{}', 'null'];
+const JSONISH = [
+  '{"faceDetThreshold":0.999,"faceRegThreshold":0.9}',
+  '{"finegrainName":"examplName"}',
+  '[1,2,"x y"]',
+  '{}',
+  'null',
+];
 const URLS = [
   'https://example-bucket.oss-cn-shanghai.aliyuncs.com/faces/zhang san(1).jpg?x-oss-process=image/resize,w_500',
   'http://img.example.com/a+b/%E5%BC%A0.png?sig=abc%2Bdef&t=1~2',
-  'https://x.example/p*q(r)~s!t\'u',
+  "https://x.example/p*q(r)~s!t'u",
 ];
-const NAMES = ['CategoryId', 'PersonId', 'PersonName', 'PersonDescription', 'CategoryName', 'CategoryDescription', 'ImageUrl', 'FaceId', 'OwnerId', 'ResourceOwnerAccount', 'Tag.1.Key', 'Tag.1.Value', 'a_b', 'x-y', 'Z9', 'lower', 'UPPER'];
+const NAMES = [
+  'CategoryId',
+  'PersonId',
+  'PersonName',
+  'PersonDescription',
+  'CategoryName',
+  'CategoryDescription',
+  'ImageUrl',
+  'FaceId',
+  'OwnerId',
+  'ResourceOwnerAccount',
+  'Tag.1.Key',
+  'Tag.1.Value',
+  'a_b',
+  'x-y',
+  'Z9',
+  'lower',
+  'UPPER',
+];
 
 function makeValue(rand: () => number): string {
   const r = rand();
@@ -243,7 +393,11 @@ describe('agreement with @alicloud/openapi-util on 300 generated requests', () =
 
   it('V1: Signature equals getRPCSignature over the same parameter set, and survives the trip through the wire', () => {
     for (const c of cases) {
-      const signed = signV1({ Action: 'RegisterCustomFace', ...c.params }, { accessKeyId: `AK${c.i}`, accessKeySecret: c.secret }, { method: c.method, now: c.now, nonce: c.nonce });
+      const signed = signV1(
+        { Action: 'RegisterCustomFace', ...c.params },
+        { accessKeyId: `AK${c.i}`, accessKeySecret: c.secret },
+        { method: c.method, now: c.now, nonce: c.nonce },
+      );
       const { Signature, ...rest } = signed;
       expect(Signature).toBe(OpenApiUtil.getRPCSignature(rest, c.method, c.secret));
       // what the server decodes from the wire is exactly what was signed
@@ -256,10 +410,18 @@ describe('agreement with @alicloud/openapi-util on 300 generated requests', () =
     for (const c of cases) {
       const url = new URL(`https://mts.cn-shanghai.aliyuncs.com/?${wireQuery(c.params, c.wire)}`);
       const body = c.formBody ? Buffer.from(querystring.stringify({ PersonName: makeValue(rand) })) : Buffer.alloc(0);
-      const given: Record<string, string> = { accept: 'application/json', 'user-agent': 'AlibabaCloud (linux; x64) Node.js/v20 Core/1.0.1 TeaDSL/2' };
+      const given: Record<string, string> = {
+        accept: 'application/json',
+        'user-agent': 'AlibabaCloud (linux; x64) Node.js/v20 Core/1.0.1 TeaDSL/2',
+      };
       if (c.formBody) given['content-type'] = 'application/x-www-form-urlencoded';
       const creds = { accessKeyId: `AK${c.i}`, accessKeySecret: c.secret };
-      const headers = signV3({ method: c.method, url, headers: given, body }, creds, { action: 'RegisterCustomFace', version: '2014-06-18', now: c.now, nonce: c.nonce });
+      const headers = signV3({ method: c.method, url, headers: given, body }, creds, {
+        action: 'RegisterCustomFace',
+        version: '2014-06-18',
+        now: c.now,
+        nonce: c.nonce,
+      });
       const { Authorization, ...added } = headers;
       const payload = sha256(body);
       expect(added['x-acs-content-sha256']).toBe(payload);

@@ -5,7 +5,12 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import OSS from 'ali-oss';
-import { httpDate, ossAuthorization, ossObjectUrl, presignObjectUrl } from '../../src/datasources/vendors/alibaba-mts/oss-signer';
+import {
+  httpDate,
+  ossAuthorization,
+  ossObjectUrl,
+  presignObjectUrl,
+} from '../../src/datasources/vendors/alibaba-mts/oss-signer';
 import { startOssEmulator, type OssEmulator } from '../emulators/alibaba-oss';
 
 const CREDENTIALS = { accessKeyId: 'LTAIossEmulator00001', accessKeySecret: 'oss-emulator-secret-0001' };
@@ -29,7 +34,11 @@ interface Answer {
 
 function call(method: string, url: string, headers: Record<string, string> = {}, body?: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) }, agent: false });
+    const req = http.request(url, {
+      method,
+      headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+      agent: false,
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -42,7 +51,11 @@ function call(method: string, url: string, headers: Record<string, string> = {},
 }
 
 /** A request signed in the Authorization header, as the gateway signs it. */
-function signed(method: string, key: string, options: { body?: Buffer; contentType?: string; date?: Date; credentials?: typeof CREDENTIALS; bucket?: string } = {}) {
+function signed(
+  method: string,
+  key: string,
+  options: { body?: Buffer; contentType?: string; date?: Date; credentials?: typeof CREDENTIALS; bucket?: string } = {},
+) {
   const bucket = options.bucket ?? BUCKET;
   const headers: Record<string, string> = { date: httpDate(options.date ?? new Date()) };
   if (options.contentType) headers['content-type'] = options.contentType;
@@ -94,16 +107,26 @@ describe('objects through header-signed requests', () => {
   });
 
   test('an unknown AccessKey is 403 InvalidAccessKeyId; a wrong secret is 403 SignatureDoesNotMatch with the string to sign', async () => {
-    const unknown = await signed('PUT', 'a.jpg', { body: Buffer.from('x'), credentials: { accessKeyId: 'LTAIunknown', accessKeySecret: 'x' } });
+    const unknown = await signed('PUT', 'a.jpg', {
+      body: Buffer.from('x'),
+      credentials: { accessKeyId: 'LTAIunknown', accessKeySecret: 'x' },
+    });
     expect([unknown.status, xml(unknown, 'Code')]).toEqual([403, 'InvalidAccessKeyId']);
-    const wrong = await signed('PUT', 'a.jpg', { body: Buffer.from('x'), contentType: 'image/jpeg', credentials: { ...CREDENTIALS, accessKeySecret: 'wrong' } });
+    const wrong = await signed('PUT', 'a.jpg', {
+      body: Buffer.from('x'),
+      contentType: 'image/jpeg',
+      credentials: { ...CREDENTIALS, accessKeySecret: 'wrong' },
+    });
     expect([wrong.status, xml(wrong, 'Code')]).toEqual([403, 'SignatureDoesNotMatch']);
     expect(xml(wrong, 'StringToSign')).toMatch(/^PUT\n.+\nimage\/jpeg\n.+\n\/staging-bucket\/a\.jpg$/);
     expect(oss.state.keys(BUCKET)).toEqual([]);
   });
 
   test('a body that does not match Content-MD5 is 400 InvalidDigest', async () => {
-    const headers: Record<string, string> = { date: httpDate(new Date()), 'content-md5': createHash('md5').update('other').digest('base64') };
+    const headers: Record<string, string> = {
+      date: httpDate(new Date()),
+      'content-md5': createHash('md5').update('other').digest('base64'),
+    };
     headers['authorization'] = ossAuthorization({ method: 'PUT', bucket: BUCKET, key: 'a.jpg', headers }, CREDENTIALS);
     const put = await call('PUT', ossObjectUrl(oss.endpoint, 'path', BUCKET, 'a.jpg').href, headers, Buffer.from('x'));
     expect([put.status, xml(put, 'Code')]).toEqual([400, 'InvalidDigest']);
@@ -133,7 +156,11 @@ describe('presigned URLs', () => {
     oss.clock.advance(61_000);
     try {
       const get = await call('GET', url);
-      expect([get.status, xml(get, 'Code'), xml(get, 'Message')]).toEqual([403, 'AccessDenied', 'Request has expired.']);
+      expect([get.status, xml(get, 'Code'), xml(get, 'Message')]).toEqual([
+        403,
+        'AccessDenied',
+        'Request has expired.',
+      ]);
       expect(get.headers['x-oss-request-id']).toBeTruthy();
     } finally {
       oss.clock.advance(-61_000);
@@ -141,12 +168,21 @@ describe('presigned URLs', () => {
   });
 
   test('a URL signed with a wrong secret, or for another key, is SignatureDoesNotMatch; a wrong AccessKey is InvalidAccessKeyId', async () => {
-    const wrongSecret = await call('GET', presign('faces/a b(1).jpg', inSeconds(60), { ...CREDENTIALS, accessKeySecret: 'wrong' }));
+    const wrongSecret = await call(
+      'GET',
+      presign('faces/a b(1).jpg', inSeconds(60), { ...CREDENTIALS, accessKeySecret: 'wrong' }),
+    );
     expect(xml(wrongSecret, 'Code')).toBe('SignatureDoesNotMatch');
     const other = new URL(presign('faces/other.jpg', inSeconds(60)));
-    const swapped = await call('GET', `${ossObjectUrl(oss.endpoint, 'path', BUCKET, 'faces/a b(1).jpg').href}${other.search}`);
+    const swapped = await call(
+      'GET',
+      `${ossObjectUrl(oss.endpoint, 'path', BUCKET, 'faces/a b(1).jpg').href}${other.search}`,
+    );
     expect(xml(swapped, 'Code')).toBe('SignatureDoesNotMatch');
-    const unknown = await call('GET', presign('faces/a b(1).jpg', inSeconds(60), { accessKeyId: 'LTAIunknown', accessKeySecret: 'x' }));
+    const unknown = await call(
+      'GET',
+      presign('faces/a b(1).jpg', inSeconds(60), { accessKeyId: 'LTAIunknown', accessKeySecret: 'x' }),
+    );
     expect(xml(unknown, 'Code')).toBe('InvalidAccessKeyId');
   });
 
@@ -162,7 +198,14 @@ describe('the official client against the emulator', () => {
   test('ali-oss puts, signs a URL for, gets and deletes an object (path-style)', async () => {
     // ali-oss refuses signatureUrl on an IP endpoint: a hostname endpoint that resolves to the emulator
     const endpoint = oss.endpoint.replace('127.0.0.1', 'localhost');
-    const client = new OSS({ ...CREDENTIALS, bucket: BUCKET, endpoint, sldEnable: true, secure: false, timeout: 5_000 });
+    const client = new OSS({
+      ...CREDENTIALS,
+      bucket: BUCKET,
+      endpoint,
+      sldEnable: true,
+      secure: false,
+      timeout: 5_000,
+    });
     const key = 'sdk/张 三 (1)*~+=.png';
     const put = await client.put(key, Buffer.from('png bytes'), { mime: 'image/png' });
     expect(put.res.status).toBe(200);
@@ -206,10 +249,17 @@ describe('fault injection', () => {
     oss.faults.next({ kind: 'drop', apply: true, operation: 'DeleteObject' });
     await expect(signed('DELETE', 'd.jpg')).rejects.toThrow();
     expect(oss.state.keys(BUCKET)).toEqual([]);
-    expect(oss.requests.at(-1)).toMatchObject({ operation: 'DeleteObject', status: null, fault: 'drop', applied: true });
+    expect(oss.requests.at(-1)).toMatchObject({
+      operation: 'DeleteObject',
+      status: null,
+      fault: 'drop',
+      applied: true,
+    });
   });
 
   test('faults are refused for unknown operation names', () => {
-    expect(() => oss.faults.next({ kind: 'status', status: 500, operation: 'ListObjects' as never })).toThrow(/unknown operation/);
+    expect(() => oss.faults.next({ kind: 'status', status: 500, operation: 'ListObjects' as never })).toThrow(
+      /unknown operation/,
+    );
   });
 });

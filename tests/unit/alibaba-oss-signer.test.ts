@@ -39,25 +39,41 @@ describe('the V1 string to sign', () => {
   });
 
   it('puts x-oss-date in the Date slot when it is sent (as ali-oss does), and empty lines for absent headers', () => {
-    const text = ossStringToSign({ method: 'DELETE', bucket: 'b-1', key: 'k', headers: { 'x-oss-date': 'Mon, 01 Jan 2024 00:00:00 GMT', date: 'Tue, 02 Jan 2024 00:00:00 GMT' } });
+    const text = ossStringToSign({
+      method: 'DELETE',
+      bucket: 'b-1',
+      key: 'k',
+      headers: { 'x-oss-date': 'Mon, 01 Jan 2024 00:00:00 GMT', date: 'Tue, 02 Jan 2024 00:00:00 GMT' },
+    });
     expect(text).toBe('DELETE\n\n\nMon, 01 Jan 2024 00:00:00 GMT\nx-oss-date:Mon, 01 Jan 2024 00:00:00 GMT\n/b-1/k');
   });
 
   it('appends sub-resources sorted, a name without value alone', () => {
-    expect(canonicalizedResource('b-1', 'k', { 'response-content-type': 'image/png', acl: null })).toBe('/b-1/k?acl&response-content-type=image/png');
+    expect(canonicalizedResource('b-1', 'k', { 'response-content-type': 'image/png', acl: null })).toBe(
+      '/b-1/k?acl&response-content-type=image/png',
+    );
     expect(canonicalizedResource('b-1', 'k')).toBe('/b-1/k');
   });
 
   it('refuses a header given twice in different letter case', () => {
-    expect(() => ossStringToSign({ method: 'GET', bucket: 'b-1', key: 'k', headers: { Date: 'x', date: 'y' } })).toThrow(/given twice/);
+    expect(() =>
+      ossStringToSign({ method: 'GET', bucket: 'b-1', key: 'k', headers: { Date: 'x', date: 'y' } }),
+    ).toThrow(/given twice/);
   });
 
   it('signs with HMAC-SHA1 of the secret: the Authorization changes with any signed part', () => {
-    const base = { method: 'PUT', bucket: 'b-1', key: 'k.jpg', headers: { 'content-type': 'image/jpeg', date: httpDate(new Date(0)) } };
+    const base = {
+      method: 'PUT',
+      bucket: 'b-1',
+      key: 'k.jpg',
+      headers: { 'content-type': 'image/jpeg', date: httpDate(new Date(0)) },
+    };
     const auth = ossAuthorization(base, CREDENTIALS);
     expect(auth).toMatch(/^OSS LTAIoss0000000000001:[A-Za-z0-9+/]{27}=$/);
     expect(ossAuthorization({ ...base, key: 'k2.jpg' }, CREDENTIALS)).not.toBe(auth);
-    expect(ossAuthorization({ ...base, headers: { ...base.headers, 'content-type': 'image/png' } }, CREDENTIALS)).not.toBe(auth);
+    expect(
+      ossAuthorization({ ...base, headers: { ...base.headers, 'content-type': 'image/png' } }, CREDENTIALS),
+    ).not.toBe(auth);
     expect(ossAuthorization(base, { ...CREDENTIALS, accessKeySecret: 'other' })).not.toBe(auth);
     expect(ossAuthorization({ ...base, headers: { ...base.headers, 'user-agent': 'x' } }, CREDENTIALS)).toBe(auth);
   });
@@ -65,10 +81,12 @@ describe('the V1 string to sign', () => {
 
 describe('object URLs', () => {
   it('are virtual-hosted by default and path-style on request, keys encoded per segment', () => {
-    expect(ossObjectUrl('https://oss-cn-shanghai.aliyuncs.com', 'virtual-hosted', 'my-bucket', 'a b/c(1)*.jpg').href).toBe(
-      'https://my-bucket.oss-cn-shanghai.aliyuncs.com/a%20b/c%281%29%2A.jpg',
+    expect(
+      ossObjectUrl('https://oss-cn-shanghai.aliyuncs.com', 'virtual-hosted', 'my-bucket', 'a b/c(1)*.jpg').href,
+    ).toBe('https://my-bucket.oss-cn-shanghai.aliyuncs.com/a%20b/c%281%29%2A.jpg');
+    expect(ossObjectUrl('http://127.0.0.1:4601/', 'path', 'my-bucket', 'faces/é+=.png').href).toBe(
+      'http://127.0.0.1:4601/my-bucket/faces/%C3%A9%2B%3D.png',
     );
-    expect(ossObjectUrl('http://127.0.0.1:4601/', 'path', 'my-bucket', 'faces/é+=.png').href).toBe('http://127.0.0.1:4601/my-bucket/faces/%C3%A9%2B%3D.png');
     expect(encodeKey('a/~b/ c')).toBe('a/~b/%20c');
   });
 
@@ -80,12 +98,21 @@ describe('object URLs', () => {
 
   it('presign a GET with OSSAccessKeyId, Expires and the signature of "GET\\n\\n\\n<Expires>\\n/bucket/key"', () => {
     const url = new URL(
-      presignObjectUrl({ endpoint: 'http://127.0.0.1:9', addressing: 'path', bucket: 'b-1', key: 'x/y.jpg', expires: 1700000000, credentials: CREDENTIALS }),
+      presignObjectUrl({
+        endpoint: 'http://127.0.0.1:9',
+        addressing: 'path',
+        bucket: 'b-1',
+        key: 'x/y.jpg',
+        expires: 1700000000,
+        credentials: CREDENTIALS,
+      }),
     );
     expect(url.pathname).toBe('/b-1/x/y.jpg');
     expect([...url.searchParams.keys()]).toEqual(['OSSAccessKeyId', 'Expires', 'Signature']);
     expect(url.searchParams.get('Expires')).toBe('1700000000');
-    expect(ossPresignStringToSign({ method: 'GET', bucket: 'b-1', key: 'x/y.jpg' }, 1700000000)).toBe('GET\n\n\n1700000000\n/b-1/x/y.jpg');
+    expect(ossPresignStringToSign({ method: 'GET', bucket: 'b-1', key: 'x/y.jpg' }, 1700000000)).toBe(
+      'GET\n\n\n1700000000\n/b-1/x/y.jpg',
+    );
     expect(url.search.split('Signature=')[1]).not.toMatch(/[+/=]/); // the base64 signature travels percent-encoded
   });
 });
@@ -104,7 +131,35 @@ function random(seed: number): () => number {
   };
 }
 
-const PIECES = ['a', 'Z', '0', '-', '_', '.', ' ', '/', '*', '(', ')', '~', '+', '=', '!', "'", '&', '%', '#', ',', ';', '@', '张三', 'é', '😀', 'face', 'staging/'];
+const PIECES = [
+  'a',
+  'Z',
+  '0',
+  '-',
+  '_',
+  '.',
+  ' ',
+  '/',
+  '*',
+  '(',
+  ')',
+  '~',
+  '+',
+  '=',
+  '!',
+  "'",
+  '&',
+  '%',
+  '#',
+  ',',
+  ';',
+  '@',
+  '张三',
+  'é',
+  '😀',
+  'face',
+  'staging/',
+];
 
 function generatedKey(next: () => number): string {
   for (;;) {
@@ -125,7 +180,8 @@ describe('agreement with ali-oss@6 on 300 generated object keys', () => {
   const keys = Array.from({ length: 300 }, () => generatedKey(next));
 
   it('covers the awkward characters', () => {
-    for (const c of [' ', '/', '*', '(', ')', '~', '+', '=', '张三', '😀']) expect(keys.some((k) => k.includes(c))).toBe(true);
+    for (const c of [' ', '/', '*', '(', ')', '~', '+', '=', '张三', '😀'])
+      expect(keys.some((k) => k.includes(c))).toBe(true);
   });
 
   it('gives the same Authorization header as ali-oss for PUT, GET and DELETE', () => {
@@ -137,8 +193,16 @@ describe('agreement with ali-oss@6 on 300 generated object keys', () => {
         headers['Content-MD5'] = Buffer.from(key).toString('base64').slice(0, 22) + '==';
         if (i % 5 === 0) headers['x-oss-meta-source'] = `facegraph ${i}`;
       }
-      const theirs = aliOss.authorization(method, aliOss._getResource({ bucket: BUCKET, object: key }), undefined, headers);
-      expect({ key, auth: ossAuthorization({ method, bucket: BUCKET, key, headers }, CREDENTIALS) }).toEqual({ key, auth: theirs });
+      const theirs = aliOss.authorization(
+        method,
+        aliOss._getResource({ bucket: BUCKET, object: key }),
+        undefined,
+        headers,
+      );
+      expect({ key, auth: ossAuthorization({ method, bucket: BUCKET, key, headers }, CREDENTIALS) }).toEqual({
+        key,
+        auth: theirs,
+      });
     });
   });
 
@@ -146,10 +210,22 @@ describe('agreement with ali-oss@6 on 300 generated object keys', () => {
     for (const key of keys) {
       const theirs = new URL(aliOss.signatureUrl(key, { expires: 300 }));
       const expires = Number(theirs.searchParams.get('Expires'));
-      const ours = new URL(presignObjectUrl({ endpoint: ENDPOINT, addressing: 'virtual-hosted', bucket: BUCKET, key, expires, credentials: CREDENTIALS }));
+      const ours = new URL(
+        presignObjectUrl({
+          endpoint: ENDPOINT,
+          addressing: 'virtual-hosted',
+          bucket: BUCKET,
+          key,
+          expires,
+          credentials: CREDENTIALS,
+        }),
+      );
       expect(ours.origin).toBe(theirs.origin);
       // ali-oss leaves * ( ) ! ' bare in the path where we percent-encode them: the same object either way
-      expect({ key, path: decodeURIComponent(ours.pathname) }).toEqual({ key, path: decodeURIComponent(theirs.pathname) });
+      expect({ key, path: decodeURIComponent(ours.pathname) }).toEqual({
+        key,
+        path: decodeURIComponent(theirs.pathname),
+      });
       expect(decodeURIComponent(ours.pathname)).toBe(`/${key}`);
       expect(Object.fromEntries(ours.searchParams)).toEqual(Object.fromEntries(theirs.searchParams));
     }

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { newApiKeySecret, sha256Hex } from '../../src/domain/api-key-secret';
 import { decideAuthSettings, InsecureStartRefused, isLoopbackHost } from '../../src/server/auth/auth-mode';
-import { AuthenticationError, Authenticator, type ApiKeyLookup, type ApiKeyRecord, type AuthSettings } from '../../src/server/auth/authenticator';
+import {
+  AuthenticationError,
+  Authenticator,
+  type ApiKeyLookup,
+  type ApiKeyRecord,
+  type AuthSettings,
+} from '../../src/server/auth/authenticator';
 
 const ISSUER = 'https://idp.test/';
 const AUDIENCE = 'facegraph';
@@ -21,13 +27,27 @@ class MemoryKeys implements ApiKeyLookup {
     this.touches.push(id);
   }
   add(secret: string, record: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
-    const full: ApiKeyRecord = { id: 'k1', sha256: sha256Hex(secret), scopes: ['read'], providers: null, expiresAt: null, revokedAt: null, ...record };
+    const full: ApiKeyRecord = {
+      id: 'k1',
+      sha256: sha256Hex(secret),
+      scopes: ['read'],
+      providers: null,
+      expiresAt: null,
+      revokedAt: null,
+      ...record,
+    };
     this.records.set(full.sha256, full);
     return full;
   }
 }
 
-const settings = (overrides: Partial<AuthSettings> = {}): AuthSettings => ({ mode: 'required', keys: [], jwt: null, routerSecret: null, ...overrides });
+const settings = (overrides: Partial<AuthSettings> = {}): AuthSettings => ({
+  mode: 'required',
+  keys: [],
+  jwt: null,
+  routerSecret: null,
+  ...overrides,
+});
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -49,7 +69,9 @@ describe('API keys', () => {
     const now = new Date('2026-12-05T00:00:00Z');
     const access = await auth.authenticate(bearer(secret), now);
     expect({ actor: access.actor, scopes: [...access.scopes], providers: [...(access.providers ?? [])] }).toEqual({
-      actor: 'reader', scopes: ['read', 'search'], providers: ['local'],
+      actor: 'reader',
+      scopes: ['read', 'search'],
+      providers: ['local'],
     });
     await auth.authenticate(bearer(secret), new Date(now.getTime() + 30_000));
     await auth.authenticate(bearer(secret), new Date(now.getTime() + 61_000));
@@ -71,13 +93,21 @@ describe('API keys', () => {
     expect(keys.lookups).toBe(2);
     // An unknown key is not remembered: each attempt looks again.
     const unknown = { ...bearer(newApiKeySecret()), ledgerVersion: async () => version };
-    for (let i = 0; i < 2; i++) expect(await refusal(auth.authenticate(unknown))).toBe('The API key is not known to this server.');
+    for (let i = 0; i < 2; i++)
+      expect(await refusal(auth.authenticate(unknown))).toBe('The API key is not known to this server.');
     expect(keys.lookups).toBe(4);
   });
 
   test('a key from the config file is matched by its SHA-256', async () => {
     const secret = newApiKeySecret();
-    const auth = new Authenticator(settings({ keys: [{ id: 'ci', sha256: sha256Hex(secret), scopes: ['admin'], providers: null, expiresAt: null, revokedAt: null }] }), new MemoryKeys());
+    const auth = new Authenticator(
+      settings({
+        keys: [
+          { id: 'ci', sha256: sha256Hex(secret), scopes: ['admin'], providers: null, expiresAt: null, revokedAt: null },
+        ],
+      }),
+      new MemoryKeys(),
+    );
     expect((await auth.authenticate(bearer(secret))).actor).toBe('ci');
   });
 
@@ -100,7 +130,10 @@ describe('API keys', () => {
   test('without enforcement a request with no credential is anonymous with every scope; the first key ends that', async () => {
     const auth = new Authenticator(settings({ mode: 'local-development' }), new MemoryKeys());
     const access = await auth.authenticate({});
-    expect({ actor: access.actor, scopes: [...access.scopes] }).toEqual({ actor: 'anonymous', scopes: ['read', 'search', 'write', 'admin'] });
+    expect({ actor: access.actor, scopes: [...access.scopes] }).toEqual({
+      actor: 'anonymous',
+      scopes: ['read', 'search', 'write', 'admin'],
+    });
     auth.keyCreated();
     expect(await refusal(auth.authenticate({}))).toMatch(/credential is required/);
   });
@@ -113,7 +146,9 @@ describe('router secret', () => {
   });
   test('absent or wrong: refused', async () => {
     expect(await refusal(auth.authenticate({}))).toMatch(/x-router-secret header is missing/);
-    expect(await refusal(auth.authenticate({ routerSecret: 's3cret-routeR' }))).toMatch(/x-router-secret header is wrong/);
+    expect(await refusal(auth.authenticate({ routerSecret: 's3cret-routeR' }))).toMatch(
+      /x-router-secret header is wrong/,
+    );
   });
 });
 
@@ -140,7 +175,9 @@ describe('JWT', () => {
     served = [current];
     server = http.createServer(async (_req, res) => {
       fetches++;
-      const keys = await Promise.all(served.map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, alg: 'ES256', use: 'sig' })));
+      const keys = await Promise.all(
+        served.map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, alg: 'ES256', use: 'sig' })),
+      );
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys }));
     });
@@ -150,12 +187,18 @@ describe('JWT', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const authenticator = (jwksCooldownMs = 0) =>
-    new Authenticator(settings({ jwt: { jwksUrl, issuer: ISSUER, audience: AUDIENCE, jwksCooldownMs } }), new MemoryKeys());
+    new Authenticator(
+      settings({ jwt: { jwksUrl, issuer: ISSUER, audience: AUDIENCE, jwksCooldownMs } }),
+      new MemoryKeys(),
+    );
 
   test('a valid token gives jwt:<sub> and the scopes of `scope` or `scp`', async () => {
     const auth = authenticator();
     const fromScope = await auth.authenticate(bearer(await sign({ scope: 'read search unknown' })));
-    expect({ actor: fromScope.actor, scopes: [...fromScope.scopes] }).toEqual({ actor: 'jwt:user-7', scopes: ['read', 'search'] });
+    expect({ actor: fromScope.actor, scopes: [...fromScope.scopes] }).toEqual({
+      actor: 'jwt:user-7',
+      scopes: ['read', 'search'],
+    });
     const fromScp = await auth.authenticate(bearer(await sign({ scp: ['write'] })));
     expect([...fromScp.scopes]).toEqual(['write']);
   });
@@ -164,20 +207,37 @@ describe('JWT', () => {
     const auth = authenticator();
     const expired = await new SignJWT({ scope: 'read' })
       .setProtectedHeader({ alg: 'ES256', kid: current.kid })
-      .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('u').setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('u')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
       .sign(current.privateKey);
     expect(await refusal(auth.authenticate(bearer(expired)))).toBe('The JWT has expired.');
-    const otherAudience = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: current.kid })
-      .setIssuer(ISSUER).setAudience('someone-else').setSubject('u').setExpirationTime('5m').sign(current.privateKey);
+    const otherAudience = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: current.kid })
+      .setIssuer(ISSUER)
+      .setAudience('someone-else')
+      .setSubject('u')
+      .setExpirationTime('5m')
+      .sign(current.privateKey);
     expect(await refusal(auth.authenticate(bearer(otherAudience)))).toMatch(/another audience/);
-    const otherIssuer = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: current.kid })
-      .setIssuer('https://evil.test/').setAudience(AUDIENCE).setSubject('u').setExpirationTime('5m').sign(current.privateKey);
+    const otherIssuer = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: current.kid })
+      .setIssuer('https://evil.test/')
+      .setAudience(AUDIENCE)
+      .setSubject('u')
+      .setExpirationTime('5m')
+      .sign(current.privateKey);
     expect(await refusal(auth.authenticate(bearer(otherIssuer)))).toMatch(/another issuer/);
     const impostor = await keyPair('k1');
-    expect(await refusal(auth.authenticate(bearer(await sign({ scope: 'admin' }, impostor))))).toBe('The JWT signature does not verify.');
+    expect(await refusal(auth.authenticate(bearer(await sign({ scope: 'admin' }, impostor))))).toBe(
+      'The JWT signature does not verify.',
+    );
     const payload = (await sign({ scope: 'admin' })).split('.')[1];
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
-    expect(await refusal(auth.authenticate(bearer(none)))).toBe('The JWT uses an algorithm this server does not accept.');
+    expect(await refusal(auth.authenticate(bearer(none)))).toBe(
+      'The JWT uses an algorithm this server does not accept.',
+    );
   });
 
   test('a rotated key is fetched again when a token names a kid the cached set lacks', async () => {
@@ -196,13 +256,18 @@ describe('JWT', () => {
     await auth.authenticate(bearer(await sign({ scope: 'read' })));
     const before = fetches;
     const stranger = await keyPair('k9');
-    expect(await refusal(auth.authenticate(bearer(await sign({ scope: 'read' }, stranger))))).toMatch(/key this server does not know/);
+    expect(await refusal(auth.authenticate(bearer(await sign({ scope: 'read' }, stranger))))).toMatch(
+      /key this server does not know/,
+    );
     expect(fetches).toBe(before);
   });
 
   test('a public key PEM works without a key set', async () => {
     const pem = await exportSPKI(current.publicKey);
-    const auth = new Authenticator(settings({ jwt: { publicKeyPem: pem, issuer: ISSUER, audience: AUDIENCE } }), new MemoryKeys());
+    const auth = new Authenticator(
+      settings({ jwt: { publicKeyPem: pem, issuer: ISSUER, audience: AUDIENCE } }),
+      new MemoryKeys(),
+    );
     expect((await auth.authenticate(bearer(await sign({ scope: 'read' })))).actor).toBe('jwt:user-7');
   });
 });
@@ -215,11 +280,15 @@ describe('deciding the mode at start', () => {
   test('no auth on loopback is local development; any credential makes it required; none is explicit', () => {
     expect(decideAuthSettings(undefined, '127.0.0.1', false).mode).toBe('local-development');
     expect(decideAuthSettings(undefined, '127.0.0.1', true).mode).toBe('required');
-    expect(decideAuthSettings({ keys: [{ id: 'a', sha256: 'a'.repeat(64), scopes: ['read'] }] }, '0.0.0.0', false).mode).toBe('required');
+    expect(
+      decideAuthSettings({ keys: [{ id: 'a', sha256: 'a'.repeat(64), scopes: ['read'] }] }, '0.0.0.0', false).mode,
+    ).toBe('required');
     expect(decideAuthSettings({ keys: [], mode: 'none' }, '0.0.0.0', false).mode).toBe('none');
   });
   test('a non-loopback address with no credential is refused, saying how to add one', () => {
     expect(() => decideAuthSettings(undefined, '0.0.0.0', false)).toThrow(InsecureStartRefused);
-    expect(() => decideAuthSettings({ keys: [], routerSecret: 'x' }, '0.0.0.0', false)).toThrow(/npm run keys -- create/);
+    expect(() => decideAuthSettings({ keys: [], routerSecret: 'x' }, '0.0.0.0', false)).toThrow(
+      /npm run keys -- create/,
+    );
   });
 });

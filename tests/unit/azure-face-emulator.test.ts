@@ -3,7 +3,13 @@
  * Expected codes and messages come from docs/vendors/azure-face.md (§2, §3–§6, §9, §10).
  */
 import sharp from 'sharp';
-import { ACCESS_DENIED_MESSAGE, LIMITED_ACCESS_BODY, QUOTA_BODY, startAzureFaceEmulator, type AzureFaceEmulator } from '../emulators/azure-face';
+import {
+  ACCESS_DENIED_MESSAGE,
+  LIMITED_ACCESS_BODY,
+  QUOTA_BODY,
+  startAzureFaceEmulator,
+  type AzureFaceEmulator,
+} from '../emulators/azure-face';
 import { bmp, face, groupPhoto, noFace, pattern } from '../support/convention-images';
 import { rawRequest, type Reply } from '../support/raw-http';
 
@@ -25,17 +31,28 @@ interface CallOptions {
   timeoutMs?: number;
 }
 
-function call(emulator: AzureFaceEmulator, method: string, pathAndQuery: string, options: CallOptions = {}): Promise<Reply> {
+function call(
+  emulator: AzureFaceEmulator,
+  method: string,
+  pathAndQuery: string,
+  options: CallOptions = {},
+): Promise<Reply> {
   const body = options.raw ?? (options.json !== undefined ? JSON.stringify(options.json) : undefined);
   const headers: Record<string, string> = { ...options.headers };
   const key = options.key === undefined ? KEY : options.key;
   if (key !== null) headers['Ocp-Apim-Subscription-Key'] = key;
-  const contentType = options.contentType === undefined ? (options.json !== undefined ? 'application/json' : undefined) : options.contentType;
+  const contentType =
+    options.contentType === undefined
+      ? options.json !== undefined
+        ? 'application/json'
+        : undefined
+      : options.contentType;
   if (contentType) headers['Content-Type'] = contentType;
   return rawRequest(emulator.endpoint, method, pathAndQuery, headers, body, options.timeoutMs);
 }
 
-const api = (emulator: AzureFaceEmulator, method: string, p: string, options?: CallOptions) => call(emulator, method, `/face/v1.0${p}`, options);
+const api = (emulator: AzureFaceEmulator, method: string, p: string, options?: CallOptions) =>
+  call(emulator, method, `/face/v1.0${p}`, options);
 
 function expectError(reply: Reply, status: number, code: string, message?: string | RegExp): void {
   expect({ status: reply.status, code: reply.json?.error?.code }).toEqual({ status, code });
@@ -75,7 +92,13 @@ beforeEach(() => {
 type Kind = 'PersonGroup' | 'LargePersonGroup';
 const KINDS: { kind: Kind; base: string; idField: string; prefix: string; noun: string }[] = [
   { kind: 'PersonGroup', base: '/persongroups', idField: 'personGroupId', prefix: 'PersonGroup', noun: 'Person group' },
-  { kind: 'LargePersonGroup', base: '/largepersongroups', idField: 'largePersonGroupId', prefix: 'LargePersonGroup', noun: 'Large person group' },
+  {
+    kind: 'LargePersonGroup',
+    base: '/largepersongroups',
+    idField: 'largePersonGroupId',
+    prefix: 'LargePersonGroup',
+    noun: 'Large person group',
+  },
 ];
 
 async function createGroup(base: string, id: string, body: Record<string, unknown> = { name: id }): Promise<void> {
@@ -83,7 +106,9 @@ async function createGroup(base: string, id: string, body: Record<string, unknow
 }
 
 async function createPerson(base: string, groupId: string, name = 'Ann', userData?: string): Promise<string> {
-  const r = await api(emu, 'POST', `${base}/${groupId}/persons`, { json: userData === undefined ? { name } : { name, userData } });
+  const r = await api(emu, 'POST', `${base}/${groupId}/persons`, {
+    json: userData === undefined ? { name } : { name, userData },
+  });
   expect(r.status).toBe(200);
   expect(Object.keys(r.json)).toEqual(['personId']);
   expect(r.json.personId).toMatch(GUID);
@@ -91,7 +116,10 @@ async function createPerson(base: string, groupId: string, name = 'Ann', userDat
 }
 
 async function addFace(base: string, groupId: string, personId: string, image: Buffer, query = ''): Promise<Reply> {
-  return api(emu, 'POST', `${base}/${groupId}/persons/${personId}/persistedfaces${query}`, { raw: image, contentType: 'application/octet-stream' });
+  return api(emu, 'POST', `${base}/${groupId}/persons/${personId}/persistedfaces${query}`, {
+    raw: image,
+    contentType: 'application/octet-stream',
+  });
 }
 
 async function detect(image: Buffer, query = ''): Promise<Reply> {
@@ -114,9 +142,16 @@ describe('authentication, headers and routing', () => {
       );
       expect(r.headers['apim-request-id']).toMatch(GUID);
     }
-    expect(emu.requests.at(-1)).toMatchObject({ operation: 'listGroups', authenticated: false, status: 401, errorCode: '401' });
+    expect(emu.requests.at(-1)).toMatchObject({
+      operation: 'listGroups',
+      authenticated: false,
+      status: 401,
+      errorCode: '401',
+    });
     // a Bearer token is not accepted by the emulator
-    expect((await api(emu, 'GET', '/persongroups', { key: null, headers: { Authorization: 'Bearer x' } })).status).toBe(401);
+    expect((await api(emu, 'GET', '/persongroups', { key: null, headers: { Authorization: 'Bearer x' } })).status).toBe(
+      401,
+    );
     // every configured key works
     expect((await api(emu, 'GET', '/persongroups', { key: KEY2 })).status).toBe(200);
   });
@@ -140,7 +175,10 @@ describe('authentication, headers and routing', () => {
   it('path literals are case-insensitive (persistedFaces) and one trailing "/" is tolerated', async () => {
     await createGroup('/persongroups', 'g1');
     const pid = await createPerson('/persongroups', 'g1');
-    const r = await api(emu, 'POST', `/PersonGroups/g1/persons/${pid}/persistedFaces`, { raw: await face(1), contentType: 'application/octet-stream' });
+    const r = await api(emu, 'POST', `/PersonGroups/g1/persons/${pid}/persistedFaces`, {
+      raw: await face(1),
+      contentType: 'application/octet-stream',
+    });
     expect(r.status).toBe(200);
     expect((await api(emu, 'GET', '/persongroups/g1/')).status).toBe(200);
   });
@@ -148,14 +186,21 @@ describe('authentication, headers and routing', () => {
 
 describe.each(KINDS)('$kind groups', ({ kind, base, idField, prefix, noun }) => {
   it('create (200, empty) / get / list / update / delete with the documented shapes', async () => {
-    const created = await api(emu, 'PUT', `${base}/grp-1`, { json: { name: 'Group one', userData: 'ud', recognitionModel: 'recognition_04' } });
+    const created = await api(emu, 'PUT', `${base}/grp-1`, {
+      json: { name: 'Group one', userData: 'ud', recognitionModel: 'recognition_04' },
+    });
     expectEmpty(created);
     expect(created.headers['apim-request-id']).toMatch(GUID);
     const got = await api(emu, 'GET', `${base}/grp-1`);
     expect(got.status).toBe(200);
     expect(got.json).toEqual({ [idField]: 'grp-1', name: 'Group one', userData: 'ud' });
     const withModel = await api(emu, 'GET', `${base}/grp-1?returnRecognitionModel=true`);
-    expect(withModel.json).toEqual({ [idField]: 'grp-1', name: 'Group one', userData: 'ud', recognitionModel: 'recognition_04' });
+    expect(withModel.json).toEqual({
+      [idField]: 'grp-1',
+      name: 'Group one',
+      userData: 'ud',
+      recognitionModel: 'recognition_04',
+    });
 
     await createGroup(base, 'grp_0', { name: 'zero' }); // default model, no userData
     const list = await api(emu, 'GET', `${base}?returnRecognitionModel=true`);
@@ -165,10 +210,19 @@ describe.each(KINDS)('$kind groups', ({ kind, base, idField, prefix, noun }) => 
     ]);
 
     expectEmpty(await api(emu, 'PATCH', `${base}/grp-1`, { json: { userData: 'new' } }));
-    expect((await api(emu, 'GET', `${base}/grp-1`)).json).toEqual({ [idField]: 'grp-1', name: 'Group one', userData: 'new' });
+    expect((await api(emu, 'GET', `${base}/grp-1`)).json).toEqual({
+      [idField]: 'grp-1',
+      name: 'Group one',
+      userData: 'new',
+    });
     expectEmpty(await api(emu, 'PATCH', `${base}/grp-1`, { json: { name: 'renamed' } }));
     const view = emu.state.group(kind, 'grp-1');
-    expect(view).toMatchObject({ name: 'renamed', userData: 'new', recognitionModel: 'recognition_04', trainingStatus: 'notstarted' });
+    expect(view).toMatchObject({
+      name: 'renamed',
+      userData: 'new',
+      recognitionModel: 'recognition_04',
+      trainingStatus: 'notstarted',
+    });
     await api(emu, 'PATCH', `${base}/grp-1`, { json: { name: 'live' } });
     expect(view?.name).toBe('live'); // the view is live
 
@@ -182,7 +236,12 @@ describe.each(KINDS)('$kind groups', ({ kind, base, idField, prefix, noun }) => 
 
   it('409 …Exists on a second PUT; 404 …NotFound / "ID is invalid." on unknown or malformed ids', async () => {
     await createGroup(base, 'g1');
-    expectError(await api(emu, 'PUT', `${base}/g1`, { json: { name: 'again' } }), 409, `${prefix}Exists`, `${noun} already exists.`);
+    expectError(
+      await api(emu, 'PUT', `${base}/g1`, { json: { name: 'again' } }),
+      409,
+      `${prefix}Exists`,
+      `${noun} already exists.`,
+    );
     for (const op of ['GET', 'DELETE'] as const) {
       expectError(await api(emu, op, `${base}/nope`), 404, `${prefix}NotFound`, `${noun} is not found.`);
       expectError(await api(emu, op, `${base}/Bad.Id`), 404, `${prefix}NotFound`, `${noun} ID is invalid.`);
@@ -196,7 +255,12 @@ describe.each(KINDS)('$kind groups', ({ kind, base, idField, prefix, noun }) => 
 
   it('create validation: id rule, name, userData, recognitionModel, JSON and media type', async () => {
     for (const bad of ['UPPER', 'has.dot', 'a'.repeat(65), 'sp%20ace']) {
-      expectError(await api(emu, 'PUT', `${base}/${bad}`, { json: { name: 'x' } }), 400, 'BadArgument', `${noun} ID is invalid.`);
+      expectError(
+        await api(emu, 'PUT', `${base}/${bad}`, { json: { name: 'x' } }),
+        400,
+        'BadArgument',
+        `${noun} ID is invalid.`,
+      );
     }
     await createGroup(base, 'a'.repeat(64)); // 64 is the maximum
     await createGroup(base, 'a-_0'); // '-', '_' and digits are allowed
@@ -205,16 +269,43 @@ describe.each(KINDS)('$kind groups', ({ kind, base, idField, prefix, noun }) => 
     expectError(await put({ name: '' }), 400, 'BadArgument', "'name' is empty.");
     expectError(await put({ name: 'n'.repeat(129) }), 400, 'BadArgument', "'name' is too long.");
     expectError(await put({ name: 'x', userData: 'u'.repeat(16385) }), 400, 'BadArgument', "'userData' is too long.");
-    expectError(await put({ name: 'x', recognitionModel: 'recognition_05' }), 400, 'BadArgument', "'recognitionModel' is invalid.");
+    expectError(
+      await put({ name: 'x', recognitionModel: 'recognition_05' }),
+      400,
+      'BadArgument',
+      "'recognitionModel' is invalid.",
+    );
     expectError(await put({ name: 42 }), 400, 'BadArgument', 'Request body is invalid.');
-    expectError(await put(undefined, { raw: '{"name":', contentType: 'application/json' }), 400, 'BadArgument', 'JSON parsing error.');
-    expectError(await put(undefined, { raw: '[1]', contentType: 'application/json' }), 400, 'BadArgument', 'Request body is invalid.');
-    expectError(await put(undefined, { raw: '', contentType: 'application/json' }), 400, 'BadArgument', 'Request body is invalid.');
-    expectError(await put(undefined, { raw: '{"name":"x"}', contentType: 'text/plain' }), 415, 'BadArgument', 'Invalid Media Type.');
+    expectError(
+      await put(undefined, { raw: '{"name":', contentType: 'application/json' }),
+      400,
+      'BadArgument',
+      'JSON parsing error.',
+    );
+    expectError(
+      await put(undefined, { raw: '[1]', contentType: 'application/json' }),
+      400,
+      'BadArgument',
+      'Request body is invalid.',
+    );
+    expectError(
+      await put(undefined, { raw: '', contentType: 'application/json' }),
+      400,
+      'BadArgument',
+      'Request body is invalid.',
+    );
+    expectError(
+      await put(undefined, { raw: '{"name":"x"}', contentType: 'text/plain' }),
+      415,
+      'BadArgument',
+      'Invalid Media Type.',
+    );
     expect(emu.state.group(kind, 'g2')).toBeUndefined();
     await createGroup(base, 'g2', { name: 'n'.repeat(128), userData: 'u'.repeat(16384) }); // exact limits pass
     // charset parameter on the media type is fine (the old SDK sends it)
-    expectEmpty(await api(emu, 'PUT', `${base}/g3`, { raw: '{"name":"x"}', contentType: 'application/json; charset=utf-8' }));
+    expectEmpty(
+      await api(emu, 'PUT', `${base}/g3`, { raw: '{"name":"x"}', contentType: 'application/json; charset=utf-8' }),
+    );
   });
 
   it('update validation (PATCH)', async () => {
@@ -223,7 +314,8 @@ describe.each(KINDS)('$kind groups', ({ kind, base, idField, prefix, noun }) => 
     expectError(await patch({ name: '' }), 400, 'BadArgument', "'name' is empty.");
     expectError(await patch({ name: 'n'.repeat(129) }), 400, 'BadArgument', "'name' is too long.");
     expectError(await patch({ userData: 'u'.repeat(16385) }), 400, 'BadArgument', "'userData' is too long.");
-    if (kind === 'LargePersonGroup') expectError(await patch({}), 400, 'BadArgument', "Both 'name' and 'userData' are empty.");
+    if (kind === 'LargePersonGroup')
+      expectError(await patch({}), 400, 'BadArgument', "Both 'name' and 'userData' are empty.");
     else expectEmpty(await patch({}));
   });
 });
@@ -231,13 +323,19 @@ describe.each(KINDS)('$kind groups', ({ kind, base, idField, prefix, noun }) => 
 describe('paging (start exclusive, top 1..1000, sorted by id)', () => {
   it('groups: the documented group1..group5 example, and the limits of start/top', async () => {
     for (const id of ['group3', 'group1', 'group5', 'group2', 'group4']) await createGroup('/persongroups', id);
-    const ids = async (q: string) => ((await api(emu, 'GET', `/persongroups${q}`)).json as { personGroupId: string }[]).map((g) => g.personGroupId);
+    const ids = async (q: string) =>
+      ((await api(emu, 'GET', `/persongroups${q}`)).json as { personGroupId: string }[]).map((g) => g.personGroupId);
     expect(await ids('?start=&top=')).toEqual(['group1', 'group2', 'group3', 'group4', 'group5']);
     expect(await ids('?start=&top=2')).toEqual(['group1', 'group2']);
     expect(await ids('?start=group2&top=3')).toEqual(['group3', 'group4', 'group5']);
     expect(await ids('?start=group5')).toEqual([]);
     expect(await ids('?top=1000')).toHaveLength(5);
-    expectError(await api(emu, 'GET', `/persongroups?start=${'s'.repeat(65)}`), 400, 'BadArgument', "'start' is too long.");
+    expectError(
+      await api(emu, 'GET', `/persongroups?start=${'s'.repeat(65)}`),
+      400,
+      'BadArgument',
+      "'start' is too long.",
+    );
     for (const top of ['0', '1001', 'abc', '-1', '1.5']) {
       expectError(await api(emu, 'GET', `/persongroups?top=${top}`), 400, 'BadArgument', "'top' is invalid.");
     }
@@ -282,7 +380,11 @@ describe.each(KINDS)('$kind persons', ({ kind, base, prefix }) => {
     const bare = await createPerson(base, 'g1', 'Bob');
     const got = await api(emu, 'GET', `${base}/g1/persons/${pid}`);
     expect(got.json).toEqual({ personId: pid, name: 'Ann', userData: 'ud', persistedFaceIds: [] });
-    expect((await api(emu, 'GET', `${base}/g1/persons/${bare}`)).json).toEqual({ personId: bare, name: 'Bob', persistedFaceIds: [] });
+    expect((await api(emu, 'GET', `${base}/g1/persons/${bare}`)).json).toEqual({
+      personId: bare,
+      name: 'Bob',
+      persistedFaceIds: [],
+    });
     // GUIDs compare case-insensitively
     expect((await api(emu, 'GET', `${base}/g1/persons/${pid.toUpperCase()}`)).status).toBe(200);
 
@@ -294,10 +396,20 @@ describe.each(KINDS)('$kind persons', ({ kind, base, prefix }) => {
     expect((await api(emu, 'GET', `${base}/g1/persons/${pid}`)).json).toMatchObject({ name: 'Anna', userData: 'x' });
     const list = await api(emu, 'GET', `${base}/g1/persons`);
     expect(list.json).toHaveLength(2);
-    expect(list.json.find((p: { personId: string }) => p.personId === pid)).toEqual({ personId: pid, name: 'Anna', userData: 'x', persistedFaceIds: [f1, f2] });
+    expect(list.json.find((p: { personId: string }) => p.personId === pid)).toEqual({
+      personId: pid,
+      name: 'Anna',
+      userData: 'x',
+      persistedFaceIds: [f1, f2],
+    });
 
     expectEmpty(await api(emu, 'DELETE', `${base}/g1/persons/${pid}`));
-    expectError(await api(emu, 'GET', `${base}/g1/persons/${pid}`), 404, 'PersonNotFound', `Person ${pid} is not found.`);
+    expectError(
+      await api(emu, 'GET', `${base}/g1/persons/${pid}`),
+      404,
+      'PersonNotFound',
+      `Person ${pid} is not found.`,
+    );
     expect(emu.state.group(kind, 'g1')?.persons.size).toBe(1);
   });
 
@@ -311,15 +423,30 @@ describe.each(KINDS)('$kind persons', ({ kind, base, prefix }) => {
     const patch = (body: unknown) => api(emu, 'PATCH', `${base}/g1/persons/${pid}`, { json: body });
     expectError(await patch({ name: '' }), 400, 'BadArgument', "'name' is empty.");
     expectError(await patch({ userData: 'u'.repeat(16385) }), 400, 'BadArgument', "'userData' is too long.");
-    if (kind === 'LargePersonGroup') expectError(await patch({}), 400, 'BadArgument', "Both 'name' and 'userData' are empty.");
+    if (kind === 'LargePersonGroup')
+      expectError(await patch({}), 400, 'BadArgument', "Both 'name' and 'userData' are empty.");
     else expectEmpty(await patch({}));
 
     const unknown = '00000000-0000-4000-8000-000000000000';
     for (const method of ['GET', 'DELETE'] as const) {
-      expectError(await api(emu, method, `${base}/g1/persons/${unknown}`), 404, 'PersonNotFound', `Person ${unknown} is not found.`);
-      expectError(await api(emu, method, `${base}/g1/persons/not-a-guid`), 404, 'PersonNotFound', 'Person ID is invalid.');
+      expectError(
+        await api(emu, method, `${base}/g1/persons/${unknown}`),
+        404,
+        'PersonNotFound',
+        `Person ${unknown} is not found.`,
+      );
+      expectError(
+        await api(emu, method, `${base}/g1/persons/not-a-guid`),
+        404,
+        'PersonNotFound',
+        'Person ID is invalid.',
+      );
     }
-    expectError(await api(emu, 'PATCH', `${base}/g1/persons/${unknown}`, { json: { name: 'x' } }), 404, 'PersonNotFound');
+    expectError(
+      await api(emu, 'PATCH', `${base}/g1/persons/${unknown}`, { json: { name: 'x' } }),
+      404,
+      'PersonNotFound',
+    );
     expectError(await api(emu, 'GET', `${base}/zz/persons/${pid}`), 404, `${prefix}NotFound`);
   });
 });
@@ -333,19 +460,40 @@ describe('tier quotas', () => {
       expectEmpty(await api(f0, 'PUT', '/persongroups/g2', { json: { name: 'g' } }));
       f0.state.seedPersons('PersonGroup', 'g1', 999);
       expect((await post('/persongroups/g1/persons')).status).toBe(200);
-      expectError(await post('/persongroups/g1/persons'), 403, 'QuotaExceeded', 'Person number reached person group level limit.');
-      expectError(await post('/persongroups/g2/persons'), 403, 'QuotaExceeded', 'Person number reached subscription level limit.');
+      expectError(
+        await post('/persongroups/g1/persons'),
+        403,
+        'QuotaExceeded',
+        'Person number reached person group level limit.',
+      );
+      expectError(
+        await post('/persongroups/g2/persons'),
+        403,
+        'QuotaExceeded',
+        'Person number reached subscription level limit.',
+      );
 
       expectEmpty(await api(f0, 'PUT', '/largepersongroups/l1', { json: { name: 'g' } }));
       f0.state.seedPersons('LargePersonGroup', 'l1', 1000);
-      expectError(await post('/largepersongroups/l1/persons'), 403, 'QuotaExceeded', 'Person number reached large person group level limit.');
+      expectError(
+        await post('/largepersongroups/l1/persons'),
+        403,
+        'QuotaExceeded',
+        'Person number reached large person group level limit.',
+      );
 
       const pid = [...(f0.state.group('PersonGroup', 'g1')?.persons.keys() ?? [])][0] as string;
       f0.state.seedFaces('PersonGroup', 'g1', pid, 247);
       const bytes = await face(1);
-      const ok = await api(f0, 'POST', `/persongroups/g1/persons/${pid}/persistedfaces`, { raw: bytes, contentType: 'application/octet-stream' });
+      const ok = await api(f0, 'POST', `/persongroups/g1/persons/${pid}/persistedfaces`, {
+        raw: bytes,
+        contentType: 'application/octet-stream',
+      });
       expect(ok.status).toBe(200);
-      const full = await api(f0, 'POST', `/persongroups/g1/persons/${pid}/persistedfaces`, { raw: bytes, contentType: 'application/octet-stream' });
+      const full = await api(f0, 'POST', `/persongroups/g1/persons/${pid}/persistedfaces`, {
+        raw: bytes,
+        contentType: 'application/octet-stream',
+      });
       expectError(full, 403, 'QuotaExceeded', 'Persisted face number reached limit.');
       expect(f0.state.group('PersonGroup', 'g1')?.persons.get(pid)?.faces.size).toBe(248);
     } finally {
@@ -363,7 +511,13 @@ describe.each(KINDS)('$kind persisted faces', ({ kind, base, prefix }) => {
   const facesPath = () => `${base}/g1/persons/${pid}/persistedfaces`;
 
   it('add from bytes (with userData) / get / update / delete', async () => {
-    const added = await addFace(base, 'g1', pid, await face(1), '?userData=' + encodeURIComponent('a b&c') + '&detectionModel=detection_03');
+    const added = await addFace(
+      base,
+      'g1',
+      pid,
+      await face(1),
+      '?userData=' + encodeURIComponent('a b&c') + '&detectionModel=detection_03',
+    );
     expect(added.status).toBe(200);
     expect(Object.keys(added.json)).toEqual(['persistedFaceId']);
     const fid = added.json.persistedFaceId as string;
@@ -373,8 +527,16 @@ describe.each(KINDS)('$kind persisted faces', ({ kind, base, prefix }) => {
     expect(live?.get(fid)).toMatchObject({ userData: 'a b&c', rect: { left: 60, top: 60, width: 120, height: 120 } });
 
     expectEmpty(await api(emu, 'PATCH', `${facesPath()}/${fid}`, { json: { userData: 'changed' } }));
-    expect((await api(emu, 'GET', `${facesPath()}/${fid}`)).json).toEqual({ persistedFaceId: fid, userData: 'changed' });
-    expectError(await api(emu, 'PATCH', `${facesPath()}/${fid}`, { json: { userData: 'u'.repeat(1025) } }), 400, 'BadArgument', "'userData' is too long.");
+    expect((await api(emu, 'GET', `${facesPath()}/${fid}`)).json).toEqual({
+      persistedFaceId: fid,
+      userData: 'changed',
+    });
+    expectError(
+      await api(emu, 'PATCH', `${facesPath()}/${fid}`, { json: { userData: 'u'.repeat(1025) } }),
+      400,
+      'BadArgument',
+      "'userData' is too long.",
+    );
 
     const plain = (await addFace(base, 'g1', pid, await face(2))).json.persistedFaceId;
     expect((await api(emu, 'GET', `${facesPath()}/${plain}`)).json).toEqual({ persistedFaceId: plain });
@@ -382,9 +544,23 @@ describe.each(KINDS)('$kind persisted faces', ({ kind, base, prefix }) => {
     expect(live?.get(fid)?.userData).toBe('changed');
     expectEmpty(await api(emu, 'DELETE', `${facesPath()}/${fid}`));
     expect(live?.has(fid)).toBe(false);
-    expectError(await api(emu, 'GET', `${facesPath()}/${fid}`), 404, 'PersistedFaceNotFound', `Persisted face ${fid} is not found.`);
-    expectError(await api(emu, 'DELETE', `${facesPath()}/not-a-guid`), 404, 'PersistedFaceNotFound', 'Persisted face ID is invalid.');
-    expectError(await api(emu, 'GET', `${base}/g1/persons/00000000-0000-4000-8000-000000000000/persistedfaces/${plain}`), 404, 'PersonNotFound');
+    expectError(
+      await api(emu, 'GET', `${facesPath()}/${fid}`),
+      404,
+      'PersistedFaceNotFound',
+      `Persisted face ${fid} is not found.`,
+    );
+    expectError(
+      await api(emu, 'DELETE', `${facesPath()}/not-a-guid`),
+      404,
+      'PersistedFaceNotFound',
+      'Persisted face ID is invalid.',
+    );
+    expectError(
+      await api(emu, 'GET', `${base}/g1/persons/00000000-0000-4000-8000-000000000000/persistedfaces/${plain}`),
+      404,
+      'PersonNotFound',
+    );
     expect((await api(emu, 'GET', `${base}/g1/persons/${pid}`)).json.persistedFaceIds).toEqual([plain]);
   });
 
@@ -403,13 +579,30 @@ describe.each(KINDS)('$kind persisted faces', ({ kind, base, prefix }) => {
       expectError(await api(emu, 'POST', facesPath(), { json: { url } }), 400, 'InvalidURL', 'Invalid image URL.');
     }
     expectError(await api(emu, 'POST', facesPath(), { json: {} }), 400, 'InvalidURL', 'Invalid image URL.');
-    expectError(await api(emu, 'POST', facesPath(), { raw: '{"url":', contentType: 'application/json' }), 400, 'BadArgument', 'JSON parsing error.');
-    expectError(await api(emu, 'POST', facesPath(), { raw: await face(1), contentType: 'image/jpeg' }), 415, 'BadArgument', 'Invalid Media Type.');
-    expectError(await api(emu, 'POST', facesPath(), { raw: await face(1), contentType: null }), 415, 'BadArgument', 'Invalid Media Type.');
+    expectError(
+      await api(emu, 'POST', facesPath(), { raw: '{"url":', contentType: 'application/json' }),
+      400,
+      'BadArgument',
+      'JSON parsing error.',
+    );
+    expectError(
+      await api(emu, 'POST', facesPath(), { raw: await face(1), contentType: 'image/jpeg' }),
+      415,
+      'BadArgument',
+      'Invalid Media Type.',
+    );
+    expectError(
+      await api(emu, 'POST', facesPath(), { raw: await face(1), contentType: null }),
+      415,
+      'BadArgument',
+      'Invalid Media Type.',
+    );
   });
 
   it('image errors: size limits, decoding, no face, more than one face', async () => {
-    const tiny = await raw(pattern(1, 8, 8), 8, 8).png().toBuffer();
+    const tiny = await raw(pattern(1, 8, 8), 8, 8)
+      .png()
+      .toBuffer();
     expect(tiny.length).toBeLessThan(1024);
     expectError(await addFace(base, 'g1', pid, tiny), 400, 'InvalidImageSize', 'Image size is too small.');
     const huge = Buffer.alloc(6 * 1024 * 1024 + 1, 7);
@@ -418,18 +611,35 @@ describe.each(KINDS)('$kind persisted faces', ({ kind, base, prefix }) => {
     huge[2] = 0xff;
     expectError(await addFace(base, 'g1', pid, huge), 400, 'InvalidImageSize', 'Image size is too big.');
     const garbage = Buffer.alloc(4096, 0x41);
-    expectError(await addFace(base, 'g1', pid, garbage), 400, 'InvalidImage', 'Decoding error, image format unsupported.');
+    expectError(
+      await addFace(base, 'g1', pid, garbage),
+      400,
+      'InvalidImage',
+      'Decoding error, image format unsupported.',
+    );
     const truncated = (await face(1)).subarray(0, 3000);
-    expectError(await addFace(base, 'g1', pid, truncated), 400, 'InvalidImage', 'Decoding error, image format unsupported.');
+    expectError(
+      await addFace(base, 'g1', pid, truncated),
+      400,
+      'InvalidImage',
+      'Decoding error, image format unsupported.',
+    );
     expectError(await addFace(base, 'g1', pid, await noFace()), 400, 'InvalidImage', 'No face detected in the image.');
-    expectError(await addFace(base, 'g1', pid, await groupPhoto(3)), 400, 'InvalidImage', 'There is more than 1 face in the image.');
+    expectError(
+      await addFace(base, 'g1', pid, await groupPhoto(3)),
+      400,
+      'InvalidImage',
+      'There is more than 1 face in the image.',
+    );
     // a group photo with only one face-bearing tile is fine
     expect((await addFace(base, 'g1', pid, await groupPhoto(3, [0, 2]))).status).toBe(200);
     expect(emu.state.group(kind, 'g1')?.persons.get(pid)?.faces.size).toBe(1);
   });
 
   it('GIF (first frame) and uncompressed BMP are accepted', async () => {
-    const gif = await raw(pattern(3, 240, 240), 240, 240).gif().toBuffer();
+    const gif = await raw(pattern(3, 240, 240), 240, 240)
+      .gif()
+      .toBuffer();
     expect((await addFace(base, 'g1', pid, gif)).status).toBe(200);
     expect((await addFace(base, 'g1', pid, bmp(pattern(3, 120, 120), 120, 120))).status).toBe(200);
   });
@@ -438,22 +648,61 @@ describe.each(KINDS)('$kind persisted faces', ({ kind, base, prefix }) => {
     const photo = await groupPhoto(3); // 600×200: boxes at x=50,250,450 (100×100, y=50)
     const r = await addFace(base, 'g1', pid, photo, '?targetFace=250,50,100,100');
     expect(r.status).toBe(200);
-    expect(emu.state.group(kind, 'g1')?.persons.get(pid)?.faces.get(r.json.persistedFaceId)?.rect).toEqual({ left: 250, top: 50, width: 100, height: 100 });
+    expect(emu.state.group(kind, 'g1')?.persons.get(pid)?.faces.get(r.json.persistedFaceId)?.rect).toEqual({
+      left: 250,
+      top: 50,
+      width: 100,
+      height: 100,
+    });
     expect((await addFace(base, 'g1', pid, photo, '?targetFace=440,40,30,30')).status).toBe(200);
-    expectError(await addFace(base, 'g1', pid, photo, '?targetFace=0,0,20,20'), 400, 'InvalidImage', 'No face detected in the image.');
-    expectError(await addFace(base, 'g1', pid, photo, '?targetFace=100,60,200,50'), 400, 'InvalidImage', 'There is more than 1 face in the image.');
+    expectError(
+      await addFace(base, 'g1', pid, photo, '?targetFace=0,0,20,20'),
+      400,
+      'InvalidImage',
+      'No face detected in the image.',
+    );
+    expectError(
+      await addFace(base, 'g1', pid, photo, '?targetFace=100,60,200,50'),
+      400,
+      'InvalidImage',
+      'There is more than 1 face in the image.',
+    );
     for (const bad of ['1,2,3', 'a,b,c,d', '1,2,3,4,5', '-1,0,10,10', '0,0,0,10']) {
-      expectError(await addFace(base, 'g1', pid, photo, `?targetFace=${bad}`), 400, 'BadArgument', 'Invalid argument targetFace.');
+      expectError(
+        await addFace(base, 'g1', pid, photo, `?targetFace=${bad}`),
+        400,
+        'BadArgument',
+        'Invalid argument targetFace.',
+      );
     }
-    expectError(await addFace(base, 'g1', pid, photo, '?targetFace=550,50,100,100'), 400, 'BadArgument', 'Argument targetFace out of range.');
+    expectError(
+      await addFace(base, 'g1', pid, photo, '?targetFace=550,50,100,100'),
+      400,
+      'BadArgument',
+      'Argument targetFace out of range.',
+    );
   });
 
   it('query validation: userData ≤ 1 KB, detectionModel enum; unknown group/person', async () => {
-    expectError(await addFace(base, 'g1', pid, await face(1), `?userData=${'u'.repeat(1025)}`), 400, 'BadArgument', "'userData' is too long.");
+    expectError(
+      await addFace(base, 'g1', pid, await face(1), `?userData=${'u'.repeat(1025)}`),
+      400,
+      'BadArgument',
+      "'userData' is too long.",
+    );
     expect((await addFace(base, 'g1', pid, await face(1), `?userData=${'u'.repeat(1024)}`)).status).toBe(200);
-    expectError(await addFace(base, 'g1', pid, await face(1), '?detectionModel=detection_09'), 400, 'BadArgument', "'detectionModel' is invalid.");
+    expectError(
+      await addFace(base, 'g1', pid, await face(1), '?detectionModel=detection_09'),
+      400,
+      'BadArgument',
+      "'detectionModel' is invalid.",
+    );
     expectError(await addFace(base, 'zz', pid, await face(1)), 404, `${prefix}NotFound`);
-    expectError(await addFace(base, 'g1', '00000000-0000-4000-8000-000000000000', await face(1)), 404, 'PersonNotFound');
+    expectError(
+      await addFace(base, 'g1', '00000000-0000-4000-8000-000000000000', await face(1)),
+      404,
+      'PersonNotFound',
+    );
     expectError(await addFace(base, 'g1', 'xyz', await face(1)), 404, 'PersonNotFound', 'Person ID is invalid.');
   });
 });
@@ -476,9 +725,24 @@ describe.each(KINDS)('$kind training', ({ kind, base, prefix, noun }) => {
     expect(emu.state.group(kind, 'g1')?.trainingStatus).toBe('running');
 
     // mutations the notes list as blocked during training
-    expectError(await api(emu, 'POST', `${base}/g1/train`), 409, `${prefix}TrainingNotFinished`, `${noun} is under training.`);
-    expectError(await api(emu, 'DELETE', `${base}/g1`), 409, `${prefix}TrainingNotFinished`, `${noun} is under training.`);
-    expectError(await addFace(base, 'g1', pid, await face(2)), 409, `${prefix}TrainingNotFinished`, `${noun} is under training.`);
+    expectError(
+      await api(emu, 'POST', `${base}/g1/train`),
+      409,
+      `${prefix}TrainingNotFinished`,
+      `${noun} is under training.`,
+    );
+    expectError(
+      await api(emu, 'DELETE', `${base}/g1`),
+      409,
+      `${prefix}TrainingNotFinished`,
+      `${noun} is under training.`,
+    );
+    expectError(
+      await addFace(base, 'g1', pid, await face(2)),
+      409,
+      `${prefix}TrainingNotFinished`,
+      `${noun} is under training.`,
+    );
     // ... and some that are not
     const other = await createPerson(base, 'g1', 'Other');
     expectEmpty(await api(emu, 'PATCH', `${base}/g1/persons/${other}`, { json: { name: 'O' } }));
@@ -487,7 +751,12 @@ describe.each(KINDS)('$kind training', ({ kind, base, prefix, noun }) => {
 
     finishTraining();
     const done = await api(emu, 'GET', `${base}/g1/training`);
-    expect(done.json).toEqual({ status: 'succeeded', createdDateTime: running.json.createdDateTime, lastActionDateTime: expect.stringMatching(ISO), message: null });
+    expect(done.json).toEqual({
+      status: 'succeeded',
+      createdDateTime: running.json.createdDateTime,
+      lastActionDateTime: expect.stringMatching(ISO),
+      message: null,
+    });
     expect(Date.parse(done.json.lastActionDateTime)).toBeGreaterThan(Date.parse(running.json.lastActionDateTime));
     expect(emu.state.group(kind, 'g1')?.trainingStatus).toBe('succeeded');
     expect((await addFace(base, 'g1', pid, await face(2))).status).toBe(200);
@@ -509,7 +778,14 @@ describe.each(KINDS)('$kind training', ({ kind, base, prefix, noun }) => {
     try {
       expectEmpty(await api(quick, 'PUT', `${base}/g`, { json: { name: 'g' } }));
       const p = (await api(quick, 'POST', `${base}/g/persons`, { json: { name: 'a' } })).json.personId;
-      expect((await api(quick, 'POST', `${base}/g/persons/${p}/persistedfaces`, { raw: await face(1), contentType: 'application/octet-stream' })).status).toBe(200);
+      expect(
+        (
+          await api(quick, 'POST', `${base}/g/persons/${p}/persistedfaces`, {
+            raw: await face(1),
+            contentType: 'application/octet-stream',
+          })
+        ).status,
+      ).toBe(200);
       expect((await api(quick, 'POST', `${base}/g/train`)).status).toBe(202);
       expect((await api(quick, 'GET', `${base}/g/training`)).json.status).toBe('running');
       await new Promise((r) => setTimeout(r, 60));
@@ -525,25 +801,42 @@ describe('detect', () => {
     const r = await detect(await groupPhoto(3, [1]));
     expect(r.status).toBe(200);
     expect(r.json).toHaveLength(2);
-    expect(r.json[0]).toEqual({ faceId: expect.stringMatching(GUID), faceRectangle: { top: 50, left: 50, width: 100, height: 100 } });
+    expect(r.json[0]).toEqual({
+      faceId: expect.stringMatching(GUID),
+      faceRectangle: { top: 50, left: 50, width: 100, height: 100 },
+    });
     expect(r.json[1].faceRectangle).toEqual({ top: 50, left: 450, width: 100, height: 100 });
     expect(Object.keys(r.json[0].faceRectangle)).toEqual(['top', 'left', 'width', 'height']);
     expect(emu.state.detectedFaces.size).toBe(2);
   });
 
   it('returnFaceId=false, returnRecognitionModel, no face → [], errors', async () => {
-    const r = await detect(await face(1), '?returnFaceId=false&returnRecognitionModel=true&recognitionModel=recognition_04&detectionModel=detection_03');
-    expect(r.json).toEqual([{ faceRectangle: { top: 60, left: 60, width: 120, height: 120 }, recognitionModel: 'recognition_04' }]);
+    const r = await detect(
+      await face(1),
+      '?returnFaceId=false&returnRecognitionModel=true&recognitionModel=recognition_04&detectionModel=detection_03',
+    );
+    expect(r.json).toEqual([
+      { faceRectangle: { top: 60, left: 60, width: 120, height: 120 }, recognitionModel: 'recognition_04' },
+    ]);
     expect(emu.state.detectedFaces.size).toBe(0);
     expect((await detect(await noFace())).json).toEqual([]);
     emu.images.set('http://img.example/x.png', await face(2));
     const byUrl = await api(emu, 'POST', '/detect', { json: { url: 'http://img.example/x.png' } });
     expect(byUrl.json).toHaveLength(1);
-    expectError(await detect(await face(1), '?recognitionModel=recognition_9'), 400, 'BadArgument', "'recognitionModel' is invalid.");
+    expectError(
+      await detect(await face(1), '?recognitionModel=recognition_9'),
+      400,
+      'BadArgument',
+      "'recognitionModel' is invalid.",
+    );
     expectError(await detect(await face(1), '?detectionModel=x'), 400, 'BadArgument', "'detectionModel' is invalid.");
     expectError(await detect(await face(1), '?faceIdTimeToLive=59'), 400, 'BadArgument');
     expectError(await detect(Buffer.alloc(10)), 400, 'InvalidImageSize', 'Image size is too small.');
-    expectError(await api(emu, 'POST', '/detect', { json: { url: 'https://nowhere.example/a.jpg' } }), 400, 'InvalidURL');
+    expectError(
+      await api(emu, 'POST', '/detect', { json: { url: 'https://nowhere.example/a.jpg' } }),
+      400,
+      'InvalidURL',
+    );
   });
 });
 
@@ -567,9 +860,19 @@ describe('identify', () => {
 
   it('untrained → 400 PersonGroupNotTrained; while training → 409; trained → candidates', async () => {
     const q = await faceIdOf(await face(1, 'jpeg', 70)); // Ann, re-encoded
-    expectError(await identify({ faceIds: [q], personGroupId: 'staff' }), 400, 'PersonGroupNotTrained', 'Person group not trained.');
+    expectError(
+      await identify({ faceIds: [q], personGroupId: 'staff' }),
+      400,
+      'PersonGroupNotTrained',
+      'Person group not trained.',
+    );
     expectEmpty(await api(emu, 'POST', '/persongroups/staff/train'), 202);
-    expectError(await identify({ faceIds: [q], personGroupId: 'staff' }), 409, 'PersonGroupTrainingNotFinished', 'Person group is under training.');
+    expectError(
+      await identify({ faceIds: [q], personGroupId: 'staff' }),
+      409,
+      'PersonGroupTrainingNotFinished',
+      'Person group is under training.',
+    );
     finishTraining();
     const r = await identify({ faceIds: [q], personGroupId: 'staff' });
     expect(r.status).toBe(200);
@@ -586,11 +889,21 @@ describe('identify', () => {
     const r = await identify({ faceIds: [annQ, stranger], personGroupId: 'staff' });
     expect(r.json[0]).toEqual({ faceId: annQ, candidates: [{ personId: ann, confidence: 1 }] });
     expect(r.json[1]).toEqual({ faceId: stranger, candidates: [] });
-    const all = await identify({ faceIds: [annQ], personGroupId: 'staff', confidenceThreshold: 0, maxNumOfCandidatesReturned: 5 });
+    const all = await identify({
+      faceIds: [annQ],
+      personGroupId: 'staff',
+      confidenceThreshold: 0,
+      maxNumOfCandidatesReturned: 5,
+    });
     const cands = all.json[0].candidates as { personId: string; confidence: number }[];
     expect(cands.map((c) => c.personId)).toEqual([ann, bob]);
     expect(cands[0]!.confidence).toBeGreaterThan(cands[1]!.confidence);
-    const one = await identify({ faceIds: [annQ], personGroupId: 'staff', confidenceThreshold: 0, maxNumOfCandidatesReturned: 1 });
+    const one = await identify({
+      faceIds: [annQ],
+      personGroupId: 'staff',
+      confidenceThreshold: 0,
+      maxNumOfCandidatesReturned: 1,
+    });
     expect(one.json[0].candidates).toHaveLength(1);
     // faces added after the training are not searched until the next training
     const carl = await createPerson('/persongroups', 'staff', 'Carl');
@@ -608,26 +921,90 @@ describe('identify', () => {
     expectEmpty(await api(emu, 'POST', '/persongroups/staff/train'), 202);
     finishTraining();
     const q = await faceIdOf(await face(1));
-    expectError(await identify({ faceIds: [], personGroupId: 'staff' }), 400, 'BadArgument', 'The length of faceIds is not in a valid range.');
-    expectError(await identify({ faceIds: Array(11).fill(q), personGroupId: 'staff' }), 400, 'BadArgument', 'The length of faceIds is not in a valid range.');
-    expectError(await identify({ personGroupId: 'staff' }), 400, 'BadArgument', 'The length of faceIds is not in a valid range.');
-    expectError(await identify({ faceIds: [q], personGroupId: 'staff', largePersonGroupId: 'x' }), 400, 'PersonGroupIdAndLargePersonGroupIdBothNotNull');
+    expectError(
+      await identify({ faceIds: [], personGroupId: 'staff' }),
+      400,
+      'BadArgument',
+      'The length of faceIds is not in a valid range.',
+    );
+    expectError(
+      await identify({ faceIds: Array(11).fill(q), personGroupId: 'staff' }),
+      400,
+      'BadArgument',
+      'The length of faceIds is not in a valid range.',
+    );
+    expectError(
+      await identify({ personGroupId: 'staff' }),
+      400,
+      'BadArgument',
+      'The length of faceIds is not in a valid range.',
+    );
+    expectError(
+      await identify({ faceIds: [q], personGroupId: 'staff', largePersonGroupId: 'x' }),
+      400,
+      'PersonGroupIdAndLargePersonGroupIdBothNotNull',
+    );
     expectError(await identify({ faceIds: [q] }), 400, 'PersonGroupIdAndLargePersonGroupIdBothNull');
     for (const m of [0, 101, 1.5, '3']) {
-      expectError(await identify({ faceIds: [q], personGroupId: 'staff', maxNumOfCandidatesReturned: m }), 400, 'BadArgument', 'The argument maxNumOfCandidatesReturned is not valid.');
+      expectError(
+        await identify({ faceIds: [q], personGroupId: 'staff', maxNumOfCandidatesReturned: m }),
+        400,
+        'BadArgument',
+        'The argument maxNumOfCandidatesReturned is not valid.',
+      );
     }
     for (const c of [-0.1, 1.1, 'high']) {
-      expectError(await identify({ faceIds: [q], personGroupId: 'staff', confidenceThreshold: c }), 400, 'BadArgument', 'The argument confidenceThreshold is not valid.');
+      expectError(
+        await identify({ faceIds: [q], personGroupId: 'staff', confidenceThreshold: c }),
+        400,
+        'BadArgument',
+        'The argument confidenceThreshold is not valid.',
+      );
     }
-    expectError(await identify({ faceIds: [q], personGroupId: 'Bad Id' }), 400, 'BadArgument', 'Person group ID is invalid.');
-    expectError(await identify({ faceIds: [q], personGroupId: 'nope' }), 400, 'PersonGroupNotFound', 'Person group is not found.');
-    expectError(await identify({ faceIds: [q], largePersonGroupId: 'nope' }), 400, 'LargePersonGroupNotFound', 'Large person group is not found.');
-    expectError(await identify({ faceIds: ['00000000-0000-4000-8000-000000000000'], personGroupId: 'staff' }), 400, 'FaceNotFound', 'Face is not found.');
-    expectError(await identify({ faceIds: ['nope'], personGroupId: 'staff' }), 400, 'BadArgument', 'Face ID is invalid.');
-    expectError(await api(emu, 'POST', '/identify', { raw: '{', contentType: 'application/json' }), 400, 'BadArgument', 'JSON parsing error.');
+    expectError(
+      await identify({ faceIds: [q], personGroupId: 'Bad Id' }),
+      400,
+      'BadArgument',
+      'Person group ID is invalid.',
+    );
+    expectError(
+      await identify({ faceIds: [q], personGroupId: 'nope' }),
+      400,
+      'PersonGroupNotFound',
+      'Person group is not found.',
+    );
+    expectError(
+      await identify({ faceIds: [q], largePersonGroupId: 'nope' }),
+      400,
+      'LargePersonGroupNotFound',
+      'Large person group is not found.',
+    );
+    expectError(
+      await identify({ faceIds: ['00000000-0000-4000-8000-000000000000'], personGroupId: 'staff' }),
+      400,
+      'FaceNotFound',
+      'Face is not found.',
+    );
+    expectError(
+      await identify({ faceIds: ['nope'], personGroupId: 'staff' }),
+      400,
+      'BadArgument',
+      'Face ID is invalid.',
+    );
+    expectError(
+      await api(emu, 'POST', '/identify', { raw: '{', contentType: 'application/json' }),
+      400,
+      'BadArgument',
+      'JSON parsing error.',
+    );
     // recognitionModel of the faceId must match the group's
     const q4 = await faceIdOf(await face(1), '?recognitionModel=recognition_04');
-    expectError(await identify({ faceIds: [q4], personGroupId: 'staff' }), 400, 'BadArgument', "'recognitionModel' is incompatible.");
+    expectError(
+      await identify({ faceIds: [q4], personGroupId: 'staff' }),
+      400,
+      'BadArgument',
+      "'recognitionModel' is incompatible.",
+    );
   });
 
   it('faceIds expire (24 h by default, faceIdTimeToLive otherwise)', async () => {
@@ -647,9 +1024,18 @@ describe('identify', () => {
     const p = await createPerson('/largepersongroups', 'big');
     expect((await addFace('/largepersongroups', 'big', p, await face(3))).status).toBe(200);
     const q = await faceIdOf(await face(3), '?recognitionModel=recognition_04');
-    expectError(await identify({ faceIds: [q], largePersonGroupId: 'big' }), 400, 'LargePersonGroupNotTrained', 'Large person group not trained.');
+    expectError(
+      await identify({ faceIds: [q], largePersonGroupId: 'big' }),
+      400,
+      'LargePersonGroupNotTrained',
+      'Large person group not trained.',
+    );
     expectEmpty(await api(emu, 'POST', '/largepersongroups/big/train'), 202);
-    expectError(await identify({ faceIds: [q], largePersonGroupId: 'big' }), 409, 'LargePersonGroupTrainingNotFinished');
+    expectError(
+      await identify({ faceIds: [q], largePersonGroupId: 'big' }),
+      409,
+      'LargePersonGroupTrainingNotFinished',
+    );
     finishTraining();
     const r = await identify({ faceIds: [q], largePersonGroupId: 'big', maxNumOfCandidatesReturned: 3 });
     expect(r.json).toEqual([{ faceId: q, candidates: [{ personId: p, confidence: 1 }] }]);
@@ -660,7 +1046,9 @@ describe('Limited Access (identifyAllowed: false)', () => {
   it('identify and detect with returnFaceId=true → 403 with the InvalidRequest/UnsupportedFeature body', async () => {
     const gated = await startAzureFaceEmulator({ subscriptionKeys: [KEY], identifyAllowed: false });
     try {
-      const r = await api(gated, 'POST', '/identify', { json: { faceIds: ['00000000-0000-4000-8000-000000000000'], personGroupId: 'x' } });
+      const r = await api(gated, 'POST', '/identify', {
+        json: { faceIds: ['00000000-0000-4000-8000-000000000000'], personGroupId: 'x' },
+      });
       expect(r.status).toBe(403);
       expect(r.json).toEqual(LIMITED_ACCESS_BODY);
       expect(r.json.error.innererror).toEqual({
@@ -668,11 +1056,18 @@ describe('Limited Access (identifyAllowed: false)', () => {
         message:
           'Feature is not supported, missing approval for one or more of the following features: Identification,Verification. Please apply for access at https://aka.ms/facerecognition',
       });
-      expect(gated.requests.at(-1)).toMatchObject({ operation: 'identify', status: 403, errorCode: 'UnsupportedFeature' });
+      expect(gated.requests.at(-1)).toMatchObject({
+        operation: 'identify',
+        status: 403,
+        errorCode: 'UnsupportedFeature',
+      });
       const d = await api(gated, 'POST', '/detect', { raw: await face(1), contentType: 'application/octet-stream' });
       expect(d.status).toBe(403);
       expect(d.json).toEqual(LIMITED_ACCESS_BODY);
-      const plain = await api(gated, 'POST', '/detect?returnFaceId=false', { raw: await face(1), contentType: 'application/octet-stream' });
+      const plain = await api(gated, 'POST', '/detect?returnFaceId=false', {
+        raw: await face(1),
+        contentType: 'application/octet-stream',
+      });
       expect(plain.status).toBe(200);
       expect(plain.json).toHaveLength(1);
       // the face library itself stays usable
@@ -683,7 +1078,11 @@ describe('Limited Access (identifyAllowed: false)', () => {
   });
 
   it('limitedAccessGatesDetect: false refuses identify only', async () => {
-    const gated = await startAzureFaceEmulator({ subscriptionKeys: [KEY], identifyAllowed: false, limitedAccessGatesDetect: false });
+    const gated = await startAzureFaceEmulator({
+      subscriptionKeys: [KEY],
+      identifyAllowed: false,
+      limitedAccessGatesDetect: false,
+    });
     try {
       const d = await api(gated, 'POST', '/detect', { raw: await face(1), contentType: 'application/octet-stream' });
       expect(d.status).toBe(200);
@@ -717,9 +1116,15 @@ describe('fault injection', () => {
     expect(custom.json.error.message).toBe('Rate limit is exceeded. Try again in 26 seconds.');
     expect(custom.headers['retry-after']).toBe('26');
     // a custom body gets no default Retry-After (only the headers given)
-    emu.faults.next({ kind: 'status', status: 429, body: { error: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 26 seconds.' } } });
+    emu.faults.next({
+      kind: 'status',
+      status: 429,
+      body: { error: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 26 seconds.' } },
+    });
     const old = await api(emu, 'GET', '/persongroups/g1');
-    expect(old.json).toEqual({ error: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 26 seconds.' } });
+    expect(old.json).toEqual({
+      error: { statusCode: 429, message: 'Rate limit is exceeded. Try again in 26 seconds.' },
+    });
     expect(old.headers['retry-after']).toBeUndefined();
   });
 
@@ -728,21 +1133,33 @@ describe('fault injection', () => {
     const q = await api(emu, 'GET', '/persongroups');
     expect(q.status).toBe(403);
     expect(q.json).toEqual(QUOTA_BODY);
-    expect(q.json).toEqual({ error: { statusCode: 403, message: 'Out of call volume quota. Quota will be replenished in 2.12 days.' } });
+    expect(q.json).toEqual({
+      error: { statusCode: 403, message: 'Out of call volume quota. Quota will be replenished in 2.12 days.' },
+    });
     emu.faults.next({ kind: 'status', status: 401 });
     expect((await api(emu, 'GET', '/persongroups')).json.error.code).toBe('401');
     emu.faults.next({ kind: 'status', status: 500 });
     expectError(await api(emu, 'GET', '/persongroups'), 500, 'InternalServerError');
     emu.faults.next({ kind: 'status', status: 503 });
     expectError(await api(emu, 'GET', '/persongroups'), 503, 'ServiceUnavailable');
-    emu.faults.next({ kind: 'status', status: 503, body: { error: { code: 'X', message: 'busy' } }, headers: { 'x-extra': '1' } });
+    emu.faults.next({
+      kind: 'status',
+      status: 503,
+      body: { error: { code: 'X', message: 'busy' } },
+      headers: { 'x-extra': '1' },
+    });
     const c = await api(emu, 'GET', '/persongroups');
     expect(c.json).toEqual({ error: { code: 'X', message: 'busy' } });
     expect(c.headers['x-extra']).toBe('1');
     emu.faults.next({ kind: 'status', status: 503, operation: 'createPerson', apply: true });
     expect((await api(emu, 'POST', '/persongroups/g1/persons', { json: { name: 'x' } })).status).toBe(503);
     expect(emu.state.group('PersonGroup', 'g1')?.persons.size).toBe(1); // the vendor acted although it answered 503
-    expect(emu.requests.at(-1)).toMatchObject({ operation: 'createPerson', fault: 'status', applied: true, status: 503 });
+    expect(emu.requests.at(-1)).toMatchObject({
+      operation: 'createPerson',
+      fault: 'status',
+      applied: true,
+      status: 503,
+    });
   });
 
   it('delay: answers late; by default nothing happens when the client timed out first', async () => {
@@ -752,15 +1169,24 @@ describe('fault injection', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
 
     emu.faults.next({ kind: 'delay', ms: 250, operation: 'createGroup' });
-    await expect(api(emu, 'PUT', '/persongroups/late', { json: { name: 'late' }, timeoutMs: 60 })).rejects.toThrow('client timeout');
+    await expect(api(emu, 'PUT', '/persongroups/late', { json: { name: 'late' }, timeoutMs: 60 })).rejects.toThrow(
+      'client timeout',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(emu.state.group('PersonGroup', 'late')).toBeUndefined();
-    expect(emu.requests.at(-1)).toMatchObject({ operation: 'createGroup', fault: 'delay', applied: false, status: null });
+    expect(emu.requests.at(-1)).toMatchObject({
+      operation: 'createGroup',
+      fault: 'delay',
+      applied: false,
+      status: null,
+    });
   });
 
   it('delay with applyThenDelay: the operation is applied although the client timed out', async () => {
     emu.faults.next({ kind: 'delay', ms: 250, applyThenDelay: true, operation: 'createGroup' });
-    await expect(api(emu, 'PUT', '/persongroups/late', { json: { name: 'late' }, timeoutMs: 60 })).rejects.toThrow('client timeout');
+    await expect(api(emu, 'PUT', '/persongroups/late', { json: { name: 'late' }, timeoutMs: 60 })).rejects.toThrow(
+      'client timeout',
+    );
     expect(emu.state.group('PersonGroup', 'late')).toBeDefined();
     expect(emu.requests.at(-1)).toMatchObject({ operation: 'createGroup', applied: true, status: null });
   });
@@ -789,7 +1215,13 @@ describe('fault injection', () => {
     emu.faults.next({ kind: 'status', status: 500 });
     expect((await api(emu, 'GET', '/persongroups', { key: 'bad' })).status).toBe(401);
     expect(emu.faults.pending).toHaveLength(1);
-    expect(emu.requests.at(-1)).toMatchObject({ method: 'GET', path: '/face/v1.0/persongroups', operation: 'listGroups', authenticated: false, status: 401 });
+    expect(emu.requests.at(-1)).toMatchObject({
+      method: 'GET',
+      path: '/face/v1.0/persongroups',
+      operation: 'listGroups',
+      authenticated: false,
+      status: 401,
+    });
     expect((await api(emu, 'GET', '/persongroups')).status).toBe(500);
     expect(() => emu.faults.next({ kind: 'drop', operation: 'searchFaces' })).toThrow(/unknown operation/);
   });
@@ -812,9 +1244,30 @@ describe('fault injection', () => {
     await detect(await face(1));
     await api(emu, 'POST', '/identify', { json: {} });
     const seen = new Set(emu.requests.map((r) => r.operation));
-    for (const op of ['createGroup', 'getGroup', 'listGroups', 'deleteGroup', 'updateGroup', 'createPerson', 'getPerson', 'listPersons', 'deletePerson', 'updatePerson', 'addFace', 'getFace', 'updateFace', 'deleteFace', 'train', 'getTraining', 'detect', 'identify']) {
+    for (const op of [
+      'createGroup',
+      'getGroup',
+      'listGroups',
+      'deleteGroup',
+      'updateGroup',
+      'createPerson',
+      'getPerson',
+      'listPersons',
+      'deletePerson',
+      'updatePerson',
+      'addFace',
+      'getFace',
+      'updateFace',
+      'deleteFace',
+      'train',
+      'getTraining',
+      'detect',
+      'identify',
+    ]) {
       expect(seen).toContain(op);
     }
-    expect(emu.requests.find((r) => r.path === '/face/v1.0/largepersongroups/x')).toMatchObject({ groupKind: 'LargePersonGroup' });
+    expect(emu.requests.find((r) => r.path === '/face/v1.0/largepersongroups/x')).toMatchObject({
+      groupKind: 'LargePersonGroup',
+    });
   });
 });

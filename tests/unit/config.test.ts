@@ -48,7 +48,15 @@ const HUAWEI = `
 describe('defaults', () => {
   it('with no file gives one LOCAL provider and every default', () => {
     expect(load()).toEqual({
-      server: { port: 4000, host: '127.0.0.1', graphiql: true, ui: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 },
+      server: {
+        port: 4000,
+        host: '127.0.0.1',
+        graphiql: true,
+        ui: true,
+        introspection: true,
+        cors: { origins: [] },
+        responseCacheBytes: 32 * 1024 * 1024,
+      },
       ledger: { url: 'sqlite:./data/facegraph.db', poolSize: 10 },
       dataDir: path.join(dir, 'data'),
       images: {
@@ -104,7 +112,10 @@ describe('defaults', () => {
   });
 
   it('takes the face engine pool size and queue bound, within their ranges', () => {
-    expect(loadFile('e.yaml', 'faceEngine: { workers: 2, maxQueue: 32 }').faceEngine).toEqual({ workers: 2, maxQueue: 32 });
+    expect(loadFile('e.yaml', 'faceEngine: { workers: 2, maxQueue: 32 }').faceEngine).toEqual({
+      workers: 2,
+      maxQueue: 32,
+    });
     expect(yamlIssues('faceEngine: { workers: 0, queue: 3 }')).toEqual([
       'faceEngine.queue: unknown key; allowed keys are workers, maxQueue',
       'faceEngine.workers: must be an integer 1-16, got 0',
@@ -157,7 +168,15 @@ describe('defaults', () => {
 
   it('fills defaults for a file that only sets the port, and for empty sections', () => {
     const c = loadFile('c.yaml', 'server: { port: 5000 }\nimages:\nlog:\n');
-    expect(c.server).toEqual({ port: 5000, host: '127.0.0.1', graphiql: true, ui: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 });
+    expect(c.server).toEqual({
+      port: 5000,
+      host: '127.0.0.1',
+      graphiql: true,
+      ui: true,
+      introspection: true,
+      cors: { origins: [] },
+      responseCacheBytes: 32 * 1024 * 1024,
+    });
     expect(c.images.urlFetch.maxRedirects).toBe(3);
     expect(c.log.level).toBe('info');
     expect(c.providers).toEqual([{ id: 'local', kind: 'LOCAL' }]);
@@ -317,15 +336,27 @@ describe('${VAR} expansion', () => {
         'images: { urlFetch: { allowList: ["${EMU_HOST}", "10.0.0.0/8"] } }\n',
       { DB_DIR: '/tmp/db', EMU_HOST: '127.0.0.1', DB_NAME: '' },
     );
-    expect(c.server).toEqual({ host: '::1', port: 4500, graphiql: true, ui: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 32 * 1024 * 1024 });
+    expect(c.server).toEqual({
+      host: '::1',
+      port: 4500,
+      graphiql: true,
+      ui: true,
+      introspection: true,
+      cors: { origins: [] },
+      responseCacheBytes: 32 * 1024 * 1024,
+    });
     expect(c.ledger.url).toBe('sqlite:/tmp/db/fg.db');
     expect(c.images.urlFetch.allowList).toEqual(['127.0.0.1', '10.0.0.0/8']);
   });
 
   it('prefers the set variable over the default, and keeps $${ literal', () => {
-    const c = loadFile('c.yaml', `providers:\n  - { id: "\${PID:-x}", kind: LOCAL }\nledger: { url: "sqlite:./$\${a}.db" }`, {
-      PID: 'mine',
-    });
+    const c = loadFile(
+      'c.yaml',
+      `providers:\n  - { id: "\${PID:-x}", kind: LOCAL }\nledger: { url: "sqlite:./$\${a}.db" }`,
+      {
+        PID: 'mine',
+      },
+    );
     expect(c.providers[0].id).toBe('mine');
     expect(c.ledger.url).toBe('sqlite:./${a}.db');
   });
@@ -462,9 +493,11 @@ describe('validation', () => {
     });
 
     it('asks to quote a numeric project id', () => {
-      expect(yamlIssues(`providers:\n  - { id: hw, kind: HUAWEI_FRS, region: r, projectId: 123, credentials: { token: t } }`)).toEqual([
-        'providers[0].projectId: must be a non-empty string, got 123 (quote it in YAML)',
-      ]);
+      expect(
+        yamlIssues(
+          `providers:\n  - { id: hw, kind: HUAWEI_FRS, region: r, projectId: 123, credentials: { token: t } }`,
+        ),
+      ).toEqual(['providers[0].projectId: must be a non-empty string, got 123 (quote it in YAML)']);
     });
   });
 
@@ -475,7 +508,9 @@ describe('validation', () => {
         'providers[0].credentials: is required for AZURE_FACE',
       ]);
       expect(
-        yamlIssues('providers:\n  - { id: az, kind: AZURE_FACE, endpoint: "ws://x", credentials: { key: k }, rateLimitPerSecond: 0 }'),
+        yamlIssues(
+          'providers:\n  - { id: az, kind: AZURE_FACE, endpoint: "ws://x", credentials: { key: k }, rateLimitPerSecond: 0 }',
+        ),
       ).toEqual([
         "providers[0].endpoint: must be an http(s) URL, got 'ws://x'",
         'providers[0].credentials.key: unknown key; allowed keys are subscriptionKey',
@@ -485,9 +520,14 @@ describe('validation', () => {
     });
 
     it('accepts a valid provider', () => {
-      const c = loadFile('c.json', JSON.stringify({
-        providers: [{ id: 'az', kind: 'AZURE_FACE', endpoint: 'http://127.0.0.1:9001', credentials: { subscriptionKey: 'k' } }],
-      }));
+      const c = loadFile(
+        'c.json',
+        JSON.stringify({
+          providers: [
+            { id: 'az', kind: 'AZURE_FACE', endpoint: 'http://127.0.0.1:9001', credentials: { subscriptionKey: 'k' } },
+          ],
+        }),
+      );
       expect(c.providers[0]).toEqual({
         id: 'az',
         kind: 'AZURE_FACE',
@@ -506,7 +546,10 @@ describe('validation', () => {
     });
 
     it('accepts a provider without an endpoint', () => {
-      const c = loadFile('c.yaml', 'providers:\n  - { id: ali, kind: ALIBABA_MTS, region: cn-shanghai, credentials: { accessKeyId: a, accessKeySecret: s } }');
+      const c = loadFile(
+        'c.yaml',
+        'providers:\n  - { id: ali, kind: ALIBABA_MTS, region: cn-shanghai, credentials: { accessKeyId: a, accessKeySecret: s } }',
+      );
       expect(c.providers[0]).toEqual({
         id: 'ali',
         kind: 'ALIBABA_MTS',
@@ -549,7 +592,10 @@ describe('production defaults and access settings', () => {
   it('server.ui is on or off by itself, and only true or false', () => {
     const file = path.join(dir, 'ui.yaml');
     fs.writeFileSync(file, 'server: { graphiql: false, ui: true }');
-    expect(load({ NODE_ENV: 'production', FACEGRAPH_CONFIG: file }).server).toMatchObject({ graphiql: false, ui: true });
+    expect(load({ NODE_ENV: 'production', FACEGRAPH_CONFIG: file }).server).toMatchObject({
+      graphiql: false,
+      ui: true,
+    });
     fs.writeFileSync(file, 'server: { ui: false }');
     expect(load({ FACEGRAPH_CONFIG: file }).server).toMatchObject({ graphiql: true, ui: false });
     fs.writeFileSync(file, 'server: { ui: "on" }');

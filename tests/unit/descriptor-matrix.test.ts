@@ -1,4 +1,9 @@
-import { appendDescriptors, DESCRIPTOR_LENGTH, keepDescriptors, type CachedDescriptors } from '../../src/datasources/vendors/local/descriptor-matrix';
+import {
+  appendDescriptors,
+  DESCRIPTOR_LENGTH,
+  keepDescriptors,
+  type CachedDescriptors,
+} from '../../src/datasources/vendors/local/descriptor-matrix';
 
 // Each face's descriptor is filled with its row id, so where a row ended up is visible.
 const row = (id: number) => new Float32Array(DESCRIPTOR_LENGTH).fill(id);
@@ -7,7 +12,11 @@ const matrixOf = (ids: number[], spare = 0) => {
   ids.forEach((id, i) => m.set(row(id), i * DESCRIPTOR_LENGTH));
   return m;
 };
-const cache = (ids: number[], spare = 0): CachedDescriptors => ({ version: 'v1', rowIds: ids, matrix: matrixOf(ids, spare) });
+const cache = (ids: number[], spare = 0): CachedDescriptors => ({
+  version: 'v1',
+  rowIds: ids,
+  matrix: matrixOf(ids, spare),
+});
 const rowsOf = (c: CachedDescriptors) =>
   c.rowIds.map((_, i) => {
     const slice = c.matrix.subarray(i * DESCRIPTOR_LENGTH, (i + 1) * DESCRIPTOR_LENGTH);

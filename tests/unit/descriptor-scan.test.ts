@@ -1,4 +1,9 @@
-import { centreOf, NearestRows, nearestDescriptors, scanOrder } from '../../src/datasources/vendors/local/descriptor-scan';
+import {
+  centreOf,
+  NearestRows,
+  nearestDescriptors,
+  scanOrder,
+} from '../../src/datasources/vendors/local/descriptor-scan';
 import { DESCRIPTOR_LENGTH } from '../../src/datasources/vendors/local/descriptor-matrix';
 import { distanceToSimilarity, euclideanDistance } from '../../src/datasources/vendors/local/engine/face-engine';
 
@@ -63,7 +68,7 @@ describe('nearestDescriptors', () => {
     [0, 10],
     [-1, 3],
     [0.99, 5],
-  ])('gives exactly the full scan\'s best rows and similarities (threshold %s, topN %s)', (threshold, topN) => {
+  ])("gives exactly the full scan's best rows and similarities (threshold %s, topN %s)", (threshold, topN) => {
     const expected = reference(matrix, rows, probe, bound(threshold), topN);
     expect(nearestDescriptors(matrix, rows, D, probe, bound(threshold), topN)).toEqual(expected);
     // In the order the search uses (farthest from the library's centre first), and in a shuffled one.
@@ -85,7 +90,8 @@ describe('nearestDescriptors', () => {
   it('finds the planted near copies, best first, with the similarity of their full distance', () => {
     const found = nearestDescriptors(matrix, rows, D, probe, bound(0.6), 100);
     expect(found.length).toBeGreaterThanOrEqual(10); // of the 12 planted (one overwritten by the duplicate), the nearest
-    for (let i = 1; i < found.length; i++) expect(found[i - 1]!.similarity).toBeGreaterThanOrEqual(found[i]!.similarity);
+    for (let i = 1; i < found.length; i++)
+      expect(found[i - 1]!.similarity).toBeGreaterThanOrEqual(found[i]!.similarity);
     for (const m of found) {
       const row = matrix.subarray(m.index * D, (m.index + 1) * D);
       expect(m.similarity).toBeCloseTo(distanceToSimilarity(euclideanDistance(probe, row)), 6);
@@ -94,7 +100,9 @@ describe('nearestDescriptors', () => {
 
   it('the early stops never change the result, whatever the order of the rows', () => {
     // Rows sorted worst-first make the kept set change at almost every row: the hardest case for the bound.
-    const worstFirst = reference(matrix, rows, probe, Infinity, rows).map((m) => m.index).reverse();
+    const worstFirst = reference(matrix, rows, probe, Infinity, rows)
+      .map((m) => m.index)
+      .reverse();
     const sorted = new Float32Array(rows * D);
     worstFirst.forEach((from, to) => sorted.set(matrix.subarray(from * D, (from + 1) * D), to * D));
     const order = scanOrder(probe, centreOf(sorted, rows, D));
@@ -107,7 +115,11 @@ describe('nearestDescriptors', () => {
 
   it('ties on similarity go to the lower row, as a stable sort gives them', () => {
     const same = new Float32Array(6 * D);
-    for (let i = 0; i < 6; i++) same.set(probe.map((v) => v + 0.01), i * D);
+    for (let i = 0; i < 6; i++)
+      same.set(
+        probe.map((v) => v + 0.01),
+        i * D,
+      );
     expect(nearestDescriptors(same, 6, D, probe, Infinity, 3).map((m) => m.index)).toEqual([0, 1, 2]);
   });
 
@@ -124,10 +136,15 @@ describe('nearestDescriptors', () => {
   it('scanned in pieces (a file read a chunk at a time), it finds exactly what one scan over all of them finds', () => {
     // Pieces of uneven sizes, some of one row, cutting through the planted copies and the duplicates.
     const next = random(7);
-    for (const [threshold, topN] of [[0.6, 5], [0, 20], [-1, 1], [0.3, 100]] as const) {
+    for (const [threshold, topN] of [
+      [0.6, 5],
+      [0, 20],
+      [-1, 1],
+      [0.3, 100],
+    ] as const) {
       const expected = nearestDescriptors(matrix, rows, D, probe, bound(threshold), topN);
       const pieces = new NearestRows(D, probe, bound(threshold), topN, scanOrder(probe, centreOf(matrix, 50, D)));
-      for (let first = 0; first < rows; ) {
+      for (let first = 0; first < rows;) {
         const size = Math.min(rows - first, 1 + Math.floor((next() + 0.5) * 700));
         pieces.scan(matrix.slice(first * D, (first + size) * D), size);
         first += size;

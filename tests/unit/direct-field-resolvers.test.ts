@@ -1,6 +1,17 @@
 import { graphql, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import {
-  Arg, Authorized, buildSchema, createResolversMap, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root,
+  Arg,
+  Authorized,
+  buildSchema,
+  createResolversMap,
+  Ctx,
+  Field,
+  FieldResolver,
+  Info,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
 } from 'type-graphql';
 import { callPlainFieldResolversDirectly } from '../../src/schema/direct-field-resolvers';
 
@@ -61,7 +72,9 @@ class ThingResolver {
   }
 }
 
-async function build(direct: boolean): Promise<{ schema: GraphQLSchema; map: Record<string, Record<string, unknown>> }> {
+async function build(
+  direct: boolean,
+): Promise<{ schema: GraphQLSchema; map: Record<string, Record<string, unknown>> }> {
   const schema = await buildSchema({ resolvers: [ThingResolver], authChecker: () => false, validate: false });
   const map = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   if (direct) {
@@ -82,12 +95,16 @@ describe('callPlainFieldResolversDirectly', () => {
     const expected = await run(viaHandler.schema);
     const got = await run(direct.schema);
     expect(got).toEqual(expected);
-    expect(got.data).toEqual({ thing: { name: 'a', label: 'p:a-s', named: 'named:a:s', repeated: 'aa', converted: true, secret: null } });
+    expect(got.data).toEqual({
+      thing: { name: 'a', label: 'p:a-s', named: 'named:a:s', repeated: 'aa', converted: true, secret: null },
+    });
     expect(got.errors?.map((e) => e.path)).toEqual([['thing', 'secret']]);
   });
 
   it('replaces only the resolvers with @Root/@Ctx/@Info parameters and no roles, on one instance', async () => {
-    const before = createResolversMap(await buildSchema({ resolvers: [ThingResolver], authChecker: () => false, validate: false }));
+    const before = createResolversMap(
+      await buildSchema({ resolvers: [ThingResolver], authChecker: () => false, validate: false }),
+    );
     const { map } = await build(true);
     const original = before as Record<string, Record<string, Function>>;
     expect(map.Thing!.label!.toString()).not.toEqual(original.Thing!.label!.toString());

@@ -7,8 +7,18 @@ const failing = async () => {
 };
 
 it.each([
-  ['an XML vendor (OSS): the string as it is', '<?xml version="1.0"?><Error><Code>InternalError</Code></Error>', 'application/xml', '<?xml version="1.0"?><Error><Code>InternalError</Code></Error>'],
-  ['a JSON vendor: the object as JSON', { error: { code: 'InternalServerError' } }, 'application/json', '{"error":{"code":"InternalServerError"}}'],
+  [
+    'an XML vendor (OSS): the string as it is',
+    '<?xml version="1.0"?><Error><Code>InternalError</Code></Error>',
+    'application/xml',
+    '<?xml version="1.0"?><Error><Code>InternalError</Code></Error>',
+  ],
+  [
+    'a JSON vendor: the object as JSON',
+    { error: { code: 'InternalServerError' } },
+    'application/json',
+    '{"error":{"code":"InternalServerError"}}',
+  ],
 ])('a handler that throws answers crash() for %s', async (_name, body, contentType, expected) => {
   const server = await listen({}, new Lifecycle(), failing, () => ({ status: 500, body, contentType }));
   try {

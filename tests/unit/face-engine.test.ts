@@ -127,7 +127,12 @@ describe('the face engine on real photos', () => {
     const copies = await engine.detect(await resizedCopy(faceA, 0.6, 70));
     expect(copies).toHaveLength(1);
     const copy = copies[0]!;
-    const scaledBack = { x: copy.box.x / 0.6, y: copy.box.y / 0.6, width: copy.box.width / 0.6, height: copy.box.height / 0.6 };
+    const scaledBack = {
+      x: copy.box.x / 0.6,
+      y: copy.box.y / 0.6,
+      width: copy.box.width / 0.6,
+      height: copy.box.height / 0.6,
+    };
     expect(iou(scaledBack, original!.box)).toBeGreaterThan(0.7);
     const same = distanceToSimilarity(euclideanDistance(original!.descriptor, copy.descriptor));
     expect(same).toBeGreaterThanOrEqual(0.8);
@@ -203,8 +208,12 @@ describe('the worker pool', () => {
   });
 
   test('close() rejects running and queued images and leaves no worker running', async () => {
-    const running = expect(small.detect(faceA)).rejects.toThrow(/^The face engine was closed before the image was analysed\.$/);
-    const queued = expect(small.detect(faceA)).rejects.toThrow(/^The face engine was closed before the image was analysed\.$/);
+    const running = expect(small.detect(faceA)).rejects.toThrow(
+      /^The face engine was closed before the image was analysed\.$/,
+    );
+    const queued = expect(small.detect(faceA)).rejects.toThrow(
+      /^The face engine was closed before the image was analysed\.$/,
+    );
     await small.close();
     await running;
     await queued;
@@ -225,7 +234,10 @@ describe('starting the engine', () => {
   test('whenReady rejects with a clear message when a worker cannot start, and so do waiting detections', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'face-engine-'));
     const reports = path.join(dir, 'reports-failure.js');
-    fs.writeFileSync(reports, "require('node:worker_threads').parentPort.postMessage({ type: 'failed', error: 'model files missing' }); process.exit(1);");
+    fs.writeFileSync(
+      reports,
+      "require('node:worker_threads').parentPort.postMessage({ type: 'failed', error: 'model files missing' }); process.exit(1);",
+    );
     const throws = path.join(dir, 'throws.js');
     fs.writeFileSync(throws, "throw new Error('cannot load the wasm backend');");
     try {

@@ -1,5 +1,12 @@
 import { FaceGraphError } from '../../src/domain/errors';
-import { decodeGlobalId, encodeGlobalId, faceId, libraryId, personId, tryDecodeGlobalId } from '../../src/domain/global-id';
+import {
+  decodeGlobalId,
+  encodeGlobalId,
+  faceId,
+  libraryId,
+  personId,
+  tryDecodeGlobalId,
+} from '../../src/domain/global-id';
 
 describe('global IDs', () => {
   test('round-trip every type with coordinates that need escaping', () => {
@@ -39,16 +46,27 @@ describe('global IDs', () => {
 
   test('decodeGlobalId names the field and the expected type in its InvalidInputError', () => {
     const wrongType = personId('local', 'staff', 'p1');
-    for (const [raw, constraint] of [['%%%', 'GLOBAL_ID'], [wrongType, 'GLOBAL_ID_TYPE']] as const) {
+    for (const [raw, constraint] of [
+      ['%%%', 'GLOBAL_ID'],
+      [wrongType, 'GLOBAL_ID_TYPE'],
+    ] as const) {
       try {
         decodeGlobalId(raw, 'Library', 'input.libraryId');
         throw new Error('expected an error');
       } catch (e) {
         expect(e).toBeInstanceOf(FaceGraphError);
-        expect((e as FaceGraphError).detail).toMatchObject({ type: 'InvalidInputError', field: 'input.libraryId', constraint });
+        expect((e as FaceGraphError).detail).toMatchObject({
+          type: 'InvalidInputError',
+          field: 'input.libraryId',
+          constraint,
+        });
         expect((e as FaceGraphError).message).toMatch(/Library/);
       }
     }
-    expect(decodeGlobalId(libraryId('local', 'staff'), 'Library', 'id')).toEqual({ type: 'Library', providerId: 'local', library: 'staff' });
+    expect(decodeGlobalId(libraryId('local', 'staff'), 'Library', 'id')).toEqual({
+      type: 'Library',
+      providerId: 'local',
+      library: 'staff',
+    });
   });
 });

@@ -2,7 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { HttpTransport, parseRetryAfter, TransportError, type HttpRequest, type TransportOptions } from '../../src/datasources/http';
+import {
+  HttpTransport,
+  parseRetryAfter,
+  TransportError,
+  type HttpRequest,
+  type TransportOptions,
+} from '../../src/datasources/http';
 import { createLogger } from '../../src/server/logger';
 
 interface Seen {
@@ -31,7 +37,13 @@ async function startServer(handler: Handler): Promise<TestServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      seen.push({ method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString(), at: Date.now() });
+      seen.push({
+        method: req.method!,
+        path: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+        at: Date.now(),
+      });
       handler(req, res, seen.length - 1);
     });
   });
@@ -114,8 +126,12 @@ afterEach(async () => {
 
 describe('HttpTransport', () => {
   it('returns a successful response with its headers, body and parsed JSON, and sends the body with its length', async () => {
-    const server = await startServer(replies({ status: 200, headers: { 'x-request-id': 'REQ-1' }, body: '{"ok":true}' }));
-    const response = await transport().send(post(`${server.origin}/faces`, { headers: { 'content-type': 'application/json' } }));
+    const server = await startServer(
+      replies({ status: 200, headers: { 'x-request-id': 'REQ-1' }, body: '{"ok":true}' }),
+    );
+    const response = await transport().send(
+      post(`${server.origin}/faces`, { headers: { 'content-type': 'application/json' } }),
+    );
 
     expect(response).toMatchObject({ status: 200, attempts: 1 });
     expect(response.headers['x-request-id']).toBe('REQ-1');
@@ -134,7 +150,11 @@ describe('HttpTransport', () => {
         method: 'PUT',
         body: 'payload',
         sign: (req) => {
-          signed.push({ url: req.url.toString(), contentLength: req.headers['content-length'], body: req.body.toString() });
+          signed.push({
+            url: req.url.toString(),
+            contentLength: req.headers['content-length'],
+            body: req.body.toString(),
+          });
           return { authorization: `SIG-${signed.length}` };
         },
       }),
@@ -166,7 +186,9 @@ describe('HttpTransport', () => {
   });
 
   it('returns a 429 at once when its Retry-After is beyond the time budget, so the caller can pass the wait on', async () => {
-    const server = await startServer(replies({ status: 429, headers: { 'retry-after': '30' }, body: '{"error_code":"FRS.0033"}' }));
+    const server = await startServer(
+      replies({ status: 429, headers: { 'retry-after': '30' }, body: '{"error_code":"FRS.0033"}' }),
+    );
     const started = Date.now();
     const response = await transport({ retry: { maxTotalMs: 2_000 } }).send(get(`${server.origin}/faces`));
 
@@ -215,7 +237,11 @@ describe('HttpTransport', () => {
     const mts = transport({
       classify: (r) => {
         const throttling = r.json<{ Code?: string }>()?.Code?.startsWith('Throttling') ?? false;
-        return { retryable: throttling, refused: throttling, retryAfterMs: Number(r.headers['x-acs-retry-after']) || null };
+        return {
+          retryable: throttling,
+          refused: throttling,
+          retryAfterMs: Number(r.headers['x-acs-retry-after']) || null,
+        };
       },
     });
     const response = await mts.send(post(`${server.origin}/?Action=RegisterCustomFace`));
@@ -240,7 +266,9 @@ describe('HttpTransport', () => {
 
   it('retries an idempotent GET after a timeout', async () => {
     const server = await startServer(() => undefined);
-    const error = await failure(transport({ timeoutMs: 150, retry: { maxAttempts: 2 } }).send(get(`${server.origin}/faces`)));
+    const error = await failure(
+      transport({ timeoutMs: 150, retry: { maxAttempts: 2 } }).send(get(`${server.origin}/faces`)),
+    );
 
     expect(error).toMatchObject({ failure: 'AMBIGUOUS', attempts: 2 });
     expect(server.seen).toHaveLength(2);
@@ -252,7 +280,9 @@ describe('HttpTransport', () => {
       res.write('{"partial":');
     });
     const started = Date.now();
-    const error = await failure(transport({ timeoutMs: 200, retry: { maxAttempts: 1 } }).send(get(`${server.origin}/faces`)));
+    const error = await failure(
+      transport({ timeoutMs: 200, retry: { maxAttempts: 1 } }).send(get(`${server.origin}/faces`)),
+    );
 
     expect(error.failure).toBe('AMBIGUOUS');
     expect(Date.now() - started).toBeLessThan(1_000);
@@ -274,7 +304,9 @@ describe('HttpTransport', () => {
     const error = await failure(transport().send(post(`${origin}/v2/project-7/faces?token=QUERY-TOKEN`)));
 
     expect(error).toMatchObject({ failure: 'NOT_SENT', attempts: 3 });
-    expect(error.message).toBe('test.post to provider test-provider was not sent: the connection was refused (3 attempts)');
+    expect(error.message).toBe(
+      'test.post to provider test-provider was not sent: the connection was refused (3 attempts)',
+    );
     expect(error.message).not.toMatch(/project-7|QUERY-TOKEN|\/v2/);
   });
 
@@ -288,7 +320,9 @@ describe('HttpTransport', () => {
 
   it('re-sends an idempotent request after the server dropped the connection', async () => {
     const answer = replies({ status: 204, body: '' });
-    const server = await startServer((req, res, index) => (index === 0 ? req.socket.destroy() : answer(req, res, index)));
+    const server = await startServer((req, res, index) =>
+      index === 0 ? req.socket.destroy() : answer(req, res, index),
+    );
     const response = await transport().send(get(`${server.origin}/faces/f1`, { method: 'DELETE' }));
 
     expect(response).toMatchObject({ status: 204, attempts: 2 });
@@ -352,10 +386,22 @@ describe('HttpTransport', () => {
     await failure(logged.send(post(`${refused}/v2/project-7/faces?token=QUERY-TOKEN`, { operation: 'frs.addFace' })));
 
     const text = out.text();
-    for (const secret of ['project-7', 'set-9', '/v2', 'QUERY-TOKEN', 'HEADER-SECRET', 'HEADER-VALUE', 'BODY-BYTES', 'SIGNATURE-VALUE']) {
+    for (const secret of [
+      'project-7',
+      'set-9',
+      '/v2',
+      'QUERY-TOKEN',
+      'HEADER-SECRET',
+      'HEADER-VALUE',
+      'BODY-BYTES',
+      'SIGNATURE-VALUE',
+    ]) {
       expect(text).not.toContain(secret);
     }
-    const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const host = new URL(server.origin).host;
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -370,7 +416,12 @@ describe('HttpTransport', () => {
           vendorRequestId: 'VENDOR-REQ-429',
         }),
         expect.objectContaining({ msg: 'retrying vendor request', host, status: 429, retryInMs: expect.any(Number) }),
-        expect.objectContaining({ msg: 'vendor request attempt', attempt: 2, status: 200, vendorRequestId: 'VENDOR-REQ-200' }),
+        expect.objectContaining({
+          msg: 'vendor request attempt',
+          attempt: 2,
+          status: 200,
+          vendorRequestId: 'VENDOR-REQ-200',
+        }),
         expect.objectContaining({ msg: 'vendor request failed', failure: 'NOT_SENT', attempts: 3 }),
       ]),
     );

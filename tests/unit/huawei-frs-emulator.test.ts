@@ -10,7 +10,14 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { compileFilter, parseFilter, FilterSyntaxError, FrsError, startFrsEmulator, type FrsEmulator } from '../emulators/huawei-frs';
+import {
+  compileFilter,
+  parseFilter,
+  FilterSyntaxError,
+  FrsError,
+  startFrsEmulator,
+  type FrsEmulator,
+} from '../emulators/huawei-frs';
 import { bmp, face, groupPhoto, noFace, pattern } from '../support/convention-images';
 import { rawRequest, type Reply } from '../support/raw-http';
 
@@ -25,7 +32,16 @@ const STATIC_TOKEN = 'static-test-token';
 // official signer (loaded with a throw-away HOME: the SDK core may write ~/.huaweicloud/...)
 
 interface OfficialSigner {
-  sign(request: { method: string; endpoint: string; headers: Record<string, string>; queryParams?: Record<string, unknown>; data?: unknown }, credential: unknown): Record<string, string>;
+  sign(
+    request: {
+      method: string;
+      endpoint: string;
+      headers: Record<string, string>;
+      queryParams?: Record<string, unknown>;
+      data?: unknown;
+    },
+    credential: unknown,
+  ): Record<string, string>;
 }
 let AKSKSigner: OfficialSigner;
 let officialCredential: (ak: string, sk: string) => unknown;
@@ -34,12 +50,19 @@ let officialCredential: (ak: string, sk: string) => unknown;
 // test-only signer (written from the notes §7.2, not from the SDK)
 
 function sdkDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 function enc(value: string): string {
   return [...Buffer.from(value, 'utf8')]
-    .map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0')))
+    .map((b) =>
+      /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : '%' + b.toString(16).toUpperCase().padStart(2, '0'),
+    )
     .join('');
 }
 
@@ -71,8 +94,14 @@ function testSign(input: SignInput): Record<string, string> {
     .sort();
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   const canonicalPath = input.path.split('/').map(enc).join('/');
-  const sortedQuery = [...(input.query ?? [])].sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
-  const payload = lower['x-sdk-content-sha256'] ?? createHash('sha256').update(input.body ?? '').digest('hex');
+  const sortedQuery = [...(input.query ?? [])].sort(([a, av], [b, bv]) =>
+    a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0,
+  );
+  const payload =
+    lower['x-sdk-content-sha256'] ??
+    createHash('sha256')
+      .update(input.body ?? '')
+      .digest('hex');
   const canonical = [
     input.method,
     canonicalPath.endsWith('/') ? canonicalPath : canonicalPath + '/',
@@ -82,14 +111,26 @@ function testSign(input: SignInput): Record<string, string> {
     payload,
   ].join('\n');
   const toSign = `SDK-HMAC-SHA256\n${headers['X-Sdk-Date']}\n${createHash('sha256').update(canonical).digest('hex')}`;
-  const signature = createHmac('sha256', input.sk ?? SK).update(toSign).digest('hex');
-  return { ...headers, Authorization: `SDK-HMAC-SHA256 Access=${input.ak ?? AK}, SignedHeaders=${names.join(';')}, Signature=${signature}` };
+  const signature = createHmac('sha256', input.sk ?? SK)
+    .update(toSign)
+    .digest('hex');
+  return {
+    ...headers,
+    Authorization: `SDK-HMAC-SHA256 Access=${input.ak ?? AK}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
 // raw HTTP
 
-function send(emulator: FrsEmulator, method: string, pathAndQuery: string, headers: Record<string, string>, body?: Buffer | string, timeoutMs?: number): Promise<Reply> {
+function send(
+  emulator: FrsEmulator,
+  method: string,
+  pathAndQuery: string,
+  headers: Record<string, string>,
+  body?: Buffer | string,
+  timeoutMs?: number,
+): Promise<Reply> {
   return rawRequest(emulator.endpoint, method, pathAndQuery, headers, body, timeoutMs);
 }
 
@@ -111,7 +152,11 @@ async function frs(emulator: FrsEmulator, method: string, p: string, options: Ca
   const project = options.project ?? PROJECT;
   const fullPath = p.startsWith('/v3/') ? p : `/v2/${project}${p}`;
   const body = options.rawBody ?? (options.json !== undefined ? JSON.stringify(options.json) : undefined);
-  const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/json', 'X-Project-Id': project, ...options.headers };
+  const headers: Record<string, string> = {
+    'Content-Type': options.contentType ?? 'application/json',
+    'X-Project-Id': project,
+    ...options.headers,
+  };
   const q = options.query ?? [];
   const pathAndQuery = q.length > 0 ? `${fullPath}?${queryString(q)}` : fullPath;
   const auth = options.auth ?? 'aksk';
@@ -145,12 +190,20 @@ function expectGatewayError(reply: Reply, status: number, code: string, msg: str
 
 /** A textured RGB picture; different seeds give unrelated fingerprints. */
 
-function multipart(fields: Record<string, string>, file?: { name: string; data: Buffer }): { body: Buffer; contentType: string } {
+function multipart(
+  fields: Record<string, string>,
+  file?: { name: string; data: Buffer },
+): { body: Buffer; contentType: string } {
   const boundary = '----frsEmulatorTestBoundary7d9';
   const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const [k, v] of Object.entries(fields))
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="face.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="face.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+      ),
+    );
     parts.push(file.data, Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
@@ -199,7 +252,15 @@ async function addFace(set: string, image: Buffer, extra: Record<string, unknown
   return frs(emu, 'POST', `/face-sets/${set}/faces`, { json: { image_base64: b64(image), ...extra } });
 }
 
-const PEOPLE_FIELDS = { external_fields: { age: { type: 'integer' }, ts: { type: 'long' }, score: { type: 'double' }, name: { type: 'string' }, vip: { type: 'boolean' } } };
+const PEOPLE_FIELDS = {
+  external_fields: {
+    age: { type: 'integer' },
+    ts: { type: 'long' },
+    score: { type: 'double' },
+    name: { type: 'string' },
+    vip: { type: 'boolean' },
+  },
+};
 
 // ================================================================================================
 
@@ -207,16 +268,55 @@ describe('AK/SK authentication (SDK-HMAC-SHA256)', () => {
   it('test signer and the official Huawei signer produce the same Authorization', () => {
     const host = '127.0.0.1:4580';
     const date = '20240102T030405Z';
-    const cases: { method: string; path: string; query: Record<string, string>; headers: Record<string, string>; data?: unknown }[] = [
-      { method: 'GET', path: `/v2/${PROJECT}/face-sets`, query: {}, headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT } },
-      { method: 'GET', path: `/v2/${PROJECT}/face-sets/s1/faces`, query: { offset: '5', limit: '10' }, headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT } },
-      { method: 'DELETE', path: `/v2/${PROJECT}/face-sets/s1/faces`, query: { name: 'Zhang San/张三' }, headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT } },
-      { method: 'DELETE', path: `/v2/${PROJECT}/face-sets/s1/faces/batch`, query: {}, headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT }, data: { filter: 'age:[1 TO 20] && vip:true' } },
-      { method: 'POST', path: `/v2/${PROJECT}/face-sets`, query: {}, headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT }, data: { face_set_name: 'x', external_fields: { a: { type: 'long' } } } },
+    const cases: {
+      method: string;
+      path: string;
+      query: Record<string, string>;
+      headers: Record<string, string>;
+      data?: unknown;
+    }[] = [
+      {
+        method: 'GET',
+        path: `/v2/${PROJECT}/face-sets`,
+        query: {},
+        headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT },
+      },
+      {
+        method: 'GET',
+        path: `/v2/${PROJECT}/face-sets/s1/faces`,
+        query: { offset: '5', limit: '10' },
+        headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT },
+      },
+      {
+        method: 'DELETE',
+        path: `/v2/${PROJECT}/face-sets/s1/faces`,
+        query: { name: 'Zhang San/张三' },
+        headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT },
+      },
+      {
+        method: 'DELETE',
+        path: `/v2/${PROJECT}/face-sets/s1/faces/batch`,
+        query: {},
+        headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT },
+        data: { filter: 'age:[1 TO 20] && vip:true' },
+      },
+      {
+        method: 'POST',
+        path: `/v2/${PROJECT}/face-sets`,
+        query: {},
+        headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT },
+        data: { face_set_name: 'x', external_fields: { a: { type: 'long' } } },
+      },
     ];
     for (const c of cases) {
       const official = AKSKSigner.sign(
-        { method: c.method, endpoint: `http://${host}${c.path}`, headers: { ...c.headers, 'X-Sdk-Date': date }, queryParams: c.query, data: c.data },
+        {
+          method: c.method,
+          endpoint: `http://${host}${c.path}`,
+          headers: { ...c.headers, 'X-Sdk-Date': date },
+          queryParams: c.query,
+          data: c.data,
+        },
         officialCredential(AK, SK),
       );
       const mine = testSign({
@@ -234,20 +334,47 @@ describe('AK/SK authentication (SDK-HMAC-SHA256)', () => {
 
   it('accepts requests signed by the official signer (JSON POST, GET with query, DELETE with body, multipart)', async () => {
     const host = new URL(emu.endpoint).host;
-    const officialCall = async (method: string, p: string, query: Record<string, string>, headers: Record<string, string>, data?: unknown, raw?: Buffer) => {
-      const signed = AKSKSigner.sign({ method, endpoint: `${emu.endpoint}${p}`, headers, queryParams: query, data }, officialCredential(AK, SK));
+    const officialCall = async (
+      method: string,
+      p: string,
+      query: Record<string, string>,
+      headers: Record<string, string>,
+      data?: unknown,
+      raw?: Buffer,
+    ) => {
+      const signed = AKSKSigner.sign(
+        { method, endpoint: `${emu.endpoint}${p}`, headers, queryParams: query, data },
+        officialCredential(AK, SK),
+      );
       expect(signed['host']).toBe(host);
       const qs = Object.keys(query).length ? `?${new URLSearchParams(query).toString()}` : '';
       // like the SDK's request builder: the request headers plus what the signer returns (for
       // multipart the signer leaves the unsigned content-type out of its result)
-      return send(emu, method, p + qs, { ...headers, ...signed }, raw ?? (data === undefined ? undefined : JSON.stringify(data)));
+      return send(
+        emu,
+        method,
+        p + qs,
+        { ...headers, ...signed },
+        raw ?? (data === undefined ? undefined : JSON.stringify(data)),
+      );
     };
     const base = { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT };
-    const created = await officialCall('POST', `/v2/${PROJECT}/face-sets`, {}, base, { face_set_name: 'official', ...PEOPLE_FIELDS });
+    const created = await officialCall('POST', `/v2/${PROJECT}/face-sets`, {}, base, {
+      face_set_name: 'official',
+      ...PEOPLE_FIELDS,
+    });
     expect(created.status).toBe(200);
-    const listed = await officialCall('GET', `/v2/${PROJECT}/face-sets/official/faces`, { offset: '0', limit: '3' }, base);
+    const listed = await officialCall(
+      'GET',
+      `/v2/${PROJECT}/face-sets/official/faces`,
+      { offset: '0', limit: '3' },
+      base,
+    );
     expect(listed.status).toBe(200);
-    const form = multipart({ external_image_id: 'via-official', external_fields: '{"age":3}' }, { name: 'image_file', data: await face(1) });
+    const form = multipart(
+      { external_image_id: 'via-official', external_fields: '{"age":3}' },
+      { name: 'image_file', data: await face(1) },
+    );
     const added = await officialCall(
       'POST',
       `/v2/${PROJECT}/face-sets/official/faces`,
@@ -258,16 +385,23 @@ describe('AK/SK authentication (SDK-HMAC-SHA256)', () => {
     );
     expect(added.status).toBe(200);
     expect(added.json.faces[0].external_image_id).toBe('via-official');
-    const batch = await officialCall('DELETE', `/v2/${PROJECT}/face-sets/official/faces/batch`, {}, base, { filter: 'age:3' });
+    const batch = await officialCall('DELETE', `/v2/${PROJECT}/face-sets/official/faces/batch`, {}, base, {
+      filter: 'age:3',
+    });
     expect(batch.status).toBe(200);
     expect(batch.json.face_number).toBe(1);
-    expect(emu.requests.slice(-4).every((r) => r.auth === 'aksk' && r.authenticated && r.accessKeyId === AK)).toBe(true);
+    expect(emu.requests.slice(-4).every((r) => r.auth === 'aksk' && r.authenticated && r.accessKeyId === AK)).toBe(
+      true,
+    );
   });
 
   function officialSigned(method = 'GET', date?: string, ak = AK, sk = SK): Record<string, string> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT };
     if (date) headers['X-Sdk-Date'] = date;
-    return AKSKSigner.sign({ method, endpoint: `${emu.endpoint}/v2/${PROJECT}/face-sets`, headers, queryParams: {} }, officialCredential(ak, sk));
+    return AKSKSigner.sign(
+      { method, endpoint: `${emu.endpoint}/v2/${PROJECT}/face-sets`, headers, queryParams: {} },
+      officialCredential(ak, sk),
+    );
   }
 
   it('rejects a signature with one flipped byte', async () => {
@@ -288,18 +422,45 @@ describe('AK/SK authentication (SDK-HMAC-SHA256)', () => {
     // 14 minutes old is still fine
     const fresh = sdkDate(Date.now() - 14 * 60 * 1000);
     const host = new URL(emu.endpoint).host;
-    const r2 = await send(emu, 'GET', `/v2/${PROJECT}/face-sets`, testSign({ method: 'GET', host, path: `/v2/${PROJECT}/face-sets`, headers: { 'X-Project-Id': PROJECT }, date: fresh }));
+    const r2 = await send(
+      emu,
+      'GET',
+      `/v2/${PROJECT}/face-sets`,
+      testSign({
+        method: 'GET',
+        host,
+        path: `/v2/${PROJECT}/face-sets`,
+        headers: { 'X-Project-Id': PROJECT },
+        date: fresh,
+      }),
+    );
     expect(r2.status).toBe(200);
   });
 
   it('rejects an unknown AK with the gateway "Get secretKey failed" body', async () => {
-    const r = await send(emu, 'GET', `/v2/${PROJECT}/face-sets`, officialSigned('GET', undefined, 'UNKNOWNAK0000000000X', 'whatever'));
-    expectGatewayError(r, 401, 'APIGW.0301', 'Incorrect IAM authentication information: Get secretKey failed,ak:UNKNOWNAK0000000000X,err:ak not exist');
+    const r = await send(
+      emu,
+      'GET',
+      `/v2/${PROJECT}/face-sets`,
+      officialSigned('GET', undefined, 'UNKNOWNAK0000000000X', 'whatever'),
+    );
+    expectGatewayError(
+      r,
+      401,
+      'APIGW.0301',
+      'Incorrect IAM authentication information: Get secretKey failed,ak:UNKNOWNAK0000000000X,err:ak not exist',
+    );
   });
 
   it('rejects a request whose SignedHeaders omit x-sdk-date', async () => {
     const host = new URL(emu.endpoint).host;
-    const headers = testSign({ method: 'GET', host, path: `/v2/${PROJECT}/face-sets`, headers: { 'X-Project-Id': PROJECT }, omitSigned: ['x-sdk-date'] });
+    const headers = testSign({
+      method: 'GET',
+      host,
+      path: `/v2/${PROJECT}/face-sets`,
+      headers: { 'X-Project-Id': PROJECT },
+      omitSigned: ['x-sdk-date'],
+    });
     expect(headers['Authorization']).not.toContain('x-sdk-date');
     const r = await send(emu, 'GET', `/v2/${PROJECT}/face-sets`, headers);
     expectGatewayError(r, 401, 'APIGW.0301', 'Incorrect IAM authentication information: verify aksk signature fail');
@@ -307,7 +468,9 @@ describe('AK/SK authentication (SDK-HMAC-SHA256)', () => {
   });
 
   it('rejects a malformed Authorization header and a request without credentials', async () => {
-    const r = await send(emu, 'GET', `/v2/${PROJECT}/face-sets`, { Authorization: 'SDK-HMAC-SHA256 Credential=AK/20150907//ec2/sdk_request, SignedHeaders=host, Signature=00' });
+    const r = await send(emu, 'GET', `/v2/${PROJECT}/face-sets`, {
+      Authorization: 'SDK-HMAC-SHA256 Credential=AK/20150907//ec2/sdk_request, SignedHeaders=host, Signature=00',
+    });
     expectGatewayError(r, 401, 'APIGW.0301', 'Incorrect IAM authentication information: verify aksk signature fail');
     const none = await frs(emu, 'GET', '/face-sets', { auth: 'none' });
     expectGatewayError(none, 401, 'APIGW.0301', /^Incorrect IAM authentication information/);
@@ -316,10 +479,25 @@ describe('AK/SK authentication (SDK-HMAC-SHA256)', () => {
   it('detects a body changed after signing (payload hash) and accepts UNSIGNED-PAYLOAD', async () => {
     const host = new URL(emu.endpoint).host;
     const p = `/v2/${PROJECT}/face-sets`;
-    const headers = testSign({ method: 'POST', host, path: p, headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT }, body: '{"face_set_name":"a"}' });
+    const headers = testSign({
+      method: 'POST',
+      host,
+      path: p,
+      headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT },
+      body: '{"face_set_name":"a"}',
+    });
     const tampered = await send(emu, 'POST', p, headers, '{"face_set_name":"b"}');
     expect(tampered.status).toBe(401);
-    const unsigned = testSign({ method: 'POST', host, path: p, headers: { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT, 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' } });
+    const unsigned = testSign({
+      method: 'POST',
+      host,
+      path: p,
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Project-Id': PROJECT,
+        'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD',
+      },
+    });
     const r = await send(emu, 'POST', p, unsigned, '{"face_set_name":"b"}');
     expect(r.status).toBe(200);
   });
@@ -330,14 +508,21 @@ describe('AK/SK authentication (SDK-HMAC-SHA256)', () => {
       expect(r.json.error_msg).toBe('Incorrect IAM authentication information: verify aksk signature fail');
     }
     const locked = await frs(emu, 'GET', '/face-sets', { auth: { ak: AK2, sk: SK2 } });
-    expectGatewayError(locked, 401, 'APIGW.0301', 'Incorrect IAM authentication information: AK access failed to reach the limit,forbidden.');
+    expectGatewayError(
+      locked,
+      401,
+      'APIGW.0301',
+      'Incorrect IAM authentication information: AK access failed to reach the limit,forbidden.',
+    );
     expect((await frs(emu, 'GET', '/face-sets')).status).toBe(200); // other AKs unaffected
     emu.resetAkLockouts();
     expect((await frs(emu, 'GET', '/face-sets', { auth: { ak: AK2, sk: SK2 } })).status).toBe(200);
   });
 
   it('answers FRS.0028 (403) when X-Project-Id or the path project is not the account project', async () => {
-    const wrongHeader = await frs(emu, 'GET', '/face-sets', { headers: { 'X-Project-Id': 'ffffffffffffffffffffffffffffffff' } });
+    const wrongHeader = await frs(emu, 'GET', '/face-sets', {
+      headers: { 'X-Project-Id': 'ffffffffffffffffffffffffffffffff' },
+    });
     expectFrsError(wrongHeader, 403, 'FRS.0028');
     const wrongPath = await frs(emu, 'GET', '/face-sets', { project: 'ffffffffffffffffffffffffffffffff' });
     expectFrsError(wrongPath, 403, 'FRS.0028');
@@ -350,9 +535,13 @@ describe('AK/SK authentication (SDK-HMAC-SHA256)', () => {
 
 describe('IAM tokens and X-Auth-Token', () => {
   const iamBody = (password: string, scope: unknown = { project: { name: 'cn-north-4' } }) => ({
-    auth: { identity: { methods: ['password'], password: { user: { name: 'alice', password, domain: { name: 'acme' } } } }, scope },
+    auth: {
+      identity: { methods: ['password'], password: { user: { name: 'alice', password, domain: { name: 'acme' } } } },
+      scope,
+    },
   });
-  const iam = (body: unknown, query = '') => send(emu, 'POST', `/v3/auth/tokens${query}`, { 'Content-Type': 'application/json' }, JSON.stringify(body));
+  const iam = (body: unknown, query = '') =>
+    send(emu, 'POST', `/v3/auth/tokens${query}`, { 'Content-Type': 'application/json' }, JSON.stringify(body));
 
   it('issues a 24 h token in X-Subject-Token that authenticates FRS calls', async () => {
     const before = Date.now();
@@ -380,7 +569,9 @@ describe('IAM tokens and X-Auth-Token', () => {
   it('refuses a wrong password (401) and a foreign project scope', async () => {
     const bad = await iam(iamBody('nope'));
     expect(bad.status).toBe(401);
-    expect(bad.json).toEqual({ error: { code: 401, message: 'The username or password is wrong.', title: 'Unauthorized' } });
+    expect(bad.json).toEqual({
+      error: { code: 401, message: 'The username or password is wrong.', title: 'Unauthorized' },
+    });
     expect(bad.headers['x-subject-token']).toBeUndefined();
     expect((await iam(iamBody('right-password', { project: { name: 'eu-west-0' } }))).status).toBe(401);
     expect((await iam({ auth: {} })).status).toBe(400);
@@ -454,7 +645,10 @@ describe('face sets', () => {
     const plain = await frs(emu, 'GET', '/face-sets/plain');
     expect(plain.json.face_set_info).toMatchObject({ face_set_capacity: 100000, external_fields: {} });
     const listed = await frs(emu, 'GET', '/face-sets');
-    expect(listed.json.face_sets_info.map((s: { face_set_name: string }) => s.face_set_name)).toEqual(['people', 'plain']);
+    expect(listed.json.face_sets_info.map((s: { face_set_name: string }) => s.face_set_name)).toEqual([
+      'people',
+      'plain',
+    ]);
     const deleted = await frs(emu, 'DELETE', '/face-sets/people');
     expect(deleted.json).toEqual({ face_set_name: 'people' });
     expect(emu.state.getFaceSet('people')).toBeUndefined();
@@ -480,16 +674,33 @@ describe('face sets', () => {
     ['unknown field type', { face_set_name: 's', external_fields: { a: { type: 'date' } } }, 'FRS.0012'],
     ['upper-case field type', { face_set_name: 's', external_fields: { a: { type: 'LONG' } } }, 'FRS.0012'],
     ['reserved field name', { face_set_name: 's', external_fields: { face_id: { type: 'string' } } }, 'FRS.0012'],
-    ['reserved field name similarity', { face_set_name: 's', external_fields: { similarity: { type: 'double' } } }, 'FRS.0012'],
+    [
+      'reserved field name similarity',
+      { face_set_name: 's', external_fields: { similarity: { type: 'double' } } },
+      'FRS.0012',
+    ],
     ['field name with a space', { face_set_name: 's', external_fields: { 'a b': { type: 'string' } } }, 'FRS.0012'],
-    ['field name of 37 chars', { face_set_name: 's', external_fields: { ['f'.repeat(37)]: { type: 'string' } } }, 'FRS.0012'],
-    ['11 fields', { face_set_name: 's', external_fields: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`f${i}`, { type: 'long' }])) }, 'FRS.0012'],
+    [
+      'field name of 37 chars',
+      { face_set_name: 's', external_fields: { ['f'.repeat(37)]: { type: 'string' } } },
+      'FRS.0012',
+    ],
+    [
+      '11 fields',
+      {
+        face_set_name: 's',
+        external_fields: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`f${i}`, { type: 'long' }])),
+      },
+      'FRS.0012',
+    ],
   ])('rejects %s', async (_label, body, code) => {
     expectFrsError(await frs(emu, 'POST', '/face-sets', { json: body }), 400, code);
   });
 
   it('accepts exactly 10 fields; duplicate name → FRS.0301; the 11th set → FRS.0305', async () => {
-    await createSet('ten', { external_fields: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, { type: 'long' }])) });
+    await createSet('ten', {
+      external_fields: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, { type: 'long' }])),
+    });
     expectFrsError(await frs(emu, 'POST', '/face-sets', { json: { face_set_name: 'ten' } }), 400, 'FRS.0301');
     for (let i = 1; i < 10; i++) await createSet(`set-${i}`);
     expectFrsError(await frs(emu, 'POST', '/face-sets', { json: { face_set_name: 'eleventh' } }), 400, 'FRS.0305');
@@ -501,7 +712,13 @@ describe('face sets', () => {
     const host = new URL(emu.endpoint).host;
     const p = `/v2/${PROJECT}/face-sets`;
     const body = '{"face_set_name":"x"}';
-    const r = await send(emu, 'POST', p, testSign({ method: 'POST', host, path: p, headers: { 'X-Project-Id': PROJECT }, body }), body);
+    const r = await send(
+      emu,
+      'POST',
+      p,
+      testSign({ method: 'POST', host, path: p, headers: { 'X-Project-Id': PROJECT }, body }),
+      body,
+    );
     expectFrsError(r, 400, 'FRS.0010');
   });
 });
@@ -512,7 +729,10 @@ describe('adding faces', () => {
   });
 
   it('base64 image → one face with the central-50% box, an 8-letter face_id and the given fields', async () => {
-    const r = await addFace('people', await face(1), { external_image_id: 'person-42', external_fields: { age: 30, ts: 1704164645000, score: 0.5, name: 'zhang_san', vip: true } });
+    const r = await addFace('people', await face(1), {
+      external_image_id: 'person-42',
+      external_fields: { age: 30, ts: 1704164645000, score: 0.5, name: 'zhang_san', vip: true },
+    });
     expect(r.status).toBe(200);
     const set = emu.state.getFaceSet('people');
     expect(r.json).toEqual({
@@ -541,8 +761,12 @@ describe('adding faces', () => {
 
   it('a group photo adds every face (single=false) or only the largest (single=true)', async () => {
     const all = await addFace('people', await groupPhoto(3), { external_image_id: 'group' });
-    expect(all.json.faces.map((f: { bounding_box: { top_left_x: number } }) => f.bounding_box.top_left_x)).toEqual([50, 250, 450]);
-    expect(new Set(all.json.faces.map((f: { external_image_id: string }) => f.external_image_id))).toEqual(new Set(['group']));
+    expect(all.json.faces.map((f: { bounding_box: { top_left_x: number } }) => f.bounding_box.top_left_x)).toEqual([
+      50, 250, 450,
+    ]);
+    expect(new Set(all.json.faces.map((f: { external_image_id: string }) => f.external_image_id))).toEqual(
+      new Set(['group']),
+    );
     const one = await addFace('people', await groupPhoto(3), { single: true });
     expect(one.json.faces).toHaveLength(1);
     const withBlank = await addFace('people', await groupPhoto(3, [1]));
@@ -551,23 +775,49 @@ describe('adding faces', () => {
   });
 
   it('multipart image_file with text fields (external_fields as JSON text, single as "true")', async () => {
-    const form = multipart({ external_image_id: 'mp-1', external_fields: JSON.stringify({ age: 7 }), single: 'true', refresh: 'true' }, { name: 'image_file', data: await groupPhoto(2) });
-    const r = await frs(emu, 'POST', '/face-sets/people/faces', { rawBody: form.body, contentType: form.contentType, headers: { 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' } });
+    const form = multipart(
+      { external_image_id: 'mp-1', external_fields: JSON.stringify({ age: 7 }), single: 'true', refresh: 'true' },
+      { name: 'image_file', data: await groupPhoto(2) },
+    );
+    const r = await frs(emu, 'POST', '/face-sets/people/faces', {
+      rawBody: form.body,
+      contentType: form.contentType,
+      headers: { 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+    });
     expect(r.status).toBe(200);
     expect(r.json.faces).toHaveLength(1);
     expect(r.json.faces[0]).toMatchObject({ external_image_id: 'mp-1', external_fields: { age: 7 } });
     const noFile = multipart({ external_image_id: 'x' });
-    expectFrsError(await frs(emu, 'POST', '/face-sets/people/faces', { rawBody: noFile.body, contentType: noFile.contentType }), 400, 'FRS.0011');
+    expectFrsError(
+      await frs(emu, 'POST', '/face-sets/people/faces', { rawBody: noFile.body, contentType: noFile.contentType }),
+      400,
+      'FRS.0011',
+    );
     const badFields = multipart({ external_fields: '{age:' }, { name: 'image_file', data: await face(1) });
-    expectFrsError(await frs(emu, 'POST', '/face-sets/people/faces', { rawBody: badFields.body, contentType: badFields.contentType }), 400, 'FRS.0012');
+    expectFrsError(
+      await frs(emu, 'POST', '/face-sets/people/faces', {
+        rawBody: badFields.body,
+        contentType: badFields.contentType,
+      }),
+      400,
+      'FRS.0012',
+    );
   });
 
   it('image_url reads registered "OBS" objects; bad URL → FRS.0021, unreadable object → FRS.0022', async () => {
     emu.state.obs.set('/bucket/faces/a.jpg', await face(4));
     const r = await frs(emu, 'POST', '/face-sets/people/faces', { json: { image_url: '/bucket/faces/a.jpg' } });
     expect(r.status).toBe(200);
-    expectFrsError(await frs(emu, 'POST', '/face-sets/people/faces', { json: { image_url: 'not a url' } }), 400, 'FRS.0021');
-    expectFrsError(await frs(emu, 'POST', '/face-sets/people/faces', { json: { image_url: '/bucket/missing.jpg' } }), 400, 'FRS.0022');
+    expectFrsError(
+      await frs(emu, 'POST', '/face-sets/people/faces', { json: { image_url: 'not a url' } }),
+      400,
+      'FRS.0021',
+    );
+    expectFrsError(
+      await frs(emu, 'POST', '/face-sets/people/faces', { json: { image_url: '/bucket/missing.jpg' } }),
+      400,
+      'FRS.0022',
+    );
   });
 
   it('no face in the image → FRS.0404 with the documented message', async () => {
@@ -579,26 +829,108 @@ describe('adding faces', () => {
 
   it.each([
     ['no image', async () => ({}), 'FRS.0011'],
-    ['both image_base64 and image_url', async () => ({ image_base64: b64(await face(1)), image_url: '/b/x.jpg' }), 'FRS.0012'],
-    ['base64 with a line break', async () => ({ image_base64: b64(await face(1)).replace(/^(.{76})/, '$1\n') }), 'FRS.0015'],
+    [
+      'both image_base64 and image_url',
+      async () => ({ image_base64: b64(await face(1)), image_url: '/b/x.jpg' }),
+      'FRS.0012',
+    ],
+    [
+      'base64 with a line break',
+      async () => ({ image_base64: b64(await face(1)).replace(/^(.{76})/, '$1\n') }),
+      'FRS.0015',
+    ],
     ['base64 with bad characters', async () => ({ image_base64: '@@@@' }), 'FRS.0015'],
-    ['not an image', async () => ({ image_base64: b64(Buffer.from('hello world, this is not a picture')) }), 'FRS.0016'],
-    ['a GIF', async () => ({ image_base64: b64(await sharp({ create: { width: 200, height: 200, channels: 3, background: '#808080' } }).gif().toBuffer()) }), 'FRS.0016'],
+    [
+      'not an image',
+      async () => ({ image_base64: b64(Buffer.from('hello world, this is not a picture')) }),
+      'FRS.0016',
+    ],
+    [
+      'a GIF',
+      async () => ({
+        image_base64: b64(
+          await sharp({ create: { width: 200, height: 200, channels: 3, background: '#808080' } })
+            .gif()
+            .toBuffer(),
+        ),
+      }),
+      'FRS.0016',
+    ],
     ['a truncated JPEG', async () => ({ image_base64: b64((await face(1)).subarray(0, 600)) }), 'FRS.0016'],
-    ['an image larger than 8 MB', async () => ({ image_base64: b64(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(8 * 1024 * 1024)])) }), 'FRS.0013'],
+    [
+      'an image larger than 8 MB',
+      async () => ({
+        image_base64: b64(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(8 * 1024 * 1024)])),
+      }),
+      'FRS.0013',
+    ],
     ['a face smaller than 80x80', async () => ({ image_base64: b64(await face(1, 'jpeg', 90, 150)) }), 'FRS.0013'],
-    ['a resolution above 4096', async () => ({ image_base64: b64(await sharp({ create: { width: 4100, height: 300, channels: 3, background: '#808080' } }).png().toBuffer()) }), 'FRS.0013'],
-    ['external_image_id with a space', async () => ({ image_base64: b64(await face(1)), external_image_id: 'a b' }), 'FRS.0012'],
-    ['external_image_id of 37 chars', async () => ({ image_base64: b64(await face(1)), external_image_id: 'x'.repeat(37) }), 'FRS.0012'],
-    ['integer field given a string', async () => ({ image_base64: b64(await face(1)), external_fields: { age: '30' } }), 'FRS.0012'],
-    ['integer field given a fraction', async () => ({ image_base64: b64(await face(1)), external_fields: { age: 1.5 } }), 'FRS.0012'],
-    ['integer field above int32', async () => ({ image_base64: b64(await face(1)), external_fields: { age: 2 ** 31 } }), 'FRS.0012'],
-    ['long field given "100L"', async () => ({ image_base64: b64(await face(1)), external_fields: { ts: '100L' } }), 'FRS.0012'],
-    ['boolean field given 1', async () => ({ image_base64: b64(await face(1)), external_fields: { vip: 1 } }), 'FRS.0012'],
-    ['string value with a space', async () => ({ image_base64: b64(await face(1)), external_fields: { name: 'zhang san' } }), 'FRS.0012'],
-    ['string value of 257 chars', async () => ({ image_base64: b64(await face(1)), external_fields: { name: 'n'.repeat(257) } }), 'FRS.0012'],
-    ['empty string value', async () => ({ image_base64: b64(await face(1)), external_fields: { name: '' } }), 'FRS.0011'],
-    ['an undeclared field', async () => ({ image_base64: b64(await face(1)), external_fields: { height: 180 } }), 'FRS.0402'],
+    [
+      'a resolution above 4096',
+      async () => ({
+        image_base64: b64(
+          await sharp({ create: { width: 4100, height: 300, channels: 3, background: '#808080' } })
+            .png()
+            .toBuffer(),
+        ),
+      }),
+      'FRS.0013',
+    ],
+    [
+      'external_image_id with a space',
+      async () => ({ image_base64: b64(await face(1)), external_image_id: 'a b' }),
+      'FRS.0012',
+    ],
+    [
+      'external_image_id of 37 chars',
+      async () => ({ image_base64: b64(await face(1)), external_image_id: 'x'.repeat(37) }),
+      'FRS.0012',
+    ],
+    [
+      'integer field given a string',
+      async () => ({ image_base64: b64(await face(1)), external_fields: { age: '30' } }),
+      'FRS.0012',
+    ],
+    [
+      'integer field given a fraction',
+      async () => ({ image_base64: b64(await face(1)), external_fields: { age: 1.5 } }),
+      'FRS.0012',
+    ],
+    [
+      'integer field above int32',
+      async () => ({ image_base64: b64(await face(1)), external_fields: { age: 2 ** 31 } }),
+      'FRS.0012',
+    ],
+    [
+      'long field given "100L"',
+      async () => ({ image_base64: b64(await face(1)), external_fields: { ts: '100L' } }),
+      'FRS.0012',
+    ],
+    [
+      'boolean field given 1',
+      async () => ({ image_base64: b64(await face(1)), external_fields: { vip: 1 } }),
+      'FRS.0012',
+    ],
+    [
+      'string value with a space',
+      async () => ({ image_base64: b64(await face(1)), external_fields: { name: 'zhang san' } }),
+      'FRS.0012',
+    ],
+    [
+      'string value of 257 chars',
+      async () => ({ image_base64: b64(await face(1)), external_fields: { name: 'n'.repeat(257) } }),
+      'FRS.0012',
+    ],
+    [
+      'empty string value',
+      async () => ({ image_base64: b64(await face(1)), external_fields: { name: '' } }),
+      'FRS.0011',
+    ],
+    [
+      'an undeclared field',
+      async () => ({ image_base64: b64(await face(1)), external_fields: { height: 180 } }),
+      'FRS.0402',
+    ],
     ['single as a string in JSON', async () => ({ image_base64: b64(await face(1)), single: 'true' }), 'FRS.0012'],
   ])('rejects %s', async (_label, makeBody, code) => {
     const r = await frs(emu, 'POST', '/face-sets/people/faces', { json: await makeBody() });
@@ -618,7 +950,10 @@ describe('adding faces', () => {
   });
 
   it('a body above 12 MiB → FRS.0017', async () => {
-    const r = await frs(emu, 'POST', '/face-sets/people/faces', { rawBody: Buffer.alloc(12 * 1024 * 1024 + 10, 0x20), headers: { 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' } });
+    const r = await frs(emu, 'POST', '/face-sets/people/faces', {
+      rawBody: Buffer.alloc(12 * 1024 * 1024 + 10, 0x20),
+      headers: { 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+    });
     expectFrsError(r, 400, 'FRS.0017');
   });
 });
@@ -629,39 +964,119 @@ describe('querying, updating and deleting faces', () => {
     await createSet('people', PEOPLE_FIELDS);
     ids = [];
     for (let i = 0; i < 7; i++) {
-      const r = await addFace('people', await face(i), { external_image_id: i < 2 ? 'twin' : `img-${i}`, external_fields: { age: i * 10, name: i % 2 ? 'odd' : 'even', vip: i === 3 } });
+      const r = await addFace('people', await face(i), {
+        external_image_id: i < 2 ? 'twin' : `img-${i}`,
+        external_fields: { age: i * 10, name: i % 2 ? 'odd' : 'even', vip: i === 3 },
+      });
       ids.push(r.json.faces[0].face_id);
     }
   });
 
   it('lists with offset/limit in insertion order (default offset 0, limit 5)', async () => {
-    const page = await frs(emu, 'GET', '/face-sets/people/faces', { query: [['offset', '2'], ['limit', '3']] });
+    const page = await frs(emu, 'GET', '/face-sets/people/faces', {
+      query: [
+        ['offset', '2'],
+        ['limit', '3'],
+      ],
+    });
     expect(page.status).toBe(200);
     expect(page.json.face_set_name).toBe('people');
     expect(page.json.face_set_id).toBe(emu.state.getFaceSet('people')?.face_set_id);
     expect(page.json.faces.map((f: { face_id: string }) => f.face_id)).toEqual(ids.slice(2, 5));
-    expect(page.json.faces[0]).toEqual({ bounding_box: expect.any(Object), external_image_id: 'img-2', external_fields: { age: 20, name: 'even', vip: false }, face_id: ids[2] });
+    expect(page.json.faces[0]).toEqual({
+      bounding_box: expect.any(Object),
+      external_image_id: 'img-2',
+      external_fields: { age: 20, name: 'even', vip: false },
+      face_id: ids[2],
+    });
     const defaults = await frs(emu, 'GET', '/face-sets/people/faces');
     expect(defaults.json.faces).toHaveLength(5);
-    const tail = await frs(emu, 'GET', '/face-sets/people/faces', { query: [['offset', '6'], ['limit', '10']] });
+    const tail = await frs(emu, 'GET', '/face-sets/people/faces', {
+      query: [
+        ['offset', '6'],
+        ['limit', '10'],
+      ],
+    });
     expect(tail.json.faces).toHaveLength(1);
   });
 
   it('caps offset + limit at 10000 (FRS.0012) and validates the numbers', async () => {
-    expect((await frs(emu, 'GET', '/face-sets/people/faces', { query: [['offset', '9990'], ['limit', '10']] })).status).toBe(200);
-    expectFrsError(await frs(emu, 'GET', '/face-sets/people/faces', { query: [['offset', '9991'], ['limit', '10']] }), 400, 'FRS.0012');
-    expectFrsError(await frs(emu, 'GET', '/face-sets/people/faces', { query: [['offset', '0'], ['limit', '10001']] }), 400, 'FRS.0012');
-    expectFrsError(await frs(emu, 'GET', '/face-sets/people/faces', { query: [['offset', '-1'], ['limit', '10']] }), 400, 'FRS.0012');
-    expectFrsError(await frs(emu, 'GET', '/face-sets/people/faces', { query: [['offset', '0'], ['limit', '0']] }), 400, 'FRS.0012');
-    expectFrsError(await frs(emu, 'GET', '/face-sets/people/faces', { query: [['offset', 'a'], ['limit', '1']] }), 400, 'FRS.0012');
+    expect(
+      (
+        await frs(emu, 'GET', '/face-sets/people/faces', {
+          query: [
+            ['offset', '9990'],
+            ['limit', '10'],
+          ],
+        })
+      ).status,
+    ).toBe(200);
+    expectFrsError(
+      await frs(emu, 'GET', '/face-sets/people/faces', {
+        query: [
+          ['offset', '9991'],
+          ['limit', '10'],
+        ],
+      }),
+      400,
+      'FRS.0012',
+    );
+    expectFrsError(
+      await frs(emu, 'GET', '/face-sets/people/faces', {
+        query: [
+          ['offset', '0'],
+          ['limit', '10001'],
+        ],
+      }),
+      400,
+      'FRS.0012',
+    );
+    expectFrsError(
+      await frs(emu, 'GET', '/face-sets/people/faces', {
+        query: [
+          ['offset', '-1'],
+          ['limit', '10'],
+        ],
+      }),
+      400,
+      'FRS.0012',
+    );
+    expectFrsError(
+      await frs(emu, 'GET', '/face-sets/people/faces', {
+        query: [
+          ['offset', '0'],
+          ['limit', '0'],
+        ],
+      }),
+      400,
+      'FRS.0012',
+    );
+    expectFrsError(
+      await frs(emu, 'GET', '/face-sets/people/faces', {
+        query: [
+          ['offset', 'a'],
+          ['limit', '1'],
+        ],
+      }),
+      400,
+      'FRS.0012',
+    );
   });
 
   it('looks a face up by face_id; an unknown id → FRS.0403 (or [] with the quirk)', async () => {
     const r = await frs(emu, 'GET', '/face-sets/people/faces', { query: [['face_id', ids[3] as string]] });
     expect(r.json.faces).toHaveLength(1);
     expect(r.json.faces[0].face_id).toBe(ids[3]);
-    expectFrsError(await frs(emu, 'GET', '/face-sets/people/faces', { query: [['face_id', 'NoSuchId']] }), 400, 'FRS.0403');
-    const other = await startFrsEmulator({ projectId: PROJECT, credentials: [{ accessKeyId: AK, secretAccessKey: SK }], quirks: { unknownFaceIdQuery: 'empty' } });
+    expectFrsError(
+      await frs(emu, 'GET', '/face-sets/people/faces', { query: [['face_id', 'NoSuchId']] }),
+      400,
+      'FRS.0403',
+    );
+    const other = await startFrsEmulator({
+      projectId: PROJECT,
+      credentials: [{ accessKeyId: AK, secretAccessKey: SK }],
+      quirks: { unknownFaceIdQuery: 'empty' },
+    });
     try {
       await frs(other, 'POST', '/face-sets', { json: { face_set_name: 's' } });
       const empty = await frs(other, 'GET', '/face-sets/s/faces', { query: [['face_id', 'NoSuchId']] });
@@ -673,10 +1088,19 @@ describe('querying, updating and deleting faces', () => {
   });
 
   it('PUT updates external_image_id and merges external_fields', async () => {
-    const r = await frs(emu, 'PUT', '/face-sets/people/faces', { json: { face_id: ids[1], external_image_id: 'renamed', external_fields: { age: 99 } } });
-    expect(r.json).toEqual({ face_number: 1, face_set_id: emu.state.getFaceSet('people')?.face_set_id, face_set_name: 'people' });
+    const r = await frs(emu, 'PUT', '/face-sets/people/faces', {
+      json: { face_id: ids[1], external_image_id: 'renamed', external_fields: { age: 99 } },
+    });
+    expect(r.json).toEqual({
+      face_number: 1,
+      face_set_id: emu.state.getFaceSet('people')?.face_set_id,
+      face_set_name: 'people',
+    });
     const stored = emu.state.faces('people').find((f) => f.face_id === ids[1]);
-    expect(stored).toMatchObject({ external_image_id: 'renamed', external_fields: { age: 99, name: 'odd', vip: false } });
+    expect(stored).toMatchObject({
+      external_image_id: 'renamed',
+      external_fields: { age: 99, name: 'odd', vip: false },
+    });
   });
 
   it.each([
@@ -692,13 +1116,19 @@ describe('querying, updating and deleting faces', () => {
   });
 
   it('the update doc example message for an unknown face id', async () => {
-    const r = await frs(emu, 'PUT', '/face-sets/people/faces', { json: { face_id: 'NoSuchId', external_fields: { age: 1 } } });
+    const r = await frs(emu, 'PUT', '/face-sets/people/faces', {
+      json: { face_id: 'NoSuchId', external_fields: { age: 1 } },
+    });
     expect(r.json).toEqual({ error_code: 'FRS.0303', error_msg: 'The face id is not exist, checkout your input.' });
   });
 
   it('DELETE ?face_id= / ?external_image_id= / ?<custom field>= removes the matching faces', async () => {
     const byId = await frs(emu, 'DELETE', '/face-sets/people/faces', { query: [['face_id', ids[6] as string]] });
-    expect(byId.json).toEqual({ face_number: 1, face_set_id: emu.state.getFaceSet('people')?.face_set_id, face_set_name: 'people' });
+    expect(byId.json).toEqual({
+      face_number: 1,
+      face_set_id: emu.state.getFaceSet('people')?.face_set_id,
+      face_set_name: 'people',
+    });
     const byImage = await frs(emu, 'DELETE', '/face-sets/people/faces', { query: [['external_image_id', 'twin']] });
     expect(byImage.json.face_number).toBe(2);
     const byField = await frs(emu, 'DELETE', '/face-sets/people/faces', { query: [['name', 'odd']] });
@@ -710,7 +1140,14 @@ describe('querying, updating and deleting faces', () => {
 
   it.each([
     ['no parameter', [], 'FRS.0011'],
-    ['two parameters', [['face_id', 'a'], ['name', 'odd']], 'FRS.0012'],
+    [
+      'two parameters',
+      [
+        ['face_id', 'a'],
+        ['name', 'odd'],
+      ],
+      'FRS.0012',
+    ],
     ['an empty value', [['name', '']], 'FRS.0011'],
     ['an unknown face_id', [['face_id', 'NoSuchId']], 'FRS.0403'],
     ['an unknown external_image_id', [['external_image_id', 'ghost']], 'FRS.0402'],
@@ -729,11 +1166,19 @@ describe('querying, updating and deleting faces', () => {
   });
 
   it('batch delete (DELETE + JSON body) with a filter', async () => {
-    const r = await frs(emu, 'DELETE', '/face-sets/people/faces/batch', { json: { filter: 'age:[10 TO 30] && (!vip:true)' } });
+    const r = await frs(emu, 'DELETE', '/face-sets/people/faces/batch', {
+      json: { filter: 'age:[10 TO 30] && (!vip:true)' },
+    });
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ face_number: 2, face_set_id: emu.state.getFaceSet('people')?.face_set_id, face_set_name: 'people' });
+    expect(r.json).toEqual({
+      face_number: 2,
+      face_set_id: emu.state.getFaceSet('people')?.face_set_id,
+      face_set_name: 'people',
+    });
     expect(emu.state.faces('people').map((f) => f.external_fields['age'])).toEqual([0, 30, 40, 50, 60]);
-    const second = await frs(emu, 'DELETE', '/face-sets/people/faces/batch', { json: { filter: 'external_image_id:twin || age:{40 TO 60}' } });
+    const second = await frs(emu, 'DELETE', '/face-sets/people/faces/batch', {
+      json: { filter: 'external_image_id:twin || age:{40 TO 60}' },
+    });
     expect(second.json.face_number).toBe(2);
     const none = await frs(emu, 'DELETE', '/face-sets/people/faces/batch', { json: { filter: 'age:[1000 TO *]' } });
     expectFrsError(none, 400, 'FRS.0407');
@@ -759,8 +1204,16 @@ describe('querying, updating and deleting faces', () => {
 });
 
 describe('filter grammar (parser level)', () => {
-  const schema = { age: { type: 'integer' as const }, score: { type: 'double' as const }, name: { type: 'string' as const }, vip: { type: 'boolean' as const } };
-  const faceOf = (age: number, name: string, vip: boolean, score = 0.5) => ({ external_image_id: `img-${age}`, external_fields: { age, name, vip, score } });
+  const schema = {
+    age: { type: 'integer' as const },
+    score: { type: 'double' as const },
+    name: { type: 'string' as const },
+    vip: { type: 'boolean' as const },
+  };
+  const faceOf = (age: number, name: string, vip: boolean, score = 0.5) => ({
+    external_image_id: `img-${age}`,
+    external_fields: { age, name, vip, score },
+  });
 
   it.each([
     'age:1',
@@ -781,12 +1234,28 @@ describe('filter grammar (parser level)', () => {
     expect(() => parseFilter(text)).not.toThrow();
   });
 
-  it.each(['', '   ', 'age', 'age:', ':1', 'age:1 age:2', 'age:1 &&', '|| age:1', '!age:1', '(!age:1 && b:2)', '(age:1', 'age:1)', 'age:[1 TO]', 'age:[1 TO 2', 'age:[1 to 2]', 'age:1 | b:2', 'age:*', 'a.b:1'])(
-    'rejects %j',
-    (text) => {
-      expect(() => parseFilter(text)).toThrow(FilterSyntaxError);
-    },
-  );
+  it.each([
+    '',
+    '   ',
+    'age',
+    'age:',
+    ':1',
+    'age:1 age:2',
+    'age:1 &&',
+    '|| age:1',
+    '!age:1',
+    '(!age:1 && b:2)',
+    '(age:1',
+    'age:1)',
+    'age:[1 TO]',
+    'age:[1 TO 2',
+    'age:[1 to 2]',
+    'age:1 | b:2',
+    'age:*',
+    'a.b:1',
+  ])('rejects %j', (text) => {
+    expect(() => parseFilter(text)).toThrow(FilterSyntaxError);
+  });
 
   it('evaluates with && binding tighter than ||, inclusive/exclusive ranges and negation', () => {
     const p = compileFilter('vip:true || age:[10 TO 20} && (!name:bob)', schema);
@@ -808,7 +1277,10 @@ describe('search', () => {
     await createSet('people', PEOPLE_FIELDS);
     ids = [];
     for (let i = 0; i < 5; i++) {
-      const r = await addFace('people', await face(i), { external_image_id: `p${i}`, external_fields: { age: 20 + i, ts: 100 - i, name: i < 3 ? 'staff' : 'guest', vip: i === 0 } });
+      const r = await addFace('people', await face(i), {
+        external_image_id: `p${i}`,
+        external_fields: { age: 20 + i, ts: 100 - i, name: i < 3 ? 'staff' : 'guest', vip: i === 0 },
+      });
       ids.push(r.json.faces[0].face_id);
     }
   });
@@ -834,32 +1306,60 @@ describe('search', () => {
   });
 
   it('threshold, top_n, filter and return_fields', async () => {
-    const strict = await frs(emu, 'POST', '/face-sets/people/search', { json: { image_base64: b64(await face(4)), threshold: 0.93 } });
+    const strict = await frs(emu, 'POST', '/face-sets/people/search', {
+      json: { image_base64: b64(await face(4)), threshold: 0.93 },
+    });
     expect(strict.json.faces.map((f: { face_id: string }) => f.face_id)).toEqual([ids[4]]);
-    const top2 = await frs(emu, 'POST', '/face-sets/people/search', { json: { image_base64: b64(await face(4)), top_n: 2 } });
+    const top2 = await frs(emu, 'POST', '/face-sets/people/search', {
+      json: { image_base64: b64(await face(4)), top_n: 2 },
+    });
     expect(top2.json.faces).toHaveLength(2);
-    const filtered = await frs(emu, 'POST', '/face-sets/people/search', { json: { image_base64: b64(await face(4)), filter: 'name:staff && age:[21 TO *]' } });
-    expect(filtered.json.faces.map((f: { external_image_id: string }) => f.external_image_id).sort()).toEqual(['p1', 'p2']);
-    const projected = await frs(emu, 'POST', '/face-sets/people/search', { json: { image_base64: b64(await face(0)), top_n: 1, return_fields: ['age'] } });
+    const filtered = await frs(emu, 'POST', '/face-sets/people/search', {
+      json: { image_base64: b64(await face(4)), filter: 'name:staff && age:[21 TO *]' },
+    });
+    expect(filtered.json.faces.map((f: { external_image_id: string }) => f.external_image_id).sort()).toEqual([
+      'p1',
+      'p2',
+    ]);
+    const projected = await frs(emu, 'POST', '/face-sets/people/search', {
+      json: { image_base64: b64(await face(0)), top_n: 1, return_fields: ['age'] },
+    });
     expect(projected.json.faces[0].external_fields).toEqual({ age: 20 });
   });
 
   it('sort reorders the hits by numeric fields', async () => {
-    const r = await frs(emu, 'POST', '/face-sets/people/search', { json: { image_base64: b64(await face(0)), sort: [{ age: 'desc' }] } });
-    expect(r.json.faces.map((f: { external_fields: { age: number } }) => f.external_fields.age)).toEqual([24, 23, 22, 21, 20]);
-    const asc = await frs(emu, 'POST', '/face-sets/people/search', { json: { image_base64: b64(await face(0)), sort: [{ ts: 'asc' }] } });
-    expect(asc.json.faces.map((f: { external_fields: { ts: number } }) => f.external_fields.ts)).toEqual([96, 97, 98, 99, 100]);
+    const r = await frs(emu, 'POST', '/face-sets/people/search', {
+      json: { image_base64: b64(await face(0)), sort: [{ age: 'desc' }] },
+    });
+    expect(r.json.faces.map((f: { external_fields: { age: number } }) => f.external_fields.age)).toEqual([
+      24, 23, 22, 21, 20,
+    ]);
+    const asc = await frs(emu, 'POST', '/face-sets/people/search', {
+      json: { image_base64: b64(await face(0)), sort: [{ ts: 'asc' }] },
+    });
+    expect(asc.json.faces.map((f: { external_fields: { ts: number } }) => f.external_fields.ts)).toEqual([
+      96, 97, 98, 99, 100,
+    ]);
   });
 
   it('by face_id, by multipart image_file, and the largest face of a group photo', async () => {
     const byId = await frs(emu, 'POST', '/face-sets/people/search', { json: { face_id: ids[3], top_n: 1 } });
     expect(byId.json.faces[0]).toMatchObject({ face_id: ids[3], similarity: 1 });
-    const form = multipart({ top_n: '1', threshold: '0.5', return_fields: '["name"]' }, { name: 'image_file', data: await face(1, 'png') });
-    const mp = await frs(emu, 'POST', '/face-sets/people/search', { rawBody: form.body, contentType: form.contentType, headers: { 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' } });
+    const form = multipart(
+      { top_n: '1', threshold: '0.5', return_fields: '["name"]' },
+      { name: 'image_file', data: await face(1, 'png') },
+    );
+    const mp = await frs(emu, 'POST', '/face-sets/people/search', {
+      rawBody: form.body,
+      contentType: form.contentType,
+      headers: { 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+    });
     expect(mp.status).toBe(200);
     expect(mp.json.faces).toEqual([expect.objectContaining({ face_id: ids[1], external_fields: { name: 'staff' } })]);
     // group tiles use seeds 1.. at 200px: the first (largest, tie → leftmost) tile is person 1's pattern
-    const group = await frs(emu, 'POST', '/face-sets/people/search', { json: { image_base64: b64(await groupPhoto(3)), top_n: 1 } });
+    const group = await frs(emu, 'POST', '/face-sets/people/search', {
+      json: { image_base64: b64(await groupPhoto(3)), top_n: 1 },
+    });
     expect(group.status).toBe(200);
     expect(group.json.faces).toHaveLength(1);
   });
@@ -872,17 +1372,36 @@ describe('search', () => {
     ['top_n above 1000', async () => ({ image_base64: b64(await face(1)), top_n: 1001 }), 400, 'FRS.0012'],
     ['a fractional top_n', async () => ({ image_base64: b64(await face(1)), top_n: 1.5 }), 400, 'FRS.0012'],
     ['threshold above 1', async () => ({ image_base64: b64(await face(1)), threshold: 1.2 }), 400, 'FRS.0012'],
-    ['sort on a string field', async () => ({ image_base64: b64(await face(1)), sort: [{ name: 'asc' }] }), 400, 'FRS.0032'],
-    ['sort with a bad order', async () => ({ image_base64: b64(await face(1)), sort: [{ age: 'up' }] }), 400, 'FRS.0012'],
+    [
+      'sort on a string field',
+      async () => ({ image_base64: b64(await face(1)), sort: [{ name: 'asc' }] }),
+      400,
+      'FRS.0032',
+    ],
+    [
+      'sort with a bad order',
+      async () => ({ image_base64: b64(await face(1)), sort: [{ age: 'up' }] }),
+      400,
+      'FRS.0012',
+    ],
     ['sort not an array', async () => ({ image_base64: b64(await face(1)), sort: { age: 'asc' } }), 400, 'FRS.0012'],
     ['a malformed filter', async () => ({ image_base64: b64(await face(1)), filter: 'age:[1 TO' }), 400, 'FRS.0012'],
-    ['an undeclared return field', async () => ({ image_base64: b64(await face(1)), return_fields: ['height'] }), 400, 'FRS.0402'],
+    [
+      'an undeclared return field',
+      async () => ({ image_base64: b64(await face(1)), return_fields: ['height'] }),
+      400,
+      'FRS.0402',
+    ],
   ])('rejects %s', async (_label, makeBody, status, code) => {
     expectFrsError(await frs(emu, 'POST', '/face-sets/people/search', { json: await makeBody() }), status, code);
   });
 
   it('the face-set must exist (FRS.0302)', async () => {
-    expectFrsError(await frs(emu, 'POST', '/face-sets/ghost/search', { json: { image_base64: b64(await face(1)) } }), 400, 'FRS.0302');
+    expectFrsError(
+      await frs(emu, 'POST', '/face-sets/ghost/search', { json: { image_base64: b64(await face(1)) } }),
+      400,
+      'FRS.0302',
+    );
   });
 });
 
@@ -892,7 +1411,13 @@ describe('fault injection', () => {
   });
 
   it('status 429 with FRS.0033 (Retry-After only when asked), scoped to an operation and a count', async () => {
-    emu.faults.next({ kind: 'status', status: 429, operation: 'searchFaces', times: 2, headers: { 'Retry-After': '1' } });
+    emu.faults.next({
+      kind: 'status',
+      status: 429,
+      operation: 'searchFaces',
+      times: 2,
+      headers: { 'Retry-After': '1' },
+    });
     expect((await frs(emu, 'GET', '/face-sets')).status).toBe(200); // other operation untouched
     const probe = { json: { image_base64: b64(await face(1)) } };
     for (let i = 0; i < 2; i++) {
@@ -925,10 +1450,17 @@ describe('fault injection', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
 
     emu.faults.next({ kind: 'delay', ms: 300, operation: 'createFaceSet' });
-    await expect(frs(emu, 'POST', '/face-sets', { json: { face_set_name: 'late' }, timeoutMs: 80 })).rejects.toThrow('client timeout');
+    await expect(frs(emu, 'POST', '/face-sets', { json: { face_set_name: 'late' }, timeoutMs: 80 })).rejects.toThrow(
+      'client timeout',
+    );
     await new Promise((r) => setTimeout(r, 350));
     expect(emu.state.getFaceSet('late')).toBeUndefined();
-    expect(emu.requests.at(-1)).toMatchObject({ operation: 'createFaceSet', fault: 'delay', applied: false, status: null });
+    expect(emu.requests.at(-1)).toMatchObject({
+      operation: 'createFaceSet',
+      fault: 'delay',
+      applied: false,
+      status: null,
+    });
   });
 
   it('delay with applyThenDelay: the operation is applied although the client timed out', async () => {
@@ -965,7 +1497,14 @@ describe('fault injection', () => {
     const refused = await frs(emu, 'GET', '/face-sets', { auth: { token: 'bogus' } });
     expect(refused.status).toBe(401);
     expect(emu.faults.pending).toHaveLength(1);
-    expect(emu.requests.at(-1)).toMatchObject({ method: 'GET', path: `/v2/${PROJECT}/face-sets`, operation: 'listFaceSets', auth: 'token', authenticated: false, status: 401 });
+    expect(emu.requests.at(-1)).toMatchObject({
+      method: 'GET',
+      path: `/v2/${PROJECT}/face-sets`,
+      operation: 'listFaceSets',
+      auth: 'token',
+      authenticated: false,
+      status: 401,
+    });
     expect((await frs(emu, 'GET', '/face-sets')).status).toBe(500);
   });
 });

@@ -56,7 +56,11 @@ async function startIam(replies: Reply[]): Promise<FakeIam> {
       const index = fake.seen.push({ method: req.method!, path: req.url!, headers: req.headers, body }) - 1;
       const reply = fake.replies[Math.min(index, fake.replies.length - 1)]!;
       setTimeout(() => {
-        res.writeHead(reply.status, { 'Content-Type': 'application/json', 'X-Request-Id': `req-${index}`, ...reply.headers });
+        res.writeHead(reply.status, {
+          'Content-Type': 'application/json',
+          'X-Request-Id': `req-${index}`,
+          ...reply.headers,
+        });
         res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
       }, reply.delayMs ?? 0);
     });
@@ -158,7 +162,9 @@ describe('Huawei IAM token source', () => {
     const fake = await startIam([issued('tok-r', Date.now())]);
     const iam = source(fake, { projectId: undefined, region: 'ap-southeast-1' });
     await iam.getToken();
-    expect((fake.seen[0]!.body as { auth: { scope: unknown } }).auth.scope).toEqual({ project: { name: 'ap-southeast-1' } });
+    expect((fake.seen[0]!.body as { auth: { scope: unknown } }).auth.scope).toEqual({
+      project: { name: 'ap-southeast-1' },
+    });
   });
 
   it('caches the token and refreshes it when less than an hour remains', async () => {
@@ -177,7 +183,7 @@ describe('Huawei IAM token source', () => {
     expect(fake.seen).toHaveLength(2);
   });
 
-  it('refreshes a short-lived token at half its lifetime, on our clock even when IAM\'s clock is off', async () => {
+  it("refreshes a short-lived token at half its lifetime, on our clock even when IAM's clock is off", async () => {
     const c = clock();
     // IAM's clock is 3 h behind ours; the token lives 10 minutes
     const fake = await startIam([issued('short-1', T0 - 3 * HOUR, 10 * 60_000), issued('short-2', T0, 10 * 60_000)]);
@@ -209,7 +215,11 @@ describe('Huawei IAM token source', () => {
   });
 
   it('invalidate() forces a refresh; invalidate(staleToken) is a no-op once the token was replaced', async () => {
-    const fake = await startIam([issued('tok-1', Date.now()), issued('tok-2', Date.now()), issued('tok-3', Date.now())]);
+    const fake = await startIam([
+      issued('tok-1', Date.now()),
+      issued('tok-2', Date.now()),
+      issued('tok-3', Date.now()),
+    ]);
     const iam = source(fake);
     expect(await iam.getToken()).toBe('tok-1');
     iam.invalidate();
@@ -224,12 +234,14 @@ describe('Huawei IAM token source', () => {
     expect(fake.seen).toHaveLength(3);
   });
 
-  it('turns a 401 into VendorAuthError with IAM\'s code, never the password', async () => {
+  it("turns a 401 into VendorAuthError with IAM's code, never the password", async () => {
     const fake = await startIam([
       {
         status: 401,
         // an IAM that echoes the password back: it must not reach our message
-        body: { error: { code: 'IAM.0007', message: `The username or password is wrong: ${PASSWORD}`, title: 'Unauthorized' } },
+        body: {
+          error: { code: 'IAM.0007', message: `The username or password is wrong: ${PASSWORD}`, title: 'Unauthorized' },
+        },
       },
     ]);
     const iam = source(fake);
@@ -259,12 +271,19 @@ describe('Huawei IAM token source', () => {
     expect(await iam.getToken()).toBe('tok-1');
     c.now = T0 + 24 * HOUR; // expired
     const error = await failure(iam.getToken());
-    expect(error.detail).toMatchObject({ type: 'VendorUnavailableError', retryable: true, vendor: { httpStatus: 503 } });
+    expect(error.detail).toMatchObject({
+      type: 'VendorUnavailableError',
+      retryable: true,
+      vendor: { httpStatus: 503 },
+    });
   });
 
   it('a 2xx without X-Subject-Token is an error, an unreachable IAM is VendorUnavailableError', async () => {
     const fake = await startIam([{ status: 201, body: { token: {} } }]);
-    expect((await failure(source(fake).getToken())).detail).toMatchObject({ type: 'VendorUnavailableError', retryable: false });
+    expect((await failure(source(fake).getToken())).detail).toMatchObject({
+      type: 'VendorUnavailableError',
+      retryable: false,
+    });
 
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -278,7 +297,11 @@ describe('Huawei IAM token source', () => {
       post: viaTransport(),
     });
     const error = await failure(unreachable.getToken());
-    expect(error.detail).toMatchObject({ type: 'VendorUnavailableError', retryable: true, vendor: { code: 'ECONNREFUSED' } });
+    expect(error.detail).toMatchObject({
+      type: 'VendorUnavailableError',
+      retryable: true,
+      vendor: { code: 'ECONNREFUSED' },
+    });
     expect(error.message).not.toContain(PASSWORD);
   });
 
@@ -329,7 +352,12 @@ describe('Huawei IAM token source', () => {
       () => new IamTokenSource({ providerId: 'p', credentials: { username: 'u', password: 'p', domainName: 'd' } }),
     ).toThrow(/projectId or a region/);
     expect(
-      () => new IamTokenSource({ providerId: 'p', credentials: { username: 'u', password: '', domainName: 'd' }, region: 'r' }),
+      () =>
+        new IamTokenSource({
+          providerId: 'p',
+          credentials: { username: 'u', password: '', domainName: 'd' },
+          region: 'r',
+        }),
     ).toThrow(/password/);
   });
 });

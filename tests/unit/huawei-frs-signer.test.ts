@@ -30,11 +30,19 @@ const { HttpRequestBuilder } =
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const AUTH_RE = /^SDK-HMAC-SHA256 Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
 
-function req(method: HttpMethod, url: string, headers: Record<string, string> = {}, body: Buffer | string = ''): SignableRequest {
+function req(
+  method: HttpMethod,
+  url: string,
+  headers: Record<string, string> = {},
+  body: Buffer | string = '',
+): SignableRequest {
   return { method, url: new URL(url), headers, body: Buffer.from(body) };
 }
 
-const CREDS: AkSkCredentials = { accessKeyId: 'HPUAEXAMPLEAK0000001', secretAccessKey: 'exampleSecretKey0123456789abcdefEXAMPLE0' };
+const CREDS: AkSkCredentials = {
+  accessKeyId: 'HPUAEXAMPLEAK0000001',
+  secretAccessKey: 'exampleSecretKey0123456789abcdefEXAMPLE0',
+};
 const PROJECT = 'e9993fc787d94b6c886cbaa340f9c0f4';
 const FRS = 'https://face.cn-north-4.myhuaweicloud.com';
 const WHEN = new Date('2026-11-22T02:13:10.000Z');
@@ -155,18 +163,90 @@ class Rng {
 // Path pieces: letters, RFC 3986 unreserved, sub-delims, '%' and text that looks like an escape,
 // a '/' inside a parameter value (a separator for both sides), non-ASCII incl. an astral character.
 const PATH_PIECES = [
-  'face', 'Set', 'staff', '0', '9', 'A-Z', '-', '_', '.x', '~', 'é', '人脸', 'Ünïcødé', 'ß', '€', '😀',
-  '*', '(', ')', '+', '%', '%41', '%2F', '%zz', '!', '$', '&', ',', ';', '=', ':', '@', '/', 'a/b',
+  'face',
+  'Set',
+  'staff',
+  '0',
+  '9',
+  'A-Z',
+  '-',
+  '_',
+  '.x',
+  '~',
+  'é',
+  '人脸',
+  'Ünïcødé',
+  'ß',
+  '€',
+  '😀',
+  '*',
+  '(',
+  ')',
+  '+',
+  '%',
+  '%41',
+  '%2F',
+  '%zz',
+  '!',
+  '$',
+  '&',
+  ',',
+  ';',
+  '=',
+  ':',
+  '@',
+  '/',
+  'a/b',
 ];
 // Characters Node's legacy url.parse() escapes inside AKSKSigner before encoding again (see the quirk test).
 const URL_PARSE_ESCAPED = [' ', '"', "'", '<', '>', '^', '`', '{', '|', '}'];
 const QUERY_KEYS = [
-  'limit', 'offset', 'name', 'face_id', 'external_image_id', 'a', 'B', 'k é', '人脸', 'a+b', 'x/y', '*', '~', 'ü',
-  "q'", '(x)', '', 'z',
+  'limit',
+  'offset',
+  'name',
+  'face_id',
+  'external_image_id',
+  'a',
+  'B',
+  'k é',
+  '人脸',
+  'a+b',
+  'x/y',
+  '*',
+  '~',
+  'ü',
+  "q'",
+  '(x)',
+  '',
+  'z',
 ];
 const QUERY_VALUES = [
-  '', '0', '10', 'abc', 'a b', 'a+b', 'x&y', 'x=y', '#frag', 'what?', '/', '%', '%20', 'é', '人脸', '😀', '*()',
-  "!'", '~-._', ' ', 'A%2Fb', 'semi;colon', 'comma,s', '"q"', '<>', '[1]',
+  '',
+  '0',
+  '10',
+  'abc',
+  'a b',
+  'a+b',
+  'x&y',
+  'x=y',
+  '#frag',
+  'what?',
+  '/',
+  '%',
+  '%20',
+  'é',
+  '人脸',
+  '😀',
+  '*()',
+  "!'",
+  '~-._',
+  ' ',
+  'A%2Fb',
+  'semi;colon',
+  'comma,s',
+  '"q"',
+  '<>',
+  '[1]',
 ];
 const ENDPOINTS = [
   FRS,
@@ -211,7 +291,9 @@ function encodeQueryPair(rng: Rng, key: string, value: string): string {
       return `${encodeAllButUnreserved(key)}=${encodeAllButUnreserved(value)}`;
     default:
       // a key without '=' means an empty value
-      return value === '' && key !== '' ? encodeURIComponent(key) : `${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
+      return value === '' && key !== ''
+        ? encodeURIComponent(key)
+        : `${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
   }
 }
 
@@ -233,7 +315,9 @@ function randomJson(rng: Rng, depth = 0): unknown {
     }
     default: {
       const obj: Record<string, unknown> = {};
-      for (let i = rng.int(5); i > 0; i--) obj[rng.pick(['face_set_name', 'image_base64', 'top_n', 'threshold', '名字', 'ext é', 'filter', 'sort'])] = randomJson(rng, depth + 1);
+      for (let i = rng.int(5); i > 0; i--)
+        obj[rng.pick(['face_set_name', 'image_base64', 'top_n', 'threshold', '名字', 'ext é', 'filter', 'sort'])] =
+          randomJson(rng, depth + 1);
       return obj;
     }
   }
@@ -241,7 +325,9 @@ function randomJson(rng: Rng, depth = 0): unknown {
 
 function randomObject(rng: Rng): Record<string, unknown> {
   const value = randomJson(rng, 0);
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : { value };
 }
 
 interface GeneratedCase {
@@ -324,7 +410,9 @@ function generateCase(rng: Rng, index: number, extraPathPieces: readonly string[
     wireHeaders['Content-Type'] =
       kind === 'multipart' ? `multipart/form-data; boundary=----facegraph${rng.string(ALNUM, 16, 16)}` : sdkContentType;
     data = { image_file: 'not hashed: the payload is UNSIGNED-PAYLOAD' };
-    body = Buffer.from(`--b\r\nContent-Disposition: form-data; name="image_file"\r\n\r\n${rng.string(SK_CHARS, 0, 64)}é\r\n--b--\r\n`);
+    body = Buffer.from(
+      `--b\r\nContent-Disposition: form-data; name="image_file"\r\n\r\n${rng.string(SK_CHARS, 0, 64)}é\r\n--b--\r\n`,
+    );
   }
   if (rng.chance(0.3)) {
     const enterpriseProjectId = rng.pick(['0', 'all_granted_eps', rng.string(HEX, 8, 8)]);
@@ -413,7 +501,12 @@ describe('Huawei SDK-HMAC-SHA256 signer: building blocks', () => {
 
   it('multipart: content-type left unsigned, X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD added and signed', () => {
     const details = computeSignature(
-      req('POST', `${FRS}/v2/${PROJECT}/face-sets/staff/faces`, { 'Content-Type': 'multipart/form-data; boundary=xyz' }, 'bytes'),
+      req(
+        'POST',
+        `${FRS}/v2/${PROJECT}/face-sets/staff/faces`,
+        { 'Content-Type': 'multipart/form-data; boundary=xyz' },
+        'bytes',
+      ),
       CREDS,
       { projectId: PROJECT, now: WHEN },
     );
@@ -424,10 +517,13 @@ describe('Huawei SDK-HMAC-SHA256 signer: building blocks', () => {
 
   it('hashes the exact body bytes', () => {
     const sign = (body: string) =>
-      signRequest(req('POST', `${FRS}/v2/p/x`, { 'Content-Type': 'application/json' }, body), CREDS, { now: WHEN }).Authorization;
+      signRequest(req('POST', `${FRS}/v2/p/x`, { 'Content-Type': 'application/json' }, body), CREDS, { now: WHEN })
+        .Authorization;
     expect(sign('{"a":1}')).not.toBe(sign('{"a": 1}'));
     const details = computeSignature(req('POST', `${FRS}/v2/p/x`, {}, '{"名":"é"}'), CREDS, { now: WHEN });
-    expect(details.canonicalRequest.endsWith(createHash('sha256').update(Buffer.from('{"名":"é"}', 'utf8')).digest('hex'))).toBe(true);
+    expect(
+      details.canonicalRequest.endsWith(createHash('sha256').update(Buffer.from('{"名":"é"}', 'utf8')).digest('hex')),
+    ).toBe(true);
   });
 
   it('trims header values (the server sees them without surrounding whitespace; the Node SDK does not trim)', () => {
@@ -436,8 +532,13 @@ describe('Huawei SDK-HMAC-SHA256 signer: building blocks', () => {
     expect(a.Authorization).toBe(b.Authorization);
   });
 
-  it('re-signing a request that carries the previous attempt\'s headers gives the same result', () => {
-    const request = req('POST', `${FRS}/v2/${PROJECT}/face-sets/staff/faces`, { 'Content-Type': 'multipart/form-data; boundary=q' }, 'x');
+  it("re-signing a request that carries the previous attempt's headers gives the same result", () => {
+    const request = req(
+      'POST',
+      `${FRS}/v2/${PROJECT}/face-sets/staff/faces`,
+      { 'Content-Type': 'multipart/form-data; boundary=q' },
+      'x',
+    );
     const first = signRequest(request, { ...CREDS, securityToken: 'tmp-token' }, { projectId: PROJECT, now: WHEN });
     const again = signRequest(
       { ...request, headers: { ...request.headers, ...first, 'User-Agent': 'facegraph', 'Content-Length': '1' } },
@@ -445,7 +546,9 @@ describe('Huawei SDK-HMAC-SHA256 signer: building blocks', () => {
       { projectId: PROJECT, now: WHEN },
     );
     expect(again.Authorization).toBe(first.Authorization);
-    expect(signedHeadersOf(first.Authorization)).toBe('host;x-project-id;x-sdk-content-sha256;x-sdk-date;x-security-token');
+    expect(signedHeadersOf(first.Authorization)).toBe(
+      'host;x-project-id;x-sdk-content-sha256;x-sdk-date;x-security-token',
+    );
   });
 
   it('uses the URL host with a non-default port, and a Host header when the request has one', () => {
@@ -453,7 +556,9 @@ describe('Huawei SDK-HMAC-SHA256 signer: building blocks', () => {
     expect(withPort.canonicalRequest).toContain('\nhost:127.0.0.1:8443\n');
     const defaultPort = computeSignature(req('GET', 'https://face.example.com:443/v2/p'), CREDS, { now: WHEN });
     expect(defaultPort.canonicalRequest).toContain('\nhost:face.example.com\n');
-    const explicit = computeSignature(req('GET', 'http://127.0.0.1:8443/v2/p', { Host: 'face.example.com' }), CREDS, { now: WHEN });
+    const explicit = computeSignature(req('GET', 'http://127.0.0.1:8443/v2/p', { Host: 'face.example.com' }), CREDS, {
+      now: WHEN,
+    });
     expect(explicit.canonicalRequest).toContain('\nhost:face.example.com\n');
   });
 
@@ -488,14 +593,21 @@ describe('Huawei SDK-HMAC-SHA256 signer: fixed vectors', () => {
     },
     {
       name: 'POST add faces, multipart',
-      request: req('POST', `${FRS}/v2/${PROJECT}/face-sets/staff/faces`, { 'Content-Type': 'multipart/form-data; boundary=abc' }, 'x'),
+      request: req(
+        'POST',
+        `${FRS}/v2/${PROJECT}/face-sets/staff/faces`,
+        { 'Content-Type': 'multipart/form-data; boundary=abc' },
+        'x',
+      ),
       projectId: PROJECT,
       authorization:
         'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, SignedHeaders=host;x-project-id;x-sdk-content-sha256;x-sdk-date, Signature=010d0b4abb69729d9da5210e3137f97871cb35fc898aa0e99288438b19d1b26c',
     },
     {
       name: 'DELETE by external id, no project id header',
-      request: req('DELETE', `${FRS}/v2/${PROJECT}/face-sets/staff/faces?external_image_id=img-1`, { 'Content-Type': 'application/json' }),
+      request: req('DELETE', `${FRS}/v2/${PROJECT}/face-sets/staff/faces?external_image_id=img-1`, {
+        'Content-Type': 'application/json',
+      }),
       authorization:
         'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, SignedHeaders=content-type;host;x-sdk-date, Signature=3548427be63e8b0bdcaafb60fca845986e2b1ef06e89e4ad1288473dafc87dfd',
     },
@@ -510,7 +622,14 @@ describe('Huawei SDK-HMAC-SHA256 signer against the official Node SDK signer', (
     const rng = new Rng(0x5eed_f2a5);
     const mismatches: unknown[] = [];
     let compared = 0;
-    const kinds = { multipart: 0, withQuery: 0, repeatedKeys: 0, nonAsciiPath: 0, withProjectId: 0, methods: new Set<string>() };
+    const kinds = {
+      multipart: 0,
+      withQuery: 0,
+      repeatedKeys: 0,
+      nonAsciiPath: 0,
+      withProjectId: 0,
+      methods: new Set<string>(),
+    };
     for (let i = 0; i < 600; i++) {
       const c = generateCase(rng, i);
       const sdk = await sdkSign(c.endpoint, c.credentials, c.projectId, c.sdk, c.now);
@@ -552,9 +671,17 @@ describe('Huawei SDK-HMAC-SHA256 signer against the official Node SDK signer', (
   });
 
   it('matches the SDK where it hashes nothing for a content-type other than exactly application/json', async () => {
-    for (const contentType of ['application/json; charset=utf-8', 'application/json;charset=UTF-8', 'text/plain', 'image/jpeg']) {
+    for (const contentType of [
+      'application/json; charset=utf-8',
+      'application/json;charset=UTF-8',
+      'text/plain',
+      'image/jpeg',
+    ]) {
       const data = { image_url: '/b/é.jpg' };
-      const credential = new BasicCredentials().withAk(CREDS.accessKeyId).withSk(CREDS.secretAccessKey).withProjectId(PROJECT);
+      const credential = new BasicCredentials()
+        .withAk(CREDS.accessKeyId)
+        .withSk(CREDS.secretAccessKey)
+        .withProjectId(PROJECT);
       const sdkRequest = new HttpRequestBuilder()
         .withEndpoint(FRS)
         .withUrl(`/v2/${PROJECT}/face-sets/staff/search`)
@@ -566,7 +693,12 @@ describe('Huawei SDK-HMAC-SHA256 signer against the official Node SDK signer', (
       jest.setSystemTime(WHEN);
       const sdk = await credential.processAuthRequest(undefined as never, sdkRequest);
       const ours = signRequest(
-        req('POST', `${FRS}/v2/${PROJECT}/face-sets/staff/search`, { 'Content-Type': contentType }, JSON.stringify(data)),
+        req(
+          'POST',
+          `${FRS}/v2/${PROJECT}/face-sets/staff/search`,
+          { 'Content-Type': contentType },
+          JSON.stringify(data),
+        ),
         CREDS,
         { projectId: PROJECT, now: WHEN },
       );

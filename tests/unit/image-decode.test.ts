@@ -10,7 +10,9 @@ import { BOMB_SIDE, peakRssGrowth, solidImage, stripBombTiff } from '../support/
 const limits: ImageLimits = { maxBytes: 1024 * 1024, minSide: 32, maxSide: 1024 };
 
 function noise(width: number, height: number) {
-  return sharp({ create: { width, height, channels: 3, background: 'gray', noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
+  return sharp({
+    create: { width, height, channels: 3, background: 'gray', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  });
 }
 
 async function rejection(p: Promise<unknown>): Promise<FaceGraphError> {
@@ -84,7 +86,9 @@ describe('decodeImage', () => {
   });
 
   it('rejects an image with a side above maxSide as TOO_LARGE', async () => {
-    const bytes = await sharp({ create: { width: 1500, height: 100, channels: 3, background: 'white' } }).png().toBuffer();
+    const bytes = await sharp({ create: { width: 1500, height: 100, channels: 3, background: 'white' } })
+      .png()
+      .toBuffer();
     const e = await rejection(decodeImage(bytes, limits));
     expect(e.detail).toMatchObject({ reason: 'TOO_LARGE' });
     expect(e.message).toContain('1500×100');
@@ -93,7 +97,11 @@ describe('decodeImage', () => {
 
   it('refuses a decompression bomb by its header, before decoding the pixels', async () => {
     // A small PNG whose header claims 50000×50000 pixels.
-    const bytes = Buffer.from(await sharp({ create: { width: 64, height: 64, channels: 3, background: 'black' } }).png().toBuffer());
+    const bytes = Buffer.from(
+      await sharp({ create: { width: 64, height: 64, channels: 3, background: 'black' } })
+        .png()
+        .toBuffer(),
+    );
     bytes.writeUInt32BE(50000, 16);
     bytes.writeUInt32BE(50000, 20);
     bytes.writeUInt32BE(crc32(bytes.subarray(12, 29)), 29);

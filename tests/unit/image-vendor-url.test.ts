@@ -17,7 +17,10 @@ describe('checkVendorFetchedUrl', () => {
     ['HTTP://Images.Example.COM:8080/x', 'http://images.example.com:8080/x'],
     ['  https://8.8.8.8/face.png ', 'https://8.8.8.8/face.png'],
     ['http://[2606:4700::1111]/f.jpg', 'http://[2606:4700::1111]/f.jpg'],
-    ['https://no-such-host.invalid-tld-that-does-not-resolve.com/a.jpg', 'https://no-such-host.invalid-tld-that-does-not-resolve.com/a.jpg'],
+    [
+      'https://no-such-host.invalid-tld-that-does-not-resolve.com/a.jpg',
+      'https://no-such-host.invalid-tld-that-does-not-resolve.com/a.jpg',
+    ],
   ])('accepts %s without resolving it', (url, normalised) => {
     expect(checkVendorFetchedUrl(url)).toBe(normalised);
   });

@@ -873,9 +873,9 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(await match({ externalImageId: 'img-a', fields: { level: 3 } })).toEqual(['f1', 'f3']);
       expect(await match({ externalImageId: 'img-a', fields: { level: 3, dept: 'sales' } })).toEqual(['f1']);
       expect(await match({ personRowId: alice, fields: { vip: false } })).toEqual(['f2']);
-      expect(
-        await match({ vendorFaceIds: ['f1', 'f2', 'f3'], personRowId: alice, externalImageId: 'img-b' }),
-      ).toEqual(['f2']);
+      expect(await match({ vendorFaceIds: ['f1', 'f2', 'f3'], personRowId: alice, externalImageId: 'img-b' })).toEqual([
+        'f2',
+      ]);
       expect(await match({ personRowId: bob, fields: { dept: 'sales' } })).toEqual([]);
     });
 
@@ -931,12 +931,7 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       await ledger.listFaces(libRowId, { fields: { dept: 'sales' } }, { first: 1 });
       const counted = ledger.queryCount() - before;
       before = ledger.queryCount();
-      const page = await ledger.listFaces(
-        libRowId,
-        { fields: { dept: 'sales' } },
-        { first: 1 },
-        { withTotal: false },
-      );
+      const page = await ledger.listFaces(libRowId, { fields: { dept: 'sales' } }, { first: 1 }, { withTotal: false });
       expect(ledger.queryCount() - before).toBe(counted - 1);
       expect(page).toMatchObject({ totalCount: 0, hasNextPage: true });
     });
@@ -979,9 +974,7 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(facesUncounted.statements).toBe(faces.statements - 1);
 
       const libraries = await count(() => ledger.listLibraries(['local'], { first: 1 }));
-      const librariesUncounted = await count(() =>
-        ledger.listLibraries(['local'], { first: 1 }, { withTotal: false }),
-      );
+      const librariesUncounted = await count(() => ledger.listLibraries(['local'], { first: 1 }, { withTotal: false }));
       expect(strip([librariesUncounted.result])).toEqual(strip([libraries.result]));
       expect(libraries.result.totalCount).toBe(2);
       expect(librariesUncounted.statements).toBe(libraries.statements - 1);
@@ -1245,9 +1238,7 @@ describe('the PostgreSQL ledger', () => {
         schema.url,
         'SELECT version, count(*) AS times FROM schema_migrations GROUP BY version ORDER BY version',
       );
-      expect(applied.map((r) => [r.version, Number(r.times)])).toEqual(
-        POSTGRES_MIGRATIONS.map((m) => [m.version, 1]),
-      );
+      expect(applied.map((r) => [r.version, Number(r.times)])).toEqual(POSTGRES_MIGRATIONS.map((m) => [m.version, 1]));
     } finally {
       await Promise.all(replicas.map((replica) => replica.close()));
       await schema.drop();

@@ -36,7 +36,14 @@ const engine: FaceEngine = {
   whenReady: async () => {},
   close: async () => {},
 };
-const image = { bytes: Buffer.alloc(1), format: 'jpeg', mimeType: 'image/jpeg', width: 1, height: 1, sha256: '0'.repeat(64) } as const;
+const image = {
+  bytes: Buffer.alloc(1),
+  format: 'jpeg',
+  mimeType: 'image/jpeg',
+  width: 1,
+  height: 1,
+  sha256: '0'.repeat(64),
+} as const;
 const request: SearchRequest = { image: { kind: 'bytes', image }, topN: 20, threshold: 0 };
 
 /** Counts the descriptor rows the ledger hands over while `run` runs. */
@@ -65,8 +72,15 @@ describe.each(LEDGER_BACKENDS)('LOCAL descriptor files (%s ledger)', (backend) =
   async function addFaces(from: number, count: number): Promise<void> {
     for (let i = from; i < from + count; i++) {
       const face = await ledger.insertFace({
-        libraryRowId: library.rowId, personRowId: null, vendorFaceId: `f${i}`, externalImageId: null, fields: {},
-        userData: null, boundingBox: null, imageSha256: null, descriptor: descriptor(100 + i),
+        libraryRowId: library.rowId,
+        personRowId: null,
+        vendorFaceId: `f${i}`,
+        externalImageId: null,
+        fields: {},
+        userData: null,
+        boundingBox: null,
+        imageSha256: null,
+        descriptor: descriptor(100 + i),
       });
       faceIds.push(face.rowId);
     }
@@ -165,34 +179,42 @@ describe.each(LEDGER_BACKENDS)('LOCAL descriptor files (%s ledger)', (backend) =
     expect(fs.existsSync(file)).toBe(false);
   });
 
-  it('a search from the file read a few rows at a time, with faces deleted across the reads and some added, '
-    + 'finds what reading the ledger finds', async () => {
-    await firstSearch(dataDir);
-    await addFaces(60, 4);
-    // Deleted: the first face, faces on both sides of a read's edge (7 rows per read), and the last of a read.
-    await ledger.deleteFaces([faceIds[0]!, faceIds[6]!, faceIds[7]!, faceIds[27]!, faceIds[58]!, faceIds[61]!]);
-    const expected = await fromLedgerOnly();
-    const files = new DescriptorFiles(path.join(dataDir, 'descriptors'));
-    for (const rowsPerRead of [1, 7, 64]) {
-      const stored = (await files.open(library.rowId))!;
-      try {
-        const matches = await searchStoredDescriptors({
-          ledger, libraryRowId: library.rowId, stored, probe, maxSquared: Infinity, topN: request.topN,
-          chunk: new Float32Array(rowsPerRead * D),
-        });
-        expect(matches).toEqual(expected);
-      } finally {
-        await stored.close();
+  it(
+    'a search from the file read a few rows at a time, with faces deleted across the reads and some added, ' +
+      'finds what reading the ledger finds',
+    async () => {
+      await firstSearch(dataDir);
+      await addFaces(60, 4);
+      // Deleted: the first face, faces on both sides of a read's edge (7 rows per read), and the last of a read.
+      await ledger.deleteFaces([faceIds[0]!, faceIds[6]!, faceIds[7]!, faceIds[27]!, faceIds[58]!, faceIds[61]!]);
+      const expected = await fromLedgerOnly();
+      const files = new DescriptorFiles(path.join(dataDir, 'descriptors'));
+      for (const rowsPerRead of [1, 7, 64]) {
+        const stored = (await files.open(library.rowId))!;
+        try {
+          const matches = await searchStoredDescriptors({
+            ledger,
+            libraryRowId: library.rowId,
+            stored,
+            probe,
+            maxSquared: Infinity,
+            topN: request.topN,
+            chunk: new Float32Array(rowsPerRead * D),
+          });
+          expect(matches).toEqual(expected);
+        } finally {
+          await stored.close();
+        }
       }
-    }
-    // And through the vendor: answered from the file, then the matrix loaded for the next search.
-    const vendor = new LocalFaceVendor('local', dataDir, ledger, engine);
-    expect(await vendor.searchFaces(library, request)).toEqual(expected);
-    await vendor.descriptorFilesWritten();
-    const next = await countingRows(ledger, () => vendor.searchFaces(library, request));
-    expect(next.rowsRead).toBe(0);
-    expect(next.result).toEqual(expected);
-  });
+      // And through the vendor: answered from the file, then the matrix loaded for the next search.
+      const vendor = new LocalFaceVendor('local', dataDir, ledger, engine);
+      expect(await vendor.searchFaces(library, request)).toEqual(expected);
+      await vendor.descriptorFilesWritten();
+      const next = await countingRows(ledger, () => vendor.searchFaces(library, request));
+      expect(next.rowsRead).toBe(0);
+      expect(next.result).toEqual(expected);
+    },
+  );
 
   it('a matrix in memory follows deletions and additions (rows moved within it), search after search', async () => {
     const vendor = new LocalFaceVendor('local', dataDir, ledger, engine);
@@ -212,7 +234,7 @@ describe.each(LEDGER_BACKENDS)('LOCAL descriptor files (%s ledger)', (backend) =
     }
   });
 
-  it('a library deleted while its first search\'s file is being written leaves no file behind', async () => {
+  it("a library deleted while its first search's file is being written leaves no file behind", async () => {
     const vendor = new LocalFaceVendor('local', dataDir, ledger, engine);
     await vendor.searchFaces(library, request); // the ledger read in full; its file is written in the background
     await vendor.deleteLibrary(library);
@@ -220,4 +242,3 @@ describe.each(LEDGER_BACKENDS)('LOCAL descriptor files (%s ledger)', (backend) =
     expect(fs.existsSync(path.join(dataDir, 'descriptors', `library-${library.rowId}.f32`))).toBe(false);
   });
 });
-

@@ -11,7 +11,11 @@ function memory(): { stream: Writable; lines: () => Array<Record<string, unknown
     },
   });
   const text = () => chunks.join('');
-  const lines = () => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = () =>
+    text()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { stream, lines, text };
 }
 
@@ -28,7 +32,11 @@ describe('createLogger', () => {
         provider: { id: 'az', credentials: { subscriptionKey: 'AZKEY-0001' } },
         providers: [{ id: 'ali', credentials: { accessKeySecret: 'ALISK-0001' } }],
         req: { method: 'POST', headers: { authorization: 'Bearer TOKEN-0001', 'x-auth-token': 'HWTOKEN-0001' } },
-        headers: { 'ocp-apim-subscription-key': 'AZKEY-0002', 'X-Auth-Token': 'HWTOKEN-0002', Authorization: 'SDK-HMAC-0001' },
+        headers: {
+          'ocp-apim-subscription-key': 'AZKEY-0002',
+          'X-Auth-Token': 'HWTOKEN-0002',
+          Authorization: 'SDK-HMAC-0001',
+        },
         variables: { input: { image: { base64: IMAGE } } },
         image: { base64: IMAGE, bytes: Buffer.from('BYTES-0001') },
         body: { image_base64: IMAGE },
@@ -40,8 +48,20 @@ describe('createLogger', () => {
     );
     const text = out.text();
     for (const secret of [
-      'AK-0001', 'SK-0001', 'AZKEY-0001', 'AZKEY-0002', 'ALISK-0001', 'TOKEN-0001', 'TOKEN-0002', 'HWTOKEN-0001',
-      'HWTOKEN-0002', 'SDK-HMAC-0001', 'PW-0001', IMAGE, 'iVBORw0KGgo', Buffer.from('BYTES-0001').toString('base64'),
+      'AK-0001',
+      'SK-0001',
+      'AZKEY-0001',
+      'AZKEY-0002',
+      'ALISK-0001',
+      'TOKEN-0001',
+      'TOKEN-0002',
+      'HWTOKEN-0001',
+      'HWTOKEN-0002',
+      'SDK-HMAC-0001',
+      'PW-0001',
+      IMAGE,
+      'iVBORw0KGgo',
+      Buffer.from('BYTES-0001').toString('base64'),
     ]) {
       expect(text).not.toContain(secret);
     }
@@ -64,7 +84,11 @@ describe('createLogger', () => {
     });
     log.error({ err }, 'call failed');
     const [line] = out.lines();
-    expect(line.err).toMatchObject({ type: 'Error', message: 'vendor said no', request: { headers: { authorization: '[Redacted]' } } });
+    expect(line.err).toMatchObject({
+      type: 'Error',
+      message: 'vendor said no',
+      request: { headers: { authorization: '[Redacted]' } },
+    });
     expect(String((line.err as { stack: string }).stack)).toContain('vendor said no');
     expect(out.text()).not.toContain('ERRTOKEN-0001');
   });
@@ -80,7 +104,15 @@ describe('createLogger', () => {
 
 describe('describeConfigForLog', () => {
   const config: FacegraphConfig = {
-    server: { port: 4000, host: '127.0.0.1', graphiql: true, ui: true, introspection: true, cors: { origins: [] }, responseCacheBytes: 0 },
+    server: {
+      port: 4000,
+      host: '127.0.0.1',
+      graphiql: true,
+      ui: true,
+      introspection: true,
+      cors: { origins: [] },
+      responseCacheBytes: 0,
+    },
     ledger: { url: 'postgres://fg:DBPASS-0001@db:5432/fg', poolSize: 10 },
     redis: { url: 'redis://:REDISPW-0001@cache:6379', prefix: 'facegraph:' },
     dataDir: '/data',
@@ -107,8 +139,19 @@ describe('describeConfigForLog', () => {
     },
     providers: [
       { id: 'local', kind: 'LOCAL' },
-      { id: 'hw', kind: 'HUAWEI_FRS', region: 'r', projectId: 'p', credentials: { username: 'u', password: 'HWPW-0001', domainName: 'd' } },
-      { id: 'az', kind: 'AZURE_FACE', endpoint: 'https://user:URLPW-0001@az.example.com', credentials: { subscriptionKey: 'AZKEY-0001' } },
+      {
+        id: 'hw',
+        kind: 'HUAWEI_FRS',
+        region: 'r',
+        projectId: 'p',
+        credentials: { username: 'u', password: 'HWPW-0001', domainName: 'd' },
+      },
+      {
+        id: 'az',
+        kind: 'AZURE_FACE',
+        endpoint: 'https://user:URLPW-0001@az.example.com',
+        credentials: { subscriptionKey: 'AZKEY-0001' },
+      },
     ],
   };
 
@@ -116,7 +159,13 @@ describe('describeConfigForLog', () => {
     const described = describeConfigForLog(config);
     expect(described.providers).toEqual([
       { id: 'local', kind: 'LOCAL' },
-      { id: 'hw', kind: 'HUAWEI_FRS', region: 'r', projectId: 'p', credentials: ['username', 'password', 'domainName'] },
+      {
+        id: 'hw',
+        kind: 'HUAWEI_FRS',
+        region: 'r',
+        projectId: 'p',
+        credentials: ['username', 'password', 'domainName'],
+      },
       { id: 'az', kind: 'AZURE_FACE', endpoint: 'https://user:***@az.example.com', credentials: ['subscriptionKey'] },
     ]);
     expect(described.ledger.url).toBe('postgres://fg:***@db:5432/fg');

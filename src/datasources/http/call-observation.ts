@@ -4,7 +4,6 @@ import { TransportError, type HttpRequest, type HttpResponse, type TransportObse
 // Vendor calls under client spans, reported to the transport's observer (transport.ts: the server injects one, so
 // this layer never imports from src/server). Spans go to @opentelemetry/api's global tracer (a no-op until configured).
 
-
 // Looked up per call: a tracer taken at load time would stay bound to the first provider ever registered.
 const tracer = () => trace.getTracer('facegraph.vendor-transport');
 

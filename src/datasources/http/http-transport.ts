@@ -76,8 +76,12 @@ export class HttpTransport {
 
   private async attempt(req: HttpRequest, baseUrl: URL, body: Buffer, attempt: number): Promise<Outcome> {
     const headers = requestHeaders(req, body);
-    const url = req.signQuery ? withQuery(baseUrl, req.signQuery({ method: req.method, url: new URL(baseUrl), headers: { ...headers }, body })) : baseUrl;
-    const signed = req.sign ? await req.sign({ method: req.method, url: new URL(url), headers: { ...headers }, body }) : {};
+    const url = req.signQuery
+      ? withQuery(baseUrl, req.signQuery({ method: req.method, url: new URL(baseUrl), headers: { ...headers }, body }))
+      : baseUrl;
+    const signed = req.sign
+      ? await req.sign({ method: req.method, url: new URL(url), headers: { ...headers }, body })
+      : {};
     const started = Date.now();
     const outcome = await exchange(url, req.method, { ...headers, ...signed }, body, {
       agent: this.agents[url.protocol as 'http:' | 'https:'],
@@ -122,7 +126,8 @@ export class HttpTransport {
     if ('response' in outcome) return outcome.response;
     const { failure, reason } = outcome;
     this.logger.warn({ ...this.context(req, url), attempts, failure, reason }, 'vendor request failed');
-    const what = failure === 'NOT_SENT' ? `was not sent: ${reason}` : `was sent, but ${reason}; the vendor may have acted on it`;
+    const what =
+      failure === 'NOT_SENT' ? `was not sent: ${reason}` : `was sent, but ${reason}; the vendor may have acted on it`;
     const message = `${req.operation} to provider ${this.options.providerId} ${what} (${plural(attempts, 'attempt')})`;
     throw new TransportError(message, failure, attempts, undefined, { cause: outcome.cause });
   }
@@ -130,13 +135,20 @@ export class HttpTransport {
   /** The rate-limit wait before the first attempt, bounded by the whole retry budget. */
   private async firstTurn(req: HttpRequest): Promise<void> {
     const closed = () =>
-      new TransportError(`${req.operation} to provider ${this.options.providerId} was not sent: the transport is closed`, 'NOT_SENT', 0);
+      new TransportError(
+        `${req.operation} to provider ${this.options.providerId} was not sent: the transport is closed`,
+        'NOT_SENT',
+        0,
+      );
     if (this.closing.signal.aborted) throw closed();
     if (!this.rateLimit) return;
     const budget = this.options.retry.maxTotalMs;
     const { granted, waitMs: wait } = await this.rateLimit.takeTurn(budget);
     if (!granted) {
-      this.logger.warn({ providerId: this.options.providerId, operation: req.operation, queueMs: wait }, 'rate limit queue full');
+      this.logger.warn(
+        { providerId: this.options.providerId, operation: req.operation, queueMs: wait },
+        'rate limit queue full',
+      );
       throw new TransportError(
         `The rate limit queue of provider ${this.options.providerId} is full: ${req.operation} would wait ${wait} ms, ` +
           `more than its ${budget} ms budget`,
@@ -193,7 +205,13 @@ interface ExchangeOptions {
 }
 
 /** One request and its whole response under one timer; never rejects. */
-function exchange(url: URL, method: string, headers: Record<string, string>, body: Buffer, options: ExchangeOptions): Promise<Outcome> {
+function exchange(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  options: ExchangeOptions,
+): Promise<Outcome> {
   return new Promise((resolve) => {
     let sent = false;
     let timedOut = false;
@@ -205,7 +223,11 @@ function exchange(url: URL, method: string, headers: Record<string, string>, bod
     const fail = (error: unknown, reason: string) => {
       clearTimeout(timer);
       const failure = sent ? 'AMBIGUOUS' : 'NOT_SENT';
-      resolve({ failure, reason: timedOut ? `no complete answer came within ${options.timeoutMs} ms` : reason, cause: error });
+      resolve({
+        failure,
+        reason: timedOut ? `no complete answer came within ${options.timeoutMs} ms` : reason,
+        cause: error,
+      });
     };
     request.on('socket', (socket) => {
       // Bytes may reach the vendor from the moment the connection is up (at once on a reused keep-alive socket).

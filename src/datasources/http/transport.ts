@@ -1,4 +1,3 @@
-
 // The one outbound HTTP transport every vendor adapter uses. Adapters build and sign requests and map
 // responses; this module owns timeouts, retries with backoff, rate limits and safe logging.
 

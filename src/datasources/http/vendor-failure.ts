@@ -26,17 +26,30 @@ export function transportFailure(e: unknown, providerId: string, vendorName: str
 }
 
 /** A 2xx answer's JSON body; a body that is not JSON is a retryable failure (AMBIGUOUS for a write). */
-export function successBody<T>(response: HttpResponse, idempotent: boolean, providerId: string, vendorName: string, requestId: string | null): T {
+export function successBody<T>(
+  response: HttpResponse,
+  idempotent: boolean,
+  providerId: string,
+  vendorName: string,
+  requestId: string | null,
+): T {
   const parsed = response.json<T>();
   if (parsed !== undefined || response.body.length === 0) return parsed ?? ({} as T);
   throw new FaceGraphError({
     type: 'VendorUnavailableError',
     message: `${vendorName} answered with a body that is not valid JSON.`,
     retryable: true,
-    vendor: { providerId, code: idempotent ? 'MALFORMED_RESPONSE' : 'AMBIGUOUS', httpStatus: response.status, requestId },
+    vendor: {
+      providerId,
+      code: idempotent ? 'MALFORMED_RESPONSE' : 'AMBIGUOUS',
+      httpStatus: response.status,
+      requestId,
+    },
   });
 }
 
 export function isAmbiguous(e: unknown): boolean {
-  return e instanceof FaceGraphError && e.detail.type === 'VendorUnavailableError' && e.detail.vendor.code === 'AMBIGUOUS';
+  return (
+    e instanceof FaceGraphError && e.detail.type === 'VendorUnavailableError' && e.detail.vendor.code === 'AMBIGUOUS'
+  );
 }

@@ -32,7 +32,11 @@ export async function decodeBase64Image(value: string, limits: ImageLimits): Pro
   if (decodedLength > limits.maxBytes) throw tooLarge(limits, decodedLength);
 
   if (!BASE64_CHARS.test(body)) {
-    throw invalidInput(FIELD, 'image.base64 is not valid base64 (it contains characters outside the base64 alphabet).', 'BASE64');
+    throw invalidInput(
+      FIELD,
+      'image.base64 is not valid base64 (it contains characters outside the base64 alphabet).',
+      'BASE64',
+    );
   }
   if (body.length % 4 === 1 || (padding > 0 && clean.length % 4 !== 0)) {
     throw invalidInput(FIELD, 'image.base64 is not valid base64 (wrong length or padding).', 'BASE64');

@@ -148,7 +148,7 @@ function checkWholeImageMemory(metadata: sharp.Metadata): void {
     webp: 'an animated WebP',
   }[metadata.format as string];
   const { width, height } = metadata;
-  const megapixels = Math.floor((WHOLE_IMAGE_MAX_BYTES / needed) * (width! * height!) / 1e5) / 10;
+  const megapixels = Math.floor(((WHOLE_IMAGE_MAX_BYTES / needed) * (width! * height!)) / 1e5) / 10;
   throw imageRejected(
     'TOO_LARGE',
     `The image is ${kind} of ${width}×${height} pixels, which is decoded whole (about ${describeBytes(needed)}); ` +
@@ -162,7 +162,13 @@ export function sniffFormat(bytes: Buffer): DecodableFormat | null {
   const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
   if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
   if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
-  if (bytes.subarray(0, 6).toString('latin1').match(/^GIF8[79]a$/)) return 'gif';
+  if (
+    bytes
+      .subarray(0, 6)
+      .toString('latin1')
+      .match(/^GIF8[79]a$/)
+  )
+    return 'gif';
   if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') {
     return 'webp';
   }

@@ -100,7 +100,9 @@ function requestOnce(url: URL, addresses: LookupAddress[], limits: ImageLimits, 
       agent: false,
       signal,
     });
-    req.on('error', (e) => reject(imageRejected('UNREACHABLE', `The image host ${url.host} could not be reached (${errorCode(e)}).`)));
+    req.on('error', (e) =>
+      reject(imageRejected('UNREACHABLE', `The image host ${url.host} could not be reached (${errorCode(e)}).`)),
+    );
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       if (REDIRECT_STATUSES.has(status)) {
@@ -127,7 +129,10 @@ function readBody(res: IncomingMessage, host: string, limits: ImageLimits): Prom
     const chunks: Buffer[] = [];
     let received = 0;
     let ended = false;
-    const cutOff = () => reject(imageRejected('UNREACHABLE', `The image host ${host} closed the connection before the whole image arrived.`));
+    const cutOff = () =>
+      reject(
+        imageRejected('UNREACHABLE', `The image host ${host} closed the connection before the whole image arrived.`),
+      );
     res.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > limits.maxBytes) {
@@ -150,7 +155,10 @@ function readBody(res: IncomingMessage, host: string, limits: ImageLimits): Prom
 
 function redirectTarget(from: URL, outcome: Extract<Outcome, { kind: 'redirect' }>): URL {
   if (!outcome.location) {
-    throw imageRejected('UNREACHABLE', `The image host ${from.host} answered HTTP ${outcome.status} without a Location.`);
+    throw imageRejected(
+      'UNREACHABLE',
+      `The image host ${from.host} answered HTTP ${outcome.status} without a Location.`,
+    );
   }
   let next: URL;
   try {

@@ -79,9 +79,7 @@ export interface IdempotencyRecord {
 }
 
 export type IdempotencyClaim =
-  | { state: 'claimed' }
-  | { state: 'done'; record: IdempotencyRecord }
-  | { state: 'busy'; requestHash: string };
+  { state: 'claimed' } | { state: 'done'; record: IdempotencyRecord } | { state: 'busy'; requestHash: string };
 
 export interface LibraryKey {
   providerId: string;
@@ -145,7 +143,11 @@ export interface LedgerStore {
   librariesByKey(keys: readonly LibraryKey[]): Promise<(LibraryRecord | null)[]>;
   librariesByRowId(rowIds: readonly number[]): Promise<(LibraryRecord | null)[]>;
   /** Libraries of these providers (null: of every provider). */
-  listLibraries(providerIds: readonly string[] | null, page: PageArgs, options?: PageOptions): Promise<Page<LibraryRecord>>;
+  listLibraries(
+    providerIds: readonly string[] | null,
+    page: PageArgs,
+    options?: PageOptions,
+  ): Promise<Page<LibraryRecord>>;
   libraryCounts(rowIds: readonly number[]): Promise<LibraryCounts[]>;
   /** Deletes the library with its persons, faces and idempotency records; returns the number of faces removed. */
   deleteLibrary(rowId: number): Promise<number>;
@@ -161,13 +163,25 @@ export interface LedgerStore {
   listPersons(libraryRowIds: readonly number[], page: PageArgs, options?: PageOptions): Promise<Page<PersonRecord>[]>;
 
   /** Inserts a face; with `idempotency`, records the key in the same transaction. */
-  insertFace(face: NewFace, idempotency?: { providerId: string; key: string; requestHash: string }): Promise<FaceRecord>;
+  insertFace(
+    face: NewFace,
+    idempotency?: { providerId: string; key: string; requestHash: string },
+  ): Promise<FaceRecord>;
   facesByKey(keys: readonly FaceKey[]): Promise<(FaceRecord | null)[]>;
   facesByRowId(rowIds: readonly number[]): Promise<(FaceRecord | null)[]>;
   /** A page of the library's faces matching the filter (all filter parts must match), in created order. */
-  listFaces(libraryRowId: number, filter: ResolvedFaceFilter, page: PageArgs, options?: PageOptions): Promise<Page<FaceRecord>>;
+  listFaces(
+    libraryRowId: number,
+    filter: ResolvedFaceFilter,
+    page: PageArgs,
+    options?: PageOptions,
+  ): Promise<Page<FaceRecord>>;
   /** One page of faces for each person, in one round trip. */
-  listFacesOfPersons(personRowIds: readonly number[], page: PageArgs, options?: PageOptions): Promise<Page<FaceRecord>[]>;
+  listFacesOfPersons(
+    personRowIds: readonly number[],
+    page: PageArgs,
+    options?: PageOptions,
+  ): Promise<Page<FaceRecord>[]>;
   /** Every face of the library matching the filter, in created order (for planning deletes and syncs). */
   findFaces(libraryRowId: number, filter: ResolvedFaceFilter): Promise<FaceRecord[]>;
   updateFace(rowId: number, patch: FacePatch): Promise<FaceRecord>;
@@ -182,7 +196,11 @@ export interface LedgerStore {
    * Descriptors of a library's faces (those after `afterRowId` only, when given), for 1:N search. A face row id
    * is never reused and a face's descriptor never changes, so a cache can add what came after its newest row.
    */
-  faceDescriptors(libraryRowId: number, dimensions: number, options?: { afterRowId?: number }): Promise<DescriptorMatrix>;
+  faceDescriptors(
+    libraryRowId: number,
+    dimensions: number,
+    options?: { afterRowId?: number },
+  ): Promise<DescriptorMatrix>;
   /** How many of the library's faces up to `upToRowId` have a descriptor (a cache's check for deletions). */
   countFaceDescriptors(libraryRowId: number, upToRowId: number): Promise<number>;
   /** The row ids, ascending, of the library's faces up to `upToRowId` that have a descriptor. */

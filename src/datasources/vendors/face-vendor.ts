@@ -139,7 +139,12 @@ export interface FaceVendor {
    */
   deletePerson(library: LibraryRecord, person: PersonRecord, faces: FaceRecord[]): Promise<void>;
   registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace>;
-  updateFace(library: LibraryRecord, face: FaceRecord, patch: VendorFacePatch, person: PersonRecord | null): Promise<void>;
+  updateFace(
+    library: LibraryRecord,
+    face: FaceRecord,
+    patch: VendorFacePatch,
+    person: PersonRecord | null,
+  ): Promise<void>;
   deleteFace(library: LibraryRecord, face: FaceRecord): Promise<void>;
   /**
    * Only where capabilities.deleteFacesByFilter is NATIVE: one vendor call for the whole filter (never given faceIds).

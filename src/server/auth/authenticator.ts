@@ -82,7 +82,10 @@ export class Authenticator {
   async authenticate(credentials: RequestCredentials, now = new Date()): Promise<Access> {
     if (this.routerSecret !== null) {
       const given = credentials.routerSecret ?? '';
-      if (!given) throw new AuthenticationError('This server takes requests through its router only: the x-router-secret header is missing.');
+      if (!given)
+        throw new AuthenticationError(
+          'This server takes requests through its router only: the x-router-secret header is missing.',
+        );
       if (!sameSecret(given, this.routerSecret)) throw new AuthenticationError('The x-router-secret header is wrong.');
     }
     const token = bearerToken(credentials.authorization);
@@ -100,7 +103,9 @@ export class Authenticator {
       }
     }
     throw new AuthenticationError(
-      this.jwt ? 'The bearer token is neither an API key (fgk_...) nor a JWT.' : 'The bearer token is not an API key (fgk_...).',
+      this.jwt
+        ? 'The bearer token is neither an API key (fgk_...) nor a JWT.'
+        : 'The bearer token is not an API key (fgk_...).',
     );
   }
 
@@ -108,7 +113,8 @@ export class Authenticator {
     const digest = sha256Hex(secret);
     const key = this.configKeys.get(digest) ?? (await this.ledgerKey(digest, ledgerVersion));
     // The look-up was by digest; compare again in constant time so no code path depends on a partial match.
-    if (!key || !sameDigest(key.sha256, digest)) throw new AuthenticationError('The API key is not known to this server.');
+    if (!key || !sameDigest(key.sha256, digest))
+      throw new AuthenticationError('The API key is not known to this server.');
     if (key.revokedAt && key.revokedAt <= now) throw new AuthenticationError('The API key was revoked.');
     if (key.expiresAt && key.expiresAt <= now) throw new AuthenticationError('The API key has expired.');
     if (!this.configKeys.has(digest)) this.touch(key.id, now);

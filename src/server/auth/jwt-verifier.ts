@@ -45,7 +45,8 @@ export class JwtVerifier {
     } catch (e) {
       throw new JwtRejected(describeJoseError(e));
     }
-    if (typeof payload.sub !== 'string' || payload.sub === '') throw new JwtRejected('The JWT has no subject (sub claim).');
+    if (typeof payload.sub !== 'string' || payload.sub === '')
+      throw new JwtRejected('The JWT has no subject (sub claim).');
     return { actor: `jwt:${payload.sub}`, scopes: scopesOf(payload), providers: null };
   }
 }

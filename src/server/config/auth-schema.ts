@@ -10,7 +10,10 @@ const keyId = pattern(/^[A-Za-z0-9_.:-]{1,64}$/, 'use 1-64 letters, digits, _ . 
 const sha256: Rule<string> = (value, at, ctx) =>
   typeof value === 'string' && /^[0-9a-fA-F]{64}$/.test(value)
     ? value
-    : ctx.report(at, 'must be the SHA-256 of the key as 64 hex characters, never the key itself (npm run keys prints keys)');
+    : ctx.report(
+        at,
+        'must be the SHA-256 of the key as 64 hex characters, never the key itself (npm run keys prints keys)',
+      );
 const scopeList = list(oneOf(SCOPES), 1);
 
 const apiKey = object(

@@ -33,12 +33,14 @@ function readConfigFile(file: string): Record<string, unknown> {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? `config file ${file} does not exist` : `cannot read config file ${file} (${code})`;
+    const problem =
+      code === 'ENOENT' ? `config file ${file} does not exist` : `cannot read config file ${file} (${code})`;
     throw new ConfigError([`FACEGRAPH_CONFIG: ${problem}`], file);
   }
   const doc = parse(text, path.extname(file).toLowerCase(), file);
   if (doc === null || doc === undefined) return {};
-  if (!isPlainObject(doc)) throw new ConfigError(['the top level must be a mapping (server, ledger, providers, ...)'], file);
+  if (!isPlainObject(doc))
+    throw new ConfigError(['the top level must be a mapping (server, ledger, providers, ...)'], file);
   return doc;
 }
 
@@ -57,7 +59,10 @@ function parse(text: string, ext: string, file: string): unknown {
     }
   } catch (e) {
     const kind = ext === '.json' ? 'JSON' : 'YAML';
-    const message = String((e as Error).message).split('\n')[0].replace(/:$/, '').replace(/, ".*" is not valid JSON$/, '');
+    const message = String((e as Error).message)
+      .split('\n')[0]
+      .replace(/:$/, '')
+      .replace(/, ".*" is not valid JSON$/, '');
     throw new ConfigError([`not valid ${kind}: ${message}`], file);
   }
 }

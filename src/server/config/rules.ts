@@ -74,7 +74,8 @@ export function object(fields: Record<string, Field>, context = ''): Rule<Record
 export function list<T>(item: Rule<T>, minItems = 0): Rule<T[]> {
   return (value, path, ctx) => {
     if (!Array.isArray(value)) return ctx.report(path, `must be a list, got ${ctx.show(path, value)}`);
-    if (value.length < minItems) return ctx.report(path, `must have at least ${minItems} item${minItems > 1 ? 's' : ''}`);
+    if (value.length < minItems)
+      return ctx.report(path, `must have at least ${minItems} item${minItems > 1 ? 's' : ''}`);
     const out: T[] = [];
     value.forEach((v, i) => {
       const result = check(item, v, keyPath(path, i), ctx);

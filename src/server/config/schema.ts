@@ -2,7 +2,23 @@ import * as path from 'node:path';
 import { DEFAULT_DECODE_POOL } from '../../datasources/images/decode-pool';
 import { isPlainObject, keyPath } from './expand';
 import {
-  Ctx, Field, INVALID, Rule, bool, check, httpUrl, int, list, object, oneOf, opt, pattern, positiveNumber, req, secret, str,
+  Ctx,
+  Field,
+  INVALID,
+  Rule,
+  bool,
+  check,
+  httpUrl,
+  int,
+  list,
+  object,
+  oneOf,
+  opt,
+  pattern,
+  positiveNumber,
+  req,
+  secret,
+  str,
 } from './rules';
 import { authSection } from './auth-schema';
 import type { FacegraphConfig, ProviderConfig, RequestLimits } from './types';
@@ -88,7 +104,10 @@ const imageStaging: Rule = (value, at, ctx) => {
   if (staging === INVALID || typeof staging.endpoint !== 'string') return staging;
   const host = new URL(staging.endpoint).hostname;
   if (staging.addressing === 'virtual-hosted' && (/^\d+(\.\d+){3}$/.test(host) || host.startsWith('['))) {
-    return ctx.report(keyPath(at, 'addressing'), `an IP address endpoint (${host}) cannot carry the bucket in its host name: set addressing: path`);
+    return ctx.report(
+      keyPath(at, 'addressing'),
+      `an IP address endpoint (${host}) cannot carry the bucket in its host name: set addressing: path`,
+    );
   }
   return staging;
 };
@@ -275,7 +294,10 @@ export function validateConfig(doc: unknown, ctx: Ctx, cwd: string, production =
   c.auth?.keys.forEach((key, i) =>
     key.providers?.forEach((id, j) => {
       if (!providerIds.has(id)) {
-        ctx.report(`auth.keys[${i}].providers[${j}]`, `'${id}' is not a configured provider (${[...providerIds].join(', ')})`);
+        ctx.report(
+          `auth.keys[${i}].providers[${j}]`,
+          `'${id}' is not a configured provider (${[...providerIds].join(', ')})`,
+        );
       }
     }),
   );

@@ -55,10 +55,7 @@ export interface AlibabaMtsProviderConfig {
 export type OssStagingConfig = OssStagingOptions;
 
 export type ProviderConfig =
-  | LocalProviderConfig
-  | HuaweiFrsProviderConfig
-  | AzureFaceProviderConfig
-  | AlibabaMtsProviderConfig;
+  LocalProviderConfig | HuaweiFrsProviderConfig | AzureFaceProviderConfig | AlibabaMtsProviderConfig;
 
 /** What one GraphQL request may ask for; a request over any of them is refused before anything executes. */
 export interface RequestLimits {

@@ -43,7 +43,11 @@ export function observabilityPlugin<TContext extends object>(
           if (!operation) return;
           type = operation.operation;
           rootFields = rootFieldsOf(operation, ctx.document, schema);
-          nameServerSpan(type, rootFields.map((f) => f.name), span);
+          nameServerSpan(
+            type,
+            rootFields.map((f) => f.name),
+            span,
+          );
         },
         async willSendResponse(ctx: GraphQLRequestContextWillSendResponse<TContext>) {
           const body = ctx.response.body;
@@ -121,9 +125,15 @@ const isPromise = (value: unknown): value is PromiseLike<unknown> =>
 /** Calls done once the value is settled: a promise, or a list holding promises (as Apollo's instrumentation did). */
 function whenFinished(value: unknown, done: (error: unknown, result?: unknown) => void): void {
   if (isPromise(value)) {
-    value.then((settled) => whenFinished(settled, done), (error: unknown) => done(error));
+    value.then(
+      (settled) => whenFinished(settled, done),
+      (error: unknown) => done(error),
+    );
   } else if (Array.isArray(value) && value.some(isPromise)) {
-    Promise.all(value).then((settled) => done(null, settled), (error: unknown) => done(error));
+    Promise.all(value).then(
+      (settled) => done(null, settled),
+      (error: unknown) => done(error),
+    );
   } else {
     done(null, value);
   }

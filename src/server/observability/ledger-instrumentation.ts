@@ -16,11 +16,7 @@ interface MaybePooled {
   poolStats?(): LedgerPoolStats;
 }
 
-export function instrumentLedger(
-  ledger: LedgerStore,
-  metrics: FacegraphMetrics | null,
-  tracing: boolean,
-): LedgerStore {
+export function instrumentLedger(ledger: LedgerStore, metrics: FacegraphMetrics | null, tracing: boolean): LedgerStore {
   const pooled = ledger as LedgerStore & MaybePooled;
   metrics?.watchLedger({
     statements: () => ledger.queryCount(),

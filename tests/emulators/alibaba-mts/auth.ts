@@ -40,12 +40,28 @@ export interface ReceivedRequest {
 
 export type AuthResult =
   | { ok: true; version: SignatureVersion; accessKeyId: string }
-  | { ok: false; version: SignatureVersion; reason: AuthFailure; error: MtsError; accessKeyId?: string; stringToSign?: string; canonicalRequest?: string };
+  | {
+      ok: false;
+      version: SignatureVersion;
+      reason: AuthFailure;
+      error: MtsError;
+      accessKeyId?: string;
+      stringToSign?: string;
+      canonicalRequest?: string;
+    };
 
 export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-const V3_PATTERN = /^ACS3-HMAC-SHA256\s+Credential=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-fA-F]+)\s*$/;
+const V3_PATTERN =
+  /^ACS3-HMAC-SHA256\s+Credential=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-fA-F]+)\s*$/;
 const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
-const V3_REQUIRED_SIGNED = ['host', 'x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256'];
+const V3_REQUIRED_SIGNED = [
+  'host',
+  'x-acs-action',
+  'x-acs-version',
+  'x-acs-date',
+  'x-acs-signature-nonce',
+  'x-acs-content-sha256',
+];
 
 // ------------------------------------------------------------------------------------------------
 // encoding
@@ -56,7 +72,14 @@ const HEX = '0123456789ABCDEF';
 export function rfc3986(value: string): string {
   let out = '';
   for (const b of Buffer.from(value, 'utf8')) {
-    const unreserved = (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f || b === 0x2e || b === 0x7e;
+    const unreserved =
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      (b >= 0x30 && b <= 0x39) ||
+      b === 0x2d ||
+      b === 0x5f ||
+      b === 0x2e ||
+      b === 0x7e;
     out += unreserved ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;
   }
   return out;
@@ -188,7 +211,8 @@ export class RpcVerifier {
   private checkTime(value: string, version: SignatureVersion): AuthResult | undefined {
     const ms = TIMESTAMP_PATTERN.test(value) ? Date.parse(value) : NaN;
     if (Number.isNaN(ms)) return { ok: false, version, reason: 'bad-timestamp', error: Errors.timestampFormat() };
-    if (Math.abs(this.options.now() - ms) > this.options.maxSkewMs) return { ok: false, version, reason: 'stale-timestamp', error: Errors.timestampExpired() };
+    if (Math.abs(this.options.now() - ms) > this.options.maxSkewMs)
+      return { ok: false, version, reason: 'stale-timestamp', error: Errors.timestampExpired() };
     return undefined;
   }
 
@@ -206,25 +230,53 @@ export class RpcVerifier {
     const version: SignatureVersion = 'V1';
     const p = req.params;
     for (const name of ['AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp']) {
-      if (!p[name]) return { ok: false, version, reason: 'missing-parameter', error: Errors.missing(name), accessKeyId: p['AccessKeyId'] };
+      if (!p[name])
+        return {
+          ok: false,
+          version,
+          reason: 'missing-parameter',
+          error: Errors.missing(name),
+          accessKeyId: p['AccessKeyId'],
+        };
     }
     const accessKeyId = p['AccessKeyId'] as string;
     if (p['SignatureMethod'] !== 'HMAC-SHA1') {
-      return { ok: false, version, reason: 'unsupported-method', error: Errors.signatureMethod(p['SignatureMethod'] as string), accessKeyId };
+      return {
+        ok: false,
+        version,
+        reason: 'unsupported-method',
+        error: Errors.signatureMethod(p['SignatureMethod'] as string),
+        accessKeyId,
+      };
     }
     if (p['SignatureVersion'] !== '1.0') {
-      return { ok: false, version, reason: 'unsupported-method', error: Errors.incompleteSignature('SignatureVersion must be 1.0.'), accessKeyId };
+      return {
+        ok: false,
+        version,
+        reason: 'unsupported-method',
+        error: Errors.incompleteSignature('SignatureVersion must be 1.0.'),
+        accessKeyId,
+      };
     }
     const timeError = this.checkTime(p['Timestamp'] as string, version);
     if (timeError) return { ...timeError, accessKeyId } as AuthResult;
     const secret = this.secrets.get(accessKeyId);
-    if (secret === undefined) return { ok: false, version, reason: 'unknown-ak', error: Errors.accessKeyNotFound(), accessKeyId };
+    if (secret === undefined)
+      return { ok: false, version, reason: 'unknown-ak', error: Errors.accessKeyNotFound(), accessKeyId };
     const stringToSign = v1StringToSign(req.method, p);
     const expected = createHmac('sha1', `${secret}&`).update(stringToSign, 'utf8').digest('base64');
     if (!safeEqual(expected, p['Signature'] as string)) {
-      return { ok: false, version, reason: 'signature-mismatch', error: Errors.signatureMismatch(stringToSign), accessKeyId, stringToSign };
+      return {
+        ok: false,
+        version,
+        reason: 'signature-mismatch',
+        error: Errors.signatureMismatch(stringToSign),
+        accessKeyId,
+        stringToSign,
+      };
     }
-    if (!this.useNonce(accessKeyId, p['SignatureNonce'] as string)) return { ok: false, version, reason: 'nonce-reused', error: Errors.nonceUsed(), accessKeyId };
+    if (!this.useNonce(accessKeyId, p['SignatureNonce'] as string))
+      return { ok: false, version, reason: 'nonce-reused', error: Errors.nonceUsed(), accessKeyId };
     return { ok: true, version, accessKeyId };
   }
 
@@ -232,26 +284,50 @@ export class RpcVerifier {
     const version: SignatureVersion = 'V3';
     const authorization = (headerValue(req.headers, 'authorization') ?? '').trim();
     if (!/^ACS3-HMAC-SHA256\s/.test(authorization)) {
-      return { ok: false, version, reason: 'unsupported-method', error: Errors.signatureMethod(authorization.split(/\s/)[0] ?? '') };
+      return {
+        ok: false,
+        version,
+        reason: 'unsupported-method',
+        error: Errors.signatureMethod(authorization.split(/\s/)[0] ?? ''),
+      };
     }
     const m = V3_PATTERN.exec(authorization);
-    if (!m) return { ok: false, version, reason: 'malformed-authorization', error: Errors.incompleteSignature('The Authorization header is malformed.') };
+    if (!m)
+      return {
+        ok: false,
+        version,
+        reason: 'malformed-authorization',
+        error: Errors.incompleteSignature('The Authorization header is malformed.'),
+      };
     const [, accessKeyId, signedList, signature] = m as unknown as [string, string, string, string];
     const signed = signedList.split(';').map((h) => h.trim().toLowerCase());
     const required = [...V3_REQUIRED_SIGNED];
     if (req.body.length > 0 && headerValue(req.headers, 'content-type') !== undefined) required.push('content-type');
     for (const name of required) {
       if (headerValue(req.headers, name) === undefined) {
-        return { ok: false, version, reason: 'missing-parameter', error: Errors.incompleteSignature(`The header ${name} is required.`), accessKeyId };
+        return {
+          ok: false,
+          version,
+          reason: 'missing-parameter',
+          error: Errors.incompleteSignature(`The header ${name} is required.`),
+          accessKeyId,
+        };
       }
       if (!signed.includes(name)) {
-        return { ok: false, version, reason: 'header-not-signed', error: Errors.incompleteSignature(`The header ${name} must be signed.`), accessKeyId };
+        return {
+          ok: false,
+          version,
+          reason: 'header-not-signed',
+          error: Errors.incompleteSignature(`The header ${name} must be signed.`),
+          accessKeyId,
+        };
       }
     }
     const timeError = this.checkTime((headerValue(req.headers, 'x-acs-date') as string).trim(), version);
     if (timeError) return { ...timeError, accessKeyId } as AuthResult;
     const secret = this.secrets.get(accessKeyId);
-    if (secret === undefined) return { ok: false, version, reason: 'unknown-ak', error: Errors.accessKeyNotFound(), accessKeyId };
+    if (secret === undefined)
+      return { ok: false, version, reason: 'unknown-ak', error: Errors.accessKeyNotFound(), accessKeyId };
 
     const payloadHash = sha256Hex(req.body);
     const claimed = (headerValue(req.headers, 'x-acs-content-sha256') as string).trim();
@@ -260,11 +336,17 @@ export class RpcVerifier {
         ok: false,
         version,
         reason: 'payload-hash',
-        error: new MtsError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation. x-acs-content-sha256 does not match the request body.'),
+        error: new MtsError(
+          400,
+          'SignatureDoesNotMatch',
+          'Specified signature is not matched with our calculation. x-acs-content-sha256 does not match the request body.',
+        ),
         accessKeyId,
       };
     }
-    const canonicalHeaders = signed.map((name) => `${name}:${(headerValue(req.headers, name) ?? '').trim()}\n`).join('');
+    const canonicalHeaders = signed
+      .map((name) => `${name}:${(headerValue(req.headers, name) ?? '').trim()}\n`)
+      .join('');
     const canonicalRequest = [
       req.method.toUpperCase(),
       v3CanonicalUri(req.rawPath),
@@ -276,10 +358,19 @@ export class RpcVerifier {
     const stringToSign = `ACS3-HMAC-SHA256\n${sha256Hex(canonicalRequest)}`;
     const expected = createHmac('sha256', secret).update(stringToSign, 'utf8').digest('hex');
     if (!safeEqual(expected, signature.toLowerCase())) {
-      return { ok: false, version, reason: 'signature-mismatch', error: Errors.signatureMismatch(stringToSign), accessKeyId, stringToSign, canonicalRequest };
+      return {
+        ok: false,
+        version,
+        reason: 'signature-mismatch',
+        error: Errors.signatureMismatch(stringToSign),
+        accessKeyId,
+        stringToSign,
+        canonicalRequest,
+      };
     }
     const nonce = (headerValue(req.headers, 'x-acs-signature-nonce') as string).trim();
-    if (!this.useNonce(accessKeyId, nonce)) return { ok: false, version, reason: 'nonce-reused', error: Errors.nonceUsed(), accessKeyId };
+    if (!this.useNonce(accessKeyId, nonce))
+      return { ok: false, version, reason: 'nonce-reused', error: Errors.nonceUsed(), accessKeyId };
     return { ok: true, version, accessKeyId };
   }
 }

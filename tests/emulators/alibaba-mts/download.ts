@@ -21,7 +21,10 @@ export interface DownloadLogEntry {
 }
 
 /** A downloader, or undefined for a URL outside the allowed origins (the image map is then the only source). */
-export function downloaderFor(options: DownloadOptions, log: DownloadLogEntry[]): (url: string) => Promise<Buffer> | undefined {
+export function downloaderFor(
+  options: DownloadOptions,
+  log: DownloadLogEntry[],
+): (url: string) => Promise<Buffer> | undefined {
   const origins = new Set(options.origins.map((o) => new URL(o).origin));
   return (url: string) => {
     let parsed: URL;
@@ -40,7 +43,11 @@ export function downloaderFor(options: DownloadOptions, log: DownloadLogEntry[])
 function download(url: URL, options: DownloadOptions, entry: DownloadLogEntry): Promise<Buffer> {
   const failed = (why: string) => Errors.invalidParameter(`download image failed, ImageUrl is not accessible (${why})`);
   return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? https : http).request(url, { method: 'GET', agent: false, timeout: options.timeoutMs });
+    const req = (url.protocol === 'https:' ? https : http).request(url, {
+      method: 'GET',
+      agent: false,
+      timeout: options.timeoutMs,
+    });
     const timer = setTimeout(() => req.destroy(new Error('timeout')), options.timeoutMs);
     const done = (fn: () => void) => {
       clearTimeout(timer);

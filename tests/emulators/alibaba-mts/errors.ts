@@ -25,10 +25,15 @@ export const Errors = {
   // --- gateway: authentication
   accessKeyNotFound: () => e(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.'),
   signatureMismatch: (stringToSign: string) =>
-    e(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`),
+    e(
+      400,
+      'SignatureDoesNotMatch',
+      `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
+    ),
   incompleteSignature: (why: string) =>
     e(400, 'IncompleteSignature', `The request signature does not conform to Aliyun standards. ${why}`),
-  signatureMethod: (value: string) => e(400, 'InvalidSignatureMethod', `Specified signature method "${value}" is not supported.`),
+  signatureMethod: (value: string) =>
+    e(400, 'InvalidSignatureMethod', `Specified signature method "${value}" is not supported.`),
   timestampFormat: () => e(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.'),
   timestampExpired: () => e(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.'),
   nonceUsed: () => e(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.'),

@@ -4,7 +4,12 @@ import * as common from '../common/faults';
 /** Operations are the RPC Action names. */
 export type OperationName = 'RegisterCustomFace' | 'UnregisterCustomFace' | 'ListCustomPersons' | 'TagCustomPerson';
 
-export const OPERATION_NAMES: readonly OperationName[] = ['RegisterCustomFace', 'UnregisterCustomFace', 'ListCustomPersons', 'TagCustomPerson'];
+export const OPERATION_NAMES: readonly OperationName[] = [
+  'RegisterCustomFace',
+  'UnregisterCustomFace',
+  'ListCustomPersons',
+  'TagCustomPerson',
+];
 
 /**
  * A status fault answers with a POP error body `{RequestId, HostId, Code, Message, Recommend}`.

@@ -22,7 +22,8 @@ const undecodable = (): never => {
 /** Format, size and resolution checks, then the number of faces by the tile convention. */
 export async function countFaces(bytes: Buffer): Promise<number> {
   const format = sniffFormat(bytes);
-  if (format !== 'jpeg' && format !== 'png') throw Errors.invalidParameter('unsupported image format, only jpg, jpeg and png are supported');
+  if (format !== 'jpeg' && format !== 'png')
+    throw Errors.invalidParameter('unsupported image format, only jpg, jpeg and png are supported');
   if (bytes.length > MAX_IMAGE_BYTES) throw Errors.invalidParameter('the image is larger than 4MB');
   const img = await decodeImage(bytes, format, undecodable);
   if (Math.max(img.width, img.height) > MAX_LONG_SIDE || Math.min(img.width, img.height) > MAX_SHORT_SIDE) {

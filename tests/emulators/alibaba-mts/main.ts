@@ -42,8 +42,9 @@ runStandalone('MTS', async () => {
       ` AccessKey ID       ${STANDALONE_ACCESS_KEY.accessKeyId}`,
       ` AccessKey secret   ${STANDALONE_ACCESS_KEY.accessKeySecret}`,
       ` actions            RegisterCustomFace, UnregisterCustomFace, ListCustomPersons, TagCustomPerson`,
-      ` images             ${images.size === 0 ? 'none (set MTS_EMULATOR_IMAGES_DIR)' : `${images.size} under ` +
-        `${IMAGE_BASE}`}; ImageUrls on ${oss.endpoint} are downloaded`,
+      ` images             ${
+        images.size === 0 ? 'none (set MTS_EMULATOR_IMAGES_DIR)' : `${images.size} under ` + `${IMAGE_BASE}`
+      }; ImageUrls on ${oss.endpoint} are downloaded`,
       ' conventions        see tests/emulators/alibaba-mts/README.md (faces, errors, signatures)',
     ],
     standaloneMtsProvider(emulators),

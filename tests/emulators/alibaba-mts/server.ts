@@ -5,7 +5,18 @@
  * log and fault injection. See README.md for the conventions and the UNVERIFIED decisions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Lifecycle, answer, createClock, listen, readBody, sendPayload, splitUrl, watchClient, type Clock, type EmulatorBaseOptions } from '../common/http';
+import {
+  Lifecycle,
+  answer,
+  createClock,
+  listen,
+  readBody,
+  sendPayload,
+  splitUrl,
+  watchClient,
+  type Clock,
+  type EmulatorBaseOptions,
+} from '../common/http';
 import { RpcVerifier, parsePairs, type AuthFailure, type SignatureVersion } from './auth';
 import { DEFAULT_MESSAGES, Errors, MtsError, defaultFaultCode, errorBody, type ErrorBody } from './errors';
 import { FaultController, OPERATION_NAMES, type FaultSpec, type OperationName } from './faults';
@@ -99,13 +110,20 @@ const JSON_TYPE = 'application/json;charset=utf-8';
 const XML_TYPE = 'text/xml;charset=utf-8';
 
 function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 function toXml(name: string, value: unknown): string {
   if (Array.isArray(value)) return value.map((v) => toXml(name, v)).join('');
   if (value !== null && typeof value === 'object') {
-    return `<${name}>${Object.entries(value as Record<string, unknown>).map(([k, v]) => toXml(k, v)).join('')}</${name}>`;
+    return `<${name}>${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => toXml(k, v))
+      .join('')}</${name}>`;
   }
   return `<${name}>${xmlEscape(String(value))}</${name}>`;
 }
@@ -125,7 +143,14 @@ export async function startMtsEmulator(options: MtsEmulatorOptions): Promise<Mts
   const downloads: DownloadLogEntry[] = [];
   const service = new MtsService(state, {
     images,
-    download: downloaderFor({ origins: options.fetchableOrigins ?? [], timeoutMs: options.fetchTimeoutMs ?? 5_000, maxBytes: MAX_IMAGE_BYTES }, downloads),
+    download: downloaderFor(
+      {
+        origins: options.fetchableOrigins ?? [],
+        timeoutMs: options.fetchTimeoutMs ?? 5_000,
+        maxBytes: MAX_IMAGE_BYTES,
+      },
+      downloads,
+    ),
     maxFacesPerPerson: options.maxFacesPerPerson ?? DEFAULT_MAX_FACES_PER_PERSON,
     quirks: { unknownOnUnregister: 'error', unknownOnTag: 'create', ...options.quirks },
   });
@@ -194,7 +219,11 @@ export async function startMtsEmulator(options: MtsEmulatorOptions): Promise<Mts
     const actionName = signatureVersion === 'V3' ? header('x-acs-action') : params['Action'];
     const version = signatureVersion === 'V3' ? header('x-acs-version') : params['Version'];
     // V1 answers in the `Format` it asks for (default XML); V3 (accept: application/json) in JSON
-    const format = signatureVersion !== 'V3' && (params['Format'] ?? (signatureVersion === 'V1' ? 'XML' : 'JSON')).toUpperCase() === 'XML' ? 'xml' : 'json';
+    const format =
+      signatureVersion !== 'V3' &&
+      (params['Format'] ?? (signatureVersion === 'V1' ? 'XML' : 'JSON')).toUpperCase() === 'XML'
+        ? 'xml'
+        : 'json';
 
     const log: RequestLogEntry = {
       requestId,
@@ -221,12 +250,19 @@ export async function startMtsEmulator(options: MtsEmulatorOptions): Promise<Mts
           // a POP-style error object: RequestId, HostId and Recommend are filled in when missing
           const given = custom as Record<string, unknown>;
           const base = errorBody(code, String(given['Message'] ?? DEFAULT_MESSAGES[code] ?? ''), requestId, hostId);
-          custom = { RequestId: base.RequestId, HostId: base.HostId, ...given, Recommend: given['Recommend'] ?? base.Recommend };
+          custom = {
+            RequestId: base.RequestId,
+            HostId: base.HostId,
+            ...given,
+            Recommend: given['Recommend'] ?? base.Recommend,
+          };
         }
         payload = typeof custom === 'string' ? custom : JSON.stringify(custom);
       } else {
         const full: ErrorBody | ActionBody =
-          'error' in result ? errorBody(result.error.code, result.error.message, requestId, hostId) : { RequestId: requestId, ...result.body };
+          'error' in result
+            ? errorBody(result.error.code, result.error.message, requestId, hostId)
+            : { RequestId: requestId, ...result.body };
         if ('error' in result) log.code = result.error.code;
         if (format === 'xml') {
           payload = `<?xml version="1.0" encoding="UTF-8"?>${toXml('error' in result ? 'Error' : `${actionName}Response`, full)}`;
@@ -239,7 +275,8 @@ export async function startMtsEmulator(options: MtsEmulatorOptions): Promise<Mts
 
     // --- API resolution (before authentication, as a gateway routes first)
     if (rawPath !== '/' || (method !== 'GET' && method !== 'POST')) return send(failure(Errors.apiNotFound()));
-    if (size > maxBodyBytes) return send(failure(Errors.invalidParameter(`the request body exceeds ${maxBodyBytes} bytes`)));
+    if (size > maxBodyBytes)
+      return send(failure(Errors.invalidParameter(`the request body exceeds ${maxBodyBytes} bytes`)));
     if (!actionName) return send(failure(Errors.missing('Action')));
     if (!OPERATION_NAMES.includes(actionName as OperationName)) return send(failure(Errors.apiNotFound()));
     const action = actionName as OperationName;

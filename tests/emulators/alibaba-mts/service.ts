@@ -51,11 +51,13 @@ function required(p: Params, name: string): string {
 }
 
 function checkId(name: string, value: string | undefined): void {
-  if (value !== undefined && codePoints(value) > MAX_ID_LENGTH) throw Errors.invalidParameter(`${name} exceeds ${MAX_ID_LENGTH} characters`);
+  if (value !== undefined && codePoints(value) > MAX_ID_LENGTH)
+    throw Errors.invalidParameter(`${name} exceeds ${MAX_ID_LENGTH} characters`);
 }
 
 function checkText(name: string, value: string | undefined): void {
-  if (value !== undefined && codePoints(value) > MAX_TEXT_LENGTH) throw Errors.invalidParameter(`${name} exceeds ${MAX_TEXT_LENGTH} characters`);
+  if (value !== undefined && codePoints(value) > MAX_TEXT_LENGTH)
+    throw Errors.invalidParameter(`${name} exceeds ${MAX_TEXT_LENGTH} characters`);
 }
 
 const isAll = (value: string): boolean => value.toUpperCase() === 'ALL';
@@ -75,7 +77,8 @@ export class MtsService {
     checkId('PersonId', personId);
     checkText('PersonName', personName);
     if (isAll(personId)) throw Errors.invalidParameter('PersonId "ALL" is reserved');
-    if (!/^https?:\/\/[^\s/]+/i.test(imageUrl)) throw Errors.invalidParameter('ImageUrl must be a public http or https URL');
+    if (!/^https?:\/\/[^\s/]+/i.test(imageUrl))
+      throw Errors.invalidParameter('ImageUrl must be a public http or https URL');
     this.checkRoom(categoryId, personId);
     const bytes = this.options.images.get(imageUrl) ?? (await this.options.download?.(imageUrl));
     if (bytes === undefined) throw Errors.invalidParameter('download image failed, ImageUrl is not accessible');
@@ -133,11 +136,15 @@ export class MtsService {
     checkId('CategoryId', categoryId);
     checkId('PersonId', personId);
     const categories: CategoryRecord[] =
-      categoryId === undefined ? [...this.state.categories.values()] : [this.state.category(categoryId)].filter((c): c is CategoryRecord => c !== undefined);
+      categoryId === undefined
+        ? [...this.state.categories.values()]
+        : [this.state.category(categoryId)].filter((c): c is CategoryRecord => c !== undefined);
     const out: unknown[] = [];
     for (const category of categories) {
       const persons: PersonRecord[] =
-        personId === undefined ? [...category.persons.values()] : [category.persons.get(idKey(personId))].filter((x): x is PersonRecord => x !== undefined);
+        personId === undefined
+          ? [...category.persons.values()]
+          : [category.persons.get(idKey(personId))].filter((x): x is PersonRecord => x !== undefined);
       if (personId !== undefined && persons.length === 0) continue;
       out.push({
         CategoryId: category.categoryId,
@@ -169,7 +176,8 @@ export class MtsService {
     checkText('CategoryDescription', categoryDescription);
     checkText('PersonName', personName);
     checkText('PersonDescription', personDescription);
-    if (categoryId === undefined && personId === undefined) throw Errors.invalidParameter('CategoryId or PersonId is required');
+    if (categoryId === undefined && personId === undefined)
+      throw Errors.invalidParameter('CategoryId or PersonId is required');
     if (categoryId === undefined && (categoryName !== undefined || categoryDescription !== undefined)) {
       throw Errors.invalidParameter('CategoryId is required to set CategoryName or CategoryDescription');
     }
@@ -200,7 +208,8 @@ export class MtsService {
         // no CategoryId: the person must exist in exactly one library (UNVERIFIED how the real service resolves it)
         const homes = [...this.state.categories.values()].filter((c) => c.persons.has(idKey(personId)));
         if (homes.length === 0) throw Errors.invalidParameter(`person "${personId}" does not exist`);
-        if (homes.length > 1) throw Errors.invalidParameter(`person "${personId}" exists in several categories, CategoryId is required`);
+        if (homes.length > 1)
+          throw Errors.invalidParameter(`person "${personId}" exists in several categories, CategoryId is required`);
         const home = homes[0] as CategoryRecord;
         person = home.persons.get(idKey(personId));
         personHome = home.categoryId;

@@ -79,7 +79,12 @@ export class EmulatorState {
   }
 
   /** Adds faces without going through the API (e.g. to fill a person up to the 10-face limit). */
-  seedFaces(categoryId: string, personId: string, count: number, imageUrl = 'https://seed.example/face.jpg'): FaceRecord[] {
+  seedFaces(
+    categoryId: string,
+    personId: string,
+    count: number,
+    imageUrl = 'https://seed.example/face.jpg',
+  ): FaceRecord[] {
     const person = this.ensurePerson(categoryId, personId);
     const made: FaceRecord[] = [];
     for (let i = 0; i < count; i++) {

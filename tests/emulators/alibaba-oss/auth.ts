@@ -44,10 +44,27 @@ export interface ReceivedRequest {
 
 /** Query parameters that are part of the resource that is signed (the OSS sub-resource list, the object part of it). */
 export const SUBRESOURCES = new Set([
-  'acl', 'append', 'position', 'uploads', 'uploadId', 'partNumber', 'symlink', 'tagging', 'objectMeta', 'restore',
-  'versionId', 'versions', 'security-token', 'x-oss-process', 'x-oss-traffic-limit',
-  'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control',
-  'response-content-disposition', 'response-content-encoding',
+  'acl',
+  'append',
+  'position',
+  'uploads',
+  'uploadId',
+  'partNumber',
+  'symlink',
+  'tagging',
+  'objectMeta',
+  'restore',
+  'versionId',
+  'versions',
+  'security-token',
+  'x-oss-process',
+  'x-oss-traffic-limit',
+  'response-content-type',
+  'response-content-language',
+  'response-expires',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
 ]);
 
 const AUTHORIZATION = /^OSS ([^:\s]+):(\S+)$/;
@@ -68,7 +85,11 @@ export class OssVerifier {
   }
 
   private verifyHeader(req: ReceivedRequest, authorization: string): AuthResult {
-    const fail = (reason: AuthFailure, error: OssError, extra: { accessKeyId?: string; stringToSign?: string } = {}): AuthResult => ({
+    const fail = (
+      reason: AuthFailure,
+      error: OssError,
+      extra: { accessKeyId?: string; stringToSign?: string } = {},
+    ): AuthResult => ({
       ok: false,
       mode: 'header',
       reason,
@@ -88,7 +109,10 @@ export class OssVerifier {
     if (secret === undefined) return fail('unknown-ak', Errors.invalidAccessKeyId(accessKeyId), { accessKeyId });
     const stringToSign = buildStringToSign(req, date);
     if (!sameSignature(sign(secret, stringToSign), provided)) {
-      return fail('signature-mismatch', Errors.signatureMismatch(stringToSign, provided, accessKeyId), { accessKeyId, stringToSign });
+      return fail('signature-mismatch', Errors.signatureMismatch(stringToSign, provided, accessKeyId), {
+        accessKeyId,
+        stringToSign,
+      });
     }
     return { ok: true, mode: 'header', accessKeyId };
   }
@@ -109,7 +133,10 @@ export class OssVerifier {
     if (!accessKeyId || !expires || !provided) return fail('incomplete-query', Errors.incompleteQuery());
     if (!/^\d{1,12}$/.test(expires)) return fail('invalid-expires', Errors.invalidExpires());
     if (this.now() / 1000 > Number(expires)) {
-      return fail('expired', Errors.expired(new Date(Number(expires) * 1000).toISOString(), new Date(this.now()).toISOString()));
+      return fail(
+        'expired',
+        Errors.expired(new Date(Number(expires) * 1000).toISOString(), new Date(this.now()).toISOString()),
+      );
     }
     const secret = this.secrets.get(accessKeyId);
     if (secret === undefined) return fail('unknown-ak', Errors.invalidAccessKeyId(accessKeyId));
@@ -134,7 +161,11 @@ export function buildStringToSign(req: ReceivedRequest, dateSlot: string): strin
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => (value === null || value === '' ? name : `${name}=${value}`));
   const resource = `/${req.bucket}/${req.key}${subresources.length ? `?${subresources.join('&')}` : ''}`;
-  return [req.method, header(req.headers, 'content-md5') ?? '', header(req.headers, 'content-type') ?? '', dateSlot].join('\n') + `\n${ossHeaders}${resource}`;
+  return (
+    [req.method, header(req.headers, 'content-md5') ?? '', header(req.headers, 'content-type') ?? '', dateSlot].join(
+      '\n',
+    ) + `\n${ossHeaders}${resource}`
+  );
 }
 
 function sign(secret: string, stringToSign: string): string {
@@ -169,6 +200,8 @@ export function parseQuery(raw: string): [string, string | null][] {
     .filter((part) => part !== '')
     .map((part) => {
       const eq = part.indexOf('=');
-      return eq < 0 ? [percentDecode(part), null] : [percentDecode(part.slice(0, eq)), percentDecode(part.slice(eq + 1))];
+      return eq < 0
+        ? [percentDecode(part), null]
+        : [percentDecode(part.slice(0, eq)), percentDecode(part.slice(eq + 1))];
     });
 }

@@ -17,15 +17,22 @@ export class OssError extends Error {
   }
 }
 
-const e = (status: number, code: string, message: string, extra: Record<string, string> = {}): OssError => new OssError(status, code, message, extra);
+const e = (status: number, code: string, message: string, extra: Record<string, string> = {}): OssError =>
+  new OssError(status, code, message, extra);
 
 export const Errors = {
-  noSuchBucket: (bucket: string) => e(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }),
+  noSuchBucket: (bucket: string) =>
+    e(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }),
   noSuchKey: (key: string) => e(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }),
   invalidObjectName: () => e(400, 'InvalidObjectName', 'The specified object is not valid.'),
-  methodNotAllowed: (method: string) => e(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method, ResourceType: 'Bucket' }),
+  methodNotAllowed: (method: string) =>
+    e(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+      Method: method,
+      ResourceType: 'Bucket',
+    }),
   invalidDigest: () => e(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.'),
-  entityTooLarge: (max: number) => e(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxSizeAllowed: String(max) }),
+  entityTooLarge: (max: number) =>
+    e(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', { MaxSizeAllowed: String(max) }),
   // --- authentication
   anonymous: () => e(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.'),
   invalidAuthorization: () => e(400, 'InvalidArgument', 'Authorization header is invalid.'),
@@ -36,16 +43,30 @@ export const Errors = {
       ServerTime: serverTime,
       MaxAllowedSkewMilliseconds: '900000',
     }),
-  incompleteQuery: () => e(403, 'AccessDenied', 'Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters.'),
+  incompleteQuery: () =>
+    e(
+      403,
+      'AccessDenied',
+      'Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters.',
+    ),
   invalidExpires: () => e(403, 'AccessDenied', 'Invalid expiration time.', { EC: '0002-00000070' }),
-  expired: (expires: string, serverTime: string) => e(403, 'AccessDenied', 'Request has expired.', { Expires: expires, ServerTime: serverTime, EC: '0002-00000069' }),
-  invalidAccessKeyId: (accessKeyId: string) => e(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', { OSSAccessKeyId: accessKeyId }),
-  signatureMismatch: (stringToSign: string, provided: string, accessKeyId: string) =>
-    e(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-      StringToSign: stringToSign,
-      SignatureProvided: provided,
+  expired: (expires: string, serverTime: string) =>
+    e(403, 'AccessDenied', 'Request has expired.', { Expires: expires, ServerTime: serverTime, EC: '0002-00000069' }),
+  invalidAccessKeyId: (accessKeyId: string) =>
+    e(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.', {
       OSSAccessKeyId: accessKeyId,
     }),
+  signatureMismatch: (stringToSign: string, provided: string, accessKeyId: string) =>
+    e(
+      403,
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      {
+        StringToSign: stringToSign,
+        SignatureProvided: provided,
+        OSSAccessKeyId: accessKeyId,
+      },
+    ),
   internal: () => e(500, 'InternalError', 'We encountered an internal error. Please try again.'),
 };
 
@@ -60,7 +81,12 @@ export function defaultFault(status: number): { code: string; message: string } 
 }
 
 export function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 export function errorXml(error: OssError, requestId: string, hostId: string): string {

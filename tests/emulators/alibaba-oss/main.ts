@@ -22,7 +22,10 @@ export function printOssBanner(oss: OssEmulator): void {
     ` AccessKey ID       ${OSS_ACCESS_KEY_ID}`,
     ` AccessKey secret   ${OSS_ACCESS_KEY_SECRET}`,
     ' as imageStaging of an ALIBABA_MTS provider:',
-    ...stringify({ imageStaging: standaloneImageStaging(oss) }).trimEnd().split('\n').map((l) => `   ${l}`),
+    ...stringify({ imageStaging: standaloneImageStaging(oss) })
+      .trimEnd()
+      .split('\n')
+      .map((l) => `   ${l}`),
   ]);
 }
 

@@ -6,7 +6,18 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Lifecycle, answer, createClock, listen, readBody, sendPayload, splitUrl, watchClient, type Clock, type EmulatorBaseOptions } from '../common/http';
+import {
+  Lifecycle,
+  answer,
+  createClock,
+  listen,
+  readBody,
+  sendPayload,
+  splitUrl,
+  watchClient,
+  type Clock,
+  type EmulatorBaseOptions,
+} from '../common/http';
 import { OssVerifier, parseQuery, percentDecode, type AuthFailure, type AuthMode } from './auth';
 import { Errors, OssError, defaultFault, errorXml } from './errors';
 import { FaultController, type FaultSpec, type OperationName } from './faults';
@@ -65,7 +76,12 @@ type Result =
   | { status: number; custom: string; headers?: Record<string, string> };
 
 const XML_TYPE = 'application/xml';
-const OPERATIONS: Record<string, OperationName> = { PUT: 'PutObject', GET: 'GetObject', HEAD: 'HeadObject', DELETE: 'DeleteObject' };
+const OPERATIONS: Record<string, OperationName> = {
+  PUT: 'PutObject',
+  GET: 'GetObject',
+  HEAD: 'HeadObject',
+  DELETE: 'DeleteObject',
+};
 
 export async function startOssEmulator(options: OssEmulatorOptions): Promise<OssEmulator> {
   const clock = createClock(options.now);
@@ -75,7 +91,10 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
   for (const bucket of options.buckets) state.createBucket(bucket);
   const faults = new FaultController();
   const requests: OssRequestLogEntry[] = [];
-  const verifier = new OssVerifier(new Map(options.credentials.map((c) => [c.accessKeyId, c.accessKeySecret])), clock.now);
+  const verifier = new OssVerifier(
+    new Map(options.credentials.map((c) => [c.accessKeyId, c.accessKeySecret])),
+    clock.now,
+  );
   const lifecycle = new Lifecycle();
 
   function execute(operation: OperationName, bucket: string, key: string, req: IncomingMessage, body: Buffer): Result {
@@ -147,8 +166,18 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       if ('error' in result) {
         log.code = result.error.code;
         // a HEAD answer has no body: the code travels in x-oss-ec only
-        if (method === 'HEAD') return void sendPayload(res, result.status, undefined, XML_TYPE, { ...(result.error.extra['EC'] ? { 'x-oss-ec': result.error.extra['EC'] } : {}), ...result.headers });
-        sendPayload(res, result.status, errorXml(result.error, requestId, `${bucket ? `${bucket}.` : ''}${hostId}`), XML_TYPE, result.headers);
+        if (method === 'HEAD')
+          return void sendPayload(res, result.status, undefined, XML_TYPE, {
+            ...(result.error.extra['EC'] ? { 'x-oss-ec': result.error.extra['EC'] } : {}),
+            ...result.headers,
+          });
+        sendPayload(
+          res,
+          result.status,
+          errorXml(result.error, requestId, `${bucket ? `${bucket}.` : ''}${hostId}`),
+          XML_TYPE,
+          result.headers,
+        );
         return;
       }
       if ('custom' in result) {
@@ -166,7 +195,8 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
     // --- resource resolution (before authentication: OSS looks the bucket up first)
     if (!operation) return send(failure(Errors.methodNotAllowed(method)));
     if (!state.buckets.has(bucket)) return send(failure(Errors.noSuchBucket(bucket)));
-    if (Buffer.byteLength(key) > 1023 || key.startsWith('/') || key.startsWith('\\')) return send(failure(Errors.invalidObjectName()));
+    if (Buffer.byteLength(key) > 1023 || key.startsWith('/') || key.startsWith('\\'))
+      return send(failure(Errors.invalidObjectName()));
 
     // --- authentication
     const auth = verifier.verify({ method, bucket, key, headers: req.headers, query });
@@ -194,9 +224,18 @@ export async function startOssEmulator(options: OssEmulatorOptions): Promise<Oss
       },
       send,
       status: (fault) => {
-        if (fault.body !== undefined) return { status: fault.status, custom: typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body), headers: fault.headers };
+        if (fault.body !== undefined)
+          return {
+            status: fault.status,
+            custom: typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body),
+            headers: fault.headers,
+          };
         const defaults = defaultFault(fault.status);
-        return { status: fault.status, error: new OssError(fault.status, fault.code ?? defaults.code, fault.message ?? defaults.message), headers: fault.headers };
+        return {
+          status: fault.status,
+          error: new OssError(fault.status, fault.code ?? defaults.code, fault.message ?? defaults.message),
+          headers: fault.headers,
+        };
       },
       malformed: () => {
         // OSS success bodies of these calls are empty or raw bytes: a malformed answer is a truncated XML error

@@ -27,7 +27,12 @@ export class OssState {
   }
 
   put(bucket: string, key: string, body: Buffer, contentType: string, at: Date): StoredObject {
-    const object = { body, contentType, etag: `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`, lastModified: at };
+    const object = {
+      body,
+      contentType,
+      etag: `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`,
+      lastModified: at,
+    };
     this.buckets.get(bucket)?.set(key, object);
     return object;
   }

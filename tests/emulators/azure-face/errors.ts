@@ -44,7 +44,9 @@ export function groupTexts(kind: GroupKind) {
     exists: `${noun} already exists.`,
     underTraining: `${noun} is under training.`,
     groupQuota: `${noun} number reached subscription level limit.`,
-    personQuota: large ? 'Person number reached large person group level limit.' : 'Person number reached person group level limit.',
+    personQuota: large
+      ? 'Person number reached large person group level limit.'
+      : 'Person number reached person group level limit.',
   };
 }
 
@@ -83,22 +85,29 @@ export const Errors = {
   groupIdInvalid: (kind: GroupKind) => new AzureError(404, groupTexts(kind).notFoundCode, groupTexts(kind).idInvalid),
   groupNotFound: (kind: GroupKind) => new AzureError(404, groupTexts(kind).notFoundCode, groupTexts(kind).notFound),
   groupExists: (kind: GroupKind) => new AzureError(409, groupTexts(kind).existsCode, groupTexts(kind).exists),
-  groupNotTrained: (kind: GroupKind) => new AzureError(404, groupTexts(kind).notTrainedCode, groupTexts(kind).notTrained),
-  underTraining: (kind: GroupKind) => new AzureError(409, groupTexts(kind).trainingCode, groupTexts(kind).underTraining),
+  groupNotTrained: (kind: GroupKind) =>
+    new AzureError(404, groupTexts(kind).notTrainedCode, groupTexts(kind).notTrained),
+  underTraining: (kind: GroupKind) =>
+    new AzureError(409, groupTexts(kind).trainingCode, groupTexts(kind).underTraining),
   groupQuota: (kind: GroupKind) => new AzureError(403, 'QuotaExceeded', groupTexts(kind).groupQuota),
   personQuota: (kind: GroupKind) => new AzureError(403, 'QuotaExceeded', groupTexts(kind).personQuota),
-  subscriptionPersonQuota: () => new AzureError(403, 'QuotaExceeded', 'Person number reached subscription level limit.'),
+  subscriptionPersonQuota: () =>
+    new AzureError(403, 'QuotaExceeded', 'Person number reached subscription level limit.'),
   faceQuota: () => new AzureError(403, 'QuotaExceeded', 'Persisted face number reached limit.'),
   personIdInvalid: () => new AzureError(404, 'PersonNotFound', 'Person ID is invalid.'),
   personNotFound: (personId: string) => new AzureError(404, 'PersonNotFound', `Person ${personId} is not found.`),
   faceIdInvalid: () => new AzureError(404, 'PersistedFaceNotFound', 'Persisted face ID is invalid.'),
-  faceNotFound: (faceId: string) => new AzureError(404, 'PersistedFaceNotFound', `Persisted face ${faceId} is not found.`),
+  faceNotFound: (faceId: string) =>
+    new AzureError(404, 'PersistedFaceNotFound', `Persisted face ${faceId} is not found.`),
 
   // identify (ERR-DOC "Face Identify error codes": note 400, not 404, for missing groups)
   identifyGroupIdInvalid: (kind: GroupKind) => bad(groupTexts(kind).idInvalid),
-  identifyGroupNotFound: (kind: GroupKind) => new AzureError(400, groupTexts(kind).notFoundCode, groupTexts(kind).notFound),
-  identifyNotTrained: (kind: GroupKind) => new AzureError(400, groupTexts(kind).notTrainedCode, groupTexts(kind).notTrained),
-  identifyUnderTraining: (kind: GroupKind) => new AzureError(409, groupTexts(kind).trainingCode, groupTexts(kind).underTraining),
+  identifyGroupNotFound: (kind: GroupKind) =>
+    new AzureError(400, groupTexts(kind).notFoundCode, groupTexts(kind).notFound),
+  identifyNotTrained: (kind: GroupKind) =>
+    new AzureError(400, groupTexts(kind).notTrainedCode, groupTexts(kind).notTrained),
+  identifyUnderTraining: (kind: GroupKind) =>
+    new AzureError(409, groupTexts(kind).trainingCode, groupTexts(kind).underTraining),
   recognitionModelIncompatible: () => bad("'recognitionModel' is incompatible."),
   candidatesInvalid: () => bad('The argument maxNumOfCandidatesReturned is not valid.'),
   thresholdInvalid: () => bad('The argument confidenceThreshold is not valid.'),
@@ -106,8 +115,18 @@ export const Errors = {
   /** from the Verify table ("Face ID is invalid."): used for a faceId that is not a GUID */
   queryFaceIdInvalid: () => bad('Face ID is invalid.'),
   queryFaceNotFound: () => new AzureError(400, 'FaceNotFound', 'Face is not found.'),
-  bothGroupIds: () => new AzureError(400, 'PersonGroupIdAndLargePersonGroupIdBothNotNull', 'Large person group ID and person group ID are both not null.'),
-  noGroupId: () => new AzureError(400, 'PersonGroupIdAndLargePersonGroupIdBothNull', 'Large person group ID and person group ID are both null.'),
+  bothGroupIds: () =>
+    new AzureError(
+      400,
+      'PersonGroupIdAndLargePersonGroupIdBothNotNull',
+      'Large person group ID and person group ID are both not null.',
+    ),
+  noGroupId: () =>
+    new AzureError(
+      400,
+      'PersonGroupIdAndLargePersonGroupIdBothNull',
+      'Large person group ID and person group ID are both null.',
+    ),
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -131,19 +150,26 @@ export const LIMITED_ACCESS_BODY = {
   },
 };
 
-export const unsupportedFeature = (): AzureError => new AzureError(403, 'UnsupportedFeature', LIMITED_ACCESS_BODY.error.innererror.message, LIMITED_ACCESS_BODY);
+export const unsupportedFeature = (): AzureError =>
+  new AzureError(403, 'UnsupportedFeature', LIMITED_ACCESS_BODY.error.innererror.message, LIMITED_ACCESS_BODY);
 
 /** §9.2: rate limit; the Retry-After header is the emulator's choice (UNVERIFIED for Face). */
 export function rateLimited(seconds: number): AzureError {
-  return new AzureError(429, '429', `Rate limit is exceeded. Try again in ${seconds} seconds.`, undefined, { 'Retry-After': String(seconds) });
+  return new AzureError(429, '429', `Rate limit is exceeded. Try again in ${seconds} seconds.`, undefined, {
+    'Retry-After': String(seconds),
+  });
 }
 
 /** §9.2: historical call-volume quota body (numeric statusCode, no code). */
-export const QUOTA_BODY = { error: { statusCode: 403, message: 'Out of call volume quota. Quota will be replenished in 2.12 days.' } };
+export const QUOTA_BODY = {
+  error: { statusCode: 403, message: 'Out of call volume quota. Quota will be replenished in 2.12 days.' },
+};
 
 /** Unknown route (APIM style; the exact text is UNVERIFIED). */
 export const resourceNotFound = (): AzureError => new AzureError(404, '404', 'Resource not found');
 
 /** Emulator bug or injected 5xx (the real texts are UNVERIFIED). */
-export const internalError = (): AzureError => new AzureError(500, 'InternalServerError', 'An internal server error occurred.');
-export const serviceUnavailable = (): AzureError => new AzureError(503, 'ServiceUnavailable', 'Service is temporarily unavailable. Please try again later.');
+export const internalError = (): AzureError =>
+  new AzureError(500, 'InternalServerError', 'An internal server error occurred.');
+export const serviceUnavailable = (): AzureError =>
+  new AzureError(503, 'ServiceUnavailable', 'Service is temporarily unavailable. Please try again later.');

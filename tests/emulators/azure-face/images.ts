@@ -69,7 +69,8 @@ const overlaps = (a: FaceRect, b: FaceRect): boolean =>
  * Exactly one is required (notes §2.3).
  */
 export function pickFace(image: DecodedImage, target: FaceRect | undefined): DetectedFace {
-  if (target && (target.left + target.width > image.width || target.top + target.height > image.height)) throw Errors.targetFaceOutOfRange();
+  if (target && (target.left + target.width > image.width || target.top + target.height > image.height))
+    throw Errors.targetFaceOutOfRange();
   const candidates = target ? image.faces.filter((f) => overlaps(f.rect, target)) : image.faces;
   if (candidates.length === 0) throw Errors.noFace();
   if (candidates.length > 1) throw Errors.manyFaces();

@@ -4,7 +4,19 @@
  * See README.md for the conventions and the UNVERIFIED decisions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Lifecycle, answer, createClock, jsonPayload, listen, readBody, sendPayload, splitUrl, watchClient, type Clock, type EmulatorBaseOptions } from '../common/http';
+import {
+  Lifecycle,
+  answer,
+  createClock,
+  jsonPayload,
+  listen,
+  readBody,
+  sendPayload,
+  splitUrl,
+  watchClient,
+  type Clock,
+  type EmulatorBaseOptions,
+} from '../common/http';
 import {
   AzureError,
   QUOTA_BODY,
@@ -99,14 +111,23 @@ function matchRoute(method: string, rawPath: string): Route | undefined {
   const m = method.toUpperCase();
   if (rest.length === 1 && lit(2) === 'detect') return m === 'POST' ? { operation: 'detect' } : undefined;
   if (rest.length === 1 && lit(2) === 'identify') return m === 'POST' ? { operation: 'identify' } : undefined;
-  const kind: GroupKind | undefined = lit(2) === 'persongroups' ? 'PersonGroup' : lit(2) === 'largepersongroups' ? 'LargePersonGroup' : undefined;
+  const kind: GroupKind | undefined =
+    lit(2) === 'persongroups' ? 'PersonGroup' : lit(2) === 'largepersongroups' ? 'LargePersonGroup' : undefined;
   if (!kind) return undefined;
   const [, groupId, sub, personId, faces, persistedFaceId] = rest;
   const at = (operation: OperationName): Route => ({ operation, kind, groupId, personId, persistedFaceId });
   if (rest.length === 1) return m === 'GET' ? at('listGroups') : undefined;
   if (!groupId) return undefined;
   if (rest.length === 2) {
-    return m === 'PUT' ? at('createGroup') : m === 'GET' ? at('getGroup') : m === 'PATCH' ? at('updateGroup') : m === 'DELETE' ? at('deleteGroup') : undefined;
+    return m === 'PUT'
+      ? at('createGroup')
+      : m === 'GET'
+        ? at('getGroup')
+        : m === 'PATCH'
+          ? at('updateGroup')
+          : m === 'DELETE'
+            ? at('deleteGroup')
+            : undefined;
   }
   const subName = lit(4);
   if (rest.length === 3) {
@@ -117,12 +138,24 @@ function matchRoute(method: string, rawPath: string): Route | undefined {
   }
   if (subName !== 'persons' || !personId || sub === undefined) return undefined;
   if (rest.length === 4) {
-    return m === 'GET' ? at('getPerson') : m === 'PATCH' ? at('updatePerson') : m === 'DELETE' ? at('deletePerson') : undefined;
+    return m === 'GET'
+      ? at('getPerson')
+      : m === 'PATCH'
+        ? at('updatePerson')
+        : m === 'DELETE'
+          ? at('deletePerson')
+          : undefined;
   }
   if (lit(6) !== 'persistedfaces' || faces === undefined) return undefined;
   if (rest.length === 5) return m === 'POST' ? at('addFace') : undefined;
   if (rest.length === 6 && persistedFaceId) {
-    return m === 'GET' ? at('getFace') : m === 'PATCH' ? at('updateFace') : m === 'DELETE' ? at('deleteFace') : undefined;
+    return m === 'GET'
+      ? at('getFace')
+      : m === 'PATCH'
+        ? at('updateFace')
+        : m === 'DELETE'
+          ? at('deleteFace')
+          : undefined;
   }
   return undefined;
 }
@@ -246,7 +279,16 @@ export async function startAzureFaceEmulator(options: AzureFaceEmulatorOptions):
     const clientGone = watchClient(res);
     const { rawPath, rawQuery } = splitUrl(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
-    const log: RequestLogEntry = { requestId, method, path: rawPath, query: rawQuery, operation: 'unknown', authenticated: true, status: null, applied: false };
+    const log: RequestLogEntry = {
+      requestId,
+      method,
+      path: rawPath,
+      query: rawQuery,
+      operation: 'unknown',
+      authenticated: true,
+      status: null,
+      applied: false,
+    };
     requests.push(log);
 
     const { body, size } = await readBody(req, MAX_BODY_BYTES);
@@ -285,7 +327,12 @@ export async function startAzureFaceEmulator(options: AzureFaceEmulatorOptions):
       execute: () => execute(route, input),
       send: (result: OperationResult) => send(res, result, log),
       status: defaultFaultResult,
-      malformed: () => send(res, { status: 200, body: '[{"personId":"25985303-c537-4467-b41d-bd', headers: { 'Content-Type': JSON_TYPE } }, log),
+      malformed: () =>
+        send(
+          res,
+          { status: 200, body: '[{"personId":"25985303-c537-4467-b41d-bd', headers: { 'Content-Type': JSON_TYPE } },
+          log,
+        ),
     });
   }
 

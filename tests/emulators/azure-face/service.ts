@@ -208,7 +208,8 @@ export class FaceService {
     const recognitionModel = stringField(body, 'recognitionModel');
     checkName(name, true);
     checkUserData(userData, USER_DATA_MAX);
-    if (recognitionModel !== undefined && !RECOGNITION_MODELS.includes(recognitionModel)) throw Errors.recognitionModelInvalid();
+    if (recognitionModel !== undefined && !RECOGNITION_MODELS.includes(recognitionModel))
+      throw Errors.recognitionModelInvalid();
     const groups = this.state.groups(kind);
     if (groups.has(id)) throw Errors.groupExists(kind);
     if (groups.size >= this.options.limits.groupsPerResource) throw Errors.groupQuota(kind);
@@ -303,8 +304,12 @@ export class FaceService {
     checkUserData(userData, USER_DATA_MAX);
     const limits = this.options.limits;
     const large = g.kind === 'LargePersonGroup';
-    if (g.persons.size >= (large ? limits.personsPerLargePersonGroup : limits.personsPerPersonGroup)) throw Errors.personQuota(g.kind);
-    if (this.state.personCount(g.kind) >= (large ? limits.personsAcrossLargePersonGroups : limits.personsAcrossPersonGroups)) {
+    if (g.persons.size >= (large ? limits.personsPerLargePersonGroup : limits.personsPerPersonGroup))
+      throw Errors.personQuota(g.kind);
+    if (
+      this.state.personCount(g.kind) >=
+      (large ? limits.personsAcrossLargePersonGroups : limits.personsAcrossPersonGroups)
+    ) {
       throw Errors.subscriptionPersonQuota();
     }
     const personId = newGuid();
@@ -375,9 +380,11 @@ export class FaceService {
     const userData = input.query.get('userdata');
     checkUserData(userData, FACE_USER_DATA_MAX);
     const detectionModel = input.query.get('detectionmodel');
-    if (detectionModel !== undefined && detectionModel !== '' && !DETECTION_MODELS.includes(detectionModel)) throw Errors.detectionModelInvalid();
+    if (detectionModel !== undefined && detectionModel !== '' && !DETECTION_MODELS.includes(detectionModel))
+      throw Errors.detectionModelInvalid();
     const rawTarget = input.query.get('targetface');
-    const target: FaceRect | undefined = rawTarget === undefined || rawTarget === '' ? undefined : parseTargetFace(rawTarget);
+    const target: FaceRect | undefined =
+      rawTarget === undefined || rawTarget === '' ? undefined : parseTargetFace(rawTarget);
     if (p.faces.size >= this.options.limits.facesPerPerson) throw Errors.faceQuota();
     const image = await analyseImage(await this.imageBytes(input));
     const detected = pickFace(image, target);
@@ -391,7 +398,11 @@ export class FaceService {
   getFace(input: OperationInput): OperationResult {
     const g = this.group(input);
     const f = this.face(this.person(g, input), input);
-    return ok(f.userData === undefined ? { persistedFaceId: f.persistedFaceId } : { persistedFaceId: f.persistedFaceId, userData: f.userData });
+    return ok(
+      f.userData === undefined
+        ? { persistedFaceId: f.persistedFaceId }
+        : { persistedFaceId: f.persistedFaceId, userData: f.userData },
+    );
   }
 
   updateFace(input: OperationInput): OperationResult {
@@ -417,11 +428,13 @@ export class FaceService {
 
   async detect(input: OperationInput): Promise<OperationResult> {
     const returnFaceId = boolParam(input.query, 'returnFaceId', true);
-    if (returnFaceId && !this.options.identifyAllowed && this.options.limitedAccessGatesDetect) throw unsupportedFeature();
+    if (returnFaceId && !this.options.identifyAllowed && this.options.limitedAccessGatesDetect)
+      throw unsupportedFeature();
     const recognitionModel = input.query.get('recognitionmodel') || 'recognition_01';
     if (!RECOGNITION_MODELS.includes(recognitionModel)) throw Errors.recognitionModelInvalid();
     const detectionModel = input.query.get('detectionmodel');
-    if (detectionModel !== undefined && detectionModel !== '' && !DETECTION_MODELS.includes(detectionModel)) throw Errors.detectionModelInvalid();
+    if (detectionModel !== undefined && detectionModel !== '' && !DETECTION_MODELS.includes(detectionModel))
+      throw Errors.detectionModelInvalid();
     const rawTtl = input.query.get('faceidtimetolive');
     let ttl = FACE_ID_TTL_DEFAULT;
     if (rawTtl !== undefined && rawTtl !== '') {
@@ -439,7 +452,13 @@ export class FaceService {
         const out: Record<string, unknown> = {};
         if (returnFaceId) {
           const faceId = newGuid();
-          this.state.detectedFaces.set(faceId, { faceId, rect: f.rect, fingerprint: f.fingerprint, recognitionModel, expiresAt: now + ttl * 1000 });
+          this.state.detectedFaces.set(faceId, {
+            faceId,
+            rect: f.rect,
+            fingerprint: f.fingerprint,
+            recognitionModel,
+            expiresAt: now + ttl * 1000,
+          });
           out['faceId'] = faceId;
         }
         out['faceRectangle'] = { top: f.rect.top, left: f.rect.left, width: f.rect.width, height: f.rect.height };
@@ -453,7 +472,8 @@ export class FaceService {
     if (!this.options.identifyAllowed) throw unsupportedFeature();
     const body = jsonBody(input);
     const faceIds = body['faceIds'];
-    if (!Array.isArray(faceIds)) throw faceIds === undefined || faceIds === null ? Errors.faceIdsLength() : Errors.requestBodyInvalid();
+    if (!Array.isArray(faceIds))
+      throw faceIds === undefined || faceIds === null ? Errors.faceIdsLength() : Errors.requestBodyInvalid();
     if (faceIds.length < 1 || faceIds.length > 10) throw Errors.faceIdsLength();
     if (!faceIds.every((f): f is string => typeof f === 'string')) throw Errors.requestBodyInvalid();
     const pgId = stringField(body, 'personGroupId');
@@ -462,9 +482,16 @@ export class FaceService {
     if (pgId === undefined && lpgId === undefined) throw Errors.noGroupId();
     const rawMax = body['maxNumOfCandidatesReturned'];
     const maxCandidates = rawMax === undefined || rawMax === null ? 1 : rawMax;
-    if (typeof maxCandidates !== 'number' || !Number.isInteger(maxCandidates) || maxCandidates < 1 || maxCandidates > 100) throw Errors.candidatesInvalid();
+    if (
+      typeof maxCandidates !== 'number' ||
+      !Number.isInteger(maxCandidates) ||
+      maxCandidates < 1 ||
+      maxCandidates > 100
+    )
+      throw Errors.candidatesInvalid();
     const rawThreshold = body['confidenceThreshold'];
-    const threshold = rawThreshold === undefined || rawThreshold === null ? this.options.defaultConfidenceThreshold : rawThreshold;
+    const threshold =
+      rawThreshold === undefined || rawThreshold === null ? this.options.defaultConfidenceThreshold : rawThreshold;
     if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) throw Errors.thresholdInvalid();
 
     const kind: GroupKind = pgId !== undefined ? 'PersonGroup' : 'LargePersonGroup';
@@ -490,7 +517,10 @@ export class FaceService {
     return ok(
       queries.map((q) => {
         const scored = model
-          .map((m) => ({ personId: m.personId, confidence: Math.max(...m.fingerprints.map((f) => confidence(q.fingerprint, f))) }))
+          .map((m) => ({
+            personId: m.personId,
+            confidence: Math.max(...m.fingerprints.map((f) => confidence(q.fingerprint, f))),
+          }))
           .filter((c) => c.confidence >= threshold)
           .sort((a, b) => b.confidence - a.confidence);
         return { faceId: q.raw, candidates: scored.slice(0, maxCandidates) };
@@ -498,4 +528,3 @@ export class FaceService {
     );
   }
 }
-

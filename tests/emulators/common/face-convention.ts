@@ -33,7 +33,8 @@ export interface Box {
 /** The format by magic bytes; each vendor accepts only some of them. */
 export function sniffFormat(bytes: Buffer): ImageFormat | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'png';
   if (bytes.length >= 6 && /^GIF8[79]a$/.test(bytes.subarray(0, 6).toString('latin1'))) return 'gif';
   if (bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d) return 'bmp';
   return undefined;
@@ -112,7 +113,12 @@ export function faceBoxes(img: RawImage): Box[] {
   for (let t = 0; t < tiles; t++) {
     const x0 = t * tileWidth;
     if (cornerIsBlack(img, x0, Math.min(tileWidth, img.height))) continue;
-    boxes.push({ left: x0 + Math.floor(tileWidth / 4), top: Math.floor(img.height / 4), width: Math.floor(tileWidth / 2), height: Math.floor(img.height / 2) });
+    boxes.push({
+      left: x0 + Math.floor(tileWidth / 4),
+      top: Math.floor(img.height / 4),
+      width: Math.floor(tileWidth / 2),
+      height: Math.floor(img.height / 2),
+    });
   }
   return boxes;
 }
@@ -129,7 +135,8 @@ export function fingerprint(img: RawImage, box: Box): Uint8Array {
       for (let y = y0; y < y1; y++) {
         for (let x = x0; x < x1; x++) {
           const p = (y * img.width + x) * 3;
-          sum += 0.299 * (img.rgb[p] as number) + 0.587 * (img.rgb[p + 1] as number) + 0.114 * (img.rgb[p + 2] as number);
+          sum +=
+            0.299 * (img.rgb[p] as number) + 0.587 * (img.rgb[p + 1] as number) + 0.114 * (img.rgb[p + 2] as number);
         }
       }
       out[j * FINGERPRINT_SIDE + i] = Math.round(sum / ((y1 - y0) * (x1 - x0)));

@@ -1,7 +1,13 @@
 /** Per-request fault injection shared by the emulators: a queue of rules consumed by matching requests. */
 
 /** Answer with this status (the default body is the vendor's). `apply: true` runs the operation first. */
-export type StatusFault = { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string>; apply?: boolean };
+export type StatusFault = {
+  kind: 'status';
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  apply?: boolean;
+};
 
 export type FaultSpec<Status extends StatusFault = StatusFault> =
   | Status

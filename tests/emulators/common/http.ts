@@ -60,7 +60,13 @@ export function watchClient(res: ServerResponse): () => boolean {
  * Sends `payload` (undefined = empty body) with `contentType` unless `headers` set one.
  * Returns false when the response can no longer be sent.
  */
-export function sendPayload(res: ServerResponse, status: number, payload: string | undefined, contentType: string, headers: Record<string, string> = {}): boolean {
+export function sendPayload(
+  res: ServerResponse,
+  status: number,
+  payload: string | undefined,
+  contentType: string,
+  headers: Record<string, string> = {},
+): boolean {
   if (res.destroyed || res.writableEnded) return false;
   res.statusCode = status;
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
@@ -76,7 +82,8 @@ export function sendPayload(res: ServerResponse, status: number, payload: string
 }
 
 /** A string body is sent as it is, anything else as JSON. */
-export const jsonPayload = (body: unknown): string | undefined => (typeof body === 'string' || body === undefined ? body : JSON.stringify(body));
+export const jsonPayload = (body: unknown): string | undefined =>
+  typeof body === 'string' || body === undefined ? body : JSON.stringify(body);
 
 export interface FaultAnswer<R extends { status: number }, Status extends StatusFault> {
   req: IncomingMessage;
@@ -93,7 +100,10 @@ export interface FaultAnswer<R extends { status: number }, Status extends Status
 }
 
 /** Runs the operation and answers, as the fault (if any) says. */
-export async function answer<R extends { status: number }, Status extends StatusFault>(fault: FaultSpec<Status> | undefined, a: FaultAnswer<R, Status>): Promise<void> {
+export async function answer<R extends { status: number }, Status extends StatusFault>(
+  fault: FaultSpec<Status> | undefined,
+  a: FaultAnswer<R, Status>,
+): Promise<void> {
   const run = async (): Promise<R> => {
     a.log.applied = true;
     const result = await a.execute();

@@ -9,7 +9,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { splitUrl } from '../common/http';
 
-export const AUTHORIZATION_PATTERN = /^SDK-HMAC-SHA256 Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
+export const AUTHORIZATION_PATTERN =
+  /^SDK-HMAC-SHA256 Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
 export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 export interface ReceivedRequest {
@@ -44,7 +45,13 @@ export function rfc3986Encode(value: string): string {
   let out = '';
   for (const b of bytes) {
     const unreserved =
-      (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f || b === 0x2e || b === 0x7e;
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      (b >= 0x30 && b <= 0x39) ||
+      b === 0x2d ||
+      b === 0x5f ||
+      b === 0x2e ||
+      b === 0x7e;
     out += unreserved ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0');
   }
   return out;
@@ -108,7 +115,14 @@ export function buildCanonicalRequest(req: ReceivedRequest, signedHeaders: strin
   const canonicalHeaders = signedHeaders.map((name) => `${name}:${headerValue(req.headers, name)}\n`).join('');
   const declaredPayload = headerValue(req.headers, 'x-sdk-content-sha256');
   const payloadHash = declaredPayload !== '' ? declaredPayload : createHash('sha256').update(req.body).digest('hex');
-  return [req.method.toUpperCase(), canonicalUri(rawPath), canonicalQuery(rawQuery), canonicalHeaders, signedHeaders.join(';'), payloadHash].join('\n');
+  return [
+    req.method.toUpperCase(),
+    canonicalUri(rawPath),
+    canonicalQuery(rawQuery),
+    canonicalHeaders,
+    signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
 }
 
 export function stringToSign(sdkDate: string, canonicalRequest: string): string {
@@ -152,7 +166,12 @@ export class AkskVerifier {
     return { ok: true, accessKeyId: ak };
   }
 
-  private check(req: ReceivedRequest, signedHeaders: string[], secret: string, signature: string): AkskFailure | undefined {
+  private check(
+    req: ReceivedRequest,
+    signedHeaders: string[],
+    secret: string,
+    signature: string,
+  ): AkskFailure | undefined {
     if (!signedHeaders.includes('x-sdk-date')) return 'date-not-signed';
     const sdkDate = headerValue(req.headers, 'x-sdk-date');
     const when = parseSdkDate(sdkDate);

@@ -48,7 +48,11 @@ export interface CatalogueEntry {
 export const FRS_ERRORS: Record<FrsErrorCode, CatalogueEntry> = {
   'FRS.0002': { status: 403, message: 'The authentication token is abnormal.', verbatim: true },
   'FRS.0010': { status: 400, message: 'Lack Header or Header %s is empty.', verbatim: true },
-  'FRS.0011': { status: 400, message: 'Lack the request parameter, or the request parameter %s is empty.', verbatim: true },
+  'FRS.0011': {
+    status: 400,
+    message: 'Lack the request parameter, or the request parameter %s is empty.',
+    verbatim: true,
+  },
   'FRS.0012': { status: 400, message: 'The request param has wrong format, %s', verbatim: true },
   'FRS.0013': { status: 400, message: 'The image size is out of range, %s.', verbatim: false },
   'FRS.0014': { status: 400, message: 'The JSON format of the input data is incorrect.', verbatim: true },
@@ -102,26 +106,40 @@ function fill(template: string, detail: string | undefined): string {
 
 /** Gateway (API Gateway / APIG) errors: `{"error_msg","error_code","request_id"}`. */
 export type GatewayErrorKind =
-  | 'aksk-signature'
-  | 'aksk-unknown-ak'
-  | 'aksk-locked'
-  | 'token-invalid'
-  | 'no-credentials'
-  | 'api-not-found';
+  'aksk-signature' | 'aksk-unknown-ak' | 'aksk-locked' | 'token-invalid' | 'no-credentials' | 'api-not-found';
 
-export function gatewayError(kind: GatewayErrorKind, requestId: string, ak?: string): { status: number; body: Record<string, string> } {
+export function gatewayError(
+  kind: GatewayErrorKind,
+  requestId: string,
+  ak?: string,
+): { status: number; body: Record<string, string> } {
   switch (kind) {
     case 'aksk-signature':
       return gw(401, 'APIGW.0301', 'Incorrect IAM authentication information: verify aksk signature fail', requestId);
     case 'aksk-unknown-ak':
-      return gw(401, 'APIGW.0301', `Incorrect IAM authentication information: Get secretKey failed,ak:${ak ?? ''},err:ak not exist`, requestId);
+      return gw(
+        401,
+        'APIGW.0301',
+        `Incorrect IAM authentication information: Get secretKey failed,ak:${ak ?? ''},err:ak not exist`,
+        requestId,
+      );
     case 'aksk-locked':
-      return gw(401, 'APIGW.0301', 'Incorrect IAM authentication information: AK access failed to reach the limit,forbidden.', requestId);
+      return gw(
+        401,
+        'APIGW.0301',
+        'Incorrect IAM authentication information: AK access failed to reach the limit,forbidden.',
+        requestId,
+      );
     case 'token-invalid':
       return gw(401, 'APIGW.0301', 'Incorrect IAM authentication information: decrypt token fail', requestId);
     case 'no-credentials':
       // Message not documented; same code/status as the other IAM-authentication failures.
-      return gw(401, 'APIGW.0301', 'Incorrect IAM authentication information: no token or AK/SK signature in the request', requestId);
+      return gw(
+        401,
+        'APIGW.0301',
+        'Incorrect IAM authentication information: no token or AK/SK signature in the request',
+        requestId,
+      );
     case 'api-not-found':
       // APIG.0101 status is UNVERIFIED in the notes; 404 chosen. Prefix APIGW like the 0301 family.
       return gw(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment', requestId);

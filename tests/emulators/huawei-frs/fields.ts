@@ -58,7 +58,9 @@ export function coerceJsonValue(type: FieldType, value: unknown): FieldValue | u
     case 'boolean':
       return typeof value === 'boolean' ? value : undefined;
     case 'integer':
-      return typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX ? value : undefined;
+      return typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX
+        ? value
+        : undefined;
     case 'long':
       return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
     case 'float':

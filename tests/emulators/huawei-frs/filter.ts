@@ -24,9 +24,20 @@ export type FilterNode =
 
 export class FilterSyntaxError extends Error {}
 
-type Token = { type: 'op'; value: '&&' | '||' | '(' | ')' | '[' | ']' | '{' | '}' | ':' | '!'; at: number } | { type: 'word'; value: string; at: number };
+type Token =
+  | { type: 'op'; value: '&&' | '||' | '(' | ')' | '[' | ']' | '{' | '}' | ':' | '!'; at: number }
+  | { type: 'word'; value: string; at: number };
 
-const SINGLE: Record<string, Token['value']> = { '(': '(', ')': ')', '[': '[', ']': ']', '{': '{', '}': '}', ':': ':', '!': '!' };
+const SINGLE: Record<string, Token['value']> = {
+  '(': '(',
+  ')': ')',
+  '[': '[',
+  ']': ']',
+  '{': '{',
+  '}': '}',
+  ':': ':',
+  '!': '!',
+};
 const WORD_BREAK = /[\s()[\]{}:!&|]/;
 
 function tokenize(text: string): Token[] {
@@ -194,16 +205,19 @@ function compileNode(node: FilterNode, schema: Schema): FacePredicate {
     case 'term': {
       const type = fieldType(node.field, schema);
       const wanted = parseTextValue(type, node.value);
-      if (wanted === undefined) throw new FrsError('FRS.0012', `filter, value '${node.value}' is not a ${type} for ${node.field}`);
+      if (wanted === undefined)
+        throw new FrsError('FRS.0012', `filter, value '${node.value}' is not a ${type} for ${node.field}`);
       return (f) => valueOf(f, node.field) === wanted;
     }
     case 'range': {
       const type = fieldType(node.field, schema);
-      if (!NUMERIC_TYPES.includes(type)) throw new FrsError('FRS.0012', `filter, range on non-numeric field ${node.field}`);
+      if (!NUMERIC_TYPES.includes(type))
+        throw new FrsError('FRS.0012', `filter, range on non-numeric field ${node.field}`);
       const bound = (text: string): number | undefined => {
         if (text === '*') return undefined;
         const v = parseTextValue(type, text);
-        if (typeof v !== 'number') throw new FrsError('FRS.0012', `filter, bound '${text}' is not a ${type} for ${node.field}`);
+        if (typeof v !== 'number')
+          throw new FrsError('FRS.0012', `filter, bound '${text}' is not a ${type} for ${node.field}`);
         return v;
       };
       const lo = bound(node.lower);

@@ -52,9 +52,19 @@ export class IamService {
   ) {}
 
   /** Registers a token (`projectId` undefined = domain-scoped); `ttlMs` undefined = never expires. */
-  addToken(token: string, ttlMs: number | undefined, projectId: string | undefined, userName = 'static-token'): TokenRecord {
+  addToken(
+    token: string,
+    ttlMs: number | undefined,
+    projectId: string | undefined,
+    userName = 'static-token',
+  ): TokenRecord {
     const now = this.options.now();
-    const record: TokenRecord = { projectId, issuedAt: now, expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs, userName };
+    const record: TokenRecord = {
+      projectId,
+      issuedAt: now,
+      expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs,
+      userName,
+    };
     this.tokens.set(token, record);
     return record;
   }
@@ -89,9 +99,15 @@ export class IamService {
       !isPlainObject(domain) ||
       typeof domain['name'] !== 'string'
     ) {
-      return iamError(400, 'Bad Request', 'The request is missing auth.identity.password.user {name, password, domain.name}.');
+      return iamError(
+        400,
+        'Bad Request',
+        'The request is missing auth.identity.password.user {name, password, domain.name}.',
+      );
     }
-    const match = this.users.find((u) => u.name === user['name'] && u.domainName === domain['name'] && u.password === user['password']);
+    const match = this.users.find(
+      (u) => u.name === user['name'] && u.domainName === domain['name'] && u.password === user['password'],
+    );
     if (!match) return iamError(401, 'Unauthorized', 'The username or password is wrong.');
 
     const scope = isPlainObject(auth) ? auth['scope'] : undefined;
@@ -111,7 +127,12 @@ export class IamService {
       expires_at: iamTime(record.expiresAt),
       issued_at: iamTime(record.issuedAt),
       methods: ['password'],
-      user: { id: this.idFor(this.userIds, `${match.domainName}/${match.name}`), name: match.name, domain: domainRef, password_expires_at: '' },
+      user: {
+        id: this.idFor(this.userIds, `${match.domainName}/${match.name}`),
+        name: match.name,
+        domain: domainRef,
+        password_expires_at: '',
+      },
       roles: [{ id: '0', name: 'op_service' }],
     };
     if (projectId) tokenBody['project'] = { id: projectId, name: this.options.region, domain: domainRef };
@@ -124,7 +145,13 @@ export class IamService {
           id: this.idFor(this.domainIds, '#frs-service'),
           name: 'frs',
           endpoints: [
-            { id: this.idFor(this.domainIds, '#frs-endpoint'), interface: 'public', region: this.options.region, region_id: this.options.region, url: this.options.frsEndpoint() },
+            {
+              id: this.idFor(this.domainIds, '#frs-endpoint'),
+              interface: 'public',
+              region: this.options.region,
+              region_id: this.options.region,
+              url: this.options.frsEndpoint(),
+            },
           ],
         },
       ];

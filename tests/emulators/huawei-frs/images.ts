@@ -13,7 +13,13 @@
  *   The same picture (even re-encoded or slightly resized) scores ≈ 1; unrelated pictures score far below
  *   the advised 0.93.
  */
-import { decodeImage, faceBoxes, fingerprint, sniffFormat, similarity as rmseSimilarity } from '../common/face-convention';
+import {
+  decodeImage,
+  faceBoxes,
+  fingerprint,
+  sniffFormat,
+  similarity as rmseSimilarity,
+} from '../common/face-convention';
 import { FrsError } from './errors';
 
 export { FINGERPRINT_SIDE } from '../common/face-convention';
@@ -38,7 +44,12 @@ export interface ImageLimits {
   minFaceSide: number;
 }
 
-export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxImageBytes: 8 * 1024 * 1024, maxWidth: 4096, maxHeight: 4096, minFaceSide: 80 };
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = {
+  maxImageBytes: 8 * 1024 * 1024,
+  maxWidth: 4096,
+  maxHeight: 4096,
+  minFaceSide: 80,
+};
 
 const undecodable = (why: string): never => {
   throw new FrsError('FRS.0016', why);
@@ -49,18 +60,29 @@ const undecodable = (why: string): never => {
  * caller maps that to FRS.0404 for adds and FRS.0304 for searches).
  */
 export async function detectFaces(bytes: Buffer, limits: ImageLimits): Promise<DetectedFace[]> {
-  if (bytes.length > limits.maxImageBytes) throw new FrsError('FRS.0013', `the image is larger than ${limits.maxImageBytes} bytes`);
+  if (bytes.length > limits.maxImageBytes)
+    throw new FrsError('FRS.0013', `the image is larger than ${limits.maxImageBytes} bytes`);
   const format = sniffFormat(bytes);
-  if (format !== 'jpeg' && format !== 'png' && format !== 'bmp') throw new FrsError('FRS.0016', 'only JPG, JPEG, PNG and BMP are supported');
+  if (format !== 'jpeg' && format !== 'png' && format !== 'bmp')
+    throw new FrsError('FRS.0016', 'only JPG, JPEG, PNG and BMP are supported');
   const img = await decodeImage(bytes, format, undecodable);
   if (img.width > limits.maxWidth || img.height > limits.maxHeight) {
-    throw new FrsError('FRS.0013', `the resolution ${img.width}x${img.height} exceeds ${limits.maxWidth}x${limits.maxHeight}`);
+    throw new FrsError(
+      'FRS.0013',
+      `the resolution ${img.width}x${img.height} exceeds ${limits.maxWidth}x${limits.maxHeight}`,
+    );
   }
   return faceBoxes(img).map((b) => {
     if (b.width < limits.minFaceSide || b.height < limits.minFaceSide) {
-      throw new FrsError('FRS.0013', `the face ${b.width}x${b.height} is smaller than ${limits.minFaceSide}x${limits.minFaceSide}`);
+      throw new FrsError(
+        'FRS.0013',
+        `the face ${b.width}x${b.height} is smaller than ${limits.minFaceSide}x${limits.minFaceSide}`,
+      );
     }
-    return { box: { top_left_x: b.left, top_left_y: b.top, width: b.width, height: b.height }, fingerprint: fingerprint(img, b) };
+    return {
+      box: { top_left_x: b.left, top_left_y: b.top, width: b.width, height: b.height },
+      fingerprint: fingerprint(img, b),
+    };
   });
 }
 

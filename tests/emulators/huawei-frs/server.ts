@@ -4,7 +4,19 @@
  * See README.md for the conventions and the UNVERIFIED decisions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Lifecycle, answer, createClock, jsonPayload, listen, readBody, sendPayload, splitUrl, watchClient, type Clock, type EmulatorBaseOptions } from '../common/http';
+import {
+  Lifecycle,
+  answer,
+  createClock,
+  jsonPayload,
+  listen,
+  readBody,
+  sendPayload,
+  splitUrl,
+  watchClient,
+  type Clock,
+  type EmulatorBaseOptions,
+} from '../common/http';
 import { AkskVerifier, parseQuery, percentDecode, type AkskFailure, type LockoutPolicy } from './aksk';
 import { FRS_ERRORS, FrsError, gatewayError } from './errors';
 import { FaultController, type FaultSpec, type OperationName } from './faults';
@@ -97,7 +109,8 @@ function matchRoute(method: string, rawPath: string): Route | undefined {
   if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop(); // tolerate one trailing '/'
   const m = method.toUpperCase();
   const [v, projectId, root, name, sub, leaf] = segments;
-  if (v === 'v3' && segments.length === 3 && projectId === 'auth' && root === 'tokens') return m === 'POST' ? { operation: 'iamToken' } : undefined;
+  if (v === 'v3' && segments.length === 3 && projectId === 'auth' && root === 'tokens')
+    return m === 'POST' ? { operation: 'iamToken' } : undefined;
   if (v !== 'v2' || !projectId || root !== 'face-sets') return undefined;
   const at = (operation: OperationName): Route => ({ operation, projectId, faceSetName: name });
   switch (segments.length) {
@@ -109,7 +122,15 @@ function matchRoute(method: string, rawPath: string): Route | undefined {
     case 5:
       if (!name) return undefined;
       if (sub === 'faces') {
-        return m === 'POST' ? at('addFaces') : m === 'GET' ? at('queryFaces') : m === 'PUT' ? at('updateFace') : m === 'DELETE' ? at('deleteFaces') : undefined;
+        return m === 'POST'
+          ? at('addFaces')
+          : m === 'GET'
+            ? at('queryFaces')
+            : m === 'PUT'
+              ? at('updateFace')
+              : m === 'DELETE'
+                ? at('deleteFaces')
+                : undefined;
       }
       if (sub === 'search') return m === 'POST' ? at('searchFaces') : undefined;
       return undefined;
@@ -130,7 +151,8 @@ function defaultFaultBody(status: number, requestId: string): unknown {
 }
 
 function errorCodeOf(body: unknown): string | undefined {
-  if (typeof body === 'object' && body !== null && 'error_code' in body) return String((body as { error_code: unknown }).error_code);
+  if (typeof body === 'object' && body !== null && 'error_code' in body)
+    return String((body as { error_code: unknown }).error_code);
   return undefined;
 }
 
@@ -138,7 +160,12 @@ export async function startFrsEmulator(options: FrsEmulatorOptions): Promise<Frs
   const clock = createClock(options.now);
   const now = clock.now;
   const region = options.region ?? 'cn-north-4';
-  const quirks: EmulatorQuirks = { unknownFaceIdQuery: 'error', undeclaredFields: 'reject', expiredToken: 'gateway', ...options.quirks };
+  const quirks: EmulatorQuirks = {
+    unknownFaceIdQuery: 'error',
+    undeclaredFields: 'reject',
+    expiredToken: 'gateway',
+    ...options.quirks,
+  };
   const maxBodyBytes = options.maxBodyBytes ?? 12 * 1024 * 1024;
 
   const state = new EmulatorState();
@@ -200,7 +227,13 @@ export async function startFrsEmulator(options: FrsEmulatorOptions): Promise<Frs
   }
 
   /** Authentication + project checks. Returns an error answer, or undefined when the request may proceed. */
-  function authenticate(req: IncomingMessage, route: Route, body: Buffer, log: RequestLogEntry, requestId: string): OperationResult | undefined {
+  function authenticate(
+    req: IncomingMessage,
+    route: Route,
+    body: Buffer,
+    log: RequestLogEntry,
+    requestId: string,
+  ): OperationResult | undefined {
     const header = (name: string): string | undefined => {
       const v = req.headers[name];
       return Array.isArray(v) ? v.join(',') : v;
@@ -228,7 +261,10 @@ export async function startFrsEmulator(options: FrsEmulatorOptions): Promise<Frs
       tokenProject = record.projectId;
     } else if (authorization !== undefined && authorization !== '') {
       log.auth = 'aksk';
-      const result = verifier.verify({ method: req.method ?? 'GET', rawUrl: req.url ?? '/', headers: req.headers, body }, authorization);
+      const result = verifier.verify(
+        { method: req.method ?? 'GET', rawUrl: req.url ?? '/', headers: req.headers, body },
+        authorization,
+      );
       log.accessKeyId = result.accessKeyId;
       if (!result.ok) {
         log.authenticated = false;
@@ -295,7 +331,12 @@ export async function startFrsEmulator(options: FrsEmulatorOptions): Promise<Frs
       if (refusal) return send(res, refusal, log);
     }
 
-    const input: OperationInput = { faceSetName: route.faceSetName, query, contentType: req.headers['content-type'], body };
+    const input: OperationInput = {
+      faceSetName: route.faceSetName,
+      query,
+      contentType: req.headers['content-type'],
+      body,
+    };
     return answer(faults.take(route.operation), {
       req,
       log,
@@ -303,12 +344,20 @@ export async function startFrsEmulator(options: FrsEmulatorOptions): Promise<Frs
       clientGone,
       execute: () => execute(route, input),
       send: (result: OperationResult) => send(res, result, log),
-      status: (fault) => ({ status: fault.status, body: fault.body ?? defaultFaultBody(fault.status, requestId), headers: fault.headers }),
+      status: (fault) => ({
+        status: fault.status,
+        body: fault.body ?? defaultFaultBody(fault.status, requestId),
+        headers: fault.headers,
+      }),
       malformed: () => send(res, { status: 200, body: '{"face_set_info":{"face_set_name":"trunc' }, log),
     });
   }
 
-  const server = await listen(options, lifecycle, handle, () => ({ status: FRS_ERRORS['FRS.0018'].status, body: new FrsError('FRS.0018').body, contentType: JSON_TYPE }));
+  const server = await listen(options, lifecycle, handle, () => ({
+    status: FRS_ERRORS['FRS.0018'].status,
+    body: new FrsError('FRS.0018').body,
+    contentType: JSON_TYPE,
+  }));
   endpoint = server.endpoint;
 
   return {

@@ -113,7 +113,13 @@ export class FrsService {
     if (rawCapacity !== undefined && rawCapacity !== null) {
       // The doc's own example sends "100000" as a string; numeric strings are tolerated (UNVERIFIED).
       const n = typeof rawCapacity === 'string' && /^\d+$/.test(rawCapacity) ? Number(rawCapacity) : rawCapacity;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < CAPACITY_STEP || n > DEFAULT_CAPACITY || n % CAPACITY_STEP !== 0) {
+      if (
+        typeof n !== 'number' ||
+        !Number.isInteger(n) ||
+        n < CAPACITY_STEP ||
+        n > DEFAULT_CAPACITY ||
+        n % CAPACITY_STEP !== 0
+      ) {
         throw new FrsError('FRS.0012', 'face_set_capacity');
       }
       capacity = n;
@@ -159,13 +165,16 @@ export class FrsService {
     const rawId = env.values['external_image_id'];
     let externalImageId: string | undefined;
     if (rawId !== undefined && rawId !== null && rawId !== '') {
-      if (typeof rawId !== 'string' || !EXTERNAL_IMAGE_ID_RULE.test(rawId)) throw new FrsError('FRS.0012', 'external_image_id');
+      if (typeof rawId !== 'string' || !EXTERNAL_IMAGE_ID_RULE.test(rawId))
+        throw new FrsError('FRS.0012', 'external_image_id');
       externalImageId = rawId;
     }
     let fieldsRaw = env.values['external_fields'];
     if (env.multipart && typeof fieldsRaw === 'string') fieldsRaw = this.jsonText(fieldsRaw, 'external_fields');
     const fields =
-      fieldsRaw === undefined || fieldsRaw === null ? {} : parseValues(set.external_fields, fieldsRaw, { undeclared: this.options.quirks.undeclaredFields });
+      fieldsRaw === undefined || fieldsRaw === null
+        ? {}
+        : parseValues(set.external_fields, fieldsRaw, { undeclared: this.options.quirks.undeclaredFields });
     const single = this.booleanParam(env, 'single', false);
 
     if (set.faces.length >= set.face_set_capacity) throw new FrsError('FRS.0306');
@@ -218,8 +227,11 @@ export class FrsService {
     const hasId = rawId !== undefined && rawId !== null;
     const hasFields = rawFields !== undefined && rawFields !== null;
     if (!hasId && !hasFields) throw new FrsError('FRS.0011', 'external_image_id or external_fields');
-    if (hasId && (typeof rawId !== 'string' || !EXTERNAL_IMAGE_ID_RULE.test(rawId))) throw new FrsError('FRS.0012', 'external_image_id');
-    const fields = hasFields ? parseValues(set.external_fields, rawFields, { undeclared: this.options.quirks.undeclaredFields }) : undefined;
+    if (hasId && (typeof rawId !== 'string' || !EXTERNAL_IMAGE_ID_RULE.test(rawId)))
+      throw new FrsError('FRS.0012', 'external_image_id');
+    const fields = hasFields
+      ? parseValues(set.external_fields, rawFields, { undeclared: this.options.quirks.undeclaredFields })
+      : undefined;
 
     const face = set.faces.find((f) => f.face_id === faceId);
     if (!face) throw new FrsError('FRS.0303');
@@ -340,7 +352,8 @@ export class FrsService {
   }
 
   private json(input: OperationInput): Record<string, unknown> {
-    if (input.contentType === undefined || input.contentType.trim() === '') throw new FrsError('FRS.0010', 'Content-Type');
+    if (input.contentType === undefined || input.contentType.trim() === '')
+      throw new FrsError('FRS.0010', 'Content-Type');
     let parsed: unknown;
     try {
       parsed = JSON.parse(input.body.toString('utf8'));
@@ -391,7 +404,11 @@ export class FrsService {
       if (present(env.values['image_url'])) sources.push('image_url');
     }
     if (allowFaceId && present(env.values['face_id'])) sources.push('face_id');
-    const names = env.multipart ? 'image_file' : allowFaceId ? 'image_url, image_base64 or face_id' : 'image_url or image_base64';
+    const names = env.multipart
+      ? 'image_file'
+      : allowFaceId
+        ? 'image_url, image_base64 or face_id'
+        : 'image_url or image_base64';
     if (sources.length === 0) throw new FrsError('FRS.0011', names);
     if (sources.length > 1) throw new FrsError('FRS.0012', `only one of ${sources.join(', ')} may be given`);
 
@@ -404,16 +421,19 @@ export class FrsService {
       case 'image_base64': {
         const b64 = env.values['image_base64'];
         if (typeof b64 !== 'string') throw new FrsError('FRS.0012', 'image_base64');
-        if (b64.length > this.options.limits.maxImageBytes) throw new FrsError('FRS.0013', 'the base64 image is larger than 8MB');
+        if (b64.length > this.options.limits.maxImageBytes)
+          throw new FrsError('FRS.0013', 'the base64 image is larger than 8MB');
         if (b64.length % 4 !== 0 || !BASE64_RULE.test(b64)) throw new FrsError('FRS.0015');
         return async () => Buffer.from(b64, 'base64');
       }
       case 'image_url': {
         const url = env.values['image_url'];
-        if (typeof url !== 'string' || !(/^\/[^/]+\/.+/.test(url) || /^https?:\/\/[^/\s]+\/\S+$/.test(url))) throw new FrsError('FRS.0021');
+        if (typeof url !== 'string' || !(/^\/[^/]+\/.+/.test(url) || /^https?:\/\/[^/\s]+\/\S+$/.test(url)))
+          throw new FrsError('FRS.0021');
         return async () => {
           const object = this.state.obs.get(url);
-          if (!object) throw new FrsError('FRS.0022', 'the object does not exist or FRS is not authorised on the bucket');
+          if (!object)
+            throw new FrsError('FRS.0022', 'the object does not exist or FRS is not authorised on the bucket');
           return object;
         };
       }
@@ -435,7 +455,8 @@ export class FrsService {
     let v = env.values[name];
     if (v === undefined || v === null) return fallback;
     if (env.multipart && typeof v === 'string' && /^-?\d+$/.test(v)) v = Number(v);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new FrsError('FRS.0012', `${name} must be an integer in [${min}, ${max}]`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw new FrsError('FRS.0012', `${name} must be an integer in [${min}, ${max}]`);
     return v;
   }
 
@@ -443,7 +464,8 @@ export class FrsService {
     let v = env.values[name];
     if (v === undefined || v === null) return fallback;
     if (env.multipart && typeof v === 'string' && /^-?(\d+\.?\d*|\.\d+)$/.test(v)) v = Number(v);
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new FrsError('FRS.0012', `${name} must be a number in [${min}, ${max}]`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+      throw new FrsError('FRS.0012', `${name} must be a number in [${min}, ${max}]`);
     return v;
   }
 

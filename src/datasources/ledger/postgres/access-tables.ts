@@ -55,10 +55,10 @@ export class PostgresAccessTables implements AccessRecords {
   }
 
   async listApiKeys(page: NewestFirstPage): Promise<Page<StoredApiKey>> {
-    const rows = await this.db.rows<ApiKeyRow>(
-      `SELECT * FROM api_keys WHERE row_id < ? ORDER BY row_id DESC LIMIT ?`,
-      [page.beforeRowId ?? Number.MAX_SAFE_INTEGER, page.first + 1],
-    );
+    const rows = await this.db.rows<ApiKeyRow>(`SELECT * FROM api_keys WHERE row_id < ? ORDER BY row_id DESC LIMIT ?`, [
+      page.beforeRowId ?? Number.MAX_SAFE_INTEGER,
+      page.first + 1,
+    ]);
     const total =
       page.withTotal === false ? 0 : (await this.db.row<{ n: number }>(`SELECT count(*) AS n FROM api_keys`))!.n;
     return newestFirst(rows.map(toApiKey), page, total);
@@ -66,10 +66,7 @@ export class PostgresAccessTables implements AccessRecords {
 
   async revokeApiKey(id: string, at: Date): Promise<StoredApiKey | null> {
     const row = await this.db.transaction((tx) =>
-      tx.row<ApiKeyRow>(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *`, [
-        at,
-        id,
-      ]),
+      tx.row<ApiKeyRow>(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *`, [at, id]),
     );
     return row ? toApiKey(row) : null;
   }

@@ -19,7 +19,9 @@ export class PostgresLocalImages implements LocalImageStore {
   }
 
   async get(sha256: string): Promise<Buffer | null> {
-    const { rows } = await this.pool.query<{ bytes: Buffer }>(`SELECT bytes FROM local_images WHERE sha256 = $1`, [sha256]);
+    const { rows } = await this.pool.query<{ bytes: Buffer }>(`SELECT bytes FROM local_images WHERE sha256 = $1`, [
+      sha256,
+    ]);
     return rows[0]?.bytes ?? null;
   }
 

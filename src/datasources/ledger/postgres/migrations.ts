@@ -180,9 +180,7 @@ const CREATE_SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations (
 )`;
 
 export async function appliedVersions(session: Session): Promise<Set<number>> {
-  const exists = await session.row<{ found: string | null }>(
-    `SELECT to_regclass('schema_migrations')::text AS found`,
-  );
+  const exists = await session.row<{ found: string | null }>(`SELECT to_regclass('schema_migrations')::text AS found`);
   if (!exists?.found) return new Set();
   const rows = await session.rows<{ version: number }>(`SELECT version FROM schema_migrations`);
   return new Set(rows.map((row) => row.version));

@@ -20,17 +20,17 @@ export class SqliteAccessTables implements AccessRecords {
     const row = this.statements.transaction(() => {
       noteCreatedId(key.id);
       return this.statements.get<ApiKeyRow>(
-      `INSERT INTO api_keys (id, name, sha256, scopes, providers, created_at, expires_at)
+        `INSERT INTO api_keys (id, name, sha256, scopes, providers, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      [
-        key.id,
-        key.name,
-        key.sha256,
-        JSON.stringify(key.scopes),
-        key.providers === null ? null : JSON.stringify(key.providers),
-        new Date().toISOString(),
-        key.expiresAt?.toISOString() ?? null,
-      ],
+        [
+          key.id,
+          key.name,
+          key.sha256,
+          JSON.stringify(key.scopes),
+          key.providers === null ? null : JSON.stringify(key.providers),
+          new Date().toISOString(),
+          key.expiresAt?.toISOString() ?? null,
+        ],
       );
     });
     return toApiKey(row!);
@@ -59,16 +59,17 @@ export class SqliteAccessTables implements AccessRecords {
       `SELECT * FROM api_keys WHERE row_id < ? ORDER BY row_id DESC LIMIT ?`,
       [page.beforeRowId ?? Number.MAX_SAFE_INTEGER, page.first + 1],
     );
-    const total = page.withTotal === false ? 0 : this.statements.get<{ n: number }>(`SELECT count(*) AS n FROM api_keys`)!.n;
+    const total =
+      page.withTotal === false ? 0 : this.statements.get<{ n: number }>(`SELECT count(*) AS n FROM api_keys`)!.n;
     return newestFirst(rows.map(toApiKey), page, total);
   }
 
   async revokeApiKey(id: string, at: Date): Promise<StoredApiKey | null> {
     const row = this.statements.transaction(() =>
-      this.statements.get<ApiKeyRow>(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *`, [
-        at.toISOString(),
-        id,
-      ]),
+      this.statements.get<ApiKeyRow>(
+        `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *`,
+        [at.toISOString(), id],
+      ),
     );
     return row ? toApiKey(row) : null;
   }
@@ -85,7 +86,14 @@ export class SqliteAccessTables implements AccessRecords {
   insertAuditEventNow(entry: AuditEntry): void {
     const { lastInsertRowid } = this.statements.runUnversioned(
       `INSERT INTO audit_events (at, actor, operation, target_ids, outcome, client_address) VALUES (?, ?, ?, ?, ?, ?)`,
-      [entry.at.toISOString(), entry.actor, entry.operation, JSON.stringify(entry.targetIds), entry.outcome, entry.clientAddress],
+      [
+        entry.at.toISOString(),
+        entry.actor,
+        entry.operation,
+        JSON.stringify(entry.targetIds),
+        entry.outcome,
+        entry.clientAddress,
+      ],
     );
     for (const target of new Set(entry.targetIds)) {
       this.statements.runUnversioned(`INSERT INTO audit_event_targets (target_id, event_row_id) VALUES (?, ?)`, [

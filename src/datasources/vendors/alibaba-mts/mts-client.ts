@@ -63,8 +63,17 @@ export class MtsClient {
         operation: `mts.${action}`,
         // A fresh nonce and time per attempt: MTS refuses a nonce it has seen.
         ...(v1
-          ? { signQuery: () => signV1({ Action: action, Version: VERSION, Format: 'JSON', ...params }, this.options.credentials, { method: 'POST', nonce: randomUUID() }) }
-          : { sign: (req: SignableRequest) => signV3(req, this.options.credentials, { action, version: VERSION, nonce: randomUUID() }) }),
+          ? {
+              signQuery: () =>
+                signV1({ Action: action, Version: VERSION, Format: 'JSON', ...params }, this.options.credentials, {
+                  method: 'POST',
+                  nonce: randomUUID(),
+                }),
+            }
+          : {
+              sign: (req: SignableRequest) =>
+                signV3(req, this.options.credentials, { action, version: VERSION, nonce: randomUUID() }),
+            }),
       });
     } catch (e) {
       throw transportFailure(e, this.options.providerId, 'Alibaba MTS');

@@ -62,7 +62,8 @@ export type MtsVendorOptions = Omit<MtsClientOptions, 'providerId'> & {
 export class MtsFaceVendor implements FaceVendor {
   readonly kind = 'ALIBABA_MTS' as const;
   readonly imageUrlFetchedByVendor = true; // MTS downloads ImageUrl itself, from public addresses only
-  readonly base64ImagesHint = 'For base64 images, configure imageStaging (an OSS bucket) on this provider: they are then staged there behind a short-lived signed URL.';
+  readonly base64ImagesHint =
+    'For base64 images, configure imageStaging (an OSS bucket) on this provider: they are then staged there behind a short-lived signed URL.';
   readonly capabilities: Capabilities;
   readonly region: string;
   private readonly client: MtsClient;
@@ -107,7 +108,10 @@ export class MtsFaceVendor implements FaceVendor {
 
   /** TagCustomPerson: name is PersonName, userData is PersonDescription. MTS has no call that clears either. */
   async updatePerson(library: LibraryRecord, person: PersonRecord, patch: VendorPersonPatch): Promise<void> {
-    for (const [part, value] of [['name', patch.name], ['userData', patch.userData]] as const) {
+    for (const [part, value] of [
+      ['name', patch.name],
+      ['userData', patch.userData],
+    ] as const) {
       if (value === null) {
         const message = `Alibaba MTS cannot clear a person's ${part}; give a new value instead.`;
         throw invalidInput(`input.${part}`, message, 'NOT_NULL');
@@ -138,17 +142,28 @@ export class MtsFaceVendor implements FaceVendor {
     }
   }
 
-  async registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace> {
-    if (!person) throw invalidInput('input.personId', 'Alibaba MTS registers faces on a person: give input.personId.', 'REQUIRED');
+  async registerFace(
+    library: LibraryRecord,
+    person: PersonRecord | null,
+    face: NewVendorFace,
+  ): Promise<RegisteredFace> {
+    if (!person)
+      throw invalidInput('input.personId', 'Alibaba MTS registers faces on a person: give input.personId.', 'REQUIRED');
     if (face.image.kind === 'url') return this.registerByUrl(library, person, face.image.url, { ambiguous: false });
     // Bytes come only from base64 input, which the face service refuses (IMAGE_URL_REQUIRED, with
     // base64ImagesHint) while capabilities.imageBase64 is false, i.e. without staging.
-    if (!this.staging) throw new Error('MTS got image bytes without imageStaging: the face service should have refused them');
+    if (!this.staging)
+      throw new Error('MTS got image bytes without imageStaging: the face service should have refused them');
     return this.registerStaged(library, person, face.image.image, this.staging);
   }
 
   /** base64 input: PUT to the staging bucket, RegisterCustomFace with a presigned GET URL, then DELETE. */
-  private async registerStaged(library: LibraryRecord, person: PersonRecord, image: LoadedImage, staging: OssImageStaging): Promise<RegisteredFace> {
+  private async registerStaged(
+    library: LibraryRecord,
+    person: PersonRecord,
+    image: LoadedImage,
+    staging: OssImageStaging,
+  ): Promise<RegisteredFace> {
     const staged = await staging.stage(image);
     const outcome = { ambiguous: false };
     try {
@@ -160,8 +175,18 @@ export class MtsFaceVendor implements FaceVendor {
     }
   }
 
-  private async registerByUrl(library: LibraryRecord, person: PersonRecord, imageUrl: string, outcome: { ambiguous: boolean }): Promise<RegisteredFace> {
-    const params = { CategoryId: library.name, PersonId: person.externalId, ImageUrl: imageUrl, ...(person.name ? { PersonName: person.name } : {}) };
+  private async registerByUrl(
+    library: LibraryRecord,
+    person: PersonRecord,
+    imageUrl: string,
+    outcome: { ambiguous: boolean },
+  ): Promise<RegisteredFace> {
+    const params = {
+      CategoryId: library.name,
+      PersonId: person.externalId,
+      ImageUrl: imageUrl,
+      ...(person.name ? { PersonName: person.name } : {}),
+    };
     const before = new Set((await this.facesOf(library, person)).map((f) => f.FaceId));
     for (let attempt = 1; ; attempt++) {
       try {
@@ -171,7 +196,9 @@ export class MtsFaceVendor implements FaceVendor {
         if (!isAmbiguous(e)) throw e;
         outcome.ambiguous = true;
         // The add may have landed: a new face of this person with this URL is it.
-        const landed = (await this.facesOf(library, person)).filter((f) => !before.has(f.FaceId) && f.ImageUrl === imageUrl);
+        const landed = (await this.facesOf(library, person)).filter(
+          (f) => !before.has(f.FaceId) && f.ImageUrl === imageUrl,
+        );
         if (landed.length === 1) return { vendorFaceId: landed[0].FaceId, boundingBox: null, detectedFaceCount: 1 };
         if (landed.length > 1 || attempt === 2) throw e;
       }
@@ -184,25 +211,47 @@ export class MtsFaceVendor implements FaceVendor {
 
   async deleteFace(library: LibraryRecord, face: FaceRecord): Promise<void> {
     if (!face.personExternalId) throw new Error('an MTS face always belongs to a person');
-    await this.client.call('UnregisterCustomFace', { CategoryId: library.name, PersonId: face.personExternalId, FaceId: face.vendorFaceId }, true);
+    await this.client.call(
+      'UnregisterCustomFace',
+      { CategoryId: library.name, PersonId: face.personExternalId, FaceId: face.vendorFaceId },
+      true,
+    );
   }
 
   /** A whole person is one call (FaceId=ALL); any other filter is deleted face by face. */
   canDeleteNatively(filter: ResolvedFaceFilter): boolean {
-    return filter.personExternalId !== undefined && Object.keys(filter).every((k) => k === 'personRowId' || k === 'personExternalId');
+    return (
+      filter.personExternalId !== undefined &&
+      Object.keys(filter).every((k) => k === 'personRowId' || k === 'personExternalId')
+    );
   }
 
   async deleteFacesByFilter(library: LibraryRecord, filter: ResolvedFaceFilter): Promise<void> {
-    await this.client.call('UnregisterCustomFace', { CategoryId: library.name, PersonId: filter.personExternalId!, FaceId: 'ALL' }, true);
+    await this.client.call(
+      'UnregisterCustomFace',
+      { CategoryId: library.name, PersonId: filter.personExternalId!, FaceId: 'ALL' },
+      true,
+    );
   }
 
   async listFaces(library: LibraryRecord): Promise<FaceListing> {
-    const listed = await this.client.call<{ Categories?: { Category?: MtsCategory[] | MtsCategory } }>('ListCustomPersons', { CategoryId: library.name }, true);
+    const listed = await this.client.call<{ Categories?: { Category?: MtsCategory[] | MtsCategory } }>(
+      'ListCustomPersons',
+      { CategoryId: library.name },
+      true,
+    );
     const faces: FaceListing['faces'] = [];
     for (const category of asArray(listed.Categories?.Category)) {
       for (const person of asArray(category.Persons?.Person)) {
         for (const face of asArray(person.Faces?.Face)) {
-          faces.push({ vendorFaceId: String(face.FaceId), personExternalId: person.PersonId.toLowerCase(), externalImageId: null, fields: {}, userData: null, boundingBox: null });
+          faces.push({
+            vendorFaceId: String(face.FaceId),
+            personExternalId: person.PersonId.toLowerCase(),
+            externalImageId: null,
+            fields: {},
+            userData: null,
+            boundingBox: null,
+          });
         }
       }
     }
@@ -220,22 +269,27 @@ export class MtsFaceVendor implements FaceVendor {
       { CategoryId: library.name, PersonId: person.externalId },
       true,
     );
-    return asArray(listed.Categories?.Category).flatMap((c) => asArray(c.Persons?.Person).flatMap((p) => asArray(p.Faces?.Face)));
+    return asArray(listed.Categories?.Category).flatMap((c) =>
+      asArray(c.Persons?.Person).flatMap((p) => asArray(p.Faces?.Face)),
+    );
   }
 }
 
 /** A person's name and userData as TagCustomPerson parameters, within MTS's lengths. */
 function personTags(spec: { name: string | null; userData: string | null }): Record<string, string> {
   const tags: Record<string, string> = {};
-  const parts = [['name', 'PersonName', spec.name], ['userData', 'PersonDescription', spec.userData]] as const;
+  const parts = [
+    ['name', 'PersonName', spec.name],
+    ['userData', 'PersonDescription', spec.userData],
+  ] as const;
   for (const [part, param, value] of parts) {
     if (value === null) continue;
     const length = [...value].length;
     if (length > MAX_TAG_TEXT) {
       throw invalidInput(
         `input.${part}`,
-        `On Alibaba MTS a person's ${part} is its ${param}, which holds at most ${MAX_TAG_TEXT} characters; `
-          + `this one has ${length}.`,
+        `On Alibaba MTS a person's ${part} is its ${param}, which holds at most ${MAX_TAG_TEXT} characters; ` +
+          `this one has ${length}.`,
         'MTS_TAG_LENGTH',
       );
     }
@@ -246,7 +300,11 @@ function personTags(spec: { name: string | null; userData: string | null }): Rec
 
 function checkId(id: string, field: string, what: string): void {
   if (id.length === 0 || [...id].length > MAX_ID || CONTROL.test(id)) {
-    throw invalidInput(field, `An MTS ${what} is 1-${MAX_ID} characters without control characters; '${field}' is not.`, 'MTS_ID');
+    throw invalidInput(
+      field,
+      `An MTS ${what} is 1-${MAX_ID} characters without control characters; '${field}' is not.`,
+      'MTS_ID',
+    );
   }
 }
 

@@ -11,7 +11,14 @@ export interface OssErrorBody {
   requestId: string | null;
 }
 
-const AUTH_CODES = ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'RequestTimeTooSkewed', 'InvalidSecurityToken', 'SecurityTokenExpired'];
+const AUTH_CODES = [
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'RequestTimeTooSkewed',
+  'InvalidSecurityToken',
+  'SecurityTokenExpired',
+];
 
 export function readOssError(response: HttpResponse): OssErrorBody {
   const text = response.body.toString('utf8');
@@ -19,7 +26,11 @@ export function readOssError(response: HttpResponse): OssErrorBody {
     const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(text);
     return match ? unescapeXml(match[1]).trim() : null;
   };
-  return { code: field('Code'), message: field('Message'), requestId: field('RequestId') ?? response.headers['x-oss-request-id'] ?? null };
+  return {
+    code: field('Code'),
+    message: field('Message'),
+    requestId: field('RequestId') ?? response.headers['x-oss-request-id'] ?? null,
+  };
 }
 
 /** The error for a refused staging call (`operation` says what was tried, e.g. "store the image"). */
@@ -31,7 +42,11 @@ export function ossError(response: HttpResponse, providerId: string, operation: 
   const vendor: VendorErrorDetail = { providerId, code, httpStatus: status, requestId: body.requestId };
   const what = `The image staging bucket (Alibaba OSS) of provider ${providerId}`;
   if (AUTH_CODES.includes(code) || status === 401 || status === 403) {
-    return new FaceGraphError({ type: 'VendorAuthError', message: `${what} refused the staging credentials when asked to ${operation}: ${message}`, vendor });
+    return new FaceGraphError({
+      type: 'VendorAuthError',
+      message: `${what} refused the staging credentials when asked to ${operation}: ${message}`,
+      vendor,
+    });
   }
   if (code === 'NoSuchBucket') {
     return new FaceGraphError({
@@ -42,7 +57,11 @@ export function ossError(response: HttpResponse, providerId: string, operation: 
     });
   }
   if (status === 429) {
-    return new FaceGraphError({ type: 'RateLimitedError', message: `${what} is rate limiting requests: ${message}`, vendor });
+    return new FaceGraphError({
+      type: 'RateLimitedError',
+      message: `${what} is rate limiting requests: ${message}`,
+      vendor,
+    });
   }
   return new FaceGraphError({
     type: 'VendorUnavailableError',

@@ -37,7 +37,14 @@ export interface OssSignedRequest {
 export function ossStringToSign(request: OssSignedRequest): string {
   const headers = lowerCaseKeys(request.headers);
   const date = headers['x-oss-date'] ?? headers['date'] ?? '';
-  return stringToSign(request.method, headers['content-md5'] ?? '', headers['content-type'] ?? '', date, headers, request);
+  return stringToSign(
+    request.method,
+    headers['content-md5'] ?? '',
+    headers['content-type'] ?? '',
+    date,
+    headers,
+    request,
+  );
 }
 
 /** `OSS <AccessKeyId>:<signature>` for the Authorization header. */
@@ -46,9 +53,19 @@ export function ossAuthorization(request: OssSignedRequest, credentials: OssCred
 }
 
 /** The V1 string to sign of a presigned URL: the Date slot holds Expires. */
-export function ossPresignStringToSign(request: Omit<OssSignedRequest, 'headers'> & { headers?: Record<string, string> }, expires: number): string {
+export function ossPresignStringToSign(
+  request: Omit<OssSignedRequest, 'headers'> & { headers?: Record<string, string> },
+  expires: number,
+): string {
   const headers = lowerCaseKeys(request.headers ?? {});
-  return stringToSign(request.method, headers['content-md5'] ?? '', headers['content-type'] ?? '', String(expires), headers, request);
+  return stringToSign(
+    request.method,
+    headers['content-md5'] ?? '',
+    headers['content-type'] ?? '',
+    String(expires),
+    headers,
+    request,
+  );
 }
 
 export interface PresignOptions {
@@ -65,7 +82,10 @@ export interface PresignOptions {
 /** A URL that lets anyone holding it GET the object until `expires` (query-signed, V1). */
 export function presignObjectUrl(options: PresignOptions): string {
   const method = options.method ?? 'GET';
-  const signature = hmacSha1(options.credentials.accessKeySecret, ossPresignStringToSign({ method, bucket: options.bucket, key: options.key }, options.expires));
+  const signature = hmacSha1(
+    options.credentials.accessKeySecret,
+    ossPresignStringToSign({ method, bucket: options.bucket, key: options.key }, options.expires),
+  );
   const url = ossObjectUrl(options.endpoint, options.addressing, options.bucket, options.key);
   const query = [
     `OSSAccessKeyId=${strictEncode(options.credentials.accessKeyId)}`,
@@ -81,7 +101,8 @@ export function presignObjectUrl(options: PresignOptions): string {
  * percent-encoded (RFC 3986), '/' kept.
  */
 export function ossObjectUrl(endpoint: string, addressing: OssAddressing, bucket: string, key: string): URL {
-  if (hasDotSegment(key)) throw new Error('An OSS key with a "." or ".." segment cannot be sent: URL parsers remove such segments.');
+  if (hasDotSegment(key))
+    throw new Error('An OSS key with a "." or ".." segment cannot be sent: URL parsers remove such segments.');
   const base = new URL(endpoint);
   const path = base.pathname.replace(/\/+$/, '');
   if (addressing === 'virtual-hosted') {
@@ -96,7 +117,11 @@ export function ossObjectUrl(endpoint: string, addressing: OssAddressing, bucket
 }
 
 /** `/<bucket>/<key>` plus the sorted sub-resources. */
-export function canonicalizedResource(bucket: string, key: string, subresources: Record<string, string | null> = {}): string {
+export function canonicalizedResource(
+  bucket: string,
+  key: string,
+  subresources: Record<string, string | null> = {},
+): string {
   const resource = bucket ? `/${bucket}/${key}` : '/';
   const names = Object.keys(subresources).sort(compareCodeUnits);
   if (names.length === 0) return resource;

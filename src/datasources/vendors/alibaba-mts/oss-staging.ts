@@ -35,7 +35,14 @@ export interface StagedImage {
   expires: number;
 }
 
-const EXTENSIONS: Record<ImageFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', bmp: 'bmp', tiff: 'tif' };
+const EXTENSIONS: Record<ImageFormat, string> = {
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  bmp: 'bmp',
+  tiff: 'tif',
+};
 const VENDOR_NAME = 'Alibaba OSS (image staging)';
 
 /** Puts, signs and deletes staged images in one bucket, over the shared transport. */
@@ -94,7 +101,12 @@ export class OssImageStaging {
     } catch (e) {
       const vendor = isFaceGraphError(e) && 'vendor' in e.detail ? e.detail.vendor : undefined;
       this.logger.warn(
-        { operation: 'oss.DeleteObject', code: vendor?.code, httpStatus: vendor?.httpStatus, vendorRequestId: vendor?.requestId },
+        {
+          operation: 'oss.DeleteObject',
+          code: vendor?.code,
+          httpStatus: vendor?.httpStatus,
+          vendorRequestId: vendor?.requestId,
+        },
         'a staged image could not be deleted; the bucket lifecycle rule will remove it',
       );
     }
@@ -104,7 +116,13 @@ export class OssImageStaging {
     this.transport.close();
   }
 
-  private async send(method: HttpMethod, key: string, operation: string, headers: Record<string, string>, body?: Buffer): Promise<HttpResponse> {
+  private async send(
+    method: HttpMethod,
+    key: string,
+    operation: string,
+    headers: Record<string, string>,
+    body?: Buffer,
+  ): Promise<HttpResponse> {
     const { bucket } = this.options;
     let response: HttpResponse;
     try {
@@ -118,7 +136,10 @@ export class OssImageStaging {
         // A fresh Date per attempt: OSS refuses a request more than 15 minutes off its clock.
         sign: (req: SignableRequest) => {
           const date = httpDate(new Date());
-          return { date, authorization: ossAuthorization({ method, bucket, key, headers: { ...req.headers, date } }, this.options) };
+          return {
+            date,
+            authorization: ossAuthorization({ method, bucket, key, headers: { ...req.headers, date } }, this.options),
+          };
         },
       });
     } catch (e) {

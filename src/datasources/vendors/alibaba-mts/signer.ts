@@ -161,7 +161,11 @@ export function signV3Details(request: V3Request, credentials: MtsCredentials, o
  * Version, AccessKeyId, SignatureMethod=HMAC-SHA1, Timestamp, SignatureVersion=1.0, SignatureNonce
  * (SecurityToken for STS) and Signature. Put them in the query (`rpcQueryString`) or a form body.
  */
-export function signV1(params: Record<string, string>, credentials: MtsCredentials, options: V1Options): Record<string, string> {
+export function signV1(
+  params: Record<string, string>,
+  credentials: MtsCredentials,
+  options: V1Options,
+): Record<string, string> {
   if (!credentials.accessKeyId || !credentials.accessKeySecret) {
     throw new Error('Alibaba Cloud signing needs both an AccessKey ID and an AccessKey secret.');
   }

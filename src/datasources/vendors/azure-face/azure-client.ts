@@ -5,7 +5,13 @@ import type { RateLimitFactory } from '../../http/rate-limit';
 import { parseRetryAfter } from '../../http/retry-after';
 import type { HttpMethod, HttpResponse } from '../../http/transport';
 import { successBody, transportFailure } from '../../http/vendor-failure';
-import { azureError, normaliseAzureError, retryHintSeconds, type AzureErrorBody, type AzureErrorContext } from './azure-errors';
+import {
+  azureError,
+  normaliseAzureError,
+  retryHintSeconds,
+  type AzureErrorBody,
+  type AzureErrorContext,
+} from './azure-errors';
 
 export interface AzureClientOptions {
   providerId: string;
@@ -87,10 +93,20 @@ export class AzureClient {
       throw transportFailure(e, this.options.providerId, 'Azure Face');
     }
     const requestId = response.headers['apim-request-id'] ?? response.headers['x-ms-request-id'] ?? null;
-    if (response.status >= 200 && response.status < 300) return successBody<T>(response, call.idempotent, this.options.providerId, 'Azure Face', requestId);
+    if (response.status >= 200 && response.status < 300)
+      return successBody<T>(response, call.idempotent, this.options.providerId, 'Azure Face', requestId);
     const errorBody = response.json<AzureErrorBody>();
     if (call.tolerate?.includes(normaliseAzureError(response.status, errorBody).code)) return null;
-    throw azureError('AZURE_FACE', response.status, errorBody, requestId, this.options.providerId, parseRetryAfter(response.headers['retry-after']), call.operation, call.context);
+    throw azureError(
+      'AZURE_FACE',
+      response.status,
+      errorBody,
+      requestId,
+      this.options.providerId,
+      parseRetryAfter(response.headers['retry-after']),
+      call.operation,
+      call.context,
+    );
   }
 
   close(): void {
@@ -103,6 +119,9 @@ function classify(response: HttpResponse) {
   const retryable = response.status === 429 || response.status >= 500;
   if (!retryable) return { retryable };
   const fromHeader = parseRetryAfter(response.headers['retry-after']);
-  const hint = retryHintSeconds(fromHeader, normaliseAzureError(response.status, response.json<AzureErrorBody>()).message);
+  const hint = retryHintSeconds(
+    fromHeader,
+    normaliseAzureError(response.status, response.json<AzureErrorBody>()).message,
+  );
   return { retryable, retryAfterMs: hint === null ? null : hint * 1000 };
 }

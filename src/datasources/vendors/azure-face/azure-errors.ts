@@ -32,8 +32,17 @@ export type AzureErrorContext = Partial<Record<ResourceKind, string>>;
 
 type Mapper = (message: string, vendor: VendorErrorDetail, context: AzureErrorContext) => ErrorDetail;
 
-const notFound = (resource: ResourceKind): Mapper => (message, _vendor, context) => ({ type: 'NotFoundError', message: `Azure Face: ${message}`, resource, id: context[resource] ?? '' });
-const conflict = (reason: string): Mapper => (message, vendor) => ({ type: 'ConflictError', message: `Azure Face: ${message}`, reason, vendor });
+const notFound =
+  (resource: ResourceKind): Mapper =>
+  (message, _vendor, context) => ({
+    type: 'NotFoundError',
+    message: `Azure Face: ${message}`,
+    resource,
+    id: context[resource] ?? '',
+  });
+const conflict =
+  (reason: string): Mapper =>
+  (message, vendor) => ({ type: 'ConflictError', message: `Azure Face: ${message}`, reason, vendor });
 
 function imageError(message: string, vendor: VendorErrorDetail): ErrorDetail {
   const reason = /no face/i.test(message)
@@ -53,19 +62,43 @@ const TABLE: Record<string, Mapper> = {
   LargePersonGroupNotFound: notFound('LIBRARY'),
   PersonNotFound: notFound('PERSON'),
   PersistedFaceNotFound: notFound('FACE'),
-  PersonGroupExists: (message, _vendor, context) => ({ type: 'AlreadyExistsError', message: `Azure Face: ${message}`, resource: 'LIBRARY', id: context.LIBRARY ?? '' }),
-  LargePersonGroupExists: (message, _vendor, context) => ({ type: 'AlreadyExistsError', message: `Azure Face: ${message}`, resource: 'LIBRARY', id: context.LIBRARY ?? '' }),
+  PersonGroupExists: (message, _vendor, context) => ({
+    type: 'AlreadyExistsError',
+    message: `Azure Face: ${message}`,
+    resource: 'LIBRARY',
+    id: context.LIBRARY ?? '',
+  }),
+  LargePersonGroupExists: (message, _vendor, context) => ({
+    type: 'AlreadyExistsError',
+    message: `Azure Face: ${message}`,
+    resource: 'LIBRARY',
+    id: context.LIBRARY ?? '',
+  }),
   PersonGroupTrainingNotFinished: conflict('TRAINING_IN_PROGRESS'),
   LargePersonGroupTrainingNotFinished: conflict('TRAINING_IN_PROGRESS'),
   PersonGroupNotTrained: conflict('NOT_TRAINED'),
   LargePersonGroupNotTrained: conflict('NOT_TRAINED'),
   ConcurrentOperationConflict: conflict('CONCURRENT_OPERATION'),
-  QuotaExceeded: (message, vendor) => ({ type: 'QuotaExceededError', message: `Azure Face quota reached: ${message}`, vendor }),
+  QuotaExceeded: (message, vendor) => ({
+    type: 'QuotaExceededError',
+    message: `Azure Face quota reached: ${message}`,
+    vendor,
+  }),
   InvalidImage: imageError,
   InvalidImageSize: imageError,
-  InvalidURL: (message, vendor) => ({ type: 'ImageRejectedError', message: `Azure Face could not use the image URL: ${message}`, reason: 'UNREACHABLE', vendor }),
+  InvalidURL: (message, vendor) => ({
+    type: 'ImageRejectedError',
+    message: `Azure Face could not use the image URL: ${message}`,
+    reason: 'UNREACHABLE',
+    vendor,
+  }),
   BadArgument: (message) => ({ type: 'InvalidInputError', message: `Azure Face rejected the request: ${message}` }),
-  OperationTimeOut: (message, vendor) => ({ type: 'VendorUnavailableError', message: `Azure Face timed out: ${message}`, retryable: true, vendor }),
+  OperationTimeOut: (message, vendor) => ({
+    type: 'VendorUnavailableError',
+    message: `Azure Face timed out: ${message}`,
+    retryable: true,
+    vendor,
+  }),
 };
 
 export function azureError(
@@ -81,17 +114,33 @@ export function azureError(
   const { code, message } = normaliseAzureError(status, body);
   const vendor: VendorErrorDetail = { providerId, code, httpStatus: status, requestId };
   if (status === 429) {
-    return new FaceGraphError({ type: 'RateLimitedError', message: `Azure Face is rate limiting this resource: ${message}`, retryAfterSeconds: retryHintSeconds(retryAfterMs, message) ?? undefined, vendor });
+    return new FaceGraphError({
+      type: 'RateLimitedError',
+      message: `Azure Face is rate limiting this resource: ${message}`,
+      retryAfterSeconds: retryHintSeconds(retryAfterMs, message) ?? undefined,
+      vendor,
+    });
   }
   if (code === 'UnsupportedFeature') {
     // Limited Access: identification needs Microsoft's approval for this resource.
     return new FaceGraphError({ type: 'UnsupportedOperationError', message, providerKind, operation });
   }
-  if (status === 401) return new FaceGraphError({ type: 'VendorAuthError', message: `Azure Face refused the subscription key: ${message}`, vendor });
-  if (status === 403 && /quota/i.test(message)) return new FaceGraphError({ type: 'QuotaExceededError', message: `Azure Face quota reached: ${message}`, vendor });
+  if (status === 401)
+    return new FaceGraphError({
+      type: 'VendorAuthError',
+      message: `Azure Face refused the subscription key: ${message}`,
+      vendor,
+    });
+  if (status === 403 && /quota/i.test(message))
+    return new FaceGraphError({ type: 'QuotaExceededError', message: `Azure Face quota reached: ${message}`, vendor });
   const mapped = TABLE[code];
   if (mapped) return new FaceGraphError(mapped(message, vendor, context));
-  if (status === 403) return new FaceGraphError({ type: 'VendorAuthError', message: `Azure Face refused the request: ${message}`, vendor });
+  if (status === 403)
+    return new FaceGraphError({
+      type: 'VendorAuthError',
+      message: `Azure Face refused the request: ${message}`,
+      vendor,
+    });
   return new FaceGraphError({
     type: 'VendorUnavailableError',
     message: `Azure Face could not serve the request: ${message}`,

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/errors';
 import { isAmbiguous } from '../../http/vendor-failure';
-import type { BoundingBox, Capabilities, FaceRecord, FieldValues, LibraryRecord, PersonRecord } from '../../../domain/model';
+import type {
+  BoundingBox,
+  Capabilities,
+  FaceRecord,
+  FieldValues,
+  LibraryRecord,
+  PersonRecord,
+} from '../../../domain/model';
 import type { VendorImage } from '../../images/image';
 import type {
   FaceListing,
@@ -82,7 +89,11 @@ export class AzureFaceVendor implements FaceVendor {
 
   normalizeLibraryName(name: string): string {
     if (!GROUP_ID.test(name)) {
-      throw invalidInput('input.name', `Person group id '${name}' is not allowed on Azure Face: use 1-64 lower-case letters, digits, '-' or '_'.`, 'LIBRARY_NAME');
+      throw invalidInput(
+        'input.name',
+        `Person group id '${name}' is not allowed on Azure Face: use 1-64 lower-case letters, digits, '-' or '_'.`,
+        'LIBRARY_NAME',
+      );
     }
     return name;
   }
@@ -90,7 +101,11 @@ export class AzureFaceVendor implements FaceVendor {
   async createLibrary(spec: NewVendorLibrary) {
     const kind = (spec.kind ?? 'PersonGroup') as GroupKind;
     if (!(kind in KINDS)) {
-      throw invalidInput('input.kind', `Azure Face libraries are of kind PersonGroup or LargePersonGroup; got '${spec.kind}'.`, 'KIND');
+      throw invalidInput(
+        'input.kind',
+        `Azure Face libraries are of kind PersonGroup or LargePersonGroup; got '${spec.kind}'.`,
+        'KIND',
+      );
     }
     await this.client.call({
       method: 'PUT',
@@ -104,12 +119,23 @@ export class AzureFaceVendor implements FaceVendor {
   }
 
   async deleteLibrary(library: LibraryRecord): Promise<void> {
-    await this.client.call({ method: 'DELETE', path: groupPath(library), idempotent: true, operation: 'deleteGroup', context: { LIBRARY: library.name }, tolerate: ['PersonGroupNotFound', 'LargePersonGroupNotFound'] });
+    await this.client.call({
+      method: 'DELETE',
+      path: groupPath(library),
+      idempotent: true,
+      operation: 'deleteGroup',
+      context: { LIBRARY: library.name },
+      tolerate: ['PersonGroupNotFound', 'LargePersonGroupNotFound'],
+    });
   }
 
   async createPerson(library: LibraryRecord, spec: NewVendorPerson) {
     if (spec.externalId !== null) {
-      throw invalidInput('input.externalId', 'Azure Face assigns person ids itself: omit externalId (it will be the personId).', 'VENDOR_ASSIGNED');
+      throw invalidInput(
+        'input.externalId',
+        'Azure Face assigns person ids itself: omit externalId (it will be the personId).',
+        'VENDOR_ASSIGNED',
+      );
     }
     const created = await this.client.call<{ personId: string }>({
       method: 'POST',
@@ -163,8 +189,13 @@ export class AzureFaceVendor implements FaceVendor {
     });
   }
 
-  async registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace> {
-    if (!person) throw invalidInput('input.personId', 'Azure Face registers faces on a person: give input.personId.', 'REQUIRED');
+  async registerFace(
+    library: LibraryRecord,
+    person: PersonRecord | null,
+    face: NewVendorFace,
+  ): Promise<RegisteredFace> {
+    if (!person)
+      throw invalidInput('input.personId', 'Azure Face registers faces on a person: give input.personId.', 'REQUIRED');
     let target: BoundingBox | null = null;
     if (face.faceSelection === 'LARGEST') target = await this.largestFace(face.image);
     const token = randomUUID();
@@ -177,7 +208,11 @@ export class AzureFaceVendor implements FaceVendor {
         const added = await this.client.call<{ persistedFaceId: string }>({
           method: 'POST',
           path: `${personPath(library, person)}/persistedfaces`,
-          query: { userData, detectionModel: 'detection_03', ...(target ? { targetFace: [target.x, target.y, target.width, target.height].join(',') } : {}) },
+          query: {
+            userData,
+            detectionModel: 'detection_03',
+            ...(target ? { targetFace: [target.x, target.y, target.width, target.height].join(',') } : {}),
+          },
           ...imageBody(face.image),
           idempotent: false,
           operation: 'addFace',
@@ -194,7 +229,12 @@ export class AzureFaceVendor implements FaceVendor {
     }
   }
 
-  async updateFace(library: LibraryRecord, face: FaceRecord, patch: VendorFacePatch, person: PersonRecord | null): Promise<void> {
+  async updateFace(
+    library: LibraryRecord,
+    face: FaceRecord,
+    patch: VendorFacePatch,
+    person: PersonRecord | null,
+  ): Promise<void> {
     if (!person) throw new Error('an Azure face always belongs to a person');
     const userData = faceUserData(
       {
@@ -230,15 +270,23 @@ export class AzureFaceVendor implements FaceVendor {
     const faces: FaceListing['faces'] = [];
     let start = '';
     for (;;) {
-      const persons = (await this.client.call<{ personId: string; persistedFaceIds?: string[] }[]>({
-        method: 'GET', path: `${groupPath(library)}/persons`, query: { top: String(PAGE), ...(start ? { start } : {}) },
-        idempotent: true, operation: 'listPersons', context: { LIBRARY: library.name },
-      })) ?? [];
+      const persons =
+        (await this.client.call<{ personId: string; persistedFaceIds?: string[] }[]>({
+          method: 'GET',
+          path: `${groupPath(library)}/persons`,
+          query: { top: String(PAGE), ...(start ? { start } : {}) },
+          idempotent: true,
+          operation: 'listPersons',
+          context: { LIBRARY: library.name },
+        })) ?? [];
       for (const p of persons) {
         for (const faceId of p.persistedFaceIds ?? []) {
           const got = await this.client.call<{ persistedFaceId: string; userData?: string }>({
-            method: 'GET', path: `${groupPath(library)}/persons/${p.personId}/persistedfaces/${faceId}`,
-            idempotent: true, operation: 'getFace', context: { LIBRARY: library.name, FACE: faceId },
+            method: 'GET',
+            path: `${groupPath(library)}/persons/${p.personId}/persistedfaces/${faceId}`,
+            idempotent: true,
+            operation: 'getFace',
+            context: { LIBRARY: library.name, FACE: faceId },
           });
           const data = parseFaceUserData(got?.userData);
           faces.push({
@@ -262,7 +310,8 @@ export class AzureFaceVendor implements FaceVendor {
       return await this.identify(library, request);
     } catch (e) {
       // Limited Access refuses detect-with-faceId or identify; either way it is searchFaces that cannot be done.
-      if (e instanceof FaceGraphError && e.detail.type === 'UnsupportedOperationError') throw new FaceGraphError({ ...e.detail, operation: 'searchFaces' });
+      if (e instanceof FaceGraphError && e.detail.type === 'UnsupportedOperationError')
+        throw new FaceGraphError({ ...e.detail, operation: 'searchFaces' });
       throw e;
     }
   }
@@ -290,11 +339,21 @@ export class AzureFaceVendor implements FaceVendor {
   }
 
   async trainLibrary(library: LibraryRecord): Promise<TrainingOutcome> {
-    await this.client.call({ method: 'POST', path: `${groupPath(library)}/train`, idempotent: true, operation: 'train', context: { LIBRARY: library.name } });
+    await this.client.call({
+      method: 'POST',
+      path: `${groupPath(library)}/train`,
+      idempotent: true,
+      operation: 'train',
+      context: { LIBRARY: library.name },
+    });
     const deadline = Date.now() + this.trainingWaitMs;
     for (let i = 0; ; i++) {
       const status = await this.client.call<{ status: string; message?: string | null }>({
-        method: 'GET', path: `${groupPath(library)}/training`, idempotent: true, operation: 'getTraining', context: { LIBRARY: library.name },
+        method: 'GET',
+        path: `${groupPath(library)}/training`,
+        idempotent: true,
+        operation: 'getTraining',
+        context: { LIBRARY: library.name },
       });
       const state = (status?.status ?? '').toLowerCase();
       if (state === 'succeeded' || state === 'failed') return { state, message: status?.message ?? null };
@@ -319,7 +378,11 @@ export class AzureFaceVendor implements FaceVendor {
       (await this.client.call<{ faceId: string; faceRectangle: Rect }[]>({
         method: 'POST',
         path: '/detect',
-        query: { returnFaceId: String(returnFaceId), detectionModel: 'detection_03', ...(returnFaceId ? { recognitionModel: 'recognition_04' } : {}) },
+        query: {
+          returnFaceId: String(returnFaceId),
+          detectionModel: 'detection_03',
+          ...(returnFaceId ? { recognitionModel: 'recognition_04' } : {}),
+        },
         ...imageBody(image),
         idempotent: true,
         operation: 'detect',
@@ -329,11 +392,19 @@ export class AzureFaceVendor implements FaceVendor {
 
   private async findByToken(library: LibraryRecord, person: PersonRecord, token: string): Promise<string | null> {
     const found = await this.client.call<{ persistedFaceIds?: string[] }>({
-      method: 'GET', path: personPath(library, person), idempotent: true, operation: 'getPerson', context: { LIBRARY: library.name, PERSON: person.externalId },
+      method: 'GET',
+      path: personPath(library, person),
+      idempotent: true,
+      operation: 'getPerson',
+      context: { LIBRARY: library.name, PERSON: person.externalId },
     });
     for (const faceId of found?.persistedFaceIds ?? []) {
       const face = await this.client.call<{ userData?: string }>({
-        method: 'GET', path: `${personPath(library, person)}/persistedfaces/${faceId}`, idempotent: true, operation: 'getFace', context: { LIBRARY: library.name, FACE: faceId },
+        method: 'GET',
+        path: `${personPath(library, person)}/persistedfaces/${faceId}`,
+        idempotent: true,
+        operation: 'getFace',
+        context: { LIBRARY: library.name, FACE: faceId },
       });
       if (parseFaceUserData(face?.userData).t === token) return faceId;
     }

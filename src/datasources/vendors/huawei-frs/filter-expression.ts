@@ -25,7 +25,8 @@ export function filterValue(field: string, value: string | number | boolean): st
 /** All parts must match: `external_image_id:<v> && <field>:<v> && ...`. */
 export function filterExpression(filter: { externalImageId?: string; fields?: FieldValues }): string {
   const terms: string[] = [];
-  if (filter.externalImageId !== undefined) terms.push(`external_image_id:${filterValue('externalImageId', filter.externalImageId)}`);
+  if (filter.externalImageId !== undefined)
+    terms.push(`external_image_id:${filterValue('externalImageId', filter.externalImageId)}`);
   for (const [name, value] of Object.entries(filter.fields ?? {})) terms.push(`${name}:${filterValue(name, value)}`);
   if (terms.length === 0) throw new Error('an FRS filter needs at least one term');
   return terms.join(' && ');

@@ -104,7 +104,13 @@ export class FrsClient {
     }
     if (response.status === 401 && this.iam) this.iam.invalidate();
     if (response.status >= 200 && response.status < 300) {
-      return successBody<T>(response, call.idempotent, this.options.providerId, 'Huawei FRS', response.headers['x-request-id'] ?? null);
+      return successBody<T>(
+        response,
+        call.idempotent,
+        this.options.providerId,
+        'Huawei FRS',
+        response.headers['x-request-id'] ?? null,
+      );
     }
     const error = response.json<FrsErrorBody>();
     if (error?.error_code && call.tolerate?.includes(error.error_code)) return null;
@@ -128,5 +134,11 @@ export class FrsClient {
 }
 
 function iamOptions(options: FrsClientOptions, creds: Exclude<FrsCredentials, { accessKeyId: string }>) {
-  return { providerId: options.providerId, region: options.region, projectId: options.projectId, iamEndpoint: options.iamEndpoint, credentials: creds };
+  return {
+    providerId: options.providerId,
+    region: options.region,
+    projectId: options.projectId,
+    iamEndpoint: options.iamEndpoint,
+    credentials: creds,
+  };
 }

@@ -18,27 +18,44 @@ export interface FrsErrorContext {
   retryAfterSeconds?: number | null;
 }
 
-const auth: Mapper = (message, vendor) => ({ type: 'VendorAuthError', message: `Huawei FRS refused the credentials: ${message}`, vendor });
-const invalid: Mapper = (message) => ({ type: 'InvalidInputError', message: `Huawei FRS rejected the request: ${message}` });
-const image = (reason: 'NO_FACE' | 'TOO_LARGE' | 'UNSUPPORTED_FORMAT' | 'UNREACHABLE'): Mapper => (message, vendor) => ({
-  type: 'ImageRejectedError',
-  message: `Huawei FRS rejected the image: ${message}`,
-  reason,
+const auth: Mapper = (message, vendor) => ({
+  type: 'VendorAuthError',
+  message: `Huawei FRS refused the credentials: ${message}`,
   vendor,
 });
-const notFound = (resource: ResourceKind): Mapper => (message, _vendor, context) => ({
-  type: 'NotFoundError',
-  message: `Huawei FRS: ${message}`,
-  resource,
-  id: (resource === 'LIBRARY' ? context.library : context.face) ?? '',
+const invalid: Mapper = (message) => ({
+  type: 'InvalidInputError',
+  message: `Huawei FRS rejected the request: ${message}`,
 });
-const quota: Mapper = (message, vendor) => ({ type: 'QuotaExceededError', message: `Huawei FRS quota reached: ${message}`, vendor });
-const unavailable = (retryable: boolean): Mapper => (message, vendor) => ({
-  type: 'VendorUnavailableError',
-  message: `Huawei FRS could not serve the request: ${message}`,
-  retryable,
+const image =
+  (reason: 'NO_FACE' | 'TOO_LARGE' | 'UNSUPPORTED_FORMAT' | 'UNREACHABLE'): Mapper =>
+  (message, vendor) => ({
+    type: 'ImageRejectedError',
+    message: `Huawei FRS rejected the image: ${message}`,
+    reason,
+    vendor,
+  });
+const notFound =
+  (resource: ResourceKind): Mapper =>
+  (message, _vendor, context) => ({
+    type: 'NotFoundError',
+    message: `Huawei FRS: ${message}`,
+    resource,
+    id: (resource === 'LIBRARY' ? context.library : context.face) ?? '',
+  });
+const quota: Mapper = (message, vendor) => ({
+  type: 'QuotaExceededError',
+  message: `Huawei FRS quota reached: ${message}`,
   vendor,
 });
+const unavailable =
+  (retryable: boolean): Mapper =>
+  (message, vendor) => ({
+    type: 'VendorUnavailableError',
+    message: `Huawei FRS could not serve the request: ${message}`,
+    retryable,
+    vendor,
+  });
 
 export const FRS_ERRORS: Record<string, Mapper> = {
   'FRS.0002': auth, // token abnormal or expired (403)
@@ -63,7 +80,12 @@ export const FRS_ERRORS: Record<string, Mapper> = {
   'FRS.0022': image('UNREACHABLE'),
   'FRS.0304': image('NO_FACE'),
   'FRS.0404': image('NO_FACE'),
-  'FRS.0301': (message, _vendor, context) => ({ type: 'AlreadyExistsError', message: `Huawei FRS: ${message}`, resource: 'LIBRARY', id: context.library ?? '' }),
+  'FRS.0301': (message, _vendor, context) => ({
+    type: 'AlreadyExistsError',
+    message: `Huawei FRS: ${message}`,
+    resource: 'LIBRARY',
+    id: context.library ?? '',
+  }),
   'FRS.0302': notFound('LIBRARY'),
   'FRS.0303': notFound('FACE'), // seen only in a doc example (UNVERIFIED)
   'FRS.0403': notFound('FACE'),
@@ -74,10 +96,21 @@ export const FRS_ERRORS: Record<string, Mapper> = {
 };
 
 /** Maps an FRS error response to our error; unknown codes fall back on the HTTP status. */
-export function frsError(status: number, body: FrsErrorBody | undefined, requestId: string | null, providerId: string, context: FrsErrorContext = {}): FaceGraphError {
+export function frsError(
+  status: number,
+  body: FrsErrorBody | undefined,
+  requestId: string | null,
+  providerId: string,
+  context: FrsErrorContext = {},
+): FaceGraphError {
   const code = body?.error_code ?? null;
   const message = (body?.error_msg ?? `HTTP ${status}`).slice(0, 300);
-  const vendor: VendorErrorDetail = { providerId, code, httpStatus: status, requestId: requestId ?? body?.request_id ?? null };
+  const vendor: VendorErrorDetail = {
+    providerId,
+    code,
+    httpStatus: status,
+    requestId: requestId ?? body?.request_id ?? null,
+  };
   if (code === 'FRS.0033' || status === 429) {
     return new FaceGraphError({
       type: 'RateLimitedError',
@@ -86,6 +119,8 @@ export function frsError(status: number, body: FrsErrorBody | undefined, request
       vendor,
     });
   }
-  const mapper = (code && FRS_ERRORS[code]) || (status === 401 || status === 403 ? auth : status >= 500 ? unavailable(true) : unavailable(false));
+  const mapper =
+    (code && FRS_ERRORS[code]) ||
+    (status === 401 || status === 403 ? auth : status >= 500 ? unavailable(true) : unavailable(false));
   return new FaceGraphError(mapper(message, vendor, context));
 }

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { imageRejected, invalidInput, isFaceGraphError } from '../../../domain/errors';
 import { isAmbiguous } from '../../http/vendor-failure';
-import type { BoundingBox, Capabilities, FaceRecord, FieldDefinition, FieldValues, LibraryRecord, PersonRecord, ResolvedFaceFilter } from '../../../domain/model';
+import type {
+  BoundingBox,
+  Capabilities,
+  FaceRecord,
+  FieldDefinition,
+  FieldValues,
+  LibraryRecord,
+  PersonRecord,
+  ResolvedFaceFilter,
+} from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
 import type {
   FaceListing,
@@ -78,7 +87,11 @@ export class FrsFaceVendor implements FaceVendor {
 
   normalizeLibraryName(name: string): string {
     if (!NAME.test(name)) {
-      throw invalidInput('input.name', `Face set name '${name}' is not allowed on Huawei FRS: use 1-64 letters, digits, '_' or '-'.`, 'LIBRARY_NAME');
+      throw invalidInput(
+        'input.name',
+        `Face set name '${name}' is not allowed on Huawei FRS: use 1-64 letters, digits, '_' or '-'.`,
+        'LIBRARY_NAME',
+      );
     }
     return name;
   }
@@ -86,13 +99,23 @@ export class FrsFaceVendor implements FaceVendor {
   async createLibrary(spec: NewVendorLibrary) {
     const reserved = spec.fieldSchema.find((f) => RESERVED_FIELDS.includes(f.name));
     if (reserved) {
-      throw invalidInput('input.fields', `'${reserved.name}' is reserved on Huawei FRS providers; choose another field name.`, 'RESERVED_FIELD');
+      throw invalidInput(
+        'input.fields',
+        `'${reserved.name}' is reserved on Huawei FRS providers; choose another field name.`,
+        'RESERVED_FIELD',
+      );
     }
     if (spec.fieldSchema.length > MAX_FIELDS - RESERVED_FIELDS.length) {
-      throw invalidInput('input.fields', `Huawei FRS allows ${MAX_FIELDS} custom fields and facegraph uses ${RESERVED_FIELDS.length}: declare at most ${MAX_FIELDS - RESERVED_FIELDS.length}.`, 'MAX_FIELDS');
+      throw invalidInput(
+        'input.fields',
+        `Huawei FRS allows ${MAX_FIELDS} custom fields and facegraph uses ${RESERVED_FIELDS.length}: declare at most ${MAX_FIELDS - RESERVED_FIELDS.length}.`,
+        'MAX_FIELDS',
+      );
     }
     const reservedDefs: FieldDefinition[] = RESERVED_FIELDS.map((name) => ({ name, type: 'STRING' }));
-    const externalFields = Object.fromEntries([...spec.fieldSchema, ...reservedDefs].map((f) => [f.name, { type: f.type.toLowerCase() }]));
+    const externalFields = Object.fromEntries(
+      [...spec.fieldSchema, ...reservedDefs].map((f) => [f.name, { type: f.type.toLowerCase() }]),
+    );
     await this.client.call({
       method: 'POST',
       path: '/face-sets',
@@ -106,7 +129,14 @@ export class FrsFaceVendor implements FaceVendor {
 
   async deleteLibrary(library: LibraryRecord): Promise<void> {
     // FRS.0302: already gone at the vendor, which is what was asked.
-    await this.client.call({ method: 'DELETE', path: `/face-sets/${library.name}`, idempotent: true, operation: 'deleteFaceSet', context: { library: library.name }, tolerate: ['FRS.0302'] });
+    await this.client.call({
+      method: 'DELETE',
+      path: `/face-sets/${library.name}`,
+      idempotent: true,
+      operation: 'deleteFaceSet',
+      context: { library: library.name },
+      tolerate: ['FRS.0302'],
+    });
   }
 
   /** Display name and added fields stay in the ledger (the face set keeps neither); checks FRS's field rules. */
@@ -123,9 +153,9 @@ export class FrsFaceVendor implements FaceVendor {
     if (has + added.length > most) {
       throw invalidInput(
         'input.addFields',
-        `Huawei FRS allows ${MAX_FIELDS} custom fields and facegraph uses ${RESERVED_FIELDS.length}: `
-          + `a library declares at most ${most}; '${library.name}' has ${has}, `
-          + `so at most ${Math.max(0, most - has)} more.`,
+        `Huawei FRS allows ${MAX_FIELDS} custom fields and facegraph uses ${RESERVED_FIELDS.length}: ` +
+          `a library declares at most ${most}; '${library.name}' has ${has}, ` +
+          `so at most ${Math.max(0, most - has)} more.`,
         'MAX_FIELDS',
       );
     }
@@ -158,23 +188,43 @@ export class FrsFaceVendor implements FaceVendor {
   async createPerson(_library: LibraryRecord, spec: NewVendorPerson) {
     const externalId = spec.externalId ?? randomUUID();
     if (!STRING_VALUE.test(externalId)) {
-      throw invalidInput('input.externalId', `On Huawei FRS a person id is 1-256 letters, digits, '_' or '-'; got '${externalId}'.`, 'PERSON_ID');
+      throw invalidInput(
+        'input.externalId',
+        `On Huawei FRS a person id is 1-256 letters, digits, '_' or '-'; got '${externalId}'.`,
+        'PERSON_ID',
+      );
     }
     return { externalId };
   }
 
-  async registerFace(library: LibraryRecord, person: PersonRecord | null, face: NewVendorFace): Promise<RegisteredFace> {
+  async registerFace(
+    library: LibraryRecord,
+    person: PersonRecord | null,
+    face: NewVendorFace,
+  ): Promise<RegisteredFace> {
     if (face.externalImageId !== null && !EXTERNAL_IMAGE_ID.test(face.externalImageId)) {
-      throw invalidInput('input.externalImageId', "On Huawei FRS externalImageId is 1-36 letters, digits, '_' or '-'.", 'EXTERNAL_IMAGE_ID');
+      throw invalidInput(
+        'input.externalImageId',
+        "On Huawei FRS externalImageId is 1-36 letters, digits, '_' or '-'.",
+        'EXTERNAL_IMAGE_ID',
+      );
     }
     const faces = await this.addFaces(library, face, person);
     if (faces.length > 1) {
       // REJECT_MULTIPLE: FRS added them all; take them back before refusing.
       await Promise.all(faces.map((f) => this.deleteById(library, f.face_id).catch(() => undefined)));
-      throw imageRejected('MULTIPLE_FACES', `The image shows ${faces.length} faces; register one face per image, or pass faceSelection: LARGEST to register the largest.`);
+      throw imageRejected(
+        'MULTIPLE_FACES',
+        `The image shows ${faces.length} faces; register one face per image, or pass faceSelection: LARGEST to register the largest.`,
+      );
     }
     if (faces.length === 0) throw imageRejected('NO_FACE', 'Huawei FRS found no face in the image.');
-    return { vendorFaceId: faces[0].face_id, boundingBox: box(faces[0]), detectedFaceCount: face.faceSelection === 'LARGEST' ? null : 1, externalImageId: faces[0].external_image_id ?? null };
+    return {
+      vendorFaceId: faces[0].face_id,
+      boundingBox: box(faces[0]),
+      detectedFaceCount: face.faceSelection === 'LARGEST' ? null : 1,
+      externalImageId: faces[0].external_image_id ?? null,
+    };
   }
 
   /**
@@ -220,12 +270,25 @@ export class FrsFaceVendor implements FaceVendor {
     }
   }
 
-  async updateFace(library: LibraryRecord, face: FaceRecord, patch: VendorFacePatch, person: PersonRecord | null): Promise<void> {
+  async updateFace(
+    library: LibraryRecord,
+    face: FaceRecord,
+    patch: VendorFacePatch,
+    person: PersonRecord | null,
+  ): Promise<void> {
     if (patch.externalImageId === null) {
-      throw invalidInput('input.externalImageId', 'Huawei FRS cannot clear a face\'s externalImageId; give a new value instead.', 'NOT_NULL');
+      throw invalidInput(
+        'input.externalImageId',
+        "Huawei FRS cannot clear a face's externalImageId; give a new value instead.",
+        'NOT_NULL',
+      );
     }
     if (patch.externalImageId !== undefined && !EXTERNAL_IMAGE_ID.test(patch.externalImageId)) {
-      throw invalidInput('input.externalImageId', "On Huawei FRS externalImageId is 1-36 letters, digits, '_' or '-'.", 'EXTERNAL_IMAGE_ID');
+      throw invalidInput(
+        'input.externalImageId',
+        "On Huawei FRS externalImageId is 1-36 letters, digits, '_' or '-'.",
+        'EXTERNAL_IMAGE_ID',
+      );
     }
     const fields = patch.fields === undefined ? undefined : atVendor(library, patch.fields);
     const fieldsChange = fields !== undefined && !sameValues(fields, atVendor(library, face.fields));
@@ -283,15 +346,23 @@ export class FrsFaceVendor implements FaceVendor {
 
   async listFaces(library: LibraryRecord): Promise<FaceListing> {
     const info = await this.client.call<{ face_set_info?: { face_number?: number } }>({
-      method: 'GET', path: `/face-sets/${library.name}`, idempotent: true, operation: 'showFaceSet', context: { library: library.name },
+      method: 'GET',
+      path: `/face-sets/${library.name}`,
+      idempotent: true,
+      operation: 'showFaceSet',
+      context: { library: library.name },
     });
     const total = info?.face_set_info?.face_number ?? 0;
     const faces: FaceListing['faces'] = [];
     for (let offset = 0; offset < Math.min(total, LISTING_CAP); offset += PAGE) {
       const limit = Math.min(PAGE, LISTING_CAP - offset);
       const page = await this.client.call<{ faces?: FrsFace[] }>({
-        method: 'GET', path: `/face-sets/${library.name}/faces`, query: { offset: String(offset), limit: String(limit) },
-        idempotent: true, operation: 'showFaces', context: { library: library.name },
+        method: 'GET',
+        path: `/face-sets/${library.name}/faces`,
+        query: { offset: String(offset), limit: String(limit) },
+        idempotent: true,
+        operation: 'showFaces',
+        context: { library: library.name },
       });
       for (const f of page?.faces ?? []) {
         const { [PERSON_FIELD]: person, [REQUEST_FIELD]: _token, ...fields } = f.external_fields ?? {};
@@ -313,7 +384,11 @@ export class FrsFaceVendor implements FaceVendor {
     const found = await this.client.call<{ faces?: (FrsFace & { similarity: number })[] }>({
       method: 'POST',
       path: `/face-sets/${library.name}/search`,
-      body: { image_base64: bytesOf(request.image).bytes.toString('base64'), top_n: request.topN, threshold: request.threshold },
+      body: {
+        image_base64: bytesOf(request.image).bytes.toString('base64'),
+        top_n: request.topN,
+        threshold: request.threshold,
+      },
       idempotent: true,
       operation: 'searchFace',
       context: { library: library.name },
@@ -328,8 +403,12 @@ export class FrsFaceVendor implements FaceVendor {
 
   private async deleteById(library: LibraryRecord, faceId: string): Promise<void> {
     await this.client.call({
-      method: 'DELETE', path: `/face-sets/${library.name}/faces`, query: { face_id: faceId },
-      idempotent: true, operation: 'deleteFaceById', context: { library: library.name, face: faceId },
+      method: 'DELETE',
+      path: `/face-sets/${library.name}/faces`,
+      query: { face_id: faceId },
+      idempotent: true,
+      operation: 'deleteFaceById',
+      context: { library: library.name, face: faceId },
     });
   }
 }
@@ -354,7 +433,11 @@ const sameValues = (a: FieldValues, b: FieldValues) => sortedEntries(a) === sort
 function vendorFields(fields: FieldValues, personExternalId: string | null): Record<string, unknown> {
   for (const [name, value] of Object.entries(fields)) {
     if (typeof value === 'string' && !STRING_VALUE.test(value)) {
-      throw invalidInput(`input.fields.${name}`, `On Huawei FRS a text field holds 1-256 letters, digits, '_' or '-'; '${name}' does not.`, 'FRS_STRING');
+      throw invalidInput(
+        `input.fields.${name}`,
+        `On Huawei FRS a text field holds 1-256 letters, digits, '_' or '-'; '${name}' does not.`,
+        'FRS_STRING',
+      );
     }
   }
   return personExternalId ? { ...fields, [PERSON_FIELD]: personExternalId } : { ...fields };

@@ -251,7 +251,9 @@ function stringField(value: unknown, key: string): string | undefined {
 
 /** IAM errors come as {"error":{"code":..,"message":..}} or {"error_code":..,"error_msg":..}. */
 function iamErrorCode(body: unknown): string | null {
-  return stringField(body, 'error_code') ?? stringField((body as { error?: unknown } | undefined)?.error, 'code') ?? null;
+  return (
+    stringField(body, 'error_code') ?? stringField((body as { error?: unknown } | undefined)?.error, 'code') ?? null
+  );
 }
 
 function iamErrorMessage(body: unknown): string | null {

@@ -62,7 +62,6 @@ const NEVER_SIGNED = new Set([
   'proxy-connection',
 ]);
 
-
 /** The headers to add to `request` for AK/SK authentication. */
 export function signRequest(
   request: SignableRequest,
@@ -118,8 +117,7 @@ export function computeSignature(
   const names = [...toSign.keys()].sort(compareCodeUnits);
   const canonicalHeaders = names.map((name) => `${name}:${toSign.get(name)}\n`).join('');
   const signedHeaders = names.join(';');
-  const payloadHash =
-    payloadHeader ?? (request.body.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(request.body));
+  const payloadHash = payloadHeader ?? (request.body.length === 0 ? EMPTY_BODY_SHA256 : sha256Hex(request.body));
 
   const canonicalRequest = [
     request.method.toUpperCase(),
@@ -134,14 +132,16 @@ export function computeSignature(
     .update(stringToSign, 'utf8')
     .digest('hex');
 
-  added.Authorization =
-    `${SIGNING_ALGORITHM} Access=${credentials.accessKeyId}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  added.Authorization = `${SIGNING_ALGORITHM} Access=${credentials.accessKeyId}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return { headers: added, canonicalRequest, stringToSign, signedHeaders };
 }
 
 /** `YYYYMMDDTHHMMSSZ` in UTC, e.g. 20240102T030405Z. */
 export function formatSdkDate(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  return date
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 /**

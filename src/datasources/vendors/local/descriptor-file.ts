@@ -138,4 +138,3 @@ export class StoredDescriptorFile {
     return this.file.close();
   }
 }
-

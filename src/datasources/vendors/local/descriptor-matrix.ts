@@ -38,7 +38,10 @@ export function keepDescriptors(
     let run = 1;
     while (to + run < rowIds.length && cached.rowIds[from + run] === rowIds[to + run]) run++;
     if (!inPlace) {
-      matrix.set(cached.matrix.subarray(from * DESCRIPTOR_LENGTH, (from + run) * DESCRIPTOR_LENGTH), to * DESCRIPTOR_LENGTH);
+      matrix.set(
+        cached.matrix.subarray(from * DESCRIPTOR_LENGTH, (from + run) * DESCRIPTOR_LENGTH),
+        to * DESCRIPTOR_LENGTH,
+      );
     } else if (from !== to) {
       matrix.copyWithin(to * DESCRIPTOR_LENGTH, from * DESCRIPTOR_LENGTH, (from + run) * DESCRIPTOR_LENGTH);
     }
@@ -49,7 +52,11 @@ export function keepDescriptors(
 }
 
 /** A new entry with `added` after the cached rows, growing the matrix by half when it is full. */
-export function appendDescriptors(cached: CachedDescriptors, added: DescriptorMatrix, version: string): CachedDescriptors {
+export function appendDescriptors(
+  cached: CachedDescriptors,
+  added: DescriptorMatrix,
+  version: string,
+): CachedDescriptors {
   const used = cached.rowIds.length * DESCRIPTOR_LENGTH;
   const needed = used + added.matrix.length;
   let matrix = cached.matrix;

@@ -82,7 +82,15 @@ export class LibraryDescriptors {
     this.idleChunk = null;
     let matches: VendorMatch[] | null;
     try {
-      matches = await searchStoredDescriptors({ ledger: this.ledger, libraryRowId, stored, probe, maxSquared, topN, chunk });
+      matches = await searchStoredDescriptors({
+        ledger: this.ledger,
+        libraryRowId,
+        stored,
+        probe,
+        maxSquared,
+        topN,
+        chunk,
+      });
     } finally {
       this.idleChunk = chunk;
       await stored.close();

@@ -4,7 +4,14 @@ import { FaceGraphError, imageRejected, invalidInput } from '../../../domain/err
 import type { Capabilities, LibraryRecord } from '../../../domain/model';
 import type { LoadedImage, VendorImage } from '../../images/image';
 import type { LocalImageStore, LedgerStore } from '../../ledger/ledger-store';
-import type { FaceListing, FaceVendor, NewVendorFace, RegisteredFace, SearchRequest, VendorMatch } from '../face-vendor';
+import type {
+  FaceListing,
+  FaceVendor,
+  NewVendorFace,
+  RegisteredFace,
+  SearchRequest,
+  VendorMatch,
+} from '../face-vendor';
 import { FaceEngineError, type DetectedFace, type FaceEngine } from './engine/face-engine';
 import { DescriptorFiles } from './descriptor-file';
 import { LibraryDescriptors } from './library-descriptors';
@@ -52,7 +59,11 @@ export class LocalFaceVendor implements FaceVendor {
 
   normalizeLibraryName(name: string): string {
     if (!LIBRARY_NAME.test(name)) {
-      throw invalidInput('input.name', `Library name '${name}' is not allowed: use 1-64 letters, digits, '_' or '-'.`, 'LIBRARY_NAME');
+      throw invalidInput(
+        'input.name',
+        `Library name '${name}' is not allowed: use 1-64 letters, digits, '_' or '-'.`,
+        'LIBRARY_NAME',
+      );
     }
     return name;
   }
@@ -93,7 +104,12 @@ export class LocalFaceVendor implements FaceVendor {
     }
     const chosen = requireUsableFace(faces, 'registered');
     await this.images.put(image.sha256, image.bytes);
-    return { vendorFaceId: randomUUID(), boundingBox: chosen.box, descriptor: chosen.descriptor, detectedFaceCount: faces.length };
+    return {
+      vendorFaceId: randomUUID(),
+      boundingBox: chosen.box,
+      descriptor: chosen.descriptor,
+      detectedFaceCount: faces.length,
+    };
   }
 
   async searchFaces(library: LibraryRecord, request: SearchRequest): Promise<VendorMatch[]> {
@@ -173,11 +189,15 @@ function bytesOf(image: VendorImage): LoadedImage {
 
 /** The largest face, if there is one big enough to describe. */
 function requireUsableFace(faces: DetectedFace[], purpose: string): DetectedFace {
-  if (faces.length === 0) throw imageRejected('NO_FACE', `No face was found in the image, so nothing can be ${purpose}.`);
+  if (faces.length === 0)
+    throw imageRejected('NO_FACE', `No face was found in the image, so nothing can be ${purpose}.`);
   const largest = faces[0];
   const side = Math.min(largest.box.width, largest.box.height);
   if (side < MIN_FACE_SIDE) {
-    throw imageRejected('TOO_SMALL', `The face is ${side} px across; faces must be at least ${MIN_FACE_SIDE} px across. Use a larger or closer photo.`);
+    throw imageRejected(
+      'TOO_SMALL',
+      `The face is ${side} px across; faces must be at least ${MIN_FACE_SIDE} px across. Use a larger or closer photo.`,
+    );
   }
   return largest;
 }

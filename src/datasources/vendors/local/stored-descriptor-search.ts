@@ -62,8 +62,13 @@ export async function searchStoredDescriptors(search: StoredSearch): Promise<Ven
     const rows = Math.min(chunkRows, count - first);
     if (!(await stored.readRows(first, rows, chunk))) return null;
     // The scan order from where the first chunk's faces sit: it only decides how soon rows are left.
-    scan ??= new NearestRows(DESCRIPTOR_LENGTH, search.probe, search.maxSquared, search.topN,
-      scanOrder(search.probe, centreOf(chunk, rows, DESCRIPTOR_LENGTH)));
+    scan ??= new NearestRows(
+      DESCRIPTOR_LENGTH,
+      search.probe,
+      search.maxSquared,
+      search.topN,
+      scanOrder(search.probe, centreOf(chunk, rows, DESCRIPTOR_LENGTH)),
+    );
     scan.scan(chunk, kept ? compact(chunk, kept, first, rows) : rows);
   }
   scan!.scan(added.matrix, added.rowIds.length);

@@ -3,11 +3,7 @@ import { request } from './api/graphql-client';
 import { useApi } from './api/use-api';
 import { ApiKeyDialog } from './components/ApiKeyDialog';
 import { LibraryView } from './LibraryView';
-import {
-  UiLibrariesDocument,
-  UiProvidersDocument,
-  type UiLibrariesQuery,
-} from './generated/graphql';
+import { UiLibrariesDocument, UiProvidersDocument, type UiLibrariesQuery } from './generated/graphql';
 import type { Library, Provider } from './model';
 
 /** Choose a provider and a library; the library's faces are in LibraryView. */

@@ -7,7 +7,15 @@ import { EditDialog, type FaceChanges } from './components/EditDialog';
 import { FaceCardView } from './components/FaceCardView';
 import { FieldInputs } from './components/FieldInputs';
 import { UiDeleteFacesDocument, UiFacesDocument, UiUpdateFaceDocument, type FaceFilter } from './generated/graphql';
-import { faceLabel, fieldValues, matchesFilter, type Face, type FieldTexts, type Library, type Provider } from './model';
+import {
+  faceLabel,
+  fieldValues,
+  matchesFilter,
+  type Face,
+  type FieldTexts,
+  type Library,
+  type Provider,
+} from './model';
 import { RegisterPanel } from './RegisterPanel';
 import { SearchPanel } from './SearchPanel';
 

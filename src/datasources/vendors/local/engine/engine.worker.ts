@@ -70,7 +70,8 @@ async function start(): Promise<void> {
   const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), path.sep);
   setWasmPaths(wasmDir);
   tf.enableProdMode();
-  if (!(await tf.setBackend('wasm'))) throw new Error(`the TensorFlow.js WASM backend did not initialise (wasm files in ${wasmDir})`);
+  if (!(await tf.setBackend('wasm')))
+    throw new Error(`the TensorFlow.js WASM backend did not initialise (wasm files in ${wasmDir})`);
   await tf.ready();
 
   const modelDir = path.join(packageDir('@vladmandic/face-api'), 'model');
@@ -137,7 +138,11 @@ async function analyse(bytes: Uint8Array): Promise<WorkerFace[]> {
     const y = clamp(Math.round(b.y * sy), 0, originalHeight);
     const right = clamp(Math.round((b.x + b.width) * sx), x, originalWidth);
     const bottom = clamp(Math.round((b.y + b.height) * sy), y, originalHeight);
-    return { box: { x, y, width: right - x, height: bottom - y }, score: r.detection.score, descriptor: new Float32Array(r.descriptor) };
+    return {
+      box: { x, y, width: right - x, height: bottom - y },
+      score: r.detection.score,
+      descriptor: new Float32Array(r.descriptor),
+    };
   });
   return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
 }
@@ -162,7 +167,11 @@ start().then(
     // Jobs run one after another: the pool sends a worker a new image only after its reply.
     port.on('message', (request: WorkerRequest) => {
       analyse(request.bytes).then(
-        (faces) => port.postMessage({ id: request.id, faces } satisfies WorkerReply, faces.map((f) => f.descriptor.buffer as ArrayBuffer)),
+        (faces) =>
+          port.postMessage(
+            { id: request.id, faces } satisfies WorkerReply,
+            faces.map((f) => f.descriptor.buffer as ArrayBuffer),
+          ),
         (e: unknown) => port.postMessage({ id: request.id, error: message(e) } satisfies WorkerReply),
       );
     });

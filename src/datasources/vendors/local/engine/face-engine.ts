@@ -112,7 +112,8 @@ export function resolveWorkerScript(): string {
 function repositoryRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`No package.json above ${from}, so the face engine worker cannot be found.`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`No package.json above ${from}, so the face engine worker cannot be found.`);
   }
 }
 
@@ -240,7 +241,14 @@ export class WorkerPoolFaceEngine implements FaceEngine {
         return;
       }
       const cause = startError ? `: ${startError}` : '';
-      if (slot.job) this.finishJob(slot, new FaceEngineError(`The face engine worker crashed while analysing the image (exit code ${code})${cause}. Try again.`, true));
+      if (slot.job)
+        this.finishJob(
+          slot,
+          new FaceEngineError(
+            `The face engine worker crashed while analysing the image (exit code ${code})${cause}. Try again.`,
+            true,
+          ),
+        );
       this.replace(slot);
     });
     return slot;
@@ -256,7 +264,8 @@ export class WorkerPoolFaceEngine implements FaceEngine {
   private onReply(slot: Slot, reply: { id: number; faces: DetectedFace[] } | { id: number; error: string }): void {
     const job = slot.job;
     if (!job || job.id !== reply.id) return;
-    if ('error' in reply) this.finishJob(slot, new FaceEngineError(`The face engine could not analyse the image: ${reply.error}`, false));
+    if ('error' in reply)
+      this.finishJob(slot, new FaceEngineError(`The face engine could not analyse the image: ${reply.error}`, false));
     else this.finishJob(slot, reply.faces);
     this.dispatch();
   }
@@ -288,14 +297,23 @@ export class WorkerPoolFaceEngine implements FaceEngine {
       try {
         slot.worker.postMessage(request, [job.bytes.buffer as ArrayBuffer]);
       } catch (e) {
-        this.finishJob(slot, new FaceEngineError(`The face engine could not hand the image to a worker: ${(e as Error).message}`, true));
+        this.finishJob(
+          slot,
+          new FaceEngineError(`The face engine could not hand the image to a worker: ${(e as Error).message}`, true),
+        );
       }
     }
   }
 
   private onTimeout(slot: Slot, job: Job): void {
     if (this.slots[slot.index] !== slot || slot.job !== job) return;
-    this.finishJob(slot, new FaceEngineError(`The face engine gave up on the image after ${JOB_TIMEOUT_MS / 1000} s; its worker was restarted.`, true));
+    this.finishJob(
+      slot,
+      new FaceEngineError(
+        `The face engine gave up on the image after ${JOB_TIMEOUT_MS / 1000} s; its worker was restarted.`,
+        true,
+      ),
+    );
     this.replace(slot);
   }
 

@@ -135,8 +135,14 @@ function predictionLayer(x: Tensor4D, conv11: Tensor4D, params: SsdParams['predi
       boxPredictionLayer(conv7, b('box_predictor_5')),
     ];
     return {
-      boxPredictions: tf.concat(predictions.map((q) => q.boxPredictionEncoding), 1) as Tensor4D,
-      classPredictions: tf.concat(predictions.map((q) => q.classPrediction), 1) as Tensor4D,
+      boxPredictions: tf.concat(
+        predictions.map((q) => q.boxPredictionEncoding),
+        1,
+      ) as Tensor4D,
+      classPredictions: tf.concat(
+        predictions.map((q) => q.classPrediction),
+        1,
+      ) as Tensor4D,
     };
   });
 }
