@@ -39,7 +39,8 @@ export function validateFieldSchema(defs: FieldDefinition[], fieldPath = 'fields
     if (typeof name !== 'string' || !FIELD_NAME.test(name)) {
       throw invalidInput(
         `${fieldPath}[${i}].name`,
-        `Field name ${typeof name === 'string' ? `'${name}'` : describe(name)} is not allowed: use 1-36 letters, digits, '_' or '-'.`,
+        `Field name ${typeof name === 'string' ? `'${name}'` : describe(name)} is not allowed: ` +
+          "use 1-36 letters, digits, '_' or '-'.",
         'pattern:^[A-Za-z0-9_-]{1,36}$',
       );
     }

@@ -12,7 +12,8 @@ import { callPlainFieldResolversDirectly } from './direct-field-resolvers';
 import { DateTimeScalar, JSONScalar } from './scalars';
 import { resolveByTypename } from './typename';
 
-const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])`;
+const FEDERATION_LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
 
 const NO_TOPIC_PUBSUB = {
   publish(): never {

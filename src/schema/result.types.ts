@@ -60,8 +60,8 @@ export class FaceFailure {
 export class DeletePlan {
   @Field(() => SupportEnum, {
     description:
-      'As the capabilities say: by ids, capabilities.deleteFaces (one vendor call per face); by a filter, NATIVE is one ' +
-      'vendor filter call and EMULATED one vendor call per face matched in the ledger.',
+      'As the capabilities say: by ids, capabilities.deleteFaces (one vendor call per face); ' +
+      'by a filter, NATIVE is one vendor filter call and EMULATED one vendor call per face matched in the ledger.',
   })
   strategy!: SupportEnum;
   @Field(() => Int) vendorCalls!: number;

@@ -3,7 +3,10 @@ import type { FacegraphConfig, ProviderConfig } from './config/types';
 
 export type LogLevel = FacegraphConfig['log']['level'];
 
-/** Keys whose values are secrets or image bytes; redacted at the top and up to 3 levels down (each wildcard level costs). */
+/**
+ * Keys whose values are secrets or image bytes; redacted at the top and up to 3 levels down (each wildcard level
+ * costs).
+ */
 const SECRET_KEYS = [
   'credentials',
   'password',

@@ -199,7 +199,8 @@ export function responseCachePlugin<TContext extends object>(
             outcome = prepared.noCache ? 'bypass' : 'miss';
             return null;
           }
-          key = `${partitionOf(ctx.contextValue)}\u0000${ctx.queryHash}\u0000${ctx.operationName ?? ''}\u0000${variables}`;
+          const partition = partitionOf(ctx.contextValue);
+          key = `${partition}\u0000${ctx.queryHash}\u0000${ctx.operationName ?? ''}\u0000${variables}`;
           version = await ledger.changeVersion();
           if (/\bno-cache\b/i.test(directives)) {
             cache.observe(version);

@@ -107,7 +107,8 @@ export class FaceService {
         if (earlierHash !== requestHash) {
           throw invalidInput(
             'input.idempotencyKey',
-            `idempotencyKey '${key}' was already used for a different registerFace request; use a new key for a new request.`,
+            `idempotencyKey '${key}' was already used for a different registerFace request; ` +
+              'use a new key for a new request.',
             'IDEMPOTENCY_KEY_REUSED',
           );
         }
@@ -121,7 +122,9 @@ export class FaceService {
           throw new FaceGraphError({
             type: 'ConflictError',
             reason: 'IDEMPOTENCY_KEY_IN_PROGRESS',
-            message: `A registration with idempotencyKey '${key}' is still in progress; retry with the same key to get its face.`,
+            message:
+              `A registration with idempotencyKey '${key}' is still in progress; ` +
+              'retry with the same key to get its face.',
           });
         }
         await new Promise((resolve) => setTimeout(resolve, IDEMPOTENCY_POLL_MS));
@@ -150,7 +153,9 @@ export class FaceService {
       if (held.totalCount >= limit) {
         throw new FaceGraphError({
           type: 'QuotaExceededError',
-          message: `A person holds at most ${limit} faces on ${vendor.kind} providers, and this one has ${held.totalCount}; delete one first.`,
+          message:
+            `A person holds at most ${limit} faces on ${vendor.kind} providers, ` +
+            `and this one has ${held.totalCount}; delete one first.`,
           vendor: { providerId: library.providerId, code: 'MAX_FACES_PER_PERSON' },
         });
       }
@@ -382,7 +387,8 @@ export class FaceService {
     if (Object.keys(filter).length === 0 && !options.allowEmpty) {
       throw invalidInput(
         'filter',
-        'The filter is empty: give at least one of faceIds, externalImageId, personId or fields (deleting a whole library is deleteLibrary).',
+        'The filter is empty: give at least one of faceIds, externalImageId, personId or fields ' +
+          '(deleting a whole library is deleteLibrary).',
         'AT_LEAST_ONE',
       );
     }

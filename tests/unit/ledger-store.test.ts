@@ -1190,8 +1190,12 @@ describe('the SQLite ledger', () => {
     await store.close();
   });
 
-  it('openLedger refuses other URL schemes', async () => {
-    await expect(openLedger('mysql://db/x')).rejects.toThrow(/Unsupported ledger URL scheme 'mysql:'/);
+  it('openLedger refuses other URL schemes, naming the ones it takes', async () => {
+    const refusal = openLedger('mysql://db/x');
+    await expect(refusal).rejects.toThrow(/Unsupported ledger URL scheme 'mysql:'/);
+    await expect(refusal).rejects.toThrow(
+      /"sqlite:<path>".*"sqlite::memory:".*"postgres:\/\/user@host:5432\/database"/,
+    );
   });
 
   // PRAGMAs and the write-ahead log are SQLite's own.

@@ -150,8 +150,8 @@ export class HttpTransport {
         'rate limit queue full',
       );
       throw new TransportError(
-        `The rate limit queue of provider ${this.options.providerId} is full: ${req.operation} would wait ${wait} ms, ` +
-          `more than its ${budget} ms budget`,
+        `The rate limit queue of provider ${this.options.providerId} is full: ` +
+          `${req.operation} would wait ${wait} ms, more than its ${budget} ms budget`,
         'EXHAUSTED',
         0,
         wait,

@@ -59,7 +59,8 @@ async function vetHost(url: URL, policy: UrlFetchPolicy): Promise<LookupAddress[
       const what = literal ? 'is' : 'resolves to';
       throw imageRejected(
         'BLOCKED_ADDRESS',
-        `The image host ${url.host} ${what} a loopback, private, link-local or otherwise non-public address; it may not be fetched.`,
+        `The image host ${url.host} ${what} a loopback, private, link-local or otherwise non-public address; ` +
+          'it may not be fetched.',
       );
     }
   }

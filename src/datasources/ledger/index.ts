@@ -27,7 +27,8 @@ export async function openLedger(url: string, options: LedgerOptions = {}): Prom
   }
   if (scheme !== 'sqlite') {
     throw new Error(
-      `Unsupported ledger URL${scheme ? ` scheme '${scheme}:'` : ''}: use "sqlite:<path>", e.g. "sqlite:./data/facegraph.db", or "sqlite::memory:".`,
+      `Unsupported ledger URL${scheme ? ` scheme '${scheme}:'` : ''}: use "sqlite:<path>" ` +
+        '(e.g. "sqlite:./data/facegraph.db"), "sqlite::memory:" or "postgres://user@host:5432/database".',
     );
   }
   const target = url.slice('sqlite:'.length);

@@ -135,7 +135,8 @@ export interface LedgerStore {
   /** Number of statements run against the database since the store was opened. */
   queryCount(): number;
 
-  insertLibrary(lib: NewLibrary): Promise<LibraryRecord>; // AlreadyExistsError LIBRARY on a duplicate (providerId, name)
+  /** AlreadyExistsError LIBRARY on a duplicate (providerId, name). */
+  insertLibrary(lib: NewLibrary): Promise<LibraryRecord>;
   /** Replaces the library's vendor facts (e.g. whether it needs training). */
   updateLibraryMeta(rowId: number, vendorMeta: Record<string, unknown>): Promise<LibraryRecord>;
   /** Changes the library in one transaction (NotFoundError LIBRARY when it does not exist). */
@@ -152,7 +153,8 @@ export interface LedgerStore {
   /** Deletes the library with its persons, faces and idempotency records; returns the number of faces removed. */
   deleteLibrary(rowId: number): Promise<number>;
 
-  insertPerson(person: NewPerson): Promise<PersonRecord>; // AlreadyExistsError PERSON on a duplicate (library, externalId)
+  /** AlreadyExistsError PERSON on a duplicate (library, externalId). */
+  insertPerson(person: NewPerson): Promise<PersonRecord>;
   /** Changes the person (NotFoundError PERSON when it does not exist). */
   updatePerson(rowId: number, patch: PersonPatch): Promise<PersonRecord>;
   /** Deletes the person with its faces (and their field values and idempotency keys); returns the faces removed. */
@@ -228,7 +230,10 @@ export interface LedgerStore {
   releaseIdempotencyClaim(providerId: string, key: string): Promise<void>;
 }
 
-/** The descriptors of a library's faces in row order: face i's `dimensions` floats start at `matrix[i * dimensions]`. */
+/**
+ * The descriptors of a library's faces in row order: face i's `dimensions` floats start at
+ * `matrix[i * dimensions]`.
+ */
 export interface DescriptorMatrix {
   rowIds: number[];
   dimensions: number;

@@ -10,13 +10,15 @@ export type TimeColumn = string | Date;
 
 export const fromJson = <T>(value: JsonColumn): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
-export const LIBRARY_COLUMNS = `l.row_id, l.provider_id, l.name, l.display_name, l.field_schema, l.vendor_meta, l.created_at`;
+export const LIBRARY_COLUMNS = `l.row_id, l.provider_id, l.name, l.display_name, l.field_schema, l.vendor_meta,
+  l.created_at`;
 
 export const PERSON_COLUMNS = `p.row_id, p.library_row_id, l.provider_id, l.name AS library_name, p.external_id, p.name,
   p.user_data, p.created_at`;
 
 export const FACE_COLUMNS = `f.row_id, f.library_row_id, f.person_row_id,
-  (SELECT p.external_id FROM persons p WHERE p.row_id = f.person_row_id) AS person_external_id, l.provider_id, l.name AS library_name,
+  (SELECT p.external_id FROM persons p WHERE p.row_id = f.person_row_id) AS person_external_id,
+  l.provider_id, l.name AS library_name,
   f.vendor_face_id, f.external_image_id, f.fields, f.user_data, f.bounding_box, f.image_sha256, f.status,
   f.created_at, f.updated_at`;
 

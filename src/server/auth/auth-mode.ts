@@ -34,8 +34,9 @@ export function decideAuthSettings(auth: AuthConfig | undefined, host: string, l
   if (!isLoopbackHost(host)) {
     throw new InsecureStartRefused(
       `server.host is ${host}, reachable from other machines, and no credential is configured, so anyone could read ` +
-        'and erase biometric data. Create a key (npm run keys -- create --name admin --scopes admin), add auth.keys or ' +
-        'auth.jwt to the config, or set auth.mode: none if a router in front authenticates every request.',
+        'and erase biometric data. Create a key (npm run keys -- create --name admin --scopes admin), ' +
+        'add auth.keys or auth.jwt to the config, or set auth.mode: none if a router in front authenticates ' +
+        'every request.',
     );
   }
   return { mode: 'local-development', keys, jwt, routerSecret };

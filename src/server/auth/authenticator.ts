@@ -121,7 +121,10 @@ export class Authenticator {
     return { actor: key.id, scopes: new Set(key.scopes), providers: key.providers ? new Set(key.providers) : null };
   }
 
-  /** The ledger's record of a key; remembered while the ledger's version is unchanged (revocation and expiry are checked on every use). */
+  /**
+   * The ledger's record of a key; remembered while the ledger's version is unchanged (revocation and expiry are
+   * checked on every use).
+   */
   private async ledgerKey(digest: string, ledgerVersion?: () => Promise<string>): Promise<ApiKeyRecord | null> {
     if (!ledgerVersion) return this.lookup.apiKeyBySha256(digest);
     // Read before the key, so a revocation committed after this read moves the version past the one kept.

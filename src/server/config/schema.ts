@@ -66,17 +66,20 @@ const rateLimitPerSecond = opt(positiveNumber());
 // OSS bucket naming rules: 3-63 characters, lower-case letters, digits and hyphens, a letter or digit at each end.
 const ossBucket = pattern(
   /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
-  'an OSS bucket name is 3-63 characters of lower-case letters, digits and hyphens, starting and ending with a letter or digit',
+  'an OSS bucket name is 3-63 characters of lower-case letters, digits and hyphens, ' +
+    'starting and ending with a letter or digit',
 );
 
-// Object keys are UTF-8, at most 1023 bytes, and may not start with / or \; the prefix leaves room for "<sha256>.<ext>".
+// Object keys are UTF-8, at most 1023 bytes, and may not start with / or \; the prefix leaves room for
+// "<sha256>.<ext>".
 const ossKeyPrefix: Rule<string> = (value, at, ctx) => {
   if (typeof value !== 'string') return ctx.report(at, `must be a string, got ${ctx.show(at, value)}`);
   const dotSegment = value.split('/').some((segment) => segment === '.' || segment === '..');
   if (/^[/\\]/.test(value) || /[\u0000-\u001f\u007f]/.test(value) || dotSegment || Buffer.byteLength(value) > 900) {
     return ctx.report(
       at,
-      `${ctx.show(at, value)} is not valid: an OSS key prefix is at most 900 bytes, without control characters or "." and ".." segments, and does not start with / or \\`,
+      `${ctx.show(at, value)} is not valid: an OSS key prefix is at most 900 bytes, ` +
+        'without control characters or "." and ".." segments, and does not start with / or \\',
     );
   }
   return value;
@@ -98,7 +101,10 @@ const imageStagingFields = object(
   ' in imageStaging',
 );
 
-/** An OSS bucket for base64 images on ALIBABA_MTS: `https://<bucket>.<endpoint host>/<key>` unless addressing is `path`. */
+/**
+ * An OSS bucket for base64 images on ALIBABA_MTS: `https://<bucket>.<endpoint host>/<key>` unless addressing is
+ * `path`.
+ */
 const imageStaging: Rule = (value, at, ctx) => {
   const staging = imageStagingFields(value, at, ctx);
   if (staging === INVALID || typeof staging.endpoint !== 'string') return staging;

@@ -95,7 +95,10 @@ export interface FacegraphConfig {
     introspection: boolean;
     /** Where clients reach this server (behind a router or proxy): its host is allowed, and image URLs use it. */
     publicUrl?: string;
-    /** Host header values (names or addresses, no port) this server answers; default: loopback names and publicUrl's. */
+    /**
+     * Host header values (names or addresses, no port) this server answers; default: loopback names and
+     * publicUrl's.
+     */
     allowedHosts?: string[];
     /** Browser origins allowed to call /graphql; none by default (no CORS headers). */
     cors: { origins: string[] };

@@ -19,7 +19,8 @@ export class PostgresIdempotencyTables {
       const now = new Date();
       const claimed = await tx.row<{ claimed: boolean }>(
         `INSERT INTO idempotency_claims (provider_id, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (provider_id, key) DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at
+         ON CONFLICT (provider_id, key)
+           DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at
            WHERE idempotency_claims.claimed_at < ?
          RETURNING true AS claimed`,
         [providerId, key, requestHash, now, new Date(now.getTime() - staleAfterMs)],

@@ -13,7 +13,8 @@ export class SqliteDescriptorTables {
     // Raw rows, copied byte for byte into one matrix: no per-face objects or typed arrays (100,000 faces: ~0.3 s,
     // nearly all of it better-sqlite3 handing over the rows).
     const rows = this.statements.all<[number, Buffer]>(
-      `SELECT row_id, descriptor FROM faces WHERE library_row_id = ? AND descriptor IS NOT NULL AND row_id > ? ORDER BY row_id`,
+      `SELECT row_id, descriptor FROM faces
+       WHERE library_row_id = ? AND descriptor IS NOT NULL AND row_id > ? ORDER BY row_id`,
       [libraryRowId, options.afterRowId ?? 0],
       { raw: true },
     );
@@ -25,7 +26,8 @@ export class SqliteDescriptorTables {
       const [rowId, blob] = rows[i]!;
       if (blob.byteLength !== rowBytes) {
         throw new Error(
-          `Face row ${rowId} has a ${blob.byteLength}-byte descriptor; ${rowBytes} bytes (${dimensions} floats) were expected.`,
+          `Face row ${rowId} has a ${blob.byteLength}-byte descriptor; ` +
+            `${rowBytes} bytes (${dimensions} floats) were expected.`,
         );
       }
       rowIds[i] = rowId;

@@ -34,7 +34,8 @@ export function pagePerParent<R, T>(
   const totals = counted(options)
     ? statements
         .all<{ total: number }>(
-          `SELECT (SELECT count(*) FROM ${q.table} WHERE ${q.parentColumn} = k.value) AS total FROM json_each(?) k ORDER BY k.key`,
+          `SELECT (SELECT count(*) FROM ${q.table} WHERE ${q.parentColumn} = k.value) AS total
+           FROM json_each(?) k ORDER BY k.key`,
           [JSON.stringify(parentRowIds)],
         )
         .map((t) => t.total)

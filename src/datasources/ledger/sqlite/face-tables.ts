@@ -22,8 +22,8 @@ export class SqliteFaceTables {
         const createdAt = now();
         const result = this.statements.run(
           // Numbered above every face that ever was (migration 2): a face row id is never reused.
-          `INSERT INTO faces (row_id, library_row_id, person_row_id, vendor_face_id, external_image_id, fields, user_data,
-                              bounding_box, image_sha256, status, descriptor, created_at, updated_at)
+          `INSERT INTO faces (row_id, library_row_id, person_row_id, vendor_face_id, external_image_id, fields,
+                              user_data, bounding_box, image_sha256, status, descriptor, created_at, updated_at)
            VALUES (max(coalesce((SELECT max(row_id) FROM faces), 0),
                        (SELECT value FROM ledger_counters WHERE name = 'faces_high_water')) + 1,
                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -48,7 +48,8 @@ export class SqliteFaceTables {
         this.writeFaceFields(rowId, face.libraryRowId, face.fields);
         if (idempotency) {
           this.statements.run(
-            `INSERT INTO idempotency_keys (provider_id, key, request_hash, face_row_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+            `INSERT INTO idempotency_keys (provider_id, key, request_hash, face_row_id, created_at)
+             VALUES (?, ?, ?, ?, ?)`,
             [idempotency.providerId, idempotency.key, idempotency.requestHash, rowId, createdAt],
           );
           this.statements.run(`DELETE FROM idempotency_claims WHERE provider_id = ? AND key = ?`, [
@@ -210,13 +211,16 @@ export class SqliteFaceTables {
         return alreadyExists(
           'FACE',
           face.vendorFaceId,
-          `A face with vendor id '${face.vendorFaceId}' already exists in library '${libraryName(this.statements, face.libraryRowId)}'.`,
+          `A face with vendor id '${face.vendorFaceId}' already exists in library ` +
+            `'${libraryName(this.statements, face.libraryRowId)}'.`,
         );
       case 'PRIMARYKEY':
         return new FaceGraphError({
           type: 'ConflictError',
           reason: 'IDEMPOTENCY_KEY_IN_USE',
-          message: `The idempotency key '${idempotencyKey}' was already used by another registration; retry with the same key to get its result.`,
+          message:
+            `The idempotency key '${idempotencyKey}' was already used by another registration; ` +
+            'retry with the same key to get its result.',
         });
       case 'FOREIGNKEY': {
         const library = this.statements.get(`SELECT 1 FROM libraries WHERE row_id = ?`, [face.libraryRowId]);

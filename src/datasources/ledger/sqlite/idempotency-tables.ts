@@ -24,7 +24,8 @@ export class SqliteIdempotencyTables {
       }
       this.statements.run(
         `INSERT INTO idempotency_claims (provider_id, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (provider_id, key) DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at`,
+         ON CONFLICT (provider_id, key)
+           DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at`,
         [providerId, key, requestHash, now.toISOString()],
       );
       return { state: 'claimed' };

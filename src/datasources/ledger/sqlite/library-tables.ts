@@ -85,7 +85,8 @@ export class SqliteLibraryTables {
   async librariesByKey(keys: readonly LibraryKey[]): Promise<(LibraryRecord | null)[]> {
     const rows = this.statements.all<LibraryRow & Position>(
       `SELECT k.key AS position, ${LIBRARY_COLUMNS}
-       FROM json_each(?) k JOIN libraries l ON l.provider_id = k.value ->> 'providerId' AND l.name = k.value ->> 'name'`,
+       FROM json_each(?) k
+       JOIN libraries l ON l.provider_id = k.value ->> 'providerId' AND l.name = k.value ->> 'name'`,
       [JSON.stringify(keys.map(({ providerId, name }) => ({ providerId, name })))],
     );
     return inKeyOrder(keys.length, rows, toLibrary);

@@ -34,7 +34,8 @@ export class SqlitePersonTables {
         throw alreadyExists(
           'PERSON',
           person.externalId,
-          `A person with external id '${person.externalId}' already exists in library '${libraryName(this.statements, person.libraryRowId)}'.`,
+          `A person with external id '${person.externalId}' already exists in library ` +
+            `'${libraryName(this.statements, person.libraryRowId)}'.`,
         );
       }
       throw e;

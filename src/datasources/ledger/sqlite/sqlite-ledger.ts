@@ -77,6 +77,7 @@ export class SqliteLedger extends TableGroupsLedger implements LedgerStore {
   async changeVersion(): Promise<string> {
     // data_version moves when another connection commits; it does not count this connection's own writes.
     // A prepared statement: db.pragma() compiles its statement on every call, and this runs on every cached read.
-    return `${this.statements.writeCount}:${this.statements.all<number>('PRAGMA data_version', [], { pluck: true })[0]}`;
+    const [dataVersion] = this.statements.all<number>('PRAGMA data_version', [], { pluck: true });
+    return `${this.statements.writeCount}:${dataVersion}`;
   }
 }

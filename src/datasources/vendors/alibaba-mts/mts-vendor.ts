@@ -63,7 +63,8 @@ export class MtsFaceVendor implements FaceVendor {
   readonly kind = 'ALIBABA_MTS' as const;
   readonly imageUrlFetchedByVendor = true; // MTS downloads ImageUrl itself, from public addresses only
   readonly base64ImagesHint =
-    'For base64 images, configure imageStaging (an OSS bucket) on this provider: they are then staged there behind a short-lived signed URL.';
+    'For base64 images, configure imageStaging (an OSS bucket) on this provider: they are then staged there ' +
+    'behind a short-lived signed URL.';
   readonly capabilities: Capabilities;
   readonly region: string;
   private readonly client: MtsClient;

@@ -160,7 +160,8 @@ function stringToSign(
     .sort(compareCodeUnits)
     .map((name) => `${name}:${headers[name].trim()}\n`)
     .join('');
-  return `${method.toUpperCase()}\n${contentMd5}\n${contentType}\n${date}\n${ossHeaders}${canonicalizedResource(request.bucket, request.key, request.subresources)}`;
+  const resource = canonicalizedResource(request.bucket, request.key, request.subresources);
+  return `${method.toUpperCase()}\n${contentMd5}\n${contentType}\n${date}\n${ossHeaders}${resource}`;
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

@@ -61,7 +61,8 @@ export class OssImageStaging {
         timeoutMs: transport.timeoutMs,
         observer: transport.observer,
         retry: { maxAttempts: 3, maxTotalMs: 30_000, baseBackoffMs: 200, maxBackoffMs: 2_000 },
-        // OSS serves thousands of requests per second per bucket; each PUT is followed by an MTS call, which is limited.
+        // OSS serves thousands of requests per second per bucket; each PUT is followed by an MTS call,
+        // which is limited.
         ratePerSecond: null,
       },
       logger,

@@ -1,7 +1,8 @@
 // Alibaba Cloud POP (RPC style) request signing for MTS, API 2014-06-18 (notes alibaba-mts.md §5, §7).
 //
 // V3, ACS3-HMAC-SHA256 — what the current official SDK (@alicloud/mts20140618 4.x on openapi-core) sends by default:
-//   CanonicalRequest = METHOD \n CanonicalURI \n CanonicalQuery \n CanonicalHeaders \n SignedHeaders \n hex(sha256(body))
+//   CanonicalRequest = METHOD \n CanonicalURI \n CanonicalQuery \n CanonicalHeaders \n SignedHeaders
+//                      \n hex(sha256(body))
 //   StringToSign     = "ACS3-HMAC-SHA256" \n hex(sha256(CanonicalRequest))
 //   Signature        = hex(hmac-sha256(key = AccessKeySecret, StringToSign))
 //   Authorization    = "ACS3-HMAC-SHA256 Credential=<AK>,SignedHeaders=<a;b;c>,Signature=<hex>"
@@ -151,7 +152,9 @@ export function signV3Details(request: V3Request, credentials: MtsCredentials, o
   const signature = createHmac('sha256', credentials.accessKeySecret).update(stringToSign, 'utf8').digest('hex');
   const headers: Record<string, string> = {
     ...added,
-    Authorization: `${ALGORITHM_V3} Credential=${credentials.accessKeyId},SignedHeaders=${signedHeaders},Signature=${signature}`,
+    Authorization:
+      `${ALGORITHM_V3} Credential=${credentials.accessKeyId},` +
+      `SignedHeaders=${signedHeaders},Signature=${signature}`,
   };
   return { headers, canonicalRequest, stringToSign, signedHeaders, signature };
 }

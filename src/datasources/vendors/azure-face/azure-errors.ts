@@ -21,7 +21,10 @@ export function normaliseAzureError(status: number, body: AzureErrorBody | undef
   return { code, message: message.slice(0, 400) };
 }
 
-/** The wait an Azure 429 asks for: Retry-After when present, else "Try again in 26 seconds" / "retry after 1 second". */
+/**
+ * The wait an Azure 429 asks for: Retry-After when present, else "Try again in 26 seconds" / "retry after 1 second"
+ * in the message.
+ */
 export function retryHintSeconds(retryAfterMs: number | null, message: string): number | null {
   if (retryAfterMs !== null) return retryAfterMs / 1000;
   const m = /(?:try again in|retry after)\s+(\d+(?:\.\d+)?)\s+second/i.exec(message);

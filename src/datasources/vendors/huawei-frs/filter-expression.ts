@@ -15,7 +15,8 @@ export function filterValue(field: string, value: string | number | boolean): st
   if (!SAFE_TEXT.test(value)) {
     throw invalidInput(
       `filter.fields.${field}`,
-      `Huawei FRS can filter on text of 1-256 letters, digits, '_' or '-' (not starting with '-'); '${field}' does not fit.`,
+      "Huawei FRS can filter on text of 1-256 letters, digits, '_' or '-' (not starting with '-'); " +
+        `'${field}' does not fit.`,
       'FRS_FILTER_VALUE',
     );
   }

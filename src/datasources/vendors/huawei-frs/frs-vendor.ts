@@ -108,7 +108,8 @@ export class FrsFaceVendor implements FaceVendor {
     if (spec.fieldSchema.length > MAX_FIELDS - RESERVED_FIELDS.length) {
       throw invalidInput(
         'input.fields',
-        `Huawei FRS allows ${MAX_FIELDS} custom fields and facegraph uses ${RESERVED_FIELDS.length}: declare at most ${MAX_FIELDS - RESERVED_FIELDS.length}.`,
+        `Huawei FRS allows ${MAX_FIELDS} custom fields and facegraph uses ${RESERVED_FIELDS.length}: ` +
+          `declare at most ${MAX_FIELDS - RESERVED_FIELDS.length}.`,
         'MAX_FIELDS',
       );
     }
@@ -215,7 +216,8 @@ export class FrsFaceVendor implements FaceVendor {
       await Promise.all(faces.map((f) => this.deleteById(library, f.face_id).catch(() => undefined)));
       throw imageRejected(
         'MULTIPLE_FACES',
-        `The image shows ${faces.length} faces; register one face per image, or pass faceSelection: LARGEST to register the largest.`,
+        `The image shows ${faces.length} faces; register one face per image, ` +
+          'or pass faceSelection: LARGEST to register the largest.',
       );
     }
     if (faces.length === 0) throw imageRejected('NO_FACE', 'Huawei FRS found no face in the image.');

@@ -132,7 +132,9 @@ export function computeSignature(
     .update(stringToSign, 'utf8')
     .digest('hex');
 
-  added.Authorization = `${SIGNING_ALGORITHM} Access=${credentials.accessKeyId}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  added.Authorization =
+    `${SIGNING_ALGORITHM} Access=${credentials.accessKeyId}, ` +
+    `SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return { headers: added, canonicalRequest, stringToSign, signedHeaders };
 }
 

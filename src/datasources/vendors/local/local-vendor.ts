@@ -99,7 +99,8 @@ export class LocalFaceVendor implements FaceVendor {
     if (faces.length > 1 && face.faceSelection === 'REJECT_MULTIPLE') {
       throw imageRejected(
         'MULTIPLE_FACES',
-        `The image shows ${faces.length} faces; register one face per image, or pass faceSelection: LARGEST to register the largest.`,
+        `The image shows ${faces.length} faces; register one face per image, ` +
+          'or pass faceSelection: LARGEST to register the largest.',
       );
     }
     const chosen = requireUsableFace(faces, 'registered');
@@ -114,7 +115,8 @@ export class LocalFaceVendor implements FaceVendor {
 
   async searchFaces(library: LibraryRecord, request: SearchRequest): Promise<VendorMatch[]> {
     const probe = requireUsableFace(await this.detect(bytesOf(request.image)), 'searched for');
-    // similarity = clamp(1 - distance) >= threshold  <=>  distance^2 <= (1 - threshold)^2 (every face when threshold <= 0)
+    // similarity = clamp(1 - distance) >= threshold  <=>  distance^2 <= (1 - threshold)^2
+    // (every face when threshold <= 0)
     const maxSquared = request.threshold <= 0 ? Infinity : (1 - request.threshold) ** 2;
     return this.descriptors.nearest(library.rowId, Float32Array.from(probe.descriptor), maxSquared, request.topN);
   }

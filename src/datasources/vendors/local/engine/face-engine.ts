@@ -99,7 +99,10 @@ export function startFaceEngine(options: FaceEngineOptions = {}): FaceEngine {
   return new WorkerPoolFaceEngine(options, resolveWorkerScript());
 }
 
-/** The compiled worker: beside this module when it runs from dist/, or in dist/ when this module runs from src/ (jest). */
+/**
+ * The compiled worker: beside this module when it runs from dist/, or in dist/ when this module runs from src/
+ * (jest).
+ */
 export function resolveWorkerScript(): string {
   const beside = path.join(__dirname, 'engine.worker.js');
   if (fs.existsSync(beside)) return beside;
@@ -234,7 +237,8 @@ export class WorkerPoolFaceEngine implements FaceEngine {
       if (!slot.ready) {
         this.fail(
           new FaceEngineError(
-            `The face engine could not start: worker ${index + 1} of ${this.size} stopped while loading the face models (exit code ${code})${startError ? `: ${startError}` : ''}.`,
+            `The face engine could not start: worker ${index + 1} of ${this.size} stopped while loading ` +
+              `the face models (exit code ${code})${startError ? `: ${startError}` : ''}.`,
             false,
           ),
         );
@@ -324,7 +328,9 @@ export class WorkerPoolFaceEngine implements FaceEngine {
     const images = waiting === 1 ? '1 image is' : `${waiting} images are`;
     return new FaceGraphError({
       type: 'RateLimitedError',
-      message: `The face engine is busy: ${images} waiting. Retry in about ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
+      message:
+        `The face engine is busy: ${images} waiting. ` +
+        `Retry in about ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}.`,
       retryAfterSeconds,
     });
   }
