@@ -104,14 +104,16 @@ export async function localPhase(log, { run } = FIRST_RUN) {
     log('  engine isolation ...');
     results.engine = await engineIsolationCase({ gateway, client, cheapLibraryId: readLibraryId, images });
     log(
-      `  engine isolation: p99 busy/idle ${results.engine.p99Ratio} (${results.engine.busy.p99} vs ${results.engine.idle.p99} ms)`,
+      `  engine isolation: p99 busy/idle ${results.engine.p99Ratio} ` +
+        `(${results.engine.busy.p99} vs ${results.engine.idle.p99} ms)`,
     );
     if (run === 0) {
       log('  memory: LOCAL registrations ...');
       const localMemory = await localRegistrationMemory({ gateway, client, images });
       results.memoryLocal = { rssAtStart, rssAfterReadSlices: results.read.rssAfterSlices, ...localMemory };
       log(
-        `  memory: LOCAL RSS after rounds ${localMemory.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`,
+        `  memory: LOCAL RSS after rounds ` +
+          `${localMemory.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`,
       );
     }
   } finally {
@@ -144,7 +146,9 @@ export async function footprintPhase(log) {
       const r = await localFootprintCase({ gateway, client, images });
       results[side] = r;
       log(
-        `  footprint (${side}): RSS after start ${mb(r.afterStart)} MB, peak under load ${mb(r.peakUnderLoad)} MB, after ${mb(r.afterLoad)} MB; ${r.registered} registered, ${r.registrationsPerSecond}/s`,
+        `  footprint (${side}): RSS after start ${mb(r.afterStart)} MB, ` +
+          `peak under load ${mb(r.peakUnderLoad)} MB, ` +
+          `after ${mb(r.afterLoad)} MB; ${r.registered} registered, ${r.registrationsPerSecond}/s`,
       );
     } finally {
       client.close();
@@ -190,13 +194,15 @@ export async function frsPhase(log, { run } = FIRST_RUN) {
       await relay.stop();
     }
     log(
-      `  write overhead: p50 added ${results.write.addedP50} ms (a bare relay adds ${results.write.relayAddedP50} ms; facegraph ${results.write.aboveRelayP50} ms more)`,
+      `  write overhead: p50 added ${results.write.addedP50} ms ` +
+        `(a bare relay adds ${results.write.relayAddedP50} ms; facegraph ${results.write.aboveRelayP50} ms more)`,
     );
     if (run === 0) {
       log('  memory: registrations through the gateway to FRS ...');
       results.memoryFrs = await frsRegistrationMemory({ gateway, client });
       log(
-        `  memory: FRS gateway RSS after rounds ${results.memoryFrs.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`,
+        `  memory: FRS gateway RSS after rounds ` +
+          `${results.memoryFrs.rssAfterRounds.map((b) => Math.round(b / 1e6)).join(' -> ')} MB`,
       );
     }
   } finally {
@@ -228,7 +234,8 @@ export async function fanOutPhase(log) {
     log('  fan-out: counting ledger statements and vendor calls ...');
     const result = await fanOutCase({ gateway, emulator, client, ledgerFile: file });
     log(
-      `  fan-out: statements per query ${result.stages.map((s) => s.ledgerStatements).join(', ')}; vendor calls ${result.stages.map((s) => s.vendorCalls).join(', ')}`,
+      `  fan-out: statements per query ${result.stages.map((s) => s.ledgerStatements).join(', ')}; ` +
+        `vendor calls ${result.stages.map((s) => s.vendorCalls).join(', ')}`,
     );
     return { fanOut: result };
   } finally {
@@ -291,7 +298,10 @@ export async function scalePhase(log) {
       images: await faceCrops(),
     });
     log(
-      `  search: vendor compare step p50 ${results.search.compare.latency.p50} ms; via API (minus empty library) ${results.search.api.differenceP50} ms; first search after a write p50 ${results.search.compare.afterOneWrite.latency.p50} ms, after a deletion ${results.search.compare.afterOneDelete.latency.p50} ms`,
+      `  search: vendor compare step p50 ${results.search.compare.latency.p50} ms; ` +
+        `via API (minus empty library) ${results.search.api.differenceP50} ms; ` +
+        `first search after a write p50 ${results.search.compare.afterOneWrite.latency.p50} ms, ` +
+        `after a deletion ${results.search.compare.afterOneDelete.latency.p50} ms`,
     );
   } finally {
     client.close();
@@ -323,7 +333,9 @@ export async function millionPhase(log) {
     const result = await millionSearchCase({ ledgerFile: file, probe, descriptors, seedMs: seeded.ms });
     const f = result.firstSearch;
     log(
-      `  search (${descriptors.toLocaleString('en')}): p50 ${result.repeated.latency.p50} ms, p99 ${result.repeated.latency.p99} ms; first search ever ${result.firstEverMs} ms; first after a start from the file p50 ${f.fromFile.p50} ms, from the ledger p50 ${f.fromLedger.p50} ms`,
+      `  search (${descriptors.toLocaleString('en')}): p50 ${result.repeated.latency.p50} ms, ` +
+        `p99 ${result.repeated.latency.p99} ms; first search ever ${result.firstEverMs} ms; ` +
+        `first after a start from the file p50 ${f.fromFile.p50} ms, from the ledger p50 ${f.fromLedger.p50} ms`,
     );
     return { millionSearch: result };
   } finally {
@@ -444,7 +456,8 @@ export async function postgresPhase(log) {
     const replicas = await replicasCase({ gateways, client, libraryId: libraryId('local', 'read10k') });
     results.postgresReplicas = replicas;
     const cpu = (s) =>
-      `gateways ${s.cpuCores.gateways.join(' + ')}, postgres ${s.cpuCores.postgres}, autocannon ${s.cpuCores.benchProcess}, machine ${s.cpuCores.machineBusy} of ${replicas.cores} cores`;
+      `gateways ${s.cpuCores.gateways.join(' + ')}, postgres ${s.cpuCores.postgres}, ` +
+      `autocannon ${s.cpuCores.benchProcess}, machine ${s.cpuCores.machineBusy} of ${replicas.cores} cores`;
     log(`  read, one replica: ${replicas.one.rps} req/s, ${replicas.one.failed} failed (${cpu(replicas.one)})`);
     log(`  read, two replicas: ${replicas.two.rps} req/s, ${replicas.two.failed} failed (${cpu(replicas.two)})`);
   } finally {

@@ -26,7 +26,10 @@ function heading(report) {
     (report.repeat ?? 1) > 1
       ? `; ${report.repeat} runs of each phase: the median run, with each figure's range over the runs in brackets`
       : '; one run';
-  return `\`${report.command}\`, ${when}, ${commit}: ${m.cpuModel}, ${m.cores} cores, ${m.os}, Node ${m.node}, ${load}${runs}.`;
+  return (
+    `\`${report.command}\`, ${when}, ${commit}: ${m.cpuModel}, ${m.cores} cores, ${m.os}, ` +
+    `Node ${m.node}, ${load}${runs}.`
+  );
 }
 
 /** Replaces the marked block of README.md with the reports' tables; returns what it did. */

@@ -82,7 +82,9 @@ const tableText = render(withSpread(tableRows(results), runs.map(tableRows)));
 
 const report = {
   date: new Date().toISOString(),
-  command: `${QUICK ? 'BENCH_QUICK=1 ' : ''}${only.length ? `BENCH_ONLY=${only.join(',')} ` : ''}${repeat !== 3 ? `BENCH_REPEAT=${repeat} ` : ''}npm run bench`,
+  command:
+    `${QUICK ? 'BENCH_QUICK=1 ' : ''}${only.length ? `BENCH_ONLY=${only.join(',')} ` : ''}` +
+    `${repeat !== 3 ? `BENCH_REPEAT=${repeat} ` : ''}npm run bench`,
   quick: QUICK,
   machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)) },
   source: sourceFacts(),
@@ -348,7 +350,8 @@ function tableRows(r) {
       `search (${m.descriptors.toLocaleString('en')} descriptors, ${m.matrixMB} MB in memory)`,
       `p50 ${m.repeated.latency.p50} ms`,
       'compare step, no detection',
-      `p99 ${m.repeated.latency.p99} ms; first from file ${m.firstSearch.fromFile.p50} / ledger ${m.firstSearch.fromLedger.p50} ms`,
+      `p99 ${m.repeated.latency.p99} ms; ` +
+        `first from file ${m.firstSearch.fromFile.p50} / ledger ${m.firstSearch.fromLedger.p50} ms`,
       'p50 <= 100 ms',
       yes(m.met),
     ]);

@@ -93,7 +93,8 @@ async function monacoCssIsInStyleCss() {
   const bundled = /Version:\s*([\d.]+)/.exec(head)?.[1];
   if (bundled === monacoVersion) return true;
   console.warn(
-    `build-graphiql: graphiql/style.css embeds Monaco CSS ${bundled ?? '(none)'} but monaco-editor is ${monacoVersion}; ` +
+    `build-graphiql: graphiql/style.css embeds Monaco CSS ${bundled ?? '(none)'} ` +
+      `but monaco-editor is ${monacoVersion}; ` +
       'bundling Monaco CSS from its sources instead.',
   );
   return false;

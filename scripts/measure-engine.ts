@@ -39,7 +39,8 @@ async function timeEngine(workers: number): Promise<FaceEngine> {
   await Promise.all(batch.map((photo) => engine.detect(photo)));
   const total = ms(t);
   console.log(
-    `batch of ${batch.length}: ${total} ms, ${Math.round(total / batch.length)} ms per photo; rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
+    `batch of ${batch.length}: ${total} ms, ${Math.round(total / batch.length)} ms per photo; ` +
+      `rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
   );
   return engine;
 }
@@ -73,7 +74,8 @@ async function distances(engine: FaceEngine): Promise<void> {
       .join(', ')}`,
   );
   console.log(
-    `  below distance 0.6: ${pairs.filter((p) => p.d < 0.6).length}; at similarity >= 0.6: ${pairs.filter((p) => distanceToSimilarity(p.d) >= 0.6).length}`,
+    `  below distance 0.6: ${pairs.filter((p) => p.d < 0.6).length}; ` +
+      `at similarity >= 0.6: ${pairs.filter((p) => distanceToSimilarity(p.d) >= 0.6).length}`,
   );
 
   const same: number[] = [];
@@ -89,7 +91,8 @@ async function distances(engine: FaceEngine): Promise<void> {
     });
   }
   console.log(
-    `same face, photo at 60% and JPEG quality 70: ${summary(same)}; lowest similarity ${distanceToSimilarity(Math.max(...same)).toFixed(2)}`,
+    `same face, photo at 60% and JPEG quality 70: ${summary(same)}; ` +
+      `lowest similarity ${distanceToSimilarity(Math.max(...same)).toFixed(2)}`,
   );
 }
 

@@ -6,7 +6,8 @@ import { expectMember, gql, httpClient, now, round, size, sleep, summarize } fro
 
 export const CHEAP_QUERY = 'query Cheap($id: ID!) { library(id: $id) { id name } }';
 export const REGISTER =
-  'mutation Register($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id } } ... on Error { code message } } }';
+  'mutation Register($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ' +
+  '... on RegisterFaceSuccess { face { id } } ... on Error { code message } } }';
 
 /**
  * Cheap queries on one connection for `ms`, one every PROBE_INTERVAL_MS (the next one at once when an answer
@@ -62,7 +63,8 @@ export async function createLocalLibrary(client, url, name) {
   const data = await gql(
     client,
     url,
-    'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ... on CreateLibrarySuccess { library { id } } ... on Error { code message } } }',
+    'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ' +
+      '... on CreateLibrarySuccess { library { id } } ... on Error { code message } } }',
     { i: { providerId: 'local', name } },
   );
   return expectMember(data.createLibrary, 'CreateLibrarySuccess').library.id;

@@ -20,7 +20,8 @@ export async function fanOutCase({ gateway, emulator, client, ledgerFile }) {
     const data = await gql(
       client,
       url,
-      'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ... on CreateLibrarySuccess { library { id } } ... on Error { code message } } }',
+      'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ' +
+        '... on CreateLibrarySuccess { library { id } } ... on Error { code message } } }',
       { i: { providerId, name: 'fanout' } },
     );
     return expectMember(data.createLibrary, 'CreateLibrarySuccess').library.id;
@@ -40,7 +41,9 @@ export async function fanOutCase({ gateway, emulator, client, ledgerFile }) {
     `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, NULL, ?)`,
   );
   const addFace = db.prepare(
-    `INSERT INTO faces (library_row_id, person_row_id, vendor_face_id, external_image_id, fields, created_at, updated_at) VALUES (?, ?, ?, NULL, '{}', ?, ?)`,
+    `INSERT INTO faces (library_row_id, person_row_id, vendor_face_id, external_image_id, fields,
+                        created_at, updated_at)
+     VALUES (?, ?, ?, NULL, '{}', ?, ?)`,
   );
   const addLocalPerson = db.transaction((n) => {
     const at = new Date().toISOString();
@@ -51,7 +54,8 @@ export async function fanOutCase({ gateway, emulator, client, ledgerFile }) {
     const data = await gql(
       client,
       url,
-      'mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ... on CreatePersonSuccess { person { id } } ... on Error { code message } } }',
+      'mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ' +
+        '... on CreatePersonSuccess { person { id } } ... on Error { code message } } }',
       { i: { libraryId: hwLibrary, externalId: `p${n}`, name: `Frs ${n}` } },
     );
     const personId = expectMember(data.createPerson, 'CreatePersonSuccess').person.id;

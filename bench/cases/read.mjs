@@ -10,7 +10,8 @@ import { requireFromRoot, round, size, sleep, startChild, summarize } from '../l
 const autocannon = requireFromRoot('autocannon');
 
 export const READ_QUERY =
-  'query Read($id: ID!) { library(id: $id) { faces(first: 50) { edges { node { id externalImageId fields person { name } } } } } }';
+  'query Read($id: ID!) { library(id: $id) { faces(first: 50) { ' +
+  'edges { node { id externalImageId fields person { name } } } } } }';
 
 export function cannon({ url, body, connections, duration, headers = {} }) {
   return new Promise((resolve, reject) => {
@@ -49,7 +50,8 @@ export async function readCase({ gateway, libraryId, client }) {
     const check = await client.post(baseline.info.url, body);
     if (check.body !== reference.body)
       throw new Error(
-        `the baseline's answer differs from the gateway's:\n${check.body.slice(0, 200)}\n${reference.body.slice(0, 200)}`,
+        `the baseline's answer differs from the ` +
+          `gateway's:\n${check.body.slice(0, 200)}\n${reference.body.slice(0, 200)}`,
       );
 
     const sides = {

@@ -60,7 +60,8 @@ function cpuBetween(a, b) {
   const seconds = (b.at - a.at) / 1000;
   const cores = (ticks) => round(ticks / TICK / seconds, 2);
   let pgTicks = 0;
-  for (const [pid, t] of b.pg) if (t !== null) pgTicks += t - (a.pg.get(pid) ?? t); // a new backend: counted from its first reading
+  // a new backend: counted from its first reading
+  for (const [pid, t] of b.pg) if (t !== null) pgTicks += t - (a.pg.get(pid) ?? t);
   const machine = b.machine.total - a.machine.total;
   return {
     gateways: b.gateways.map((t, i) => cores(t - a.gateways[i])),

@@ -13,9 +13,12 @@ import { DEPARTMENTS, syntheticDescriptor } from '../lib/seed.mjs';
 import { firstSearches, scanComparison, SEARCH_REQUEST } from './search.mjs';
 
 const PAGE_QUERY =
-  'query Page($id: ID!, $f: FaceFilter, $after: String) { library(id: $id) { faces(filter: $f, first: 50, after: $after) { edges { cursor node { id externalImageId fields } } pageInfo { hasNextPage endCursor } } } }';
+  'query Page($id: ID!, $f: FaceFilter, $after: String) { library(id: $id) { ' +
+  'faces(filter: $f, first: 50, after: $after) { edges { cursor node { id externalImageId fields } } ' +
+  'pageInfo { hasNextPage endCursor } } } }';
 const SEARCH_QUERY =
-  'query Search($l: ID!, $img: ImageInput!) { searchFaces(libraryId: $l, image: $img, topN: 5) { __typename ... on SearchFacesSuccess { matches { similarity face { id } } } ... on Error { code message } } }';
+  'query Search($l: ID!, $img: ImageInput!) { searchFaces(libraryId: $l, image: $img, topN: 5) { __typename ' +
+  '... on SearchFacesSuccess { matches { similarity face { id } } } ... on Error { code message } } }';
 
 function lcg(seed) {
   let s = seed >>> 0;
@@ -204,7 +207,9 @@ export async function searchCase({ gateway, client, ledgerFile, probe, descripto
     descriptors,
     seedSeconds: round(seedMs / 1000, 1),
     compare: {
-      what: 'LocalFaceVendor.searchFaces with a stub detector (faceDescriptors + scoring + sort + facesByRowId), in-process',
+      what:
+        'LocalFaceVendor.searchFaces with a stub detector (faceDescriptors + scoring + sort + facesByRowId), ' +
+        'in-process',
       latency: compareStats,
       matches: matches.length,
       breakdown: { faceDescriptorsP50: summarize(load).p50, scoringP50: summarize(score).p50 },

@@ -139,7 +139,8 @@ export async function scanComparison({ ledger, library, probe, rounds }) {
 /** Repeated searches with the library's matrix in memory. */
 export async function repeatedSearches({ vendor, library, iterations, budgetMs }) {
   let matches = [];
-  for (let i = 0; i < 2; i++) matches = await vendor.searchFaces(library, SEARCH_REQUEST); // warm-up (and the first read)
+  // warm-up (and the first read)
+  for (let i = 0; i < 2; i++) matches = await vendor.searchFaces(library, SEARCH_REQUEST);
   const latencies = [];
   const deadline = now() + budgetMs;
   for (let i = 0; i < iterations && (now() < deadline || latencies.length < 3); i++) {

@@ -15,15 +15,18 @@ export const FRS = {
 };
 
 const UPDATE =
-  'mutation Update($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ... on UpdateFaceSuccess { face { id fields } } ... on Error { code message } } }';
+  'mutation Update($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ' +
+  '... on UpdateFaceSuccess { face { id fields } } ... on Error { code message } } }';
 const REGISTER =
-  'mutation Register($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id vendorFaceId } } ... on Error { code message } } }';
+  'mutation Register($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ' +
+  '... on RegisterFaceSuccess { face { id vendorFaceId } } ... on Error { code message } } }';
 
 async function createFrsLibrary(client, url, name, fields = [{ name: 'dept', type: 'STRING' }]) {
   const data = await gql(
     client,
     url,
-    'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ... on CreateLibrarySuccess { library { id } } ... on Error { code message } } }',
+    'mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ' +
+      '... on CreateLibrarySuccess { library { id } } ... on Error { code message } } }',
     { i: { providerId: 'hw', name, fields } },
   );
   return expectMember(data.createLibrary, 'CreateLibrarySuccess').library.id;
@@ -129,7 +132,10 @@ export async function writeOverheadCase({ gateway, emulator, client, relay = nul
   };
 }
 
-/** Rounds of registrations through the gateway to the emulator, 4 at a time: each round creates a face set, fills it and deletes it. */
+/**
+ * Rounds of registrations through the gateway to the emulator, 4 at a time: each round creates a face set, fills it
+ * and deletes it.
+ */
 export async function frsRegistrationMemory({ gateway, client }) {
   const url = gateway.info.url;
   // 2,000 per round; the first two rounds are warm-up (allocator, caches), the verdict is over the 12,000 after.

@@ -146,7 +146,8 @@ export async function seedPostgresLibrary(client, { name, faces, persons = 0, ba
          SELECT $1, CASE WHEN $4::bigint IS NULL THEN NULL ELSE $4::bigint + i % $5 END, gen_random_uuid()::text,
                 'img-' || i, jsonb_build_object('dept', 'd' || lpad((i % 20)::text, 2, '0'), 'level', i % 10), NULL,
                 $6::jsonb, NULL, 'ACTIVE', NULL,
-                $7::timestamptz + (1000 + i) * interval '1 millisecond', $7::timestamptz + (1000 + i) * interval '1 millisecond'
+                $7::timestamptz + (1000 + i) * interval '1 millisecond',
+                $7::timestamptz + (1000 + i) * interval '1 millisecond'
          FROM generate_series($2::bigint, $3::bigint) AS i ORDER BY i
          RETURNING row_id, library_row_id, fields),
        ff AS (

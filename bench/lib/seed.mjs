@@ -61,14 +61,15 @@ export function seedLibrary(
   const started = performance.now();
   const t0 = Date.parse('2025-01-01T00:00:00.000Z');
   const insertLibrary = db.prepare(
-    `INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO libraries (provider_id, name, display_name, field_schema, vendor_meta, created_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
   const insertPerson = db.prepare(
     `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at) VALUES (?, ?, ?, ?, ?)`,
   );
   const insertFace = db.prepare(
-    `INSERT INTO faces (library_row_id, person_row_id, vendor_face_id, external_image_id, fields, user_data, bounding_box,
-                        image_sha256, status, descriptor, created_at, updated_at)
+    `INSERT INTO faces (library_row_id, person_row_id, vendor_face_id, external_image_id, fields, user_data,
+                        bounding_box, image_sha256, status, descriptor, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'ACTIVE', ?, ?, ?)`,
   );
   const insertField = db.prepare(

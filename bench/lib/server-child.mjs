@@ -4,7 +4,8 @@
 // requestsPerMinute? }
 // (sqlitePragmas: e.g. ["cache_size = -2000"], applied to the ledger's connection; for diagnosis only;
 // ledgerUrl: e.g. a postgres:// URL instead of the SQLite file in dataDir; requestsPerMinute: the per-caller limit,
-// limits.requestsPerMinute, 1,000,000 here unless given; the server's default, 600, would only be measured as refusals).
+// limits.requestsPerMinute, 1,000,000 here unless given; the server's default, 600, would only be measured as
+// refusals).
 // IPC: stats -> { rss, heapUsed, queryCount, vendorCalls }, gc, close.
 
 import http from 'node:http';
@@ -23,7 +24,8 @@ const config = loadConfig(
 if (spec.providers) config.providers = spec.providers;
 if (spec.faceEngine) config.faceEngine = spec.faceEngine;
 if (spec.ledgerUrl) config.ledger = { ...config.ledger, url: spec.ledgerUrl };
-// Every request of the bench comes from 127.0.0.1: at the default 600 a minute the throughput cases would measure refusals.
+// Every request of the bench comes from 127.0.0.1: at the default 600 a minute the throughput cases would measure
+// refusals.
 config.limits = { ...config.limits, requestsPerMinute: spec.requestsPerMinute ?? 1_000_000 };
 config.server.graphiql = false;
 

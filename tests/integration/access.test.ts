@@ -147,7 +147,8 @@ const OPERATIONS: {
     name: 'deleteFaces',
     scope: 'write',
     query: () =>
-      `mutation($id: ID!) { deleteFaces(libraryId: $id, filter: { fields: { dept: "x" } }, dryRun: true) { __typename } }`,
+      `mutation($id: ID!) { deleteFaces(libraryId: $id, ` +
+      `filter: { fields: { dept: "x" } }, dryRun: true) { __typename } }`,
     variables: () => ({ id: ids.library }),
   },
   {
@@ -311,7 +312,8 @@ describe('credentials', () => {
   test('neither the ledger file nor the log holds any secret', async () => {
     const created = await call(
       SECRETS.admin,
-      `mutation { createApiKey(input: { name: "leak check", scopes: ["read"] }) { ... on CreateApiKeySuccess { secret } } }`,
+      `mutation { createApiKey(input: { name: "leak check", ` +
+        `scopes: ["read"] }) { ... on CreateApiKeySuccess { secret } } }`,
     );
     const secret: string = created.body.data.createApiKey.secret;
     await call(secret, `{ providers { id } }`);
@@ -343,7 +345,8 @@ describe('a key limited to one provider', () => {
   test('by-id lookups of other providers answer as unknown', async () => {
     const { body } = await call(
       SECRETS.limited,
-      `query($l: ID!, $p: ID!, $g: ID!) { library(id: $l) { name } person(id: $p) { name } node(id: $l) { id } provider(id: "local") { id } guests: library(id: $g) { name } }`,
+      `query($l: ID!, $p: ID!, $g: ID!) { library(id: $l) { name } person(id: $p) { name } ` +
+        `node(id: $l) { id } provider(id: "local") { id } guests: library(id: $g) { name } }`,
       { l: ids.library, p: ids.person, g: ids.library2 },
     );
     expect(body.data).toEqual({ library: null, person: null, node: null, provider: null, guests: { name: 'guests' } });
@@ -354,7 +357,8 @@ describe('a key limited to one provider', () => {
     const { body } = await call(
       SECRETS.limited,
       `mutation($l: ID!) {
-        a: createPerson(input: { libraryId: $l, externalId: "intruder" }) { __typename ... on NotFoundError { resource id } }
+        a: createPerson(input: { libraryId: $l, externalId: "intruder" }) { __typename ` +
+        `... on NotFoundError { resource id } }
         b: createLibrary(input: { providerId: "local", name: "x" }) { __typename ... on NotFoundError { resource id } }
         c: deleteLibrary(id: $l) { __typename }
       }`,
@@ -371,7 +375,8 @@ describe('a key limited to one provider', () => {
   test('cannot make a key that reaches further than itself', async () => {
     const { body } = await call(
       SECRETS.limited,
-      `mutation { createApiKey(input: { name: "wider", scopes: ["read"], providers: ["local"] }) { __typename ... on InvalidInputError { field } } }`,
+      `mutation { createApiKey(input: { name: "wider", scopes: ["read"], ` +
+        `providers: ["local"] }) { __typename ... on InvalidInputError { field } } }`,
     );
     expect(body.data.createApiKey).toEqual({ __typename: 'InvalidInputError', field: 'input.providers[0]' });
   });
@@ -388,7 +393,8 @@ describe('audit log', () => {
   test('records mutations and searches with actor, operation, targets and outcome, never values', async () => {
     await call(
       SECRETS.writer,
-      `mutation($id: ID!) { createPerson(input: { libraryId: $id, externalId: "audited", name: "Secret Name" }) { __typename } }`,
+      `mutation($id: ID!) { createPerson(input: { libraryId: $id, ` +
+        `externalId: "audited", name: "Secret Name" }) { __typename } }`,
       {
         id: ids.library,
       },
@@ -422,7 +428,8 @@ describe('audit log', () => {
   test('filters by actor, operation and target', async () => {
     const { body } = await call(
       SECRETS.admin,
-      `query($t: ID!) { auditLog(filter: { actor: "writer", operation: "createPerson", targetId: $t }) { edges { node { operation } } } }`,
+      `query($t: ID!) { auditLog(filter: { actor: "writer", ` +
+        `operation: "createPerson", targetId: $t }) { edges { node { operation } } } }`,
       { t: personGlobalId('local', 'staff', 'audited') },
     );
     expect(body.data.auditLog.edges).toEqual([{ node: { operation: 'createPerson' } }]);

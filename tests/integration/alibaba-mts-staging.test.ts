@@ -59,12 +59,14 @@ const op = (query: string, variables: Record<string, unknown> = {}, s = server) 
 
 async function libraryAndPerson(name: string, s = server) {
   const library = await op(
-    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { ... on CreateLibrarySuccess { library { id } } ${errorsOf('createLibrary')} } }`,
+    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { ` +
+      `... on CreateLibrarySuccess { library { id } } ${errorsOf('createLibrary')} } }`,
     { i: { providerId: 'ali', name } },
     s,
   );
   const person = await op(
-    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { ... on CreatePersonSuccess { person { id } } ${errorsOf('createPerson')} } }`,
+    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { ` +
+      `... on CreatePersonSuccess { person { id } } ${errorsOf('createPerson')} } }`,
     { i: { libraryId: library.library.id, externalId: 'p1' } },
     s,
   );
@@ -73,7 +75,8 @@ async function libraryAndPerson(name: string, s = server) {
 
 const registerBase64 = (libraryId: string, personId: string, bytes: Buffer, s = server) =>
   op(
-    `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id vendorFaceId imageSha256 } } ${errorsOf('registerFace')} } }`,
+    `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ` +
+      `... on RegisterFaceSuccess { face { id vendorFaceId imageSha256 } } ${errorsOf('registerFace')} } }`,
     {
       i: { libraryId, personId, image: { base64: bytes.toString('base64') } },
     },
@@ -123,35 +126,38 @@ describe('base64 images on ALIBABA_MTS with imageStaging', () => {
     }
   });
 
-  test('registerFace stages the image, MTS downloads it through a presigned URL, and the object is deleted', async () => {
-    const { libraryId, personId } = await libraryAndPerson('staged');
-    const bytes = await photo();
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const ossBefore = oss.requests.length;
+  test(
+    'registerFace stages the image, ' + 'MTS downloads it through a presigned URL, and the object is deleted',
+    async () => {
+      const { libraryId, personId } = await libraryAndPerson('staged');
+      const bytes = await photo();
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const ossBefore = oss.requests.length;
 
-    const result = await registerBase64(libraryId, personId, bytes);
+      const result = await registerBase64(libraryId, personId, bytes);
 
-    expect(result).toMatchObject({ __typename: 'RegisterFaceSuccess', face: { imageSha256: sha256 } });
-    expect(await faceCount(libraryId)).toBe(1);
-    const [face] = mts.state.faces('staged', 'p1');
-    expect(face?.faceId).toBe(result.face.vendorFaceId);
-    // what MTS was given: the OSS object under a key of its own (digest + random suffix), signed for a short while
-    const imageUrl = new URL(face!.imageUrl);
-    expect(imageUrl.origin).toBe(oss.endpoint);
-    expect(imageUrl.pathname).toMatch(new RegExp(`^/${BUCKET}/${PREFIX}${sha256}-[0-9a-f]{12}\\.jpg$`));
-    expect([...imageUrl.searchParams.keys()]).toEqual(['OSSAccessKeyId', 'Expires', 'Signature']);
-    expect(imageUrl.searchParams.get('OSSAccessKeyId')).toBe(OSS.accessKeyId);
-    const lifetime = Number(imageUrl.searchParams.get('Expires')) - Date.now() / 1000;
-    expect(lifetime).toBeGreaterThan(290);
-    expect(lifetime).toBeLessThanOrEqual(300);
-    expect(mts.requests.filter((r) => r.action === 'RegisterCustomFace').at(-1)?.params['ImageUrl']).toBe(
-      face!.imageUrl,
-    );
-    // the PUT carried the image and its type; MTS fetched it with the URL; then it was deleted
-    expect(ossCalls(ossBefore)).toEqual(['PutObject header 200', 'GetObject query 200', 'DeleteObject header 204']);
-    expect(mts.downloads.at(-1)).toMatchObject({ url: face!.imageUrl, status: 200, bytes: bytes.length });
-    expect(oss.state.keys(BUCKET)).toEqual([]);
-  });
+      expect(result).toMatchObject({ __typename: 'RegisterFaceSuccess', face: { imageSha256: sha256 } });
+      expect(await faceCount(libraryId)).toBe(1);
+      const [face] = mts.state.faces('staged', 'p1');
+      expect(face?.faceId).toBe(result.face.vendorFaceId);
+      // what MTS was given: the OSS object under a key of its own (digest + random suffix), signed for a short while
+      const imageUrl = new URL(face!.imageUrl);
+      expect(imageUrl.origin).toBe(oss.endpoint);
+      expect(imageUrl.pathname).toMatch(new RegExp(`^/${BUCKET}/${PREFIX}${sha256}-[0-9a-f]{12}\\.jpg$`));
+      expect([...imageUrl.searchParams.keys()]).toEqual(['OSSAccessKeyId', 'Expires', 'Signature']);
+      expect(imageUrl.searchParams.get('OSSAccessKeyId')).toBe(OSS.accessKeyId);
+      const lifetime = Number(imageUrl.searchParams.get('Expires')) - Date.now() / 1000;
+      expect(lifetime).toBeGreaterThan(290);
+      expect(lifetime).toBeLessThanOrEqual(300);
+      expect(mts.requests.filter((r) => r.action === 'RegisterCustomFace').at(-1)?.params['ImageUrl']).toBe(
+        face!.imageUrl,
+      );
+      // the PUT carried the image and its type; MTS fetched it with the URL; then it was deleted
+      expect(ossCalls(ossBefore)).toEqual(['PutObject header 200', 'GetObject query 200', 'DeleteObject header 204']);
+      expect(mts.downloads.at(-1)).toMatchObject({ url: face!.imageUrl, status: 200, bytes: bytes.length });
+      expect(oss.state.keys(BUCKET)).toEqual([]);
+    },
+  );
 
   test('an OSS 503 on the PUT is retried and the registration succeeds', async () => {
     const { libraryId, personId } = await libraryAndPerson('retried');
@@ -167,31 +173,34 @@ describe('base64 images on ALIBABA_MTS with imageStaging', () => {
     expect(await faceCount(libraryId)).toBe(1);
   });
 
-  test('an expired URL ends as ImageRejectedError from MTS, with nothing registered and nothing left in the bucket', async () => {
-    const { libraryId, personId } = await libraryAndPerson('expired');
-    // OSS's clock runs 6 minutes ahead: the PUT is within its 15-minute skew, the 300 s URL is already past
-    oss.clock.advance(360_000);
-    try {
-      const result = await registerBase64(libraryId, personId, await photo());
-      expect(result).toMatchObject({
-        __typename: 'ImageRejectedError',
-        reason: 'UNREACHABLE',
-        vendor: { code: 'InvalidParameter', httpStatus: 400 },
+  test(
+    'an expired URL ends as ImageRejectedError from MTS, ' + 'with nothing registered and nothing left in the bucket',
+    async () => {
+      const { libraryId, personId } = await libraryAndPerson('expired');
+      // OSS's clock runs 6 minutes ahead: the PUT is within its 15-minute skew, the 300 s URL is already past
+      oss.clock.advance(360_000);
+      try {
+        const result = await registerBase64(libraryId, personId, await photo());
+        expect(result).toMatchObject({
+          __typename: 'ImageRejectedError',
+          reason: 'UNREACHABLE',
+          vendor: { code: 'InvalidParameter', httpStatus: 400 },
+        });
+        expect(result.message).not.toMatch(/Signature|OSSAccessKeyId|https?:/);
+      } finally {
+        oss.clock.advance(-360_000);
+      }
+      expect(mts.downloads.at(-1)?.status).toBe(403);
+      expect(oss.requests.filter((r) => r.operation === 'GetObject').at(-1)).toMatchObject({
+        auth: 'query',
+        code: 'AccessDenied',
+        authFailure: 'expired',
       });
-      expect(result.message).not.toMatch(/Signature|OSSAccessKeyId|https?:/);
-    } finally {
-      oss.clock.advance(-360_000);
-    }
-    expect(mts.downloads.at(-1)?.status).toBe(403);
-    expect(oss.requests.filter((r) => r.operation === 'GetObject').at(-1)).toMatchObject({
-      auth: 'query',
-      code: 'AccessDenied',
-      authFailure: 'expired',
-    });
-    expect(await faceCount(libraryId)).toBe(0);
-    expect(mts.state.faces('expired', 'p1')).toEqual([]);
-    expect(oss.state.keys(BUCKET)).toEqual([]);
-  });
+      expect(await faceCount(libraryId)).toBe(0);
+      expect(mts.state.faces('expired', 'p1')).toEqual([]);
+      expect(oss.state.keys(BUCKET)).toEqual([]);
+    },
+  );
 
   test('an ambiguous RegisterCustomFace keeps the staged object: MTS may still be downloading it', async () => {
     const { libraryId, personId } = await libraryAndPerson('ambiguous');
@@ -287,23 +296,26 @@ describe('staging failures are typed errors', () => {
     });
   });
 
-  test('without imageStaging a base64 image is still InvalidInputError IMAGE_URL_REQUIRED, and nothing is staged', async () => {
-    const plain = await startServerWith(null);
-    try {
-      const { libraryId, personId } = await libraryAndPerson('plain', plain);
-      const before = oss.requests.length;
-      const result = await registerBase64(libraryId, personId, await photo(), plain);
-      expect(result).toMatchObject({
-        __typename: 'InvalidInputError',
-        field: 'input.image.base64',
-        constraint: 'IMAGE_URL_REQUIRED',
-      });
-      expect((result as { message: string }).message).toMatch(
-        /give image\.url.*configure imageStaging \(an OSS bucket\)/,
-      );
-      expect(oss.requests.length).toBe(before);
-    } finally {
-      await plain.close();
-    }
-  });
+  test(
+    'without imageStaging a base64 image is still InvalidInputError IMAGE_URL_REQUIRED, ' + 'and nothing is staged',
+    async () => {
+      const plain = await startServerWith(null);
+      try {
+        const { libraryId, personId } = await libraryAndPerson('plain', plain);
+        const before = oss.requests.length;
+        const result = await registerBase64(libraryId, personId, await photo(), plain);
+        expect(result).toMatchObject({
+          __typename: 'InvalidInputError',
+          field: 'input.image.base64',
+          constraint: 'IMAGE_URL_REQUIRED',
+        });
+        expect((result as { message: string }).message).toMatch(
+          /give image\.url.*configure imageStaging \(an OSS bucket\)/,
+        );
+        expect(oss.requests.length).toBe(before);
+      } finally {
+        await plain.close();
+      }
+    },
+  );
 });

@@ -36,7 +36,8 @@ const op = (query: string, variables: Record<string, unknown> = {}, s = server) 
 
 const createLibrary = (name: string, s = server) =>
   op(
-    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ... on CreateLibrarySuccess { library { id name } } ${errorsOf('createLibrary')} } }`,
+    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ` +
+      `... on CreateLibrarySuccess { library { id name } } ${errorsOf('createLibrary')} } }`,
     {
       i: { providerId: 'ali', name, fields: [{ name: 'dept', type: 'STRING' }] },
     },
@@ -45,7 +46,8 @@ const createLibrary = (name: string, s = server) =>
 
 const createPerson = (libraryId: string, externalId: string, name?: string, s = server) =>
   op(
-    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ... on CreatePersonSuccess { person { id externalId } } ${errorsOf('createPerson')} } }`,
+    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ` +
+      `... on CreatePersonSuccess { person { id externalId } } ${errorsOf('createPerson')} } }`,
     {
       i: { libraryId, externalId, name },
     },
@@ -54,14 +56,17 @@ const createPerson = (libraryId: string, externalId: string, name?: string, s = 
 
 const registerFace = (input: Record<string, unknown>, s = server) =>
   op(
-    `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id vendorFaceId fields externalImageId } } ${errorsOf('registerFace')} } }`,
+    `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ` +
+      `... on RegisterFaceSuccess { face { id vendorFaceId fields externalImageId } } ${errorsOf('registerFace')} } }`,
     { i: input },
     s,
   );
 
 const deleteFaces = (libraryId: string, filter: Record<string, unknown>) =>
   op(
-    `mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename ... on DeleteFacesSuccess { matchedCount deletedCount plan { strategy vendorCalls } } ${errorsOf('deleteFaces')} } }`,
+    `mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, ` +
+      `filter: $f) { __typename ... on DeleteFacesSuccess { matchedCount deletedCount ` +
+      `plan { strategy vendorCalls } } ${errorsOf('deleteFaces')} } }`,
     {
       l: libraryId,
       f: filter,
@@ -94,7 +99,8 @@ describe('an ALIBABA_MTS custom face library through GraphQL (V3 signatures)', (
 
   test('the provider reports what MTS does natively and what facegraph emulates', async () => {
     const providers = await op(
-      `{ providers { id kind region capabilities { createLibrary registerFace updateFace deleteFaces deleteFacesByFilter customFields persons searchFaces imageUrl imageBase64 maxFacesPerPerson } } }`,
+      `{ providers { id kind region capabilities { createLibrary registerFace updateFace deleteFaces ` +
+        `deleteFacesByFilter customFields persons searchFaces imageUrl imageBase64 maxFacesPerPerson } } }`,
     );
     expect(providers.find((p: { id: string }) => p.id === 'ali')).toEqual({
       id: 'ali',
@@ -116,13 +122,16 @@ describe('an ALIBABA_MTS custom face library through GraphQL (V3 signatures)', (
     });
   });
 
-  test('createLibrary records the category in the ledger only; names differing by case are the same library', async () => {
-    const created = await createLibrary('Staff');
-    expect(created).toMatchObject({ __typename: 'CreateLibrarySuccess', library: { name: 'staff' } });
-    libraryId = created.library.id;
-    expect(emulator.requests).toHaveLength(0);
-    expect(await createLibrary('STAFF')).toMatchObject({ __typename: 'AlreadyExistsError', resource: 'LIBRARY' });
-  });
+  test(
+    'createLibrary records the category in the ledger only; ' + 'names differing by case are the same library',
+    async () => {
+      const created = await createLibrary('Staff');
+      expect(created).toMatchObject({ __typename: 'CreateLibrarySuccess', library: { name: 'staff' } });
+      libraryId = created.library.id;
+      expect(emulator.requests).toHaveLength(0);
+      expect(await createLibrary('STAFF')).toMatchObject({ __typename: 'AlreadyExistsError', resource: 'LIBRARY' });
+    },
+  );
 
   test('createPerson with a name tags the person at MTS', async () => {
     const result = await createPerson(libraryId, 'emp-1', 'Zhang San');
@@ -169,7 +178,8 @@ describe('an ALIBABA_MTS custom face library through GraphQL (V3 signatures)', (
     ).faces.edges[0].node;
     const before = emulator.requests.length;
     const result = await op(
-      `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ... on UpdateFaceSuccess { face { fields } } ${errorsOf('updateFace')} } }`,
+      `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ` +
+        `... on UpdateFaceSuccess { face { fields } } ${errorsOf('updateFace')} } }`,
       { i: { faceId: face.id, fields: { dept: 'ops' } } },
     );
     expect(result).toEqual({ __typename: 'UpdateFaceSuccess', face: { fields: { dept: 'ops' } } });
@@ -214,7 +224,8 @@ describe('an ALIBABA_MTS custom face library through GraphQL (V3 signatures)', (
     const outside = await hostedFace('B');
     emulator.state.register('staff', 'outsider', outside);
     const result = await op(
-      `mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { imported missingAtVendor library { faceCount personCount } } ${errorsOf('syncLibrary')} } }`,
+      `mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { ` +
+        `imported missingAtVendor library { faceCount personCount } } ${errorsOf('syncLibrary')} } }`,
       { id: libraryId },
     );
     expect(result).toMatchObject({
@@ -227,7 +238,8 @@ describe('an ALIBABA_MTS custom face library through GraphQL (V3 signatures)', (
 
   test('searchFaces is UnsupportedOperationError on MTS', async () => {
     const result = await op(
-      `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ${errorsOf('searchFaces')} } }`,
+      `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, ` +
+        `image: $i) { __typename ${errorsOf('searchFaces')} } }`,
       { l: libraryId, i: { url: await hostedFace('A') } },
     );
     expect(result).toMatchObject({ __typename: 'UnsupportedOperationError', operation: 'searchFaces' });
@@ -235,7 +247,8 @@ describe('an ALIBABA_MTS custom face library through GraphQL (V3 signatures)', (
 
   test('deleteLibrary unregisters everything with PersonId=ALL', async () => {
     const result = await op(
-      `mutation($id: ID!) { deleteLibrary(id: $id) { __typename ... on DeleteLibrarySuccess { deletedFaceCount } ${errorsOf('deleteLibrary')} } }`,
+      `mutation($id: ID!) { deleteLibrary(id: $id) { __typename ` +
+        `... on DeleteLibrarySuccess { deletedFaceCount } ${errorsOf('deleteLibrary')} } }`,
       { id: libraryId },
     );
     expect(result).toEqual({ __typename: 'DeleteLibrarySuccess', deletedFaceCount: 1 });

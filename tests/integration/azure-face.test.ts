@@ -43,7 +43,8 @@ const op = (query: string, variables: Record<string, unknown> = {}, s = server) 
 
 const createLibrary = (name: string, kind?: string, fields: { name: string; type: string }[] = [], s = server) =>
   op(
-    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ... on CreateLibrarySuccess { library { id name kind trainingStatus } } ${errorsOf('createLibrary')} } }`,
+    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ` +
+      `... on CreateLibrarySuccess { library { id name kind trainingStatus } } ${errorsOf('createLibrary')} } }`,
     {
       i: { providerId: 'az', name, kind, fields },
     },
@@ -52,7 +53,8 @@ const createLibrary = (name: string, kind?: string, fields: { name: string; type
 
 const createPerson = (libraryId: string, name: string) =>
   op(
-    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ... on CreatePersonSuccess { person { id externalId } } ${errorsOf('createPerson')} } }`,
+    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ` +
+      `... on CreatePersonSuccess { person { id externalId } } ${errorsOf('createPerson')} } }`,
     { i: { libraryId, name } },
   );
 
@@ -66,7 +68,8 @@ const registerFace = (input: Record<string, unknown>) =>
 
 const trainLibrary = (id: string) =>
   op(
-    `mutation($id: ID!) { trainLibrary(id: $id) { __typename ... on TrainLibrarySuccess { library { trainingStatus } } ${errorsOf('trainLibrary')} } }`,
+    `mutation($id: ID!) { trainLibrary(id: $id) { __typename ` +
+      `... on TrainLibrarySuccess { library { trainingStatus } } ${errorsOf('trainLibrary')} } }`,
     { id },
   );
 
@@ -75,7 +78,8 @@ const trainingStatus = async (id: string) =>
 
 const search = async (libraryId: string, image: Buffer) =>
   op(
-    `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ... on SearchFacesSuccess { matches { similarity face { id person { id } } } } ${errorsOf('searchFaces')} } }`,
+    `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ` +
+      `... on SearchFacesSuccess { matches { similarity face { id person { id } } } } ${errorsOf('searchFaces')} } }`,
     {
       l: libraryId,
       i: { base64: b64(image) },
@@ -99,7 +103,8 @@ describe('an AZURE_FACE person group through GraphQL', () => {
 
   test('the provider reports what Azure does natively, what is emulated, and that it needs training', async () => {
     const providers = await op(
-      `{ providers { id kind capabilities { createLibrary registerFace updateFace deleteFaces deleteFacesByFilter customFields persons searchFaces maxFacesPerPerson requiresTraining } } }`,
+      `{ providers { id kind capabilities { createLibrary registerFace updateFace deleteFaces ` +
+        `deleteFacesByFilter customFields persons searchFaces maxFacesPerPerson requiresTraining } } }`,
     );
     expect(providers.find((p: { id: string }) => p.id === 'az')).toEqual({
       id: 'az',
@@ -175,7 +180,8 @@ describe('an AZURE_FACE person group through GraphQL', () => {
 
   test('updateFace patches the face userData (the seed operation)', async () => {
     const result = await op(
-      `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ... on UpdateFaceSuccess { face { fields userData } } ${errorsOf('updateFace')} } }`,
+      `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ` +
+        `... on UpdateFaceSuccess { face { fields userData } } ${errorsOf('updateFace')} } }`,
       {
         i: { faceId: face.id, fields: { dept: 'ops' } },
       },
@@ -225,7 +231,9 @@ describe('an AZURE_FACE person group through GraphQL', () => {
     });
     const before = emulator.requests.length;
     const result = await op(
-      `mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, filter: $f) { __typename ... on DeleteFacesSuccess { matchedCount deletedCount deletedFaceIds plan { strategy vendorCalls } } ${errorsOf('deleteFaces')} } }`,
+      `mutation($l: ID!, $f: FaceFilter!) { deleteFaces(libraryId: $l, ` +
+        `filter: $f) { __typename ... on DeleteFacesSuccess { matchedCount deletedCount ` +
+        `deletedFaceIds plan { strategy vendorCalls } } ${errorsOf('deleteFaces')} } }`,
       {
         l: libraryId,
         f: { fields: { dept: 'ops' } },
@@ -256,7 +264,8 @@ describe('an AZURE_FACE person group through GraphQL', () => {
       body: new Uint8Array(await facePhoto('B')),
     });
     const result = await op(
-      `mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { imported missingAtVendor library { faceCount personCount } } ${errorsOf('syncLibrary')} } }`,
+      `mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { ` +
+        `imported missingAtVendor library { faceCount personCount } } ${errorsOf('syncLibrary')} } }`,
       { id: libraryId },
     );
     expect(result).toEqual({
@@ -286,7 +295,8 @@ describe('an AZURE_FACE person group through GraphQL', () => {
 
   test('deleteLibrary deletes the person group', async () => {
     const result = await op(
-      `mutation($id: ID!) { deleteLibrary(id: $id) { __typename ... on DeleteLibrarySuccess { deletedFaceCount } ${errorsOf('deleteLibrary')} } }`,
+      `mutation($id: ID!) { deleteLibrary(id: $id) { __typename ` +
+        `... on DeleteLibrarySuccess { deletedFaceCount } ${errorsOf('deleteLibrary')} } }`,
       { id: libraryId },
     );
     expect(result).toEqual({ __typename: 'DeleteLibrarySuccess', deletedFaceCount: 1 });
@@ -309,22 +319,26 @@ describe('Azure errors arrive as union members with the vendor detail', () => {
     });
   });
 
-  test('an image with no face is ImageRejectedError NO_FACE; a group photo MULTIPLE_FACES, and LARGEST picks one', async () => {
-    const dark = await texturedImage(300, 300, true);
-    expect(await registerFace({ libraryId, personId, image: { base64: b64(dark) } })).toMatchObject({
-      __typename: 'ImageRejectedError',
-      reason: 'NO_FACE',
-      vendor: { code: 'InvalidImage', httpStatus: 400 },
-    });
-    const group = await texturedImage(600, 200, false);
-    expect(await registerFace({ libraryId, personId, image: { base64: b64(group) } })).toMatchObject({
-      __typename: 'ImageRejectedError',
-      reason: 'MULTIPLE_FACES',
-    });
-    expect(
-      (await registerFace({ libraryId, personId, image: { base64: b64(group) }, faceSelection: 'LARGEST' })).__typename,
-    ).toBe('RegisterFaceSuccess');
-  });
+  test(
+    'an image with no face is ImageRejectedError NO_FACE; ' + 'a group photo MULTIPLE_FACES, and LARGEST picks one',
+    async () => {
+      const dark = await texturedImage(300, 300, true);
+      expect(await registerFace({ libraryId, personId, image: { base64: b64(dark) } })).toMatchObject({
+        __typename: 'ImageRejectedError',
+        reason: 'NO_FACE',
+        vendor: { code: 'InvalidImage', httpStatus: 400 },
+      });
+      const group = await texturedImage(600, 200, false);
+      expect(await registerFace({ libraryId, personId, image: { base64: b64(group) } })).toMatchObject({
+        __typename: 'ImageRejectedError',
+        reason: 'MULTIPLE_FACES',
+      });
+      expect(
+        (await registerFace({ libraryId, personId, image: { base64: b64(group) }, faceSelection: 'LARGEST' }))
+          .__typename,
+      ).toBe('RegisterFaceSuccess');
+    },
+  );
 
   test('a 429 whose wait is only in the message ("Try again in N seconds") is retried and succeeds', async () => {
     emulator.faults.next({
@@ -415,7 +429,8 @@ describe('Azure errors arrive as union members with the vendor detail', () => {
       const lib = (await createLibrary('gated', undefined, [], s)).library.id;
       const result = await resultOf(
         s.url,
-        `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ${errorsOf('searchFaces')} } }`,
+        `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, ` +
+          `image: $i) { __typename ${errorsOf('searchFaces')} } }`,
         { l: lib, i: { base64: b64(await facePhoto('A')) } },
       );
       expect(result).toMatchObject({ __typename: 'UnsupportedOperationError', operation: 'searchFaces' });

@@ -38,34 +38,39 @@ async function statementsFor(server: TestServer) {
   return { statements: server.facegraph.ledger.queryCount() - before, data };
 }
 
-test('the nested libraries/persons/faces/person query costs the same ledger statements for 2 and for 20 persons', async () => {
-  const small = await seededServer(2);
-  const large = await seededServer(20);
-  try {
-    const a = await statementsFor(small);
-    const b = await statementsFor(large);
+test(
+  'the nested libraries/persons/faces/person query costs ' + 'the same ledger statements for 2 and for 20 persons',
+  async () => {
+    const small = await seededServer(2);
+    const large = await seededServer(20);
+    try {
+      const a = await statementsFor(small);
+      const b = await statementsFor(large);
 
-    const persons = b.data.libraries.edges[0].node.persons;
-    expect(persons.totalCount).toBe(20);
-    expect(persons.edges).toHaveLength(20);
-    for (const { node } of persons.edges) {
-      expect(node.faces.totalCount).toBe(FACES_PER_PERSON);
-      expect(node.faces.edges.map((e) => e.node.person?.name)).toEqual(Array(FACES_PER_PERSON).fill(node.name));
+      const persons = b.data.libraries.edges[0].node.persons;
+      expect(persons.totalCount).toBe(20);
+      expect(persons.edges).toHaveLength(20);
+      for (const { node } of persons.edges) {
+        expect(node.faces.totalCount).toBe(FACES_PER_PERSON);
+        expect(node.faces.edges.map((e) => e.node.person?.name)).toEqual(Array(FACES_PER_PERSON).fill(node.name));
+      }
+      console.info(`ledger statements: ${a.statements} for 2 persons, ${b.statements} for 20 persons`);
+      expect(b.statements).toBe(a.statements);
+      // libraries (items + count), persons (items + count), faces (items + count); face.person is primed.
+      expect(b.statements).toBeLessThanOrEqual(6);
+    } finally {
+      await small.close();
+      await large.close();
     }
-    console.info(`ledger statements: ${a.statements} for 2 persons, ${b.statements} for 20 persons`);
-    expect(b.statements).toBe(a.statements);
-    // libraries (items + count), persons (items + count), faces (items + count); face.person is primed.
-    expect(b.statements).toBeLessThanOrEqual(6);
-  } finally {
-    await small.close();
-    await large.close();
-  }
-});
+  },
+);
 
 test('without totalCount in the query the same nesting costs only the pages: one statement per level', async () => {
   const server = await seededServer(20);
   try {
-    const query = `{ libraries { edges { node { persons(first: 20) { edges { node { faces(first: 5) { edges { node { person { name } } } } } } } } } } }`;
+    const query =
+      `{ libraries { edges { node { persons(first: 20) { edges { node { ` +
+      `faces(first: 5) { edges { node { person { name } } } } } } } } } } }`;
     const before = server.facegraph.ledger.queryCount();
     const response = await gql(server.url, query);
     const statements = server.facegraph.ledger.queryCount() - before;

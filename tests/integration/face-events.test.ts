@@ -80,14 +80,17 @@ async function register(
   secret = SECRETS.writer,
 ) {
   const data = await call(
-    `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ... on RegisterFaceSuccess { face { id } } } }`,
+    `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename ` +
+      `... on RegisterFaceSuccess { face { id } } } }`,
     { i: { libraryId, image: { base64: image.toString('base64') }, ...extra } },
     secret,
   );
   return data.registerFace;
 }
 
-const DELETE_FACES = `mutation($l: ID!, $f: FaceFilter!, $dry: Boolean) { deleteFaces(libraryId: $l, filter: $f, dryRun: $dry) {
+const DELETE_FACES =
+  `mutation($l: ID!, $f: FaceFilter!, $dry: Boolean) { deleteFaces(libraryId: $l, filter: $f, ` +
+  `dryRun: $dry) {
   __typename ... on DeleteFacesSuccess { deletedCount } } }`;
 
 test('REGISTERED, UPDATED and DELETED arrive after their commits, in order, with the actor and the face', async () => {
@@ -220,16 +223,19 @@ test('a page of this server (its own origin) may connect', async () => {
   socket.close();
 });
 
-test('queries and mutations are refused over the WebSocket: they go over HTTP, where the rate limit applies', async () => {
-  const libraryId = await createLibrary('local', 'events_no_ws_mutation');
-  const mutation = listen({
-    secret: SECRETS.writer,
-    query: `mutation($l: ID!) { deleteLibrary(id: $l) { __typename } }`,
-    variables: { l: libraryId },
-  });
-  expect(await mutation.errors).toEqual([
-    expect.objectContaining({ message: expect.stringContaining('send a mutation as an HTTP POST') }),
-  ]);
-  const still = await call(`query($id: ID!) { library(id: $id) { id } }`, { id: libraryId });
-  expect(still.library).toEqual({ id: libraryId });
-});
+test(
+  'queries and mutations are refused over the WebSocket: they go over HTTP, ' + 'where the rate limit applies',
+  async () => {
+    const libraryId = await createLibrary('local', 'events_no_ws_mutation');
+    const mutation = listen({
+      secret: SECRETS.writer,
+      query: `mutation($l: ID!) { deleteLibrary(id: $l) { __typename } }`,
+      variables: { l: libraryId },
+    });
+    expect(await mutation.errors).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('send a mutation as an HTTP POST') }),
+    ]);
+    const still = await call(`query($id: ID!) { library(id: $id) { id } }`, { id: libraryId });
+    expect(still.library).toEqual({ id: libraryId });
+  },
+);

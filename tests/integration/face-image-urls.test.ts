@@ -192,27 +192,30 @@ describe.each([
     expect(status).toBe(403);
   });
 
-  test('a query with imageUrl is never answered from the read cache (its links would outlive their expiry)', async () => {
-    const ask = () =>
-      fetch(server.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `{ face(id: "${face.id}") { imageUrl(maxSide: 20) } }` }),
-      });
-    await ask();
-    const again = await ask();
-    expect(again.status).toBe(200);
-    expect(again.headers.get('x-facegraph-cache')).not.toBe('hit');
-    const plain = () =>
-      fetch(server.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `{ face(id: "${face.id}") { imageSha256 } }` }),
-      });
-    await plain();
-    // The same read without imageUrl is cached, so the check above is not vacuous.
-    expect((await plain()).headers.get('x-facegraph-cache')).toBe('hit');
-  });
+  test(
+    'a query with imageUrl is never answered from the ' + 'read cache (its links would outlive their expiry)',
+    async () => {
+      const ask = () =>
+        fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: `{ face(id: "${face.id}") { imageUrl(maxSide: 20) } }` }),
+        });
+      await ask();
+      const again = await ask();
+      expect(again.status).toBe(200);
+      expect(again.headers.get('x-facegraph-cache')).not.toBe('hit');
+      const plain = () =>
+        fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: `{ face(id: "${face.id}") { imageSha256 } }` }),
+        });
+      await plain();
+      // The same read without imageUrl is cached, so the check above is not vacuous.
+      expect((await plain()).headers.get('x-facegraph-cache')).toBe('hit');
+    },
+  );
 
   test('maxSide outside 16-1024 is a GraphQL error naming the range', async () => {
     for (const maxSide of [15, 1025]) {

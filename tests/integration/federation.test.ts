@@ -197,8 +197,10 @@ describe('composition with a second subgraph', () => {
   });
 
   test('our @shareable error types can be defined by another subgraph too', () => {
-    const errorTypes = (shareable: string) => `
-      enum ErrorCode { INVALID_INPUT NOT_FOUND ALREADY_EXISTS IMAGE_REJECTED UNSUPPORTED_OPERATION RATE_LIMITED QUOTA_EXCEEDED CONFLICT VENDOR_AUTH VENDOR_UNAVAILABLE }
+    const errorTypes = (shareable: string) =>
+      `
+      enum ErrorCode { INVALID_INPUT NOT_FOUND ALREADY_EXISTS IMAGE_REJECTED UNSUPPORTED_OPERATION RATE_LIMITED ` +
+      `QUOTA_EXCEEDED CONFLICT VENDOR_AUTH VENDOR_UNAVAILABLE }
       enum ResourceKind { PROVIDER LIBRARY PERSON FACE }
       type NotFoundError ${shareable} { message: String! code: ErrorCode! resource: ResourceKind! id: String! }
       extend type Query { audit(id: ID!): NotFoundError }`;

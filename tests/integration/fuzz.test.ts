@@ -60,7 +60,9 @@ const LIBRARY = Buffer.from(JSON.stringify([1, 'L', 'local', 'fuzz'])).toString(
 const SEEDS: { query: string; variables?: Record<string, unknown>; operationName?: string; extensions?: unknown }[] = [
   { query: '{ providers { id kind capabilities { registerFace } } }' },
   {
-    query: `query Q($id: ID!) { library(id: $id) { name faceCount faces(first: 5) { totalCount edges { node { id } } } } }`,
+    query:
+      `query Q($id: ID!) { library(id: $id) { name faceCount ` +
+      `faces(first: 5) { totalCount edges { node { id } } } } }`,
     variables: { id: LIBRARY },
   },
   {
@@ -76,14 +78,18 @@ const SEEDS: { query: string; variables?: Record<string, unknown>; operationName
     variables: { i: { libraryId: LIBRARY, name: MARKER } },
   },
   {
-    query: `mutation { deleteFaces(libraryId: "${LIBRARY}", filter: { externalImageId: "${MARKER}" }, dryRun: true) { __typename } }`,
+    query:
+      `mutation { deleteFaces(libraryId: "${LIBRARY}", ` +
+      `filter: { externalImageId: "${MARKER}" }, dryRun: true) { __typename } }`,
   },
   {
     query: `query($img: ImageInput!) { searchFaces(libraryId: "${LIBRARY}", image: $img) { __typename } }`,
     variables: { img: { url: `http://127.0.0.1:1/${MARKER}` } },
   },
   {
-    query: `{ _entities(representations: [{ __typename: "Face", id: "${MARKER}" }, { __typename: "Nope" }]) { __typename } }`,
+    query:
+      `{ _entities(representations: [{ __typename: "Face", ` +
+      `id: "${MARKER}" }, { __typename: "Nope" }]) { __typename } }`,
   },
   { query: `{ _service { sdl } }` },
   { query: `subscription { faceEvents { faceId } }` },
@@ -253,7 +259,8 @@ test(
           continue;
         }
         statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
-        const shown = `${request.method} ${request.path.slice(0, 60)} -> ${outcome.status} ${outcome.body.slice(0, 160)}`;
+        const shown =
+          `${request.method} ${request.path.slice(0, 60)} ` + `-> ${outcome.status} ${outcome.body.slice(0, 160)}`;
         if (outcome.status >= 500) problems.push(`5xx: ${shown}`);
         if (outcome.status >= 400 && /text\/html/.test(outcome.contentType)) problems.push(`HTML error page: ${shown}`);
         if (/\n\s+at \S+ \(|node:internal|\/node_modules\//.test(outcome.body))
@@ -268,7 +275,8 @@ test(
     if (log.includes(secret)) problems.push('the log holds the API key');
     if (log.includes(MARKER))
       problems.push(
-        `the log holds request body content: ${log.slice(Math.max(0, log.indexOf(MARKER) - 200), log.indexOf(MARKER) + 50)}`,
+        `the log holds request body ` +
+          `content: ${log.slice(Math.max(0, log.indexOf(MARKER) - 200), log.indexOf(MARKER) + 50)}`,
       );
     const errorLines = logLines.filter((line) => /"level":(50|60)/.test(line));
     if (errorLines.length > 0) problems.push(`client mistakes logged as errors: ${errorLines.slice(0, 3).join('')}`);

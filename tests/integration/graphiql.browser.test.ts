@@ -171,7 +171,8 @@ describeBrowser(`GraphiQL in the browser${availability.run ? '' : ` — ${availa
 
     const library = await gql(
       server.url,
-      `mutation { createLibrary(input: { providerId: "local", name: "graphiql" }) { ... on CreateLibrarySuccess { library { id } } } }`,
+      `mutation { createLibrary(input: { providerId: "local", ` +
+        `name: "graphiql" }) { ... on CreateLibrarySuccess { library { id } } } }`,
     );
     const registered = await gql(
       server.url,

@@ -43,7 +43,8 @@ const op = (query: string, variables: Record<string, unknown> = {}, s = server) 
 
 const createLibrary = (name: string, fields: { name: string; type: string }[] = [], s = server) =>
   op(
-    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ... on CreateLibrarySuccess { library { id name fieldSchema { name type } } } ${errorsOf('createLibrary')} } }`,
+    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ` +
+      `... on CreateLibrarySuccess { library { id name fieldSchema { name type } } } ${errorsOf('createLibrary')} } }`,
     {
       i: { providerId: 'hw', name, fields },
     },
@@ -53,7 +54,8 @@ const createLibrary = (name: string, fields: { name: string; type: string }[] = 
 const registerFace = (input: Record<string, unknown>, s = server) =>
   op(
     `mutation($i: RegisterFaceInput!) { registerFace(input: $i) { __typename
-      ... on RegisterFaceSuccess { replayed detectedFaceCount face { id vendorFaceId externalImageId fields boundingBox { x y width height } person { id } } }
+      ... on RegisterFaceSuccess { replayed detectedFaceCount face { id vendorFaceId externalImageId fields ` +
+      `boundingBox { x y width height } person { id } } }
       ${errorsOf('registerFace')} } }`,
     { i: input },
     s,
@@ -62,7 +64,8 @@ const registerFace = (input: Record<string, unknown>, s = server) =>
 const deleteFaces = (libraryId: string, filter: Record<string, unknown>, dryRun = false) =>
   op(
     `mutation($l: ID!, $f: FaceFilter!, $d: Boolean) { deleteFaces(libraryId: $l, filter: $f, dryRun: $d) { __typename
-      ... on DeleteFacesSuccess { dryRun matchedCount deletedCount deletedFaceIds failures { faceId error { __typename code } } plan { strategy vendorCalls } }
+      ... on DeleteFacesSuccess { dryRun matchedCount deletedCount deletedFaceIds ` +
+      `failures { faceId error { __typename code } } plan { strategy vendorCalls } }
       ${errorsOf('deleteFaces')} } }`,
     { l: libraryId, f: filter, d: dryRun },
   );
@@ -101,7 +104,8 @@ describe('a HUAWEI_FRS library through GraphQL, signed with AK/SK', () => {
 
   test('the provider reports what FRS does natively and what facegraph emulates', async () => {
     const providers = await op(
-      `{ providers { id kind region capabilities { createLibrary registerFace updateFace deleteFaces deleteFacesByFilter customFields persons searchFaces imageUrl imageBase64 requiresTraining } } }`,
+      `{ providers { id kind region capabilities { createLibrary registerFace updateFace deleteFaces ` +
+        `deleteFacesByFilter customFields persons searchFaces imageUrl imageBase64 requiresTraining } } }`,
     );
     expect(providers.find((p: { id: string }) => p.id === 'hw')).toEqual({
       id: 'hw',
@@ -140,7 +144,8 @@ describe('a HUAWEI_FRS library through GraphQL, signed with AK/SK', () => {
 
   test('createPerson keeps the person in the ledger (FRS has none)', async () => {
     const result = await op(
-      `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ... on CreatePersonSuccess { person { id externalId } } ${errorsOf('createPerson')} } }`,
+      `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ` +
+        `... on CreatePersonSuccess { person { id externalId } } ${errorsOf('createPerson')} } }`,
       {
         i: { libraryId, externalId: 'emp-7', name: 'Grace' },
       },
@@ -187,7 +192,8 @@ describe('a HUAWEI_FRS library through GraphQL, signed with AK/SK', () => {
 
   test('updateFace sends PUT faces and both sides agree', async () => {
     const result = await op(
-      `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ... on UpdateFaceSuccess { face { externalImageId fields } } ${errorsOf('updateFace')} } }`,
+      `mutation($i: UpdateFaceInput!) { updateFace(input: $i) { __typename ` +
+        `... on UpdateFaceSuccess { face { externalImageId fields } } ${errorsOf('updateFace')} } }`,
       {
         i: { faceId: faceA.id, externalImageId: 'badge-2', fields: { level: 4 } },
       },
@@ -203,7 +209,8 @@ describe('a HUAWEI_FRS library through GraphQL, signed with AK/SK', () => {
 
   test('searchFaces finds the face by a re-encoded copy, with FRS similarity', async () => {
     const result = await op(
-      `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ... on SearchFacesSuccess { matches { similarity face { id } } } ${errorsOf('searchFaces')} } }`,
+      `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ` +
+        `... on SearchFacesSuccess { matches { similarity face { id } } } ${errorsOf('searchFaces')} } }`,
       {
         l: libraryId,
         i: { base64: b64(await facePhoto('A', 'jpeg', 3)) },
@@ -214,28 +221,31 @@ describe('a HUAWEI_FRS library through GraphQL, signed with AK/SK', () => {
     expect(result.matches[0].similarity).toBeGreaterThan(0.9);
   });
 
-  test('deleteFaces by custom field: dryRun plans one native call, then one batch delete removes exactly those', async () => {
-    await registerFace({
-      libraryId,
-      image: { base64: b64(await facePhoto('B', 'png')) },
-      fields: { dept: 'ops', level: 2 },
-    });
-    const planned = await deleteFaces(libraryId, { fields: { dept: 'ops' } }, true);
-    expect(planned).toMatchObject({
-      dryRun: true,
-      matchedCount: 2,
-      deletedCount: 0,
-      plan: { strategy: 'NATIVE', vendorCalls: 1 },
-    });
-    expect(emulatorFaces('staff')).toHaveLength(3);
+  test(
+    'deleteFaces by custom field: dryRun plans one native call, ' + 'then one batch delete removes exactly those',
+    async () => {
+      await registerFace({
+        libraryId,
+        image: { base64: b64(await facePhoto('B', 'png')) },
+        fields: { dept: 'ops', level: 2 },
+      });
+      const planned = await deleteFaces(libraryId, { fields: { dept: 'ops' } }, true);
+      expect(planned).toMatchObject({
+        dryRun: true,
+        matchedCount: 2,
+        deletedCount: 0,
+        plan: { strategy: 'NATIVE', vendorCalls: 1 },
+      });
+      expect(emulatorFaces('staff')).toHaveLength(3);
 
-    const before = emulator.requests.length;
-    const done = await deleteFaces(libraryId, { fields: { dept: 'ops' } });
-    expect(done).toMatchObject({ dryRun: false, matchedCount: 2, deletedCount: 2, failures: [] });
-    const calls = emulator.requests.slice(before);
-    expect(calls.map((r) => r.operation)).toEqual(['batchDeleteFaces']);
-    expect(await ledgerFaceIds(libraryId)).toEqual(vendorFaceIds('staff'));
-  });
+      const before = emulator.requests.length;
+      const done = await deleteFaces(libraryId, { fields: { dept: 'ops' } });
+      expect(done).toMatchObject({ dryRun: false, matchedCount: 2, deletedCount: 2, failures: [] });
+      const calls = emulator.requests.slice(before);
+      expect(calls.map((r) => r.operation)).toEqual(['batchDeleteFaces']);
+      expect(await ledgerFaceIds(libraryId)).toEqual(vendorFaceIds('staff'));
+    },
+  );
 
   test('deleteFaces by person goes through the reserved fg_person field', async () => {
     const result = await deleteFaces(libraryId, { personId });
@@ -276,7 +286,8 @@ describe('a HUAWEI_FRS library through GraphQL, signed with AK/SK', () => {
   test('syncLibrary imports a face added at FRS outside the gateway', async () => {
     emulator.state.seedFaces('staff', 1, { dept: 'imported' });
     const result = await op(
-      `mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { imported missingAtVendor unreadableAtVendor library { faceCount } } ${errorsOf('syncLibrary')} } }`,
+      `mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { ` +
+        `imported missingAtVendor unreadableAtVendor library { faceCount } } ${errorsOf('syncLibrary')} } }`,
       { id: libraryId },
     );
     expect(result).toEqual({
@@ -293,7 +304,8 @@ describe('a HUAWEI_FRS library through GraphQL, signed with AK/SK', () => {
     const big = (await createLibrary('big')).library.id;
     emulator.state.seedFaces('big', 10_001);
     const result = await op(
-      `mutation($id: ID!) { syncLibrary(id: $id) { __typename ... on SyncLibrarySuccess { imported missingAtVendor unreadableAtVendor } ${errorsOf('syncLibrary')} } }`,
+      `mutation($id: ID!) { syncLibrary(id: $id) { __typename ` +
+        `... on SyncLibrarySuccess { imported missingAtVendor unreadableAtVendor } ${errorsOf('syncLibrary')} } }`,
       { id: big },
     );
     expect(result).toEqual({
@@ -307,7 +319,8 @@ describe('a HUAWEI_FRS library through GraphQL, signed with AK/SK', () => {
 
   test('deleteLibrary deletes the face set', async () => {
     const result = await op(
-      `mutation($id: ID!) { deleteLibrary(id: $id) { __typename ... on DeleteLibrarySuccess { deletedFaceCount } ${errorsOf('deleteLibrary')} } }`,
+      `mutation($id: ID!) { deleteLibrary(id: $id) { __typename ` +
+        `... on DeleteLibrarySuccess { deletedFaceCount } ${errorsOf('deleteLibrary')} } }`,
       { id: libraryId },
     );
     expect(result).toEqual({ __typename: 'DeleteLibrarySuccess', deletedFaceCount: 1 });
@@ -472,27 +485,31 @@ describe('FRS rules and errors arrive as union members with the vendor detail', 
     });
   });
 
-  test('FRS.0304 on search is ImageRejectedError NO_FACE; FRS.0407 on batch delete means nothing to delete', async () => {
-    emulator.faults.next({
-      kind: 'status',
-      status: 400,
-      body: { error_code: 'FRS.0304', error_msg: 'no face' },
-      operation: 'searchFaces',
-    });
-    const search = await op(
-      `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i) { __typename ${errorsOf('searchFaces')} } }`,
-      { l: libraryId, i: { base64: b64(await facePhoto('A')) } },
-    );
-    expect(search).toMatchObject({ __typename: 'ImageRejectedError', reason: 'NO_FACE' });
-    emulator.faults.next({
-      kind: 'status',
-      status: 400,
-      body: { error_code: 'FRS.0407', error_msg: 'All the data not suitable, no data to be deleted.' },
-      operation: 'batchDeleteFaces',
-    });
-    const deleted = await deleteFaces(libraryId, { fields: { dept: 'nobody' } });
-    expect(deleted).toMatchObject({ __typename: 'DeleteFacesSuccess', matchedCount: 0, deletedCount: 0 });
-  });
+  test(
+    'FRS.0304 on search is ImageRejectedError NO_FACE; ' + 'FRS.0407 on batch delete means nothing to delete',
+    async () => {
+      emulator.faults.next({
+        kind: 'status',
+        status: 400,
+        body: { error_code: 'FRS.0304', error_msg: 'no face' },
+        operation: 'searchFaces',
+      });
+      const search = await op(
+        `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, ` +
+          `image: $i) { __typename ${errorsOf('searchFaces')} } }`,
+        { l: libraryId, i: { base64: b64(await facePhoto('A')) } },
+      );
+      expect(search).toMatchObject({ __typename: 'ImageRejectedError', reason: 'NO_FACE' });
+      emulator.faults.next({
+        kind: 'status',
+        status: 400,
+        body: { error_code: 'FRS.0407', error_msg: 'All the data not suitable, no data to be deleted.' },
+        operation: 'batchDeleteFaces',
+      });
+      const deleted = await deleteFaces(libraryId, { fields: { dept: 'nobody' } });
+      expect(deleted).toMatchObject({ __typename: 'DeleteFacesSuccess', matchedCount: 0, deletedCount: 0 });
+    },
+  );
 });
 
 describe('faults end as typed errors or successful retries, and the ledger agrees with FRS', () => {

@@ -254,7 +254,8 @@ describe('searchFaces on LOCAL', () => {
     expect(searchFaces.__typename).toBe('SearchFacesSuccess');
     const bad = await gql(
       server.url,
-      `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i, threshold: 1.5) { __typename ... on InvalidInputError { field } } }`,
+      `query($l: ID!, $i: ImageInput!) { searchFaces(libraryId: $l, image: $i, ` +
+        `threshold: 1.5) { __typename ... on InvalidInputError { field } } }`,
       {
         l: libraryId,
         i: { base64: b64(faceA) },

@@ -197,8 +197,10 @@ describe('a library from creation to deletion of its faces', () => {
     expect(new Set(seen).size).toBe(3);
   });
 
-  test('totalCount is counted when asked for through a named or an inline fragment, and aliases keep their own', async () => {
-    const query = `query($id: ID!) {
+  test(
+    'totalCount is counted when asked for through a named or an inline fragment, ' + 'and aliases keep their own',
+    async () => {
+      const query = `query($id: ID!) {
       library(id: $id) {
         plain: faces(first: 1) { edges { node { id } } }
         named: faces(first: 1) { ...Counted }
@@ -206,14 +208,15 @@ describe('a library from creation to deletion of its faces', () => {
       }
     }
     fragment Counted on FaceConnection { totalCount pageInfo { hasNextPage } }`;
-    const response = await gql(server.url, query, { id: libraryId });
-    expect(response.errors).toBeUndefined();
-    expect(response.data!.library).toMatchObject({
-      plain: { edges: [expect.anything()] },
-      named: { totalCount: 3, pageInfo: { hasNextPage: true } },
-      inline: { totalCount: 2 },
-    });
-  });
+      const response = await gql(server.url, query, { id: libraryId });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.library).toMatchObject({
+        plain: { edges: [expect.anything()] },
+        named: { totalCount: 3, pageInfo: { hasNextPage: true } },
+        inline: { totalCount: 2 },
+      });
+    },
+  );
 
   test('updateFace changes the external image id and merges fields, and filters see the change', async () => {
     const { updateFace } = await execute(server.url, UpdateFaceDocument, {
@@ -432,13 +435,16 @@ describe('errors are typed union members that say what is wrong', () => {
     expect((await libraryFaces(libraryId)).faceCount).toBe(before);
   });
 
-  test('a malformed id in a plain query is a BAD_USER_INPUT error without a stack trace; an unknown one is null', async () => {
-    const malformed = await gql(server.url, '{ library(id: "%%%") { id } }');
-    expect(malformed.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argumentName: 'id' } });
-    expect(JSON.stringify(malformed)).not.toMatch(/stacktrace|at .*\.ts:\d+/);
-    const unknown = await gql(server.url, '{ library(id: "WzEsIkwiLCJsb2NhbCIsImdob3N0Il0") { id } }');
-    expect(unknown).toEqual({ data: { library: null } });
-  });
+  test(
+    'a malformed id in a plain query is a BAD_USER_INPUT error without a stack trace; ' + 'an unknown one is null',
+    async () => {
+      const malformed = await gql(server.url, '{ library(id: "%%%") { id } }');
+      expect(malformed.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argumentName: 'id' } });
+      expect(JSON.stringify(malformed)).not.toMatch(/stacktrace|at .*\.ts:\d+/);
+      const unknown = await gql(server.url, '{ library(id: "WzEsIkwiLCJsb2NhbCIsImdob3N0Il0") { id } }');
+      expect(unknown).toEqual({ data: { library: null } });
+    },
+  );
 });
 
 describe('registerFace with an idempotencyKey', () => {

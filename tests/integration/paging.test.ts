@@ -96,23 +96,26 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
       libraries(first: $first, after: $after) { totalCount ${PAGE} }
     }`;
 
-    test('pages backward from the end to the start with last/before, with the Relay pageInfo on each page', async () => {
-      const { libraries: end } = await data<{ libraries: NamedPage }>(BACKWARD, { last: 2 });
-      expect(names(end)).toEqual(libraryNames.slice(-2));
-      expect(end.totalCount).toBe(LIBRARIES);
-      expect(end.pageInfo).toEqual({ hasPreviousPage: true, hasNextPage: false, ...cursorsOf(end) });
+    test(
+      'pages backward from the end to the start with last/before, ' + 'with the Relay pageInfo on each page',
+      async () => {
+        const { libraries: end } = await data<{ libraries: NamedPage }>(BACKWARD, { last: 2 });
+        expect(names(end)).toEqual(libraryNames.slice(-2));
+        expect(end.totalCount).toBe(LIBRARIES);
+        expect(end.pageInfo).toEqual({ hasPreviousPage: true, hasNextPage: false, ...cursorsOf(end) });
 
-      const seen = names(end);
-      let before = end.pageInfo.startCursor;
-      for (;;) {
-        const { libraries: page } = await data<{ libraries: NamedPage }>(BACKWARD, { last: 8, before });
-        expect(page.pageInfo).toMatchObject({ hasNextPage: true, ...cursorsOf(page) });
-        seen.unshift(...names(page));
-        if (!page.pageInfo.hasPreviousPage) break;
-        before = page.pageInfo.startCursor;
-      }
-      expect(seen).toEqual(libraryNames);
-    });
+        const seen = names(end);
+        let before = end.pageInfo.startCursor;
+        for (;;) {
+          const { libraries: page } = await data<{ libraries: NamedPage }>(BACKWARD, { last: 8, before });
+          expect(page.pageInfo).toMatchObject({ hasNextPage: true, ...cursorsOf(page) });
+          seen.unshift(...names(page));
+          if (!page.pageInfo.hasPreviousPage) break;
+          before = page.pageInfo.startCursor;
+        }
+        expect(seen).toEqual(libraryNames);
+      },
+    );
 
     test('a page before the first library is empty, with null cursors and a next page', async () => {
       const { libraries: start } = await data<{ libraries: NamedPage }>(FORWARD, { first: 1 });
@@ -189,7 +192,8 @@ describe.each(LEDGER_BACKENDS)('on a %s ledger', (backend) => {
   });
 
   test('Provider.libraries pages backward too', async () => {
-    const query = `query ($before: String) { provider(id: "local") { libraries(last: 1, before: $before) { ${PAGE} } } }`;
+    const query =
+      `query ($before: String) { provider(id: "local") { libraries(last: 1, ` + `before: $before) { ${PAGE} } } }`;
     const { provider: newest } = await data<{ provider: { libraries: NamedPage } }>(query);
     expect(names(newest.libraries)).toEqual(['lib-21']);
     expect(newest.libraries.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });

@@ -37,32 +37,35 @@ async function libraries(): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }
 
-test('cut connections: clean failures at worst, then service again, and the pool never grows past its size', async () => {
-  expect((await libraries()).body).toEqual({ data: { libraries: { totalCount: 0 } } });
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await admin.connect();
-  try {
-    const cut = await admin.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
-      [APP],
-    );
-    expect(cut.rowCount).toBeGreaterThan(0);
-    const during = await Promise.all(Array.from({ length: 8 }, () => libraries()));
-    for (const answer of during) {
-      expect(answer.status).toBeLessThan(500);
-      if (answer.body.errors) expect(answer.body.errors[0].message).toBe('Internal server error');
-      else expect(answer.body.data.libraries.totalCount).toBe(0);
+test(
+  'cut connections: clean failures at worst, ' + 'then service again, and the pool never grows past its size',
+  async () => {
+    expect((await libraries()).body).toEqual({ data: { libraries: { totalCount: 0 } } });
+    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    try {
+      const cut = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
+        [APP],
+      );
+      expect(cut.rowCount).toBeGreaterThan(0);
+      const during = await Promise.all(Array.from({ length: 8 }, () => libraries()));
+      for (const answer of during) {
+        expect(answer.status).toBeLessThan(500);
+        if (answer.body.errors) expect(answer.body.errors[0].message).toBe('Internal server error');
+        else expect(answer.body.data.libraries.totalCount).toBe(0);
+      }
+      const deadline = Date.now() + 10_000;
+      let after = await libraries();
+      while (after.body.errors && Date.now() < deadline) after = await libraries();
+      expect(after.body).toEqual({ data: { libraries: { totalCount: 0 } } });
+      const open = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
+        APP,
+      ]);
+      expect(open.rows[0].n).toBeLessThanOrEqual(3);
+    } finally {
+      await admin.end();
     }
-    const deadline = Date.now() + 10_000;
-    let after = await libraries();
-    while (after.body.errors && Date.now() < deadline) after = await libraries();
-    expect(after.body).toEqual({ data: { libraries: { totalCount: 0 } } });
-    const open = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
-      APP,
-    ]);
-    expect(open.rows[0].n).toBeLessThanOrEqual(3);
-  } finally {
-    await admin.end();
-  }
-  expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
-});
+    expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
+  },
+);

@@ -15,7 +15,9 @@ let server: TestServer;
 let ledgerFile: string;
 let libraryId: string;
 
-const PERSONS = `query Persons($id: ID!) { library(id: $id) { name persons(first: 10) { totalCount edges { node { externalId name } } } } }`;
+const PERSONS =
+  `query Persons($id: ID!) { library(id: $id) { name ` +
+  `persons(first: 10) { totalCount edges { node { externalId name } } } } }`;
 
 /** Requests that reached Apollo's pipeline (a hit answered before it never does). */
 let pipelineRuns = 0;
@@ -72,16 +74,19 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-test('a repeated read is answered from the cache with the same body and no ledger reads but the version check', async () => {
-  const first = await post(PERSONS, { id: libraryId });
-  expect(first.cache).toBe('miss');
-  expect(first.body.data.library.persons.totalCount).toBe(1);
-  const before = statements();
-  const second = await post(PERSONS, { id: libraryId });
-  expect(second.cache).toBe('hit');
-  expect(second.body).toEqual(first.body);
-  expect(statements() - before).toBe(1);
-});
+test(
+  'a repeated read is answered from the cache with the ' + 'same body and no ledger reads but the version check',
+  async () => {
+    const first = await post(PERSONS, { id: libraryId });
+    expect(first.cache).toBe('miss');
+    expect(first.body.data.library.persons.totalCount).toBe(1);
+    const before = statements();
+    const second = await post(PERSONS, { id: libraryId });
+    expect(second.cache).toBe('hit');
+    expect(second.body).toEqual(first.body);
+    expect(statements() - before).toBe(1);
+  },
+);
 
 test('a hit is answered before the GraphQL pipeline, and counted', async () => {
   const query = `query Hits($id: ID!) { library(id: $id) { name } }`;
@@ -244,7 +249,8 @@ describe('callers', () => {
 
   test('a revoked key is refused on the next request, however often it was answered from the cache', async () => {
     const created = await post(
-      `mutation { createApiKey(input: { name: "temp", scopes: ["read"] }) { ... on CreateApiKeySuccess { secret apiKey { id } } } }`,
+      `mutation { createApiKey(input: { name: "temp", ` +
+        `scopes: ["read"] }) { ... on CreateApiKeySuccess { secret apiKey { id } } } }`,
       {},
       as(secrets.admin),
       keyed,
@@ -266,58 +272,65 @@ describe('callers', () => {
   });
 });
 
-test('a read waits for its ledger version before it reads anything else, and sees what was committed meanwhile', async () => {
-  // While its version read is held up (ledger_version locked by another transaction), the request must not read
-  // the ledger. A person committed with the lock released is in the answer: the version is read after that commit,
-  // and the answer kept at that version must hold it.
-  const schema = await createPostgresSchema();
-  const replica = await startTestServer({ ledger: 'sqlite', configure: (c) => void (c.ledger.url = schema.url) });
-  const other = new pg.Client({ connectionString: schema.url });
-  await other.connect();
-  try {
-    const library = await replica.facegraph.services.libraries.createLibrary({ providerId: 'local', name: 'ordered' });
-    const id = libraryGlobalId(library.providerId, library.name);
-    const ledger = replica.facegraph.ledger as PostgresLedger;
-    // The replica's version read, waiting for the lock (pg_stat_activity may still show a backend's last statement).
-    const versionReadWaiting = async () =>
-      (
+test(
+  'a read waits for its ledger version before it reads anything else, ' + 'and sees what was committed meanwhile',
+  async () => {
+    // While its version read is held up (ledger_version locked by another transaction), the request must not read
+    // the ledger. A person committed with the lock released is in the answer: the version is read after that commit,
+    // and the answer kept at that version must hold it.
+    const schema = await createPostgresSchema();
+    const replica = await startTestServer({ ledger: 'sqlite', configure: (c) => void (c.ledger.url = schema.url) });
+    const other = new pg.Client({ connectionString: schema.url });
+    await other.connect();
+    try {
+      const library = await replica.facegraph.services.libraries.createLibrary({
+        providerId: 'local',
+        name: 'ordered',
+      });
+      const id = libraryGlobalId(library.providerId, library.name);
+      const ledger = replica.facegraph.ledger as PostgresLedger;
+      // The replica's version read, waiting for the lock (pg_stat_activity may still show a backend's last statement).
+      const versionReadWaiting = async () =>
+        (
+          await other.query(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'ledger_version'::regclass AND NOT granted`,
+          )
+        ).rows[0].n;
+      const asked: Record<string, string>[] = [{}, { 'cache-control': 'no-cache' }];
+      for (const [round, headers] of asked.entries()) {
+        await other.query('BEGIN');
+        await other.query('LOCK TABLE ledger_version IN ACCESS EXCLUSIVE MODE');
+        const before = ledger.queryCount();
+        const answer = post(PERSONS, { id }, headers, replica);
+        const deadline = Date.now() + 10_000;
+        while ((await versionReadWaiting()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(await versionReadWaiting()).toBe(1);
+        // Time for anything that would not wait to run (the library lookup and the page are two more statements).
+        await new Promise((r) => setTimeout(r, 300));
+        expect(ledger.queryCount() - before).toBe(1);
         await other.query(
-          `SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'ledger_version'::regclass AND NOT granted`,
-        )
-      ).rows[0].n;
-    const asked: Record<string, string>[] = [{}, { 'cache-control': 'no-cache' }];
-    for (const [round, headers] of asked.entries()) {
-      await other.query('BEGIN');
-      await other.query('LOCK TABLE ledger_version IN ACCESS EXCLUSIVE MODE');
-      const before = ledger.queryCount();
-      const answer = post(PERSONS, { id }, headers, replica);
-      const deadline = Date.now() + 10_000;
-      while ((await versionReadWaiting()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(await versionReadWaiting()).toBe(1);
-      // Time for anything that would not wait to run (the library lookup and the page are two more statements).
-      await new Promise((r) => setTimeout(r, 300));
-      expect(ledger.queryCount() - before).toBe(1);
-      await other.query(
-        `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at)
+          `INSERT INTO persons (library_row_id, external_id, name, user_data, created_at)
          VALUES ($1, $2, 'Late', NULL, now())`,
-        [library.rowId, `late-${round}`],
-      );
-      await other.query('COMMIT');
-      const { body, cache } = await answer;
-      expect(cache).toBe(round === 0 ? 'miss' : 'bypass');
-      expect(body.data.library.persons.edges.map((e: any) => e.node.externalId)).toContain(`late-${round}`);
-      // Kept at the version read after that commit: the next request is answered from the cache, the same.
-      const again = await post(PERSONS, { id }, {}, replica);
-      expect(again.cache).toBe('hit');
-      expect(again.body).toEqual(body);
+          [library.rowId, `late-${round}`],
+        );
+        await other.query('COMMIT');
+        const { body, cache } = await answer;
+        expect(cache).toBe(round === 0 ? 'miss' : 'bypass');
+        expect(body.data.library.persons.edges.map((e: any) => e.node.externalId)).toContain(`late-${round}`);
+        // Kept at the version read after that commit: the next request is answered from the cache, the same.
+        const again = await post(PERSONS, { id }, {}, replica);
+        expect(again.cache).toBe('hit');
+        expect(again.body).toEqual(body);
+      }
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+      await replica.close();
+      await schema.drop();
     }
-  } finally {
-    await other.query('ROLLBACK').catch(() => undefined);
-    await other.end();
-    await replica.close();
-    await schema.drop();
-  }
-}, 120_000);
+  },
+  120_000,
+);
 
 test('two replicas on one PostgreSQL ledger: a library changed on one is seen by the next read there', async () => {
   // A read keeps the library it looked up for the next requests at the same ledger version (loaders.ts): a write
@@ -368,61 +381,66 @@ test('two replicas on one PostgreSQL ledger: a library changed on one is seen by
   }
 }, 120_000);
 
-test('two replicas on one PostgreSQL ledger: a write or a revocation on one is seen by the next request on the other', async () => {
-  const schema = await createPostgresSchema();
-  const admin = newApiKeySecret();
-  const replicas: TestServer[] = [];
-  try {
-    for (let i = 0; i < 2; i++) {
-      replicas.push(
-        await startTestServer({
-          ledger: 'sqlite',
-          configure: (c) => {
-            c.ledger.url = schema.url;
-            c.auth = { keys: [{ id: 'admin', sha256: sha256Hex(admin), scopes: ['admin', 'read', 'write'] }] };
-          },
-        }),
+test(
+  'two replicas on one PostgreSQL ledger: a write or a ' + 'revocation on one is seen by the next request on the other',
+  async () => {
+    const schema = await createPostgresSchema();
+    const admin = newApiKeySecret();
+    const replicas: TestServer[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        replicas.push(
+          await startTestServer({
+            ledger: 'sqlite',
+            configure: (c) => {
+              c.ledger.url = schema.url;
+              c.auth = { keys: [{ id: 'admin', sha256: sha256Hex(admin), scopes: ['admin', 'read', 'write'] }] };
+            },
+          }),
+        );
+      }
+      const [a, b] = replicas;
+      const asAdmin = { authorization: `Bearer ${admin}` };
+      const library = await a.facegraph.services.libraries.createLibrary({ providerId: 'local', name: 'shared' });
+      const id = libraryGlobalId(library.providerId, library.name);
+      const created = await post(
+        `mutation { createApiKey(input: { name: "reader", ` +
+          `scopes: ["read"] }) { ... on CreateApiKeySuccess { secret apiKey { id } } } }`,
+        {},
+        asAdmin,
+        a,
       );
+      const { secret, apiKey } = created.body.data.createApiKey;
+      const asReader = { authorization: `Bearer ${secret}` };
+
+      expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('miss');
+      expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('hit');
+      const person = await post(
+        `mutation($input: CreatePersonInput!) { createPerson(input: $input) { __typename } }`,
+        { input: { libraryId: id, externalId: 'p1', name: 'Ada' } },
+        asAdmin,
+        a,
+      );
+      expect(person.body.data.createPerson.__typename).toBe('CreatePersonSuccess');
+      const after = await post(PERSONS, { id }, asReader, b);
+      expect(after.cache).toBe('miss');
+      expect(after.body.data.library.persons.edges.map((e: any) => e.node.name)).toEqual(['Ada']);
+      expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('hit');
+
+      const revoked = await post(
+        `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`,
+        { id: apiKey.id },
+        asAdmin,
+        a,
+      );
+      expect(revoked.body.data.revokeApiKey.__typename).toBe('RevokeApiKeySuccess');
+      const refused = await post(PERSONS, { id }, asReader, b);
+      expect(refused.status).toBe(401);
+      expect(refused.body.errors?.[0].message).toBe('The API key was revoked.');
+    } finally {
+      for (const r of replicas) await r.close();
+      await schema.drop();
     }
-    const [a, b] = replicas;
-    const asAdmin = { authorization: `Bearer ${admin}` };
-    const library = await a.facegraph.services.libraries.createLibrary({ providerId: 'local', name: 'shared' });
-    const id = libraryGlobalId(library.providerId, library.name);
-    const created = await post(
-      `mutation { createApiKey(input: { name: "reader", scopes: ["read"] }) { ... on CreateApiKeySuccess { secret apiKey { id } } } }`,
-      {},
-      asAdmin,
-      a,
-    );
-    const { secret, apiKey } = created.body.data.createApiKey;
-    const asReader = { authorization: `Bearer ${secret}` };
-
-    expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('miss');
-    expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('hit');
-    const person = await post(
-      `mutation($input: CreatePersonInput!) { createPerson(input: $input) { __typename } }`,
-      { input: { libraryId: id, externalId: 'p1', name: 'Ada' } },
-      asAdmin,
-      a,
-    );
-    expect(person.body.data.createPerson.__typename).toBe('CreatePersonSuccess');
-    const after = await post(PERSONS, { id }, asReader, b);
-    expect(after.cache).toBe('miss');
-    expect(after.body.data.library.persons.edges.map((e: any) => e.node.name)).toEqual(['Ada']);
-    expect((await post(PERSONS, { id }, asReader, b)).cache).toBe('hit');
-
-    const revoked = await post(
-      `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`,
-      { id: apiKey.id },
-      asAdmin,
-      a,
-    );
-    expect(revoked.body.data.revokeApiKey.__typename).toBe('RevokeApiKeySuccess');
-    const refused = await post(PERSONS, { id }, asReader, b);
-    expect(refused.status).toBe(401);
-    expect(refused.body.errors?.[0].message).toBe('The API key was revoked.');
-  } finally {
-    for (const r of replicas) await r.close();
-    await schema.drop();
-  }
-}, 120_000);
+  },
+  120_000,
+);

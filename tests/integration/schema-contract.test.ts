@@ -75,7 +75,8 @@ test('every field and argument of the contract is served with the same type', ()
             problems.push(`${type.name}.${field.name}(${arg.name}) is ${myArg.type}, contract says ${arg.type}`);
           else if (JSON.stringify(myArg.defaultValue) !== JSON.stringify(arg.defaultValue))
             problems.push(
-              `${type.name}.${field.name}(${arg.name}) defaults to ${myArg.defaultValue}, contract says ${arg.defaultValue}`,
+              `${type.name}.${field.name}(${arg.name}) defaults to ${myArg.defaultValue}, ` +
+                `contract says ${arg.defaultValue}`,
             );
         }
       }

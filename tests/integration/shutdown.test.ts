@@ -71,12 +71,14 @@ test('SIGTERM lets an in-flight registerFace finish, then closes the ledger and 
       }).then((r) => r.json());
 
     const created = await post(
-      `mutation { createLibrary(input: {providerId: "local", name: "late"}) { ... on CreateLibrarySuccess { library { id } } } }`,
+      `mutation { createLibrary(input: {providerId: "local", ` +
+        `name: "late"}) { ... on CreateLibrarySuccess { library { id } } } }`,
     );
     const libraryId = created.data.createLibrary.library.id;
     const stopped = waitForOutput(child, /facegraph stopped/);
     const inFlight = post(
-      `mutation($input: RegisterFaceInput!) { registerFace(input: $input) { __typename ... on RegisterFaceSuccess { face { id } } } }`,
+      `mutation($input: RegisterFaceInput!) { registerFace(input: $input) { __typename ` +
+        `... on RegisterFaceSuccess { face { id } } } }`,
       { input: { libraryId, image: { url: `http://127.0.0.1:${imagePort}/face.png` } } },
     );
     await imageRequested;
@@ -96,28 +98,31 @@ test('SIGTERM lets an in-flight registerFace finish, then closes the ledger and 
   }
 });
 
-test('SIGTERM closes open WebSockets (1001 Going away) with the HTTP server, and the process exits 0 at once', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facegraph-shutdown-ws-'));
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: dir,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', FACEGRAPH_DATA_DIR: path.join(dir, 'data') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  try {
-    const [, url] = await waitForOutput(child, /GraphiQL at (http:\/\/\S+)/);
-    const wsUrl = url.replace('localhost', '127.0.0.1').replace(/^http/, 'ws');
-    const subscriber = subscribe({ wsUrl });
-    // Connected and subscribed: the server acknowledges connection_init before it takes a subscribe.
-    await new Promise<void>((resolve) => subscriber.client.on('connected', () => resolve()));
-    const started = Date.now();
-    child.kill('SIGTERM');
-    expect((await subscriber.closed).code).toBe(1001);
-    expect(await exited).toBe(0);
-    // Well before main.ts's 10 s limit on waiting for connections: the WebSocket did not hold the server open.
-    expect(Date.now() - started).toBeLessThan(8_000);
-    await subscriber.dispose();
-  } finally {
-    child.kill('SIGKILL');
-  }
-});
+test(
+  'SIGTERM closes open WebSockets (1001 Going away) with the HTTP server, ' + 'and the process exits 0 at once',
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facegraph-shutdown-ws-'));
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: dir,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', FACEGRAPH_DATA_DIR: path.join(dir, 'data') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const [, url] = await waitForOutput(child, /GraphiQL at (http:\/\/\S+)/);
+      const wsUrl = url.replace('localhost', '127.0.0.1').replace(/^http/, 'ws');
+      const subscriber = subscribe({ wsUrl });
+      // Connected and subscribed: the server acknowledges connection_init before it takes a subscribe.
+      await new Promise<void>((resolve) => subscriber.client.on('connected', () => resolve()));
+      const started = Date.now();
+      child.kill('SIGTERM');
+      expect((await subscriber.closed).code).toBe(1001);
+      expect(await exited).toBe(0);
+      // Well before main.ts's 10 s limit on waiting for connections: the WebSocket did not hold the server open.
+      expect(Date.now() - started).toBeLessThan(8_000);
+      await subscriber.dispose();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  },
+);

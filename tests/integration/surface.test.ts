@@ -62,29 +62,34 @@ describe('on a default server', () => {
     expect(post.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  test('client mistakes are client errors: unknown entity type, subscription over HTTP, a persisted-query hash that does not match', async () => {
-    const post = (body: unknown) => rawRequest(server.origin, 'POST', '/graphql', JSON_HEADERS, JSON.stringify(body));
-    const entities = await post({
-      query: '{ _entities(representations: [{ __typename: "Nope", id: "1" }]) { __typename } }',
-    });
-    expect(entities.json.errors[0]).toMatchObject({
-      message: 'representations[0] names no entity of this subgraph; __typename must be one of Library, Person, Face.',
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
-    const subscription = await post({ query: 'subscription { faceEvents { faceId } }' });
-    expect({ status: subscription.status, code: subscription.json.errors[0].extensions.code }).toEqual({
-      status: 400,
-      code: 'BAD_REQUEST',
-    });
-    const persisted = await post({
-      query: '{ providers { id } }',
-      extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
-    });
-    expect({ status: persisted.status, error: persisted.json.errors[0] }).toEqual({
-      status: 400,
-      error: { message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } },
-    });
-  });
+  test(
+    'client mistakes are client errors: unknown entity type, ' +
+      'subscription over HTTP, a persisted-query hash that does not match',
+    async () => {
+      const post = (body: unknown) => rawRequest(server.origin, 'POST', '/graphql', JSON_HEADERS, JSON.stringify(body));
+      const entities = await post({
+        query: '{ _entities(representations: [{ __typename: "Nope", id: "1" }]) { __typename } }',
+      });
+      expect(entities.json.errors[0]).toMatchObject({
+        message:
+          'representations[0] names no entity of this subgraph; __typename must be one of Library, Person, Face.',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      const subscription = await post({ query: 'subscription { faceEvents { faceId } }' });
+      expect({ status: subscription.status, code: subscription.json.errors[0].extensions.code }).toEqual({
+        status: 400,
+        code: 'BAD_REQUEST',
+      });
+      const persisted = await post({
+        query: '{ providers { id } }',
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+      });
+      expect({ status: persisted.status, error: persisted.json.errors[0] }).toEqual({
+        status: 400,
+        error: { message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } },
+      });
+    },
+  );
 
   test('development defaults: introspection and suggestions on', async () => {
     const res = await rawRequest(

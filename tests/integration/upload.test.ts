@@ -60,7 +60,8 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 async function createLibrary(providerId: string, name: string): Promise<string> {
   const created = await resultOf(
     server.url,
-    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ... on CreateLibrarySuccess { library { id } } } }`,
+    `mutation($i: CreateLibraryInput!) { createLibrary(input: $i) { __typename ` +
+      `... on CreateLibrarySuccess { library { id } } } }`,
     { i: { providerId, name } },
   );
   return created.library.id;
@@ -85,7 +86,8 @@ async function personFor(providerId: string, libraryId: string): Promise<string 
   if (providerId === 'local' || providerId === 'hw') return null;
   const created = await resultOf(
     server.url,
-    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ... on CreatePersonSuccess { person { id } } } }`,
+    `mutation($i: CreatePersonInput!) { createPerson(input: $i) { __typename ` +
+      `... on CreatePersonSuccess { person { id } } } }`,
     { i: { libraryId, name: 'Ada' } },
   );
   return created.person.id;
@@ -146,18 +148,21 @@ describe.each(['local', 'hw', 'az'])('on provider %s', (providerId) => {
   });
 });
 
-test('ALIBABA_MTS without imageStaging takes URLs only: an upload is refused as base64 is, naming image.upload', async () => {
-  const libraryId = await createLibrary('ali', 'uploads_ali');
-  const personId = await personFor('ali', libraryId);
-  const res = await registerByUpload(libraryId, photo, undefined, personId);
-  const result = withVendor(((await res.json()) as any).data.registerFace);
-  expect(result).toMatchObject({
-    __typename: 'InvalidInputError',
-    field: 'input.image.upload',
-    constraint: 'IMAGE_URL_REQUIRED',
-  });
-  expect(result.message).toContain('imageStaging');
-});
+test(
+  'ALIBABA_MTS without imageStaging takes URLs only: an upload is refused as base64 is, ' + 'naming image.upload',
+  async () => {
+    const libraryId = await createLibrary('ali', 'uploads_ali');
+    const personId = await personFor('ali', libraryId);
+    const res = await registerByUpload(libraryId, photo, undefined, personId);
+    const result = withVendor(((await res.json()) as any).data.registerFace);
+    expect(result).toMatchObject({
+      __typename: 'InvalidInputError',
+      field: 'input.image.upload',
+      constraint: 'IMAGE_URL_REQUIRED',
+    });
+    expect(result.message).toContain('imageStaging');
+  },
+);
 
 test('a file of exactly images.maxBytes is accepted (the cap is inclusive)', async () => {
   const libraryId = await createLibrary('local', 'uploads_cap');
@@ -225,37 +230,40 @@ test('more files than limits.expensiveFieldsPerRequest in one request are refuse
   expect(body.errors[0].message).toContain('limits.expensiveFieldsPerRequest');
 });
 
-test('a multipart request to a Host this server does not answer to is refused (403) and registers nothing', async () => {
-  const libraryId = await createLibrary('local', 'uploads_host');
-  const form = new Request(server.url, {
-    method: 'POST',
-    body: (() => {
-      const f = new FormData();
-      f.append(
-        'operations',
-        JSON.stringify({ query: REGISTER, variables: { input: { libraryId, image: { upload: null } } } }),
-      );
-      f.append('map', JSON.stringify({ 0: ['variables.input.image.upload'] }));
-      f.append('0', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'face.jpg');
-      return f;
-    })(),
-  });
-  const body = Buffer.from(await form.arrayBuffer());
-  const reply = await rawRequest(
-    server.origin,
-    'POST',
-    '/graphql',
-    {
-      host: 'rebound.example',
-      'content-type': form.headers.get('content-type')!,
-      'apollo-require-preflight': 'true',
-    },
-    body,
-  );
-  expect(reply.status).toBe(403);
-  expect(reply.json.errors[0].extensions.code).toBe('HOST_NOT_ALLOWED');
-  expect(await faceCount(libraryId)).toBe(0);
-});
+test(
+  'a multipart request to a Host this server does not ' + 'answer to is refused (403) and registers nothing',
+  async () => {
+    const libraryId = await createLibrary('local', 'uploads_host');
+    const form = new Request(server.url, {
+      method: 'POST',
+      body: (() => {
+        const f = new FormData();
+        f.append(
+          'operations',
+          JSON.stringify({ query: REGISTER, variables: { input: { libraryId, image: { upload: null } } } }),
+        );
+        f.append('map', JSON.stringify({ 0: ['variables.input.image.upload'] }));
+        f.append('0', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'face.jpg');
+        return f;
+      })(),
+    });
+    const body = Buffer.from(await form.arrayBuffer());
+    const reply = await rawRequest(
+      server.origin,
+      'POST',
+      '/graphql',
+      {
+        host: 'rebound.example',
+        'content-type': form.headers.get('content-type')!,
+        'apollo-require-preflight': 'true',
+      },
+      body,
+    );
+    expect(reply.status).toBe(403);
+    expect(reply.json.errors[0].extensions.code).toBe('HOST_NOT_ALLOWED');
+    expect(await faceCount(libraryId)).toBe(0);
+  },
+);
 
 test('a cut-off or malformed multipart body is a 400 that says what is wrong, never a 500', async () => {
   const post = (body: string) =>

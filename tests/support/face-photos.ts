@@ -70,12 +70,14 @@ export async function resizedCopy(photo: Buffer, scale = 0.6, quality = 70): Pro
 
 /** A face-free JPEG: a landscape of sky, sun, hills and grass, with a little noise so it is not flat. */
 export async function faceFreePhoto(width = 1200, height = 800): Promise<Buffer> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1">
       <stop offset="0" stop-color="#6fa8ff"/><stop offset="1" stop-color="#e3f1ff"/></linearGradient></defs>
     <rect width="${width}" height="${height}" fill="url(#sky)"/>
     <circle cx="${width * 0.8}" cy="${height * 0.2}" r="${height * 0.08}" fill="#fff4b8"/>
-    <path d="M0 ${height * 0.62} Q ${width * 0.25} ${height * 0.45} ${width * 0.5} ${height * 0.6} T ${width} ${height * 0.55} V ${height} H 0 Z" fill="#4f7d3a"/>
+    <path d="M0 ${height * 0.62} Q ${width * 0.25} ${height * 0.45} ${width * 0.5} ${height * 0.6} ` +
+    `T ${width} ${height * 0.55} V ${height} H 0 Z" fill="#4f7d3a"/>
     <rect y="${height * 0.78}" width="${width}" height="${height * 0.22}" fill="#2f5a22"/>
   </svg>`;
   const noise = await sharp({

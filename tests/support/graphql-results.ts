@@ -98,7 +98,8 @@ const UNION_MEMBERS: Record<string, string[]> = {
   ],
 };
 export const errorsOf = (operation: string) =>
-  `... on Error { code message } ${UNION_MEMBERS[operation].map((t) => `... on ${t} { ${MEMBER_FIELDS[t]} }`).join(' ')}`;
+  `... on Error { code message } ` +
+  `${UNION_MEMBERS[operation].map((t) => `... on ${t} { ${MEMBER_FIELDS[t]} }`).join(' ')}`;
 
 export function withVendor(result: any) {
   if (!result || typeof result !== 'object' || Array.isArray(result)) return result;

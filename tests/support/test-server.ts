@@ -40,7 +40,10 @@ export interface TestServerOptions {
   plugins?: ApolloServerPlugin<RequestContext>[];
 }
 
-/** The real server (real SQLite file or PostgreSQL schema, real HTTP) on 127.0.0.1 and a free port, in a fresh data dir. */
+/**
+ * The real server (real SQLite file or PostgreSQL schema, real HTTP) on 127.0.0.1 and a free port, in a fresh data
+ * dir.
+ */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'facegraph-test-'));
   const logLevel = options.logTo ? 'info' : 'silent';

@@ -288,27 +288,31 @@ describe('signatures', () => {
     expectError(changed, 400, 'SignatureDoesNotMatch');
   });
 
-  it('rejects the wrong secret (400 SignatureDoesNotMatch) and an unknown AccessKey (404 InvalidAccessKeyId.NotFound)', async () => {
-    expectError(
-      await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK, accessKeySecret: 'nope' } }),
-      400,
-      'SignatureDoesNotMatch',
-    );
-    for (const sig of ['V3', 'V1'] as const) {
-      const r = await call(
-        emu,
-        'ListCustomPersons',
-        {},
-        { sig, creds: { accessKeyId: 'NoSuchKey', accessKeySecret: SECRET } },
+  it(
+    'rejects the wrong secret (400 SignatureDoesNotMatch) and ' +
+      'an unknown AccessKey (404 InvalidAccessKeyId.NotFound)',
+    async () => {
+      expectError(
+        await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK, accessKeySecret: 'nope' } }),
+        400,
+        'SignatureDoesNotMatch',
       );
-      expectError(r, 404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
-      expect(emu.requests.at(-1)).toMatchObject({ authFailure: 'unknown-ak', accessKeyId: 'NoSuchKey' });
-    }
-    // the second account works
-    expect(
-      (await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK2, accessKeySecret: SECRET2 } })).status,
-    ).toBe(200);
-  });
+      for (const sig of ['V3', 'V1'] as const) {
+        const r = await call(
+          emu,
+          'ListCustomPersons',
+          {},
+          { sig, creds: { accessKeyId: 'NoSuchKey', accessKeySecret: SECRET } },
+        );
+        expectError(r, 404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+        expect(emu.requests.at(-1)).toMatchObject({ authFailure: 'unknown-ak', accessKeyId: 'NoSuchKey' });
+      }
+      // the second account works
+      expect(
+        (await call(emu, 'ListCustomPersons', {}, { creds: { accessKeyId: AK2, accessKeySecret: SECRET2 } })).status,
+      ).toBe(200);
+    },
+  );
 
   it('rejects a stale (> 15 min) or malformed date with InvalidTimeStamp.*, accepts 14 min of skew', async () => {
     const stale = new Date(Date.now() - 16 * 60 * 1000);
@@ -396,51 +400,59 @@ describe('signatures', () => {
     expectError(body, 400, 'IncompleteSignature', /content-type must be signed/);
   });
 
-  it('V3 with a signed form body (UNVERIFIED for MTS) is accepted and its parameters used; a changed body is refused', async () => {
-    const form = rpcQueryString({ CategoryId: 'formlib', CategoryName: 'From the body' });
-    const url = new URL(`${emu.endpoint}/`);
-    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
-    const signed = signV3(
-      { method: 'POST', url, headers, body: Buffer.from(form) },
-      { accessKeyId: AK, accessKeySecret: SECRET },
-      { action: 'TagCustomPerson', version: VERSION },
-    );
-    expect((await send(emu, 'POST', '/', { ...headers, ...signed }, form)).status).toBe(200);
-    expect(emu.state.category('FORMLIB')?.categoryName).toBe('From the body');
-    const signed2 = signV3(
-      { method: 'POST', url, headers, body: Buffer.from(form) },
-      { accessKeyId: AK, accessKeySecret: SECRET },
-      { action: 'TagCustomPerson', version: VERSION },
-    );
-    expectError(
-      await send(emu, 'POST', '/', { ...headers, ...signed2 }, form.replace('body', 'bodY')),
-      400,
-      'SignatureDoesNotMatch',
-      /x-acs-content-sha256/,
-    );
-  });
+  it(
+    'V3 with a signed form body (UNVERIFIED for MTS) is accepted and its parameters used; ' +
+      'a changed body is refused',
+    async () => {
+      const form = rpcQueryString({ CategoryId: 'formlib', CategoryName: 'From the body' });
+      const url = new URL(`${emu.endpoint}/`);
+      const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+      const signed = signV3(
+        { method: 'POST', url, headers, body: Buffer.from(form) },
+        { accessKeyId: AK, accessKeySecret: SECRET },
+        { action: 'TagCustomPerson', version: VERSION },
+      );
+      expect((await send(emu, 'POST', '/', { ...headers, ...signed }, form)).status).toBe(200);
+      expect(emu.state.category('FORMLIB')?.categoryName).toBe('From the body');
+      const signed2 = signV3(
+        { method: 'POST', url, headers, body: Buffer.from(form) },
+        { accessKeyId: AK, accessKeySecret: SECRET },
+        { action: 'TagCustomPerson', version: VERSION },
+      );
+      expectError(
+        await send(emu, 'POST', '/', { ...headers, ...signed2 }, form.replace('body', 'bodY')),
+        400,
+        'SignatureDoesNotMatch',
+        /x-acs-content-sha256/,
+      );
+    },
+  );
 
-  it('V1: signature parameters are checked (method, version, missing fields); no signature at all → MissingSignature', async () => {
-    const sha256Method = await call(
-      emu,
-      'ListCustomPersons',
-      {},
-      { sig: 'V1', tamper: (r) => (r.path = r.path.replace('HMAC-SHA1', 'HMAC-SHA256')) },
-    );
-    expectError(sha256Method, 400, 'InvalidSignatureMethod');
-    const noNonce = await call(
-      emu,
-      'ListCustomPersons',
-      {},
-      { sig: 'V1', tamper: (r) => (r.path = r.path.replace(/&SignatureNonce=[^&]*/, '')) },
-    );
-    expectError(noNonce, 400, 'MissingSignatureNonce', 'SignatureNonce is mandatory for this action.');
-    expectError(
-      await send(emu, 'GET', `/?Action=ListCustomPersons&Version=${VERSION}&Format=JSON`, {}),
-      400,
-      'MissingSignature',
-    );
-  });
+  it(
+    'V1: signature parameters are checked (method, version, missing fields); ' +
+      'no signature at all → MissingSignature',
+    async () => {
+      const sha256Method = await call(
+        emu,
+        'ListCustomPersons',
+        {},
+        { sig: 'V1', tamper: (r) => (r.path = r.path.replace('HMAC-SHA1', 'HMAC-SHA256')) },
+      );
+      expectError(sha256Method, 400, 'InvalidSignatureMethod');
+      const noNonce = await call(
+        emu,
+        'ListCustomPersons',
+        {},
+        { sig: 'V1', tamper: (r) => (r.path = r.path.replace(/&SignatureNonce=[^&]*/, '')) },
+      );
+      expectError(noNonce, 400, 'MissingSignatureNonce', 'SignatureNonce is mandatory for this action.');
+      expectError(
+        await send(emu, 'GET', `/?Action=ListCustomPersons&Version=${VERSION}&Format=JSON`, {}),
+        400,
+        'MissingSignature',
+      );
+    },
+  );
 
   it('V1 answers XML when Format is absent or XML (the documented default), JSON for Format=JSON', async () => {
     await register('lib', 'p1');
@@ -496,40 +508,51 @@ describe('signatures', () => {
     expect((await send(emu, 'POST', `/?${rpcQueryString(params)}`, {})).status).toBe(200);
   });
 
-  it("a query written by URLSearchParams ('+' for a space) is read with '+' as a space, as the signer reads it", async () => {
-    const url = new URL(`${emu.endpoint}/`);
-    url.searchParams.set('CategoryId', 'a b+c');
-    url.searchParams.set('CategoryName', 'x y');
-    expect(url.search).toBe('?CategoryId=a+b%2Bc&CategoryName=x+y');
-    const headers = signV3(
-      { method: 'POST', url, headers: {}, body: Buffer.alloc(0) },
-      { accessKeyId: AK, accessKeySecret: SECRET },
-      { action: 'TagCustomPerson', version: VERSION },
-    );
-    expect((await send(emu, 'POST', `/${url.search}`, headers)).status).toBe(200);
-    expect(emu.state.category('A B+C')?.categoryName).toBe('x y');
-  });
+  it(
+    "a query written by URLSearchParams ('+' for a space) is read with '+' as a space, " + 'as the signer reads it',
+    async () => {
+      const url = new URL(`${emu.endpoint}/`);
+      url.searchParams.set('CategoryId', 'a b+c');
+      url.searchParams.set('CategoryName', 'x y');
+      expect(url.search).toBe('?CategoryId=a+b%2Bc&CategoryName=x+y');
+      const headers = signV3(
+        { method: 'POST', url, headers: {}, body: Buffer.alloc(0) },
+        { accessKeyId: AK, accessKeySecret: SECRET },
+        { action: 'TagCustomPerson', version: VERSION },
+      );
+      expect((await send(emu, 'POST', `/${url.search}`, headers)).status).toBe(200);
+      expect(emu.state.category('A B+C')?.categoryName).toBe('x y');
+    },
+  );
 });
 
 describe('API resolution', () => {
-  it('unknown or non-face actions, other paths and methods → 404 InvalidApi.NotFound; a wrong Version → InvalidVersion', async () => {
-    expectError(
-      await call(emu, 'CreateCustomGroup', { Algorithm: 'landmark' }),
-      404,
-      'InvalidApi.NotFound',
-      'Specified api is not found, please check your url and method.',
-    );
-    expectError(await call(emu, 'DeleteCustomPerson'), 404, 'InvalidApi.NotFound');
-    expectError(await call(emu, 'ListCustomPersons', {}, { version: '2018-05-28' }), 400, 'InvalidVersion');
-    expectError(await call(emu, 'ListCustomPersons', {}, { sig: 'V1', version: '2014-05-26' }), 400, 'InvalidVersion');
-    expectError(
-      await call(emu, 'ListCustomPersons', {}, { tamper: (r) => (r.path = '/v1/list') }),
-      404,
-      'InvalidApi.NotFound',
-    );
-    expectError(await send(emu, 'DELETE', '/', {}), 404, 'InvalidApi.NotFound');
-    expectError(await send(emu, 'GET', '/', {}), 400, 'MissingAction');
-  });
+  it(
+    'unknown or non-face actions, other paths and methods → 404 InvalidApi.NotFound; ' +
+      'a wrong Version → InvalidVersion',
+    async () => {
+      expectError(
+        await call(emu, 'CreateCustomGroup', { Algorithm: 'landmark' }),
+        404,
+        'InvalidApi.NotFound',
+        'Specified api is not found, please check your url and method.',
+      );
+      expectError(await call(emu, 'DeleteCustomPerson'), 404, 'InvalidApi.NotFound');
+      expectError(await call(emu, 'ListCustomPersons', {}, { version: '2018-05-28' }), 400, 'InvalidVersion');
+      expectError(
+        await call(emu, 'ListCustomPersons', {}, { sig: 'V1', version: '2014-05-26' }),
+        400,
+        'InvalidVersion',
+      );
+      expectError(
+        await call(emu, 'ListCustomPersons', {}, { tamper: (r) => (r.path = '/v1/list') }),
+        404,
+        'InvalidApi.NotFound',
+      );
+      expectError(await send(emu, 'DELETE', '/', {}), 404, 'InvalidApi.NotFound');
+      expectError(await send(emu, 'GET', '/', {}), 400, 'MissingAction');
+    },
+  );
 
   it('the legacy OwnerId / ResourceOwner* parameters are accepted and ignored', async () => {
     expect(
@@ -546,16 +569,19 @@ describe('API resolution', () => {
 });
 
 describe('RegisterCustomFace', () => {
-  it('returns a 32-hex FaceId and creates the library and the person implicitly; PersonName names the person', async () => {
-    const r = await register('Staff-库', 'Emp001', URL_FACE, { PersonName: '张三' });
-    expect(r.status).toBe(200);
-    expect(Object.keys(r.json)).toEqual(['RequestId', 'FaceId']);
-    expect(r.json.FaceId).toMatch(/^[0-9a-f]{32}$/);
-    const person = emu.state.person('staff-库', 'EMP001');
-    expect(person).toMatchObject({ personId: 'Emp001', personName: '张三' });
-    expect([...(person?.faces.values() ?? [])]).toEqual([{ faceId: r.json.FaceId, imageUrl: URL_FACE }]);
-    expect(emu.requests.at(-1)).toMatchObject({ action: 'RegisterCustomFace', applied: true, status: 200 });
-  });
+  it(
+    'returns a 32-hex FaceId and creates the library and the person implicitly; ' + 'PersonName names the person',
+    async () => {
+      const r = await register('Staff-库', 'Emp001', URL_FACE, { PersonName: '张三' });
+      expect(r.status).toBe(200);
+      expect(Object.keys(r.json)).toEqual(['RequestId', 'FaceId']);
+      expect(r.json.FaceId).toMatch(/^[0-9a-f]{32}$/);
+      const person = emu.state.person('staff-库', 'EMP001');
+      expect(person).toMatchObject({ personId: 'Emp001', personName: '张三' });
+      expect([...(person?.faces.values() ?? [])]).toEqual([{ faceId: r.json.FaceId, imageUrl: URL_FACE }]);
+      expect(emu.requests.at(-1)).toMatchObject({ action: 'RegisterCustomFace', applied: true, status: 200 });
+    },
+  );
 
   it('CategoryId / PersonId are case-insensitive: the first spelling is kept', async () => {
     await register('Staff', 'Emp001');
@@ -584,43 +610,49 @@ describe('RegisterCustomFace', () => {
     expect(emu.state.categories.size).toBe(0); // nothing created by a refused call
   });
 
-  it('ImageUrl: unknown URL → download failure, non-http(s) URL and non-JPEG/PNG bytes → InvalidParameter', async () => {
-    expectError(await register('lib', 'p1', URL_MISSING), 400, 'InvalidParameter', /^errorMsg:download image failed/);
-    expectError(await register('lib', 'p1', 'oss://bucket/a.jpg'), 400, 'InvalidParameter', /http or https/);
-    expectError(await register('lib', 'p1', URL_GIF), 400, 'InvalidParameter', /unsupported image format/);
-    emu.images.set('https://late.example/a.jpg', emu.images.get(URL_FACE) as Buffer);
-    expect((await register('lib', 'p1', 'https://late.example/a.jpg')).status).toBe(200); // the images map is live
-  });
+  it(
+    'ImageUrl: unknown URL → download failure, ' + 'non-http(s) URL and non-JPEG/PNG bytes → InvalidParameter',
+    async () => {
+      expectError(await register('lib', 'p1', URL_MISSING), 400, 'InvalidParameter', /^errorMsg:download image failed/);
+      expectError(await register('lib', 'p1', 'oss://bucket/a.jpg'), 400, 'InvalidParameter', /http or https/);
+      expectError(await register('lib', 'p1', URL_GIF), 400, 'InvalidParameter', /unsupported image format/);
+      emu.images.set('https://late.example/a.jpg', emu.images.get(URL_FACE) as Buffer);
+      expect((await register('lib', 'p1', 'https://late.example/a.jpg')).status).toBe(200); // the images map is live
+    },
+  );
 
-  it('required parameters → Missing{Param}; IDs ≤ 120 characters (code points); PersonId "ALL" is reserved', async () => {
-    expectError(
-      await call(emu, 'RegisterCustomFace', { PersonId: 'p', ImageUrl: URL_FACE }),
-      400,
-      'MissingCategoryId',
-      'CategoryId is mandatory for this action.',
-    );
-    expectError(
-      await call(emu, 'RegisterCustomFace', { CategoryId: 'c', PersonId: '', ImageUrl: URL_FACE }),
-      400,
-      'MissingPersonId',
-    );
-    expectError(await call(emu, 'RegisterCustomFace', { CategoryId: 'c', PersonId: 'p' }), 400, 'MissingImageUrl');
-    expect((await register('库'.repeat(120), 'p')).status).toBe(200);
-    expectError(
-      await register('库'.repeat(121), 'p'),
-      400,
-      'InvalidParameter',
-      'errorMsg:CategoryId exceeds 120 characters',
-    );
-    expectError(
-      await register('c', 'x'.repeat(121)),
-      400,
-      'InvalidParameter',
-      'errorMsg:PersonId exceeds 120 characters',
-    );
-    expectError(await register('c', 'all'), 400, 'InvalidParameter');
-    expectError(await register('c', 'p', URL_FACE, { PersonName: 'n'.repeat(513) }), 400, 'InvalidParameter');
-  });
+  it(
+    'required parameters → Missing{Param}; ' + 'IDs ≤ 120 characters (code points); PersonId "ALL" is reserved',
+    async () => {
+      expectError(
+        await call(emu, 'RegisterCustomFace', { PersonId: 'p', ImageUrl: URL_FACE }),
+        400,
+        'MissingCategoryId',
+        'CategoryId is mandatory for this action.',
+      );
+      expectError(
+        await call(emu, 'RegisterCustomFace', { CategoryId: 'c', PersonId: '', ImageUrl: URL_FACE }),
+        400,
+        'MissingPersonId',
+      );
+      expectError(await call(emu, 'RegisterCustomFace', { CategoryId: 'c', PersonId: 'p' }), 400, 'MissingImageUrl');
+      expect((await register('库'.repeat(120), 'p')).status).toBe(200);
+      expectError(
+        await register('库'.repeat(121), 'p'),
+        400,
+        'InvalidParameter',
+        'errorMsg:CategoryId exceeds 120 characters',
+      );
+      expectError(
+        await register('c', 'x'.repeat(121)),
+        400,
+        'InvalidParameter',
+        'errorMsg:PersonId exceeds 120 characters',
+      );
+      expectError(await register('c', 'all'), 400, 'InvalidParameter');
+      expectError(await register('c', 'p', URL_FACE, { PersonName: 'n'.repeat(513) }), 400, 'InvalidParameter');
+    },
+  );
 });
 
 describe('UnregisterCustomFace', () => {
@@ -639,18 +671,21 @@ describe('UnregisterCustomFace', () => {
     expect(emu.state.faces('lib', 'a').map((f) => f.imageUrl)).toEqual([URL_FACE2]);
   });
 
-  it('FaceId=ALL removes every face of the person (and the person); PersonId=ALL removes the whole library', async () => {
-    expect((await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'a', FaceId: 'ALL' })).status).toBe(
-      200,
-    );
-    expect(emu.state.person('lib', 'a')).toBeUndefined();
-    expect(emu.state.faces('lib', 'b')).toHaveLength(1);
-    expect(
-      (await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'ALL', FaceId: 'ALL' })).status,
-    ).toBe(200);
-    expect(emu.state.category('lib')).toBeUndefined();
-    expect(emu.state.faces('other', 'c')).toHaveLength(1);
-  });
+  it(
+    'FaceId=ALL removes every face of the person (and the person); ' + 'PersonId=ALL removes the whole library',
+    async () => {
+      expect(
+        (await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'a', FaceId: 'ALL' })).status,
+      ).toBe(200);
+      expect(emu.state.person('lib', 'a')).toBeUndefined();
+      expect(emu.state.faces('lib', 'b')).toHaveLength(1);
+      expect(
+        (await call(emu, 'UnregisterCustomFace', { CategoryId: 'lib', PersonId: 'ALL', FaceId: 'ALL' })).status,
+      ).toBe(200);
+      expect(emu.state.category('lib')).toBeUndefined();
+      expect(emu.state.faces('other', 'c')).toHaveLength(1);
+    },
+  );
 
   it('unknown library / person / face → InvalidParameter; all three parameters are required', async () => {
     expectError(
@@ -696,20 +731,23 @@ describe('ListCustomPersons', () => {
     await register('Lib2', 'P1', URL_FACE);
   });
 
-  it('without filters: every library, person and face, in creation order, in the Categories.Category[] wrappers', async () => {
-    const r = await call(emu, 'ListCustomPersons');
-    expect(Object.keys(r.json)).toEqual(['RequestId', 'Categories']);
-    const cats = r.json.Categories.Category;
-    expect(cats.map((c: any) => c.CategoryId)).toEqual(['Lib1', 'Lib2']);
-    expect(cats[0].Persons.Person.map((p: any) => p.PersonId)).toEqual(['P1', 'P2']);
-    expect(cats[0].Persons.Person[0]).toEqual({
-      PersonId: 'P1',
-      PersonName: 'Zhang',
-      Faces: { Face: [{ FaceId: expect.stringMatching(/^[0-9a-f]{32}$/), ImageUrl: URL_FACE }] },
-    });
-    expect(cats[0].Persons.Person[1]).not.toHaveProperty('PersonName'); // never named → left out
-    expect(cats[0]).not.toHaveProperty('CategoryName');
-  });
+  it(
+    'without filters: every library, person and face, ' + 'in creation order, in the Categories.Category[] wrappers',
+    async () => {
+      const r = await call(emu, 'ListCustomPersons');
+      expect(Object.keys(r.json)).toEqual(['RequestId', 'Categories']);
+      const cats = r.json.Categories.Category;
+      expect(cats.map((c: any) => c.CategoryId)).toEqual(['Lib1', 'Lib2']);
+      expect(cats[0].Persons.Person.map((p: any) => p.PersonId)).toEqual(['P1', 'P2']);
+      expect(cats[0].Persons.Person[0]).toEqual({
+        PersonId: 'P1',
+        PersonName: 'Zhang',
+        Faces: { Face: [{ FaceId: expect.stringMatching(/^[0-9a-f]{32}$/), ImageUrl: URL_FACE }] },
+      });
+      expect(cats[0].Persons.Person[1]).not.toHaveProperty('PersonName'); // never named → left out
+      expect(cats[0]).not.toHaveProperty('CategoryName');
+    },
+  );
 
   it('filters by CategoryId, by PersonId (across libraries), by both; unknown → an empty list', async () => {
     const byCat = await call(emu, 'ListCustomPersons', { CategoryId: 'lib2' });
@@ -760,28 +798,37 @@ describe('TagCustomPerson', () => {
     });
   });
 
-  it('unknown library or person is created (default); a PersonId alone must name a person of exactly one library', async () => {
-    expect(
-      (await call(emu, 'TagCustomPerson', { CategoryId: 'new', CategoryName: 'New', PersonId: 'np', PersonName: 'N' }))
-        .status,
-    ).toBe(200);
-    expect(emu.state.person('new', 'np')).toMatchObject({ personName: 'N', faces: new Map() });
-    expect((await call(emu, 'TagCustomPerson', { PersonId: 'NP', PersonDescription: 'found' })).status).toBe(200);
-    expect(emu.state.person('new', 'np')?.personDescription).toBe('found');
-    expectError(
-      await call(emu, 'TagCustomPerson', { PersonId: 'ghost', PersonName: 'x' }),
-      400,
-      'InvalidParameter',
-      /does not exist/,
-    );
-    await call(emu, 'TagCustomPerson', { CategoryId: 'new2', PersonId: 'np' });
-    expectError(
-      await call(emu, 'TagCustomPerson', { PersonId: 'np', PersonName: 'x' }),
-      400,
-      'InvalidParameter',
-      /several categories/,
-    );
-  });
+  it(
+    'unknown library or person is created (default); ' + 'a PersonId alone must name a person of exactly one library',
+    async () => {
+      expect(
+        (
+          await call(emu, 'TagCustomPerson', {
+            CategoryId: 'new',
+            CategoryName: 'New',
+            PersonId: 'np',
+            PersonName: 'N',
+          })
+        ).status,
+      ).toBe(200);
+      expect(emu.state.person('new', 'np')).toMatchObject({ personName: 'N', faces: new Map() });
+      expect((await call(emu, 'TagCustomPerson', { PersonId: 'NP', PersonDescription: 'found' })).status).toBe(200);
+      expect(emu.state.person('new', 'np')?.personDescription).toBe('found');
+      expectError(
+        await call(emu, 'TagCustomPerson', { PersonId: 'ghost', PersonName: 'x' }),
+        400,
+        'InvalidParameter',
+        /does not exist/,
+      );
+      await call(emu, 'TagCustomPerson', { CategoryId: 'new2', PersonId: 'np' });
+      expectError(
+        await call(emu, 'TagCustomPerson', { PersonId: 'np', PersonName: 'x' }),
+        400,
+        'InvalidParameter',
+        /several categories/,
+      );
+    },
+  );
 
   it('validation: one of the IDs, the ID for names, ≤ 512 characters; nothing changes on refusal', async () => {
     expectError(
@@ -857,61 +904,73 @@ describe('throttling', () => {
 });
 
 describe('fault injection', () => {
-  it('status faults: default POP bodies per status, another code, headers; scoped to an Action and a count', async () => {
-    emu.faults.next({
-      kind: 'status',
-      status: 400,
-      operation: 'RegisterCustomFace',
-      times: 2,
-      headers: { 'x-acs-retry-after': '1000' },
-    });
-    expect((await call(emu, 'ListCustomPersons')).status).toBe(200); // other action untouched
-    for (let i = 0; i < 2; i++) {
-      const r = await register('lib', 'p1');
-      expectError(r, 400, 'Throttling.User', 'Request was denied due to user flow control.');
-      expect(r.headers['x-acs-retry-after']).toBe('1000');
-    }
-    expect((await register('lib', 'p1')).status).toBe(200);
-    emu.faults.next({ kind: 'status', status: 500 });
-    expectError(await call(emu, 'ListCustomPersons'), 500, 'InternalError');
-    emu.faults.next({ kind: 'status', status: 503 });
-    expectError(await call(emu, 'ListCustomPersons'), 503, 'ServiceUnavailable');
-    emu.faults.next({ kind: 'status', status: 403 });
-    expectError(await call(emu, 'ListCustomPersons'), 403, 'Forbidden.RAM');
-    emu.faults.next({ kind: 'status', status: 400, code: 'Throttling.Api' });
-    expectError(
-      await call(emu, 'ListCustomPersons'),
-      400,
-      'Throttling.Api',
-      'Request was denied due to api flow control.',
-    );
-    expect(() => emu.faults.next({ kind: 'status', status: 500, operation: 'DeleteCustomPerson' })).toThrow(
-      /unknown operation/,
-    );
-  });
+  it(
+    'status faults: default POP bodies per status, another code, headers; ' + 'scoped to an Action and a count',
+    async () => {
+      emu.faults.next({
+        kind: 'status',
+        status: 400,
+        operation: 'RegisterCustomFace',
+        times: 2,
+        headers: { 'x-acs-retry-after': '1000' },
+      });
+      expect((await call(emu, 'ListCustomPersons')).status).toBe(200); // other action untouched
+      for (let i = 0; i < 2; i++) {
+        const r = await register('lib', 'p1');
+        expectError(r, 400, 'Throttling.User', 'Request was denied due to user flow control.');
+        expect(r.headers['x-acs-retry-after']).toBe('1000');
+      }
+      expect((await register('lib', 'p1')).status).toBe(200);
+      emu.faults.next({ kind: 'status', status: 500 });
+      expectError(await call(emu, 'ListCustomPersons'), 500, 'InternalError');
+      emu.faults.next({ kind: 'status', status: 503 });
+      expectError(await call(emu, 'ListCustomPersons'), 503, 'ServiceUnavailable');
+      emu.faults.next({ kind: 'status', status: 403 });
+      expectError(await call(emu, 'ListCustomPersons'), 403, 'Forbidden.RAM');
+      emu.faults.next({ kind: 'status', status: 400, code: 'Throttling.Api' });
+      expectError(
+        await call(emu, 'ListCustomPersons'),
+        400,
+        'Throttling.Api',
+        'Request was denied due to api flow control.',
+      );
+      expect(() => emu.faults.next({ kind: 'status', status: 500, operation: 'DeleteCustomPerson' })).toThrow(
+        /unknown operation/,
+      );
+    },
+  );
 
-  it('a custom body is sent as given (RequestId, HostId, Recommend filled in for a POP-style error); apply:true runs the action', async () => {
-    emu.faults.next({
-      kind: 'status',
-      status: 400,
-      body: { Code: 'Throttling.User', Message: 'custom' },
-      operation: 'RegisterCustomFace',
-      apply: true,
-    });
-    const r = await register('lib', 'p1');
-    expect(r.status).toBe(400);
-    expect(r.json).toMatchObject({
-      RequestId: r.headers['x-acs-request-id'],
-      HostId: 'mts.cn-shanghai.aliyuncs.com',
-      Code: 'Throttling.User',
-      Message: 'custom',
-    });
-    expect(emu.state.faces('lib', 'p1')).toHaveLength(1); // the vendor acted although it answered 400
-    expect(emu.requests.at(-1)).toMatchObject({ fault: 'status', applied: true, status: 400, code: 'Throttling.User' });
-    emu.faults.next({ kind: 'status', status: 502, body: 'Bad Gateway' });
-    const raw = await call(emu, 'ListCustomPersons');
-    expect([raw.status, raw.text]).toEqual([502, 'Bad Gateway']);
-  });
+  it(
+    'a custom body is sent as given (RequestId, HostId, ' +
+      'Recommend filled in for a POP-style error); apply:true runs the action',
+    async () => {
+      emu.faults.next({
+        kind: 'status',
+        status: 400,
+        body: { Code: 'Throttling.User', Message: 'custom' },
+        operation: 'RegisterCustomFace',
+        apply: true,
+      });
+      const r = await register('lib', 'p1');
+      expect(r.status).toBe(400);
+      expect(r.json).toMatchObject({
+        RequestId: r.headers['x-acs-request-id'],
+        HostId: 'mts.cn-shanghai.aliyuncs.com',
+        Code: 'Throttling.User',
+        Message: 'custom',
+      });
+      expect(emu.state.faces('lib', 'p1')).toHaveLength(1); // the vendor acted although it answered 400
+      expect(emu.requests.at(-1)).toMatchObject({
+        fault: 'status',
+        applied: true,
+        status: 400,
+        code: 'Throttling.User',
+      });
+      emu.faults.next({ kind: 'status', status: 502, body: 'Bad Gateway' });
+      const raw = await call(emu, 'ListCustomPersons');
+      expect([raw.status, raw.text]).toEqual([502, 'Bad Gateway']);
+    },
+  );
 
   it('delay: answers late; by default nothing happens when the client timed out first', async () => {
     emu.faults.next({ kind: 'delay', ms: 150 });

@@ -56,7 +56,9 @@ describe('V1 (HMAC-SHA1): published examples', () => {
       Signature: 'OLeaidS1JvxuMvnyHOwuJ+uX5qY=',
     });
     expect(stringToSignV1(params, 'GET')).toBe(
-      'GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26',
+      'GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26' +
+        'SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26' +
+        'SignatureVersion%3D1.0%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26',
     );
   });
 
@@ -100,7 +102,8 @@ describe('V1 (HMAC-SHA1): published examples', () => {
 describe('V3 (ACS3-HMAC-SHA256): published example', () => {
   it('A: RunInstances → hashed canonical request 7ea06492… and signature 06563a9e…', () => {
     const url = new URL(
-      'https://ecs.cn-shanghai.aliyuncs.com/?ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai',
+      'https://ecs.cn-shanghai.aliyuncs.com/' +
+        '?ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai',
     );
     const details = signV3Details(
       { method: 'POST', url, headers: {}, body: Buffer.alloc(0) },
@@ -123,7 +126,9 @@ describe('V3 (ACS3-HMAC-SHA256): published example', () => {
       'x-acs-signature-nonce': '3156853299f313e23d1673dc12e1703d',
       'x-acs-content-sha256': EMPTY_BODY_SHA256,
       Authorization:
-        'ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0',
+        'ACS3-HMAC-SHA256 Credential=YourAccessKeyId,' +
+        'SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,' +
+        'Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0',
     });
   });
 });
@@ -144,87 +149,99 @@ describe('V3: the shape the current SDK puts on the wire (notes §5.3)', () => {
     nonce: 'c0ffee00c0ffee00c0ffee00c0ffee00',
   };
 
-  it('signs host, x-acs-action, x-acs-content-sha256 (empty body), x-acs-credentials-provider, x-acs-date, nonce, version', () => {
-    // the SDK builds the query with querystring.stringify (leaves ( ) * unescaped), exactly as captured
-    const wire = `/?${querystring.stringify(params)}`;
-    expect(wire).toBe(
-      '/?CategoryId=CategoryId001&ImageUrl=https%3A%2F%2Fexample-bucket.oss-cn-shanghai.aliyuncs.com%2Ffaces%2Fzhang%20san(1).jpg%3Fx-oss-process%3Dimage%2Fresize%2Cw_500&PersonId=PersonId001&PersonName=%E5%BC%A0%E4%B8%89%20Zhang*San',
-    );
-    const headers = signV3(
-      {
-        method: 'POST',
-        url: new URL(`https://mts.cn-shanghai.aliyuncs.com${wire}`),
-        headers: { accept: 'application/json', 'user-agent': 'x' },
-        body: Buffer.alloc(0),
-      },
-      creds,
-      opts,
-    );
-    expect(Object.keys(headers).sort()).toEqual(
-      [
-        'Authorization',
-        'host',
-        'x-acs-action',
-        'x-acs-content-sha256',
-        'x-acs-credentials-provider',
-        'x-acs-date',
-        'x-acs-signature-nonce',
-        'x-acs-version',
-      ].sort(),
-    );
-    expect(headers['x-acs-credentials-provider']).toBe('static_ak');
-    expect(headers['x-acs-content-sha256']).toBe(EMPTY_BODY_SHA256);
-    expect(headers['Authorization']).toMatch(
-      /^ACS3-HMAC-SHA256 Credential=testAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-credentials-provider;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=[0-9a-f]{64}$/,
-    );
-    // the same parameters sent strictly encoded give the same signature (the canonical form decodes first)
-    const strict = signV3(
-      {
-        method: 'POST',
-        url: new URL(`https://mts.cn-shanghai.aliyuncs.com/?${rpcQueryString(params)}`),
-        headers: {},
-        body: Buffer.alloc(0),
-      },
-      creds,
-      opts,
-    );
-    expect(strict['Authorization']).toBe(headers['Authorization']);
-    // and the SDK's own helper agrees
-    const { Authorization, ...signed } = headers;
-    expect(Authorization).toBe(
-      OpenApiUtil.getAuthorization(
-        { pathname: '/', method: 'POST', query: params, headers: signed } as never,
-        'ACS3-HMAC-SHA256',
-        EMPTY_BODY_SHA256,
-        creds.accessKeyId,
-        creds.accessKeySecret,
-      ),
-    );
-  });
-
-  it('STS adds x-acs-accesskey-id and x-acs-security-token; a given content-type and x-acs-* header are signed, others not', () => {
-    const body = Buffer.from('CategoryId=c1&PersonId=p1');
-    const d = signV3Details(
-      {
-        method: 'POST',
-        url: new URL('https://mts.cn-beijing.aliyuncs.com/'),
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'x-acs-retry-attempts': '1',
-          'User-Agent': 'ua',
-          Accept: 'application/json',
+  it(
+    'signs host, x-acs-action, x-acs-content-sha256 (empty body), ' +
+      'x-acs-credentials-provider, x-acs-date, nonce, version',
+    () => {
+      // the SDK builds the query with querystring.stringify (leaves ( ) * unescaped), exactly as captured
+      const wire = `/?${querystring.stringify(params)}`;
+      expect(wire).toBe(
+        '/?CategoryId=CategoryId001&' +
+          'ImageUrl=https%3A%2F%2Fexample-bucket.oss-cn-shanghai.aliyuncs.com%2Ffaces%2F' +
+          'zhang%20san(1).jpg%3Fx-oss-process%3Dimage%2Fresize%2Cw_500&' +
+          'PersonId=PersonId001&PersonName=%E5%BC%A0%E4%B8%89%20Zhang*San',
+      );
+      const headers = signV3(
+        {
+          method: 'POST',
+          url: new URL(`https://mts.cn-shanghai.aliyuncs.com${wire}`),
+          headers: { accept: 'application/json', 'user-agent': 'x' },
+          body: Buffer.alloc(0),
         },
-        body,
-      },
-      { ...creds, securityToken: 'sts-token' },
-      opts,
-    );
-    expect(d.signedHeaders).toBe(
-      'content-type;host;x-acs-accesskey-id;x-acs-action;x-acs-content-sha256;x-acs-credentials-provider;x-acs-date;x-acs-retry-attempts;x-acs-security-token;x-acs-signature-nonce;x-acs-version',
-    );
-    expect(d.headers['x-acs-content-sha256']).toBe(sha256(body));
-    expect(d.headers['x-acs-security-token']).toBe('sts-token');
-  });
+        creds,
+        opts,
+      );
+      expect(Object.keys(headers).sort()).toEqual(
+        [
+          'Authorization',
+          'host',
+          'x-acs-action',
+          'x-acs-content-sha256',
+          'x-acs-credentials-provider',
+          'x-acs-date',
+          'x-acs-signature-nonce',
+          'x-acs-version',
+        ].sort(),
+      );
+      expect(headers['x-acs-credentials-provider']).toBe('static_ak');
+      expect(headers['x-acs-content-sha256']).toBe(EMPTY_BODY_SHA256);
+      expect(headers['Authorization']).toMatch(
+        /^ACS3-HMAC-SHA256 Credential=testAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-credentials-provider;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=[0-9a-f]{64}$/,
+      );
+      // the same parameters sent strictly encoded give the same signature (the canonical form decodes first)
+      const strict = signV3(
+        {
+          method: 'POST',
+          url: new URL(`https://mts.cn-shanghai.aliyuncs.com/?${rpcQueryString(params)}`),
+          headers: {},
+          body: Buffer.alloc(0),
+        },
+        creds,
+        opts,
+      );
+      expect(strict['Authorization']).toBe(headers['Authorization']);
+      // and the SDK's own helper agrees
+      const { Authorization, ...signed } = headers;
+      expect(Authorization).toBe(
+        OpenApiUtil.getAuthorization(
+          { pathname: '/', method: 'POST', query: params, headers: signed } as never,
+          'ACS3-HMAC-SHA256',
+          EMPTY_BODY_SHA256,
+          creds.accessKeyId,
+          creds.accessKeySecret,
+        ),
+      );
+    },
+  );
+
+  it(
+    'STS adds x-acs-accesskey-id and x-acs-security-token; ' +
+      'a given content-type and x-acs-* header are signed, others not',
+    () => {
+      const body = Buffer.from('CategoryId=c1&PersonId=p1');
+      const d = signV3Details(
+        {
+          method: 'POST',
+          url: new URL('https://mts.cn-beijing.aliyuncs.com/'),
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'x-acs-retry-attempts': '1',
+            'User-Agent': 'ua',
+            Accept: 'application/json',
+          },
+          body,
+        },
+        { ...creds, securityToken: 'sts-token' },
+        opts,
+      );
+      expect(d.signedHeaders).toBe(
+        'content-type;host;x-acs-accesskey-id;x-acs-action;x-acs-content-sha256;x-acs-credentials-provider;' +
+          'x-acs-date;x-acs-retry-attempts;x-acs-security-token;x-acs-signature-nonce;x-acs-version',
+      );
+      expect(d.headers['x-acs-content-sha256']).toBe(sha256(body));
+      expect(d.headers['x-acs-security-token']).toBe('sts-token');
+    },
+  );
 
   it('host comes from a given Host header, else from the URL (with its port)', () => {
     const a = signV3(

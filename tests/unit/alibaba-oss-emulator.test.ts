@@ -70,23 +70,26 @@ const presign = (key: string, expires: number, credentials = CREDENTIALS) =>
 const inSeconds = (s: number) => Math.floor(Date.now() / 1000) + s;
 
 describe('objects through header-signed requests', () => {
-  test('PUT stores the bytes and type, GET returns them, DELETE removes them; every answer has x-oss-request-id', async () => {
-    const body = Buffer.from('fake jpeg bytes');
-    const key = 'facegraph-staging/张 三(1)*.jpg';
-    const put = await signed('PUT', key, { body, contentType: 'image/jpeg' });
-    expect(put.status).toBe(200);
-    expect(put.headers['etag']).toBe(`"${createHash('md5').update(body).digest('hex').toUpperCase()}"`);
-    expect(put.headers['x-oss-request-id']).toMatch(/^[0-9A-F]{24}$/);
-    expect(oss.state.object(BUCKET, key)).toMatchObject({ body, contentType: 'image/jpeg' });
+  test(
+    'PUT stores the bytes and type, GET returns them, DELETE removes them; ' + 'every answer has x-oss-request-id',
+    async () => {
+      const body = Buffer.from('fake jpeg bytes');
+      const key = 'facegraph-staging/张 三(1)*.jpg';
+      const put = await signed('PUT', key, { body, contentType: 'image/jpeg' });
+      expect(put.status).toBe(200);
+      expect(put.headers['etag']).toBe(`"${createHash('md5').update(body).digest('hex').toUpperCase()}"`);
+      expect(put.headers['x-oss-request-id']).toMatch(/^[0-9A-F]{24}$/);
+      expect(oss.state.object(BUCKET, key)).toMatchObject({ body, contentType: 'image/jpeg' });
 
-    const get = await signed('GET', key);
-    expect(get).toMatchObject({ status: 200, body });
-    expect(get.headers['content-type']).toBe('image/jpeg');
+      const get = await signed('GET', key);
+      expect(get).toMatchObject({ status: 200, body });
+      expect(get.headers['content-type']).toBe('image/jpeg');
 
-    expect((await signed('DELETE', key)).status).toBe(204);
-    expect(oss.state.keys(BUCKET)).toEqual([]);
-    expect((await signed('DELETE', key)).status).toBe(204); // deleting a missing object is no error
-  });
+      expect((await signed('DELETE', key)).status).toBe(204);
+      expect(oss.state.keys(BUCKET)).toEqual([]);
+      expect((await signed('DELETE', key)).status).toBe(204); // deleting a missing object is no error
+    },
+  );
 
   test('a missing object is 404 NoSuchKey with OSS XML; HEAD answers without a body', async () => {
     const get = await signed('GET', 'nope.jpg');
@@ -106,21 +109,25 @@ describe('objects through header-signed requests', () => {
     expect(xml(put, 'BucketName')).toBe('no-such-bucket');
   });
 
-  test('an unknown AccessKey is 403 InvalidAccessKeyId; a wrong secret is 403 SignatureDoesNotMatch with the string to sign', async () => {
-    const unknown = await signed('PUT', 'a.jpg', {
-      body: Buffer.from('x'),
-      credentials: { accessKeyId: 'LTAIunknown', accessKeySecret: 'x' },
-    });
-    expect([unknown.status, xml(unknown, 'Code')]).toEqual([403, 'InvalidAccessKeyId']);
-    const wrong = await signed('PUT', 'a.jpg', {
-      body: Buffer.from('x'),
-      contentType: 'image/jpeg',
-      credentials: { ...CREDENTIALS, accessKeySecret: 'wrong' },
-    });
-    expect([wrong.status, xml(wrong, 'Code')]).toEqual([403, 'SignatureDoesNotMatch']);
-    expect(xml(wrong, 'StringToSign')).toMatch(/^PUT\n.+\nimage\/jpeg\n.+\n\/staging-bucket\/a\.jpg$/);
-    expect(oss.state.keys(BUCKET)).toEqual([]);
-  });
+  test(
+    'an unknown AccessKey is 403 InvalidAccessKeyId; ' +
+      'a wrong secret is 403 SignatureDoesNotMatch with the string to sign',
+    async () => {
+      const unknown = await signed('PUT', 'a.jpg', {
+        body: Buffer.from('x'),
+        credentials: { accessKeyId: 'LTAIunknown', accessKeySecret: 'x' },
+      });
+      expect([unknown.status, xml(unknown, 'Code')]).toEqual([403, 'InvalidAccessKeyId']);
+      const wrong = await signed('PUT', 'a.jpg', {
+        body: Buffer.from('x'),
+        contentType: 'image/jpeg',
+        credentials: { ...CREDENTIALS, accessKeySecret: 'wrong' },
+      });
+      expect([wrong.status, xml(wrong, 'Code')]).toEqual([403, 'SignatureDoesNotMatch']);
+      expect(xml(wrong, 'StringToSign')).toMatch(/^PUT\n.+\nimage\/jpeg\n.+\n\/staging-bucket\/a\.jpg$/);
+      expect(oss.state.keys(BUCKET)).toEqual([]);
+    },
+  );
 
   test('a body that does not match Content-MD5 is 400 InvalidDigest', async () => {
     const headers: Record<string, string> = {
@@ -132,12 +139,15 @@ describe('objects through header-signed requests', () => {
     expect([put.status, xml(put, 'Code')]).toEqual([400, 'InvalidDigest']);
   });
 
-  test('a Date more than 15 minutes off is 403 RequestTimeTooSkewed; no signature at all is 403 AccessDenied', async () => {
-    const skewed = await signed('GET', 'a.jpg', { date: new Date(Date.now() - 16 * 60_000) });
-    expect([skewed.status, xml(skewed, 'Code')]).toEqual([403, 'RequestTimeTooSkewed']);
-    const anonymous = await call('GET', ossObjectUrl(oss.endpoint, 'path', BUCKET, 'a.jpg').href);
-    expect([anonymous.status, xml(anonymous, 'Code')]).toEqual([403, 'AccessDenied']);
-  });
+  test(
+    'a Date more than 15 minutes off is 403 RequestTimeTooSkewed; ' + 'no signature at all is 403 AccessDenied',
+    async () => {
+      const skewed = await signed('GET', 'a.jpg', { date: new Date(Date.now() - 16 * 60_000) });
+      expect([skewed.status, xml(skewed, 'Code')]).toEqual([403, 'RequestTimeTooSkewed']);
+      const anonymous = await call('GET', ossObjectUrl(oss.endpoint, 'path', BUCKET, 'a.jpg').href);
+      expect([anonymous.status, xml(anonymous, 'Code')]).toEqual([403, 'AccessDenied']);
+    },
+  );
 });
 
 describe('presigned URLs', () => {
@@ -151,40 +161,47 @@ describe('presigned URLs', () => {
     expect(oss.requests.at(-1)).toMatchObject({ auth: 'query', authenticated: true, operation: 'GetObject' });
   });
 
-  test('an expired URL is 403 AccessDenied "Request has expired."; the emulator clock can be moved to get there', async () => {
-    const url = presign('faces/a b(1).jpg', inSeconds(60));
-    oss.clock.advance(61_000);
-    try {
-      const get = await call('GET', url);
-      expect([get.status, xml(get, 'Code'), xml(get, 'Message')]).toEqual([
-        403,
-        'AccessDenied',
-        'Request has expired.',
-      ]);
-      expect(get.headers['x-oss-request-id']).toBeTruthy();
-    } finally {
-      oss.clock.advance(-61_000);
-    }
-  });
+  test(
+    'an expired URL is 403 AccessDenied "Request has expired."; ' + 'the emulator clock can be moved to get there',
+    async () => {
+      const url = presign('faces/a b(1).jpg', inSeconds(60));
+      oss.clock.advance(61_000);
+      try {
+        const get = await call('GET', url);
+        expect([get.status, xml(get, 'Code'), xml(get, 'Message')]).toEqual([
+          403,
+          'AccessDenied',
+          'Request has expired.',
+        ]);
+        expect(get.headers['x-oss-request-id']).toBeTruthy();
+      } finally {
+        oss.clock.advance(-61_000);
+      }
+    },
+  );
 
-  test('a URL signed with a wrong secret, or for another key, is SignatureDoesNotMatch; a wrong AccessKey is InvalidAccessKeyId', async () => {
-    const wrongSecret = await call(
-      'GET',
-      presign('faces/a b(1).jpg', inSeconds(60), { ...CREDENTIALS, accessKeySecret: 'wrong' }),
-    );
-    expect(xml(wrongSecret, 'Code')).toBe('SignatureDoesNotMatch');
-    const other = new URL(presign('faces/other.jpg', inSeconds(60)));
-    const swapped = await call(
-      'GET',
-      `${ossObjectUrl(oss.endpoint, 'path', BUCKET, 'faces/a b(1).jpg').href}${other.search}`,
-    );
-    expect(xml(swapped, 'Code')).toBe('SignatureDoesNotMatch');
-    const unknown = await call(
-      'GET',
-      presign('faces/a b(1).jpg', inSeconds(60), { accessKeyId: 'LTAIunknown', accessKeySecret: 'x' }),
-    );
-    expect(xml(unknown, 'Code')).toBe('InvalidAccessKeyId');
-  });
+  test(
+    'a URL signed with a wrong secret, or for another key, is SignatureDoesNotMatch; ' +
+      'a wrong AccessKey is InvalidAccessKeyId',
+    async () => {
+      const wrongSecret = await call(
+        'GET',
+        presign('faces/a b(1).jpg', inSeconds(60), { ...CREDENTIALS, accessKeySecret: 'wrong' }),
+      );
+      expect(xml(wrongSecret, 'Code')).toBe('SignatureDoesNotMatch');
+      const other = new URL(presign('faces/other.jpg', inSeconds(60)));
+      const swapped = await call(
+        'GET',
+        `${ossObjectUrl(oss.endpoint, 'path', BUCKET, 'faces/a b(1).jpg').href}${other.search}`,
+      );
+      expect(xml(swapped, 'Code')).toBe('SignatureDoesNotMatch');
+      const unknown = await call(
+        'GET',
+        presign('faces/a b(1).jpg', inSeconds(60), { accessKeyId: 'LTAIunknown', accessKeySecret: 'x' }),
+      );
+      expect(xml(unknown, 'Code')).toBe('InvalidAccessKeyId');
+    },
+  );
 
   test('a URL without all of OSSAccessKeyId, Expires and Signature is refused', async () => {
     const url = new URL(presign('faces/a b(1).jpg', inSeconds(60)));
@@ -220,16 +237,19 @@ describe('the official client against the emulator', () => {
 });
 
 describe('fault injection', () => {
-  test('a status fault answers OSS XML with the default code for the status, for the named operation only', async () => {
-    oss.faults.next({ kind: 'status', status: 503, operation: 'PutObject' });
-    expect((await signed('GET', 'x.jpg')).status).toBe(404);
-    const put = await signed('PUT', 'x.jpg', { body: Buffer.from('x') });
-    expect([put.status, xml(put, 'Code')]).toEqual([503, 'ServiceUnavailable']);
-    expect(oss.state.keys(BUCKET)).toEqual([]);
-    oss.faults.next({ kind: 'status', status: 500, code: 'InternalError', apply: true });
-    expect((await signed('PUT', 'x.jpg', { body: Buffer.from('x') })).status).toBe(500);
-    expect(oss.state.keys(BUCKET)).toEqual(['x.jpg']);
-  });
+  test(
+    'a status fault answers OSS XML with the default code for the status, ' + 'for the named operation only',
+    async () => {
+      oss.faults.next({ kind: 'status', status: 503, operation: 'PutObject' });
+      expect((await signed('GET', 'x.jpg')).status).toBe(404);
+      const put = await signed('PUT', 'x.jpg', { body: Buffer.from('x') });
+      expect([put.status, xml(put, 'Code')]).toEqual([503, 'ServiceUnavailable']);
+      expect(oss.state.keys(BUCKET)).toEqual([]);
+      oss.faults.next({ kind: 'status', status: 500, code: 'InternalError', apply: true });
+      expect((await signed('PUT', 'x.jpg', { body: Buffer.from('x') })).status).toBe(500);
+      expect(oss.state.keys(BUCKET)).toEqual(['x.jpg']);
+    },
+  );
 
   test('429, a delay, a malformed answer and a dropped connection', async () => {
     oss.faults.next({ kind: 'status', status: 429 });

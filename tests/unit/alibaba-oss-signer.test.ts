@@ -34,7 +34,8 @@ describe('the V1 string to sign', () => {
       },
     });
     expect(text).toBe(
-      'PUT\neB5eJF1ptWaXm4bijSPyxw==\nimage/jpeg\nThu, 17 Nov 2005 18:49:58 GMT\nx-oss-acl:private\nx-oss-meta-owner:facegraph\n/staging/faces/张 三(1).jpg',
+      'PUT\neB5eJF1ptWaXm4bijSPyxw==\nimage/jpeg\nThu, 17 Nov 2005 18:49:58 GMT\n' +
+        'x-oss-acl:private\nx-oss-meta-owner:facegraph\n/staging/faces/张 三(1).jpg',
     );
   });
 

@@ -78,25 +78,28 @@ describe('API keys', () => {
     expect(keys.touches).toEqual(['reader', 'reader']);
   });
 
-  test('a ledger key is read once per ledger version: a revocation (which moves the version) is seen at once', async () => {
-    const keys = new MemoryKeys();
-    const secret = newApiKeySecret();
-    const record = keys.add(secret, { id: 'reader' });
-    const auth = new Authenticator(settings(), keys);
-    let version = 'v1';
-    const withVersion = { ...bearer(secret), ledgerVersion: async () => version };
-    for (let i = 0; i < 3; i++) expect((await auth.authenticate(withVersion)).actor).toBe('reader');
-    expect(keys.lookups).toBe(1);
-    keys.records.set(record.sha256, { ...record, revokedAt: new Date(Date.now() - 1000) });
-    version = 'v2';
-    expect(await refusal(auth.authenticate(withVersion))).toBe('The API key was revoked.');
-    expect(keys.lookups).toBe(2);
-    // An unknown key is not remembered: each attempt looks again.
-    const unknown = { ...bearer(newApiKeySecret()), ledgerVersion: async () => version };
-    for (let i = 0; i < 2; i++)
-      expect(await refusal(auth.authenticate(unknown))).toBe('The API key is not known to this server.');
-    expect(keys.lookups).toBe(4);
-  });
+  test(
+    'a ledger key is read once per ledger version: a ' + 'revocation (which moves the version) is seen at once',
+    async () => {
+      const keys = new MemoryKeys();
+      const secret = newApiKeySecret();
+      const record = keys.add(secret, { id: 'reader' });
+      const auth = new Authenticator(settings(), keys);
+      let version = 'v1';
+      const withVersion = { ...bearer(secret), ledgerVersion: async () => version };
+      for (let i = 0; i < 3; i++) expect((await auth.authenticate(withVersion)).actor).toBe('reader');
+      expect(keys.lookups).toBe(1);
+      keys.records.set(record.sha256, { ...record, revokedAt: new Date(Date.now() - 1000) });
+      version = 'v2';
+      expect(await refusal(auth.authenticate(withVersion))).toBe('The API key was revoked.');
+      expect(keys.lookups).toBe(2);
+      // An unknown key is not remembered: each attempt looks again.
+      const unknown = { ...bearer(newApiKeySecret()), ledgerVersion: async () => version };
+      for (let i = 0; i < 2; i++)
+        expect(await refusal(auth.authenticate(unknown))).toBe('The API key is not known to this server.');
+      expect(keys.lookups).toBe(4);
+    },
+  );
 
   test('a key from the config file is matched by its SHA-256', async () => {
     const secret = newApiKeySecret();
@@ -111,32 +114,38 @@ describe('API keys', () => {
     expect((await auth.authenticate(bearer(secret))).actor).toBe('ci');
   });
 
-  test('missing, malformed, unknown, expired and revoked keys are refused with a reason and without the secret', async () => {
-    const keys = new MemoryKeys();
-    const expired = newApiKeySecret();
-    const revoked = newApiKeySecret();
-    keys.add(expired, { id: 'old', expiresAt: new Date('2026-01-01T00:00:00Z') });
-    keys.add(revoked, { id: 'gone', revokedAt: new Date('2026-01-01T00:00:00Z') });
-    const auth = new Authenticator(settings(), keys);
-    const unknown = newApiKeySecret();
-    expect(await refusal(auth.authenticate({}))).toMatch(/credential is required/);
-    expect(await refusal(auth.authenticate({ authorization: 'Basic dXNlcjpwdw==' }))).toMatch(/must be "Bearer/);
-    expect(await refusal(auth.authenticate(bearer(unknown)))).toBe('The API key is not known to this server.');
-    expect(await refusal(auth.authenticate(bearer(expired)))).toBe('The API key has expired.');
-    expect(await refusal(auth.authenticate(bearer(revoked)))).toBe('The API key was revoked.');
-    expect(await refusal(auth.authenticate(bearer('not-a-key')))).toMatch(/not an API key/);
-  });
+  test(
+    'missing, malformed, unknown, ' + 'expired and revoked keys are refused with a reason and without the secret',
+    async () => {
+      const keys = new MemoryKeys();
+      const expired = newApiKeySecret();
+      const revoked = newApiKeySecret();
+      keys.add(expired, { id: 'old', expiresAt: new Date('2026-01-01T00:00:00Z') });
+      keys.add(revoked, { id: 'gone', revokedAt: new Date('2026-01-01T00:00:00Z') });
+      const auth = new Authenticator(settings(), keys);
+      const unknown = newApiKeySecret();
+      expect(await refusal(auth.authenticate({}))).toMatch(/credential is required/);
+      expect(await refusal(auth.authenticate({ authorization: 'Basic dXNlcjpwdw==' }))).toMatch(/must be "Bearer/);
+      expect(await refusal(auth.authenticate(bearer(unknown)))).toBe('The API key is not known to this server.');
+      expect(await refusal(auth.authenticate(bearer(expired)))).toBe('The API key has expired.');
+      expect(await refusal(auth.authenticate(bearer(revoked)))).toBe('The API key was revoked.');
+      expect(await refusal(auth.authenticate(bearer('not-a-key')))).toMatch(/not an API key/);
+    },
+  );
 
-  test('without enforcement a request with no credential is anonymous with every scope; the first key ends that', async () => {
-    const auth = new Authenticator(settings({ mode: 'local-development' }), new MemoryKeys());
-    const access = await auth.authenticate({});
-    expect({ actor: access.actor, scopes: [...access.scopes] }).toEqual({
-      actor: 'anonymous',
-      scopes: ['read', 'search', 'write', 'admin'],
-    });
-    auth.keyCreated();
-    expect(await refusal(auth.authenticate({}))).toMatch(/credential is required/);
-  });
+  test(
+    'without enforcement a request with no credential is anonymous with every scope; ' + 'the first key ends that',
+    async () => {
+      const auth = new Authenticator(settings({ mode: 'local-development' }), new MemoryKeys());
+      const access = await auth.authenticate({});
+      expect({ actor: access.actor, scopes: [...access.scopes] }).toEqual({
+        actor: 'anonymous',
+        scopes: ['read', 'search', 'write', 'admin'],
+      });
+      auth.keyCreated();
+      expect(await refusal(auth.authenticate({}))).toMatch(/credential is required/);
+    },
+  );
 });
 
 describe('router secret', () => {

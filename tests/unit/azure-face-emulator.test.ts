@@ -138,7 +138,9 @@ describe('authentication, headers and routing', () => {
       expect(r.status).toBe(401);
       expect(r.json).toEqual({ error: { code: '401', message: ACCESS_DENIED_MESSAGE } });
       expect(r.json.error.message).toBe(
-        'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+        'Access denied due to invalid subscription key or wrong API endpoint. ' +
+          'Make sure to provide a valid key for an active subscription ' +
+          'and use a correct regional API endpoint for your resource.',
       );
       expect(r.headers['apim-request-id']).toMatch(GUID);
     }
@@ -573,7 +575,8 @@ describe.each(KINDS)('$kind persisted faces', ({ kind, base, prefix }) => {
       await api(emu, 'POST', facesPath(), { json: { url: 'https://img.example/other.jpg' } }),
       400,
       'InvalidURL',
-      'Invalid image URL or error downloading from target server. Remote server error returned: "An error occurred while sending the request."',
+      'Invalid image URL or error downloading from target server. ' +
+        'Remote server error returned: "An error occurred while sending the request."',
     );
     for (const url of ['not a url', 'ftp://img.example/a.jpg', '']) {
       expectError(await api(emu, 'POST', facesPath(), { json: { url } }), 400, 'InvalidURL', 'Invalid image URL.');
@@ -1054,7 +1057,8 @@ describe('Limited Access (identifyAllowed: false)', () => {
       expect(r.json.error.innererror).toEqual({
         code: 'UnsupportedFeature',
         message:
-          'Feature is not supported, missing approval for one or more of the following features: Identification,Verification. Please apply for access at https://aka.ms/facerecognition',
+          'Feature is not supported, missing approval for one or more of the following ' +
+          'features: Identification,Verification. Please apply for access at https://aka.ms/facerecognition',
       });
       expect(gated.requests.at(-1)).toMatchObject({
         operation: 'identify',

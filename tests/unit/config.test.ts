@@ -225,7 +225,8 @@ describe('environment overrides', () => {
     const issues = issuesOf(() => load({ PORT: 'http-alt', LOG_LEVEL: 'chatty' }));
     expect(issues).toEqual([
       'server.port: must be an integer 0-65535, got the value of environment variable PORT',
-      'log.level: the value of environment variable LOG_LEVEL is not one of fatal, error, warn, info, debug, trace, silent',
+      'log.level: the value of environment variable LOG_LEVEL is not one of fatal, ' +
+        'error, warn, info, debug, trace, silent',
     ]);
   });
 });
@@ -396,9 +397,11 @@ describe('validation', () => {
         'providers:\n  - { id: l, kind: LOCAL, region: x }',
     );
     expect(issues).toEqual([
-      'sever: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, ' +
+      'sever: unknown key; allowed keys are server, ledger, ' +
+        'dataDir, images, limits, log, faceEngine, providers, auth, ' +
         'metrics, tracing, audit, redis',
-      'server.prot: unknown key; allowed keys are port, host, graphiql, ui, introspection, responseCacheBytes, publicUrl, ' +
+      'server.prot: unknown key; allowed keys are port, host, ' +
+        'graphiql, ui, introspection, responseCacheBytes, publicUrl, ' +
         'allowedHosts, cors',
       'images.urlFetch.timeout: unknown key; allowed keys are allowList, timeoutMs, maxRedirects',
       'providers[0].region: unknown key; allowed keys for LOCAL are id, kind',
@@ -509,7 +512,8 @@ describe('validation', () => {
       ]);
       expect(
         yamlIssues(
-          'providers:\n  - { id: az, kind: AZURE_FACE, endpoint: "ws://x", credentials: { key: k }, rateLimitPerSecond: 0 }',
+          'providers:\n  - { id: az, kind: AZURE_FACE, endpoint: "ws://x", ' +
+            'credentials: { key: k }, rateLimitPerSecond: 0 }',
         ),
       ).toEqual([
         "providers[0].endpoint: must be an http(s) URL, got 'ws://x'",
@@ -548,7 +552,8 @@ describe('validation', () => {
     it('accepts a provider without an endpoint', () => {
       const c = loadFile(
         'c.yaml',
-        'providers:\n  - { id: ali, kind: ALIBABA_MTS, region: cn-shanghai, credentials: { accessKeyId: a, accessKeySecret: s } }',
+        'providers:\n  - { id: ali, kind: ALIBABA_MTS, region: cn-shanghai, ' +
+          'credentials: { accessKeyId: a, accessKeySecret: s } }',
       );
       expect(c.providers[0]).toEqual({
         id: 'ali',
@@ -561,12 +566,14 @@ describe('validation', () => {
 
   it('reports all problems together, secrets never included', () => {
     const issues = yamlIssues(
-      `bogus: 1\nserver: { port: -1 }\nproviders:\n  - { id: local, kind: LOCAL }\n  - { id: local, kind: AZURE_FACE, endpoint: x, credentials: { subscriptionKey: 12345678 } }${HUAWEI}`,
+      `bogus: 1\nserver: { port: -1 }\nproviders:\n  - { id: local, kind: LOCAL }\n` +
+        `  - { id: local, kind: AZURE_FACE, endpoint: x, credentials: { subscriptionKey: 12345678 } }${HUAWEI}`,
       { HUAWEI_AK: 'AK-VALUE-0001' },
     );
     expect(issues).toEqual([
       'providers[2].credentials.secretAccessKey uses ${HUAWEI_SK}, which is not set',
-      'bogus: unknown key; allowed keys are server, ledger, dataDir, images, limits, log, faceEngine, providers, auth, ' +
+      'bogus: unknown key; allowed keys are server, ledger, ' +
+        'dataDir, images, limits, log, faceEngine, providers, auth, ' +
         'metrics, tracing, audit, redis',
       'server.port: must be an integer 0-65535, got -1',
       "providers[1].endpoint: must be an http(s) URL, got 'x'",
@@ -578,16 +585,23 @@ describe('validation', () => {
 });
 
 describe('production defaults and access settings', () => {
-  it('NODE_ENV=production turns GraphiQL, the library browser and introspection off unless the file turns them on', () => {
-    expect(load({ NODE_ENV: 'production' }).server).toMatchObject({ graphiql: false, ui: false, introspection: false });
-    const file = path.join(dir, 'p.yaml');
-    fs.writeFileSync(file, 'server: { graphiql: true, ui: true, introspection: true }');
-    expect(load({ NODE_ENV: 'production', FACEGRAPH_CONFIG: file }).server).toMatchObject({
-      graphiql: true,
-      ui: true,
-      introspection: true,
-    });
-  });
+  it(
+    'NODE_ENV=production turns GraphiQL, ' + 'the library browser and introspection off unless the file turns them on',
+    () => {
+      expect(load({ NODE_ENV: 'production' }).server).toMatchObject({
+        graphiql: false,
+        ui: false,
+        introspection: false,
+      });
+      const file = path.join(dir, 'p.yaml');
+      fs.writeFileSync(file, 'server: { graphiql: true, ui: true, introspection: true }');
+      expect(load({ NODE_ENV: 'production', FACEGRAPH_CONFIG: file }).server).toMatchObject({
+        graphiql: true,
+        ui: true,
+        introspection: true,
+      });
+    },
+  );
 
   it('server.ui is on or off by itself, and only true or false', () => {
     const file = path.join(dir, 'ui.yaml');
@@ -611,7 +625,8 @@ describe('production defaults and access settings', () => {
     - { id: k1, sha256: "${digest}", scopes: [root], providers: [nowhere] }
   jwt: { issuer: "https://idp/", audience: fg }`),
     ).toEqual([
-      'auth.keys[0].sha256: must be the SHA-256 of the key as 64 hex characters, never the key itself (npm run keys prints keys)',
+      'auth.keys[0].sha256: must be the SHA-256 of the key as 64 hex characters, ' +
+        'never the key itself (npm run keys prints keys)',
       "auth.keys[1].scopes[0]: 'root' is not one of read, search, write, admin",
       'auth.jwt: give exactly one of jwksUrl or publicKeyPem',
       "auth.keys[1].id: 'k1' is already used by keys[0]",
@@ -621,7 +636,8 @@ describe('production defaults and access settings', () => {
 
   it('refuses a CORS origin that is not scheme://host[:port]', () => {
     expect(yamlIssues('server: { cors: { origins: ["https://app.example.com/path"] } }')).toEqual([
-      "server.cors.origins[0]: 'https://app.example.com/path' is not valid: an origin is scheme://host[:port], e.g. https://app.example.com",
+      "server.cors.origins[0]: 'https://app.example.com/path' is not valid: an origin is scheme://host[:port], " +
+        'e.g. https://app.example.com',
     ]);
   });
 });

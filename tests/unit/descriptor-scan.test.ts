@@ -89,7 +89,8 @@ describe('nearestDescriptors', () => {
 
   it('finds the planted near copies, best first, with the similarity of their full distance', () => {
     const found = nearestDescriptors(matrix, rows, D, probe, bound(0.6), 100);
-    expect(found.length).toBeGreaterThanOrEqual(10); // of the 12 planted (one overwritten by the duplicate), the nearest
+    // of the 12 planted (one overwritten by the duplicate), the nearest
+    expect(found.length).toBeGreaterThanOrEqual(10);
     for (let i = 1; i < found.length; i++)
       expect(found[i - 1]!.similarity).toBeGreaterThanOrEqual(found[i]!.similarity);
     for (const m of found) {
@@ -123,15 +124,18 @@ describe('nearestDescriptors', () => {
     expect(nearestDescriptors(same, 6, D, probe, Infinity, 3).map((m) => m.index)).toEqual([0, 1, 2]);
   });
 
-  it('scans only the first `rows` rows (the matrix may hold spare room), skips NaN rows, and topN 0 finds nothing', () => {
-    const withNaN = matrix.slice(0, 10 * D);
-    withNaN.fill(Number.NaN, 0, D);
-    const found = nearestDescriptors(withNaN, 5, D, probe, Infinity, 10);
-    expect(found.map((m) => m.index)).toEqual(reference(withNaN, 5, probe, Infinity, 10).map((m) => m.index));
-    expect(found.map((m) => m.index)).not.toContain(0);
-    expect(found).toHaveLength(4);
-    expect(nearestDescriptors(matrix, rows, D, probe, Infinity, 0)).toEqual([]);
-  });
+  it(
+    'scans only the first `rows` rows (the matrix may hold spare room), ' + 'skips NaN rows, and topN 0 finds nothing',
+    () => {
+      const withNaN = matrix.slice(0, 10 * D);
+      withNaN.fill(Number.NaN, 0, D);
+      const found = nearestDescriptors(withNaN, 5, D, probe, Infinity, 10);
+      expect(found.map((m) => m.index)).toEqual(reference(withNaN, 5, probe, Infinity, 10).map((m) => m.index));
+      expect(found.map((m) => m.index)).not.toContain(0);
+      expect(found).toHaveLength(4);
+      expect(nearestDescriptors(matrix, rows, D, probe, Infinity, 0)).toEqual([]);
+    },
+  );
 
   it('scanned in pieces (a file read a chunk at a time), it finds exactly what one scan over all of them finds', () => {
     // Pieces of uneven sizes, some of one row, cutting through the planted copies and the duplicates.

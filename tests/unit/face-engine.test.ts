@@ -236,7 +236,8 @@ describe('starting the engine', () => {
     const reports = path.join(dir, 'reports-failure.js');
     fs.writeFileSync(
       reports,
-      "require('node:worker_threads').parentPort.postMessage({ type: 'failed', error: 'model files missing' }); process.exit(1);",
+      "require('node:worker_threads').parentPort.postMessage({ type: 'failed', " +
+        "error: 'model files missing' }); process.exit(1);",
     );
     const throws = path.join(dir, 'throws.js');
     fs.writeFileSync(throws, "throw new Error('cannot load the wasm backend');");

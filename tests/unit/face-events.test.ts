@@ -56,15 +56,18 @@ test('a subscriber gets what its filter accepts, in publication order, with the 
   ]);
 });
 
-test(`a subscriber more than ${MAX_QUEUED_EVENTS_PER_SUBSCRIBER} events behind is ended, after what it had queued`, async () => {
-  const events = new FaceEvents();
-  const slow = events.subscribe(() => true);
-  for (let i = 0; i <= MAX_QUEUED_EVENTS_PER_SUBSCRIBER; i++) events.registered(face(`f${i}`));
-  expect(events.subscriberCount).toBe(0);
-  const queued = await take(slow, MAX_QUEUED_EVENTS_PER_SUBSCRIBER);
-  expect(queued[queued.length - 1].face?.vendorFaceId).toBe(`f${MAX_QUEUED_EVENTS_PER_SUBSCRIBER - 1}`);
-  expect(await slow.next()).toEqual({ value: undefined, done: true });
-});
+test(
+  `a subscriber more than ${MAX_QUEUED_EVENTS_PER_SUBSCRIBER} events behind is ended, ` + `after what it had queued`,
+  async () => {
+    const events = new FaceEvents();
+    const slow = events.subscribe(() => true);
+    for (let i = 0; i <= MAX_QUEUED_EVENTS_PER_SUBSCRIBER; i++) events.registered(face(`f${i}`));
+    expect(events.subscriberCount).toBe(0);
+    const queued = await take(slow, MAX_QUEUED_EVENTS_PER_SUBSCRIBER);
+    expect(queued[queued.length - 1].face?.vendorFaceId).toBe(`f${MAX_QUEUED_EVENTS_PER_SUBSCRIBER - 1}`);
+    expect(await slow.next()).toEqual({ value: undefined, done: true });
+  },
+);
 
 test('return() unsubscribes, and close() ends every subscription', async () => {
   const events = new FaceEvents();

@@ -125,22 +125,25 @@ afterEach(async () => {
 });
 
 describe('HttpTransport', () => {
-  it('returns a successful response with its headers, body and parsed JSON, and sends the body with its length', async () => {
-    const server = await startServer(
-      replies({ status: 200, headers: { 'x-request-id': 'REQ-1' }, body: '{"ok":true}' }),
-    );
-    const response = await transport().send(
-      post(`${server.origin}/faces`, { headers: { 'content-type': 'application/json' } }),
-    );
+  it(
+    'returns a successful response with its headers, ' + 'body and parsed JSON, and sends the body with its length',
+    async () => {
+      const server = await startServer(
+        replies({ status: 200, headers: { 'x-request-id': 'REQ-1' }, body: '{"ok":true}' }),
+      );
+      const response = await transport().send(
+        post(`${server.origin}/faces`, { headers: { 'content-type': 'application/json' } }),
+      );
 
-    expect(response).toMatchObject({ status: 200, attempts: 1 });
-    expect(response.headers['x-request-id']).toBe('REQ-1');
-    expect(response.json()).toEqual({ ok: true });
-    expect(server.seen).toHaveLength(1);
-    expect(server.seen[0]).toMatchObject({ method: 'POST', path: '/faces', body: '{"name":"x"}' });
-    expect(server.seen[0].headers['content-length']).toBe('12');
-    expect(server.seen[0].headers['content-type']).toBe('application/json');
-  });
+      expect(response).toMatchObject({ status: 200, attempts: 1 });
+      expect(response.headers['x-request-id']).toBe('REQ-1');
+      expect(response.json()).toEqual({ ok: true });
+      expect(server.seen).toHaveLength(1);
+      expect(server.seen[0]).toMatchObject({ method: 'POST', path: '/faces', body: '{"name":"x"}' });
+      expect(server.seen[0].headers['content-length']).toBe('12');
+      expect(server.seen[0].headers['content-type']).toBe('application/json');
+    },
+  );
 
   it('signs every attempt anew, right before sending it, with the final headers and body', async () => {
     const server = await startServer(replies({ status: 503 }, { status: 503 }, { status: 200 }));
@@ -185,18 +188,21 @@ describe('HttpTransport', () => {
     expect(server.seen[1].at - server.seen[0].at).toBeGreaterThanOrEqual(900);
   });
 
-  it('returns a 429 at once when its Retry-After is beyond the time budget, so the caller can pass the wait on', async () => {
-    const server = await startServer(
-      replies({ status: 429, headers: { 'retry-after': '30' }, body: '{"error_code":"FRS.0033"}' }),
-    );
-    const started = Date.now();
-    const response = await transport({ retry: { maxTotalMs: 2_000 } }).send(get(`${server.origin}/faces`));
+  it(
+    'returns a 429 at once when its Retry-After is beyond the time budget, ' + 'so the caller can pass the wait on',
+    async () => {
+      const server = await startServer(
+        replies({ status: 429, headers: { 'retry-after': '30' }, body: '{"error_code":"FRS.0033"}' }),
+      );
+      const started = Date.now();
+      const response = await transport({ retry: { maxTotalMs: 2_000 } }).send(get(`${server.origin}/faces`));
 
-    expect(response).toMatchObject({ status: 429, attempts: 1 });
-    expect(response.headers['retry-after']).toBe('30');
-    expect(Date.now() - started).toBeLessThan(500);
-    expect(server.seen).toHaveLength(1);
-  });
+      expect(response).toMatchObject({ status: 429, attempts: 1 });
+      expect(response.headers['retry-after']).toBe('30');
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(server.seen).toHaveLength(1);
+    },
+  );
 
   it('stops after maxAttempts and returns the last retryable response', async () => {
     const server = await startServer(replies({ status: 500, body: '{"error_code":"FRS.0018"}' }));
@@ -257,7 +263,8 @@ describe('HttpTransport', () => {
 
     expect(error).toMatchObject({ failure: 'AMBIGUOUS', attempts: 1 });
     expect(error.message).toBe(
-      'test.post to provider test-provider was sent, but no complete answer came within 200 ms; the vendor may have acted on it (1 attempt)',
+      'test.post to provider test-provider was sent, but no complete answer came within 200 ms; ' +
+        'the vendor may have acted on it (1 attempt)',
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -310,13 +317,16 @@ describe('HttpTransport', () => {
     expect(error.message).not.toMatch(/project-7|QUERY-TOKEN|\/v2/);
   });
 
-  it('reports AMBIGUOUS when the server drops the connection after reading a POST, and does not re-send it', async () => {
-    const server = await startServer((req) => req.socket.destroy());
-    const error = await failure(transport().send(post(`${server.origin}/faces`)));
+  it(
+    'reports AMBIGUOUS when the server drops the connection after reading a POST, ' + 'and does not re-send it',
+    async () => {
+      const server = await startServer((req) => req.socket.destroy());
+      const error = await failure(transport().send(post(`${server.origin}/faces`)));
 
-    expect(error).toMatchObject({ failure: 'AMBIGUOUS', attempts: 1 });
-    expect(server.seen).toHaveLength(1);
-  });
+      expect(error).toMatchObject({ failure: 'AMBIGUOUS', attempts: 1 });
+      expect(server.seen).toHaveLength(1);
+    },
+  );
 
   it('re-sends an idempotent request after the server dropped the connection', async () => {
     const answer = replies({ status: 204, body: '' });
@@ -353,80 +363,86 @@ describe('HttpTransport', () => {
     expect(server.seen[14].at - server.seen[0].at).toBeGreaterThanOrEqual(450);
   });
 
-  it('fails with EXHAUSTED at once, sending nothing, when the rate-limit queue is longer than the time budget', async () => {
-    const server = await startServer(replies({ status: 200 }));
-    const limited = transport({ ratePerSecond: 1, retry: { maxTotalMs: 300 } });
-    await limited.send(get(`${server.origin}/faces`));
-    const error = await failure(limited.send(get(`${server.origin}/faces`)));
+  it(
+    'fails with EXHAUSTED at once, sending nothing, ' + 'when the rate-limit queue is longer than the time budget',
+    async () => {
+      const server = await startServer(replies({ status: 200 }));
+      const limited = transport({ ratePerSecond: 1, retry: { maxTotalMs: 300 } });
+      await limited.send(get(`${server.origin}/faces`));
+      const error = await failure(limited.send(get(`${server.origin}/faces`)));
 
-    expect(error).toMatchObject({ failure: 'EXHAUSTED', attempts: 0 });
-    expect(error.retryAfterMs).toBeGreaterThan(300);
-    expect(error.message).toContain('rate limit queue');
-    expect(server.seen).toHaveLength(1);
-  });
+      expect(error).toMatchObject({ failure: 'EXHAUSTED', attempts: 0 });
+      expect(error.retryAfterMs).toBeGreaterThan(300);
+      expect(error.message).toContain('rate limit queue');
+      expect(server.seen).toHaveLength(1);
+    },
+  );
 
-  it('logs provider, operation, host, status and vendor request id, but no path, query, header value or body', async () => {
-    const server = await startServer(
-      replies(
-        { status: 429, headers: { 'x-ms-request-id': 'VENDOR-REQ-429' } },
-        { status: 200, headers: { 'apim-request-id': 'VENDOR-REQ-200' } },
-      ),
-    );
-    const out = memoryStream();
-    const logged = transport({}, createLogger('debug', out.stream));
-    await logged.send(
-      post(`${server.origin}/v2/project-7/face-sets/set-9/faces?token=QUERY-TOKEN`, {
-        operation: 'frs.addFace',
-        headers: { authorization: 'Bearer HEADER-SECRET', 'x-custom': 'HEADER-VALUE' },
-        body: '{"image_base64":"BODY-BYTES"}',
-        sign: () => ({ 'x-sdk-signature': 'SIGNATURE-VALUE' }),
-      }),
-    );
-    const refused = await closedPortOrigin();
-    await failure(logged.send(post(`${refused}/v2/project-7/faces?token=QUERY-TOKEN`, { operation: 'frs.addFace' })));
-
-    const text = out.text();
-    for (const secret of [
-      'project-7',
-      'set-9',
-      '/v2',
-      'QUERY-TOKEN',
-      'HEADER-SECRET',
-      'HEADER-VALUE',
-      'BODY-BYTES',
-      'SIGNATURE-VALUE',
-    ]) {
-      expect(text).not.toContain(secret);
-    }
-    const lines = text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const host = new URL(server.origin).host;
-    expect(lines).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          msg: 'vendor request attempt',
-          providerId: 'test-provider',
+  it(
+    'logs provider, operation, host, status and vendor request id, ' + 'but no path, query, header value or body',
+    async () => {
+      const server = await startServer(
+        replies(
+          { status: 429, headers: { 'x-ms-request-id': 'VENDOR-REQ-429' } },
+          { status: 200, headers: { 'apim-request-id': 'VENDOR-REQ-200' } },
+        ),
+      );
+      const out = memoryStream();
+      const logged = transport({}, createLogger('debug', out.stream));
+      await logged.send(
+        post(`${server.origin}/v2/project-7/face-sets/set-9/faces?token=QUERY-TOKEN`, {
           operation: 'frs.addFace',
-          method: 'POST',
-          host,
-          attempt: 1,
-          status: 429,
-          vendorRequestId: 'VENDOR-REQ-429',
+          headers: { authorization: 'Bearer HEADER-SECRET', 'x-custom': 'HEADER-VALUE' },
+          body: '{"image_base64":"BODY-BYTES"}',
+          sign: () => ({ 'x-sdk-signature': 'SIGNATURE-VALUE' }),
         }),
-        expect.objectContaining({ msg: 'retrying vendor request', host, status: 429, retryInMs: expect.any(Number) }),
-        expect.objectContaining({
-          msg: 'vendor request attempt',
-          attempt: 2,
-          status: 200,
-          vendorRequestId: 'VENDOR-REQ-200',
-        }),
-        expect.objectContaining({ msg: 'vendor request failed', failure: 'NOT_SENT', attempts: 3 }),
-      ]),
-    );
-    expect(lines.find((l) => l.status === 200)?.ms).toEqual(expect.any(Number));
-  });
+      );
+      const refused = await closedPortOrigin();
+      await failure(logged.send(post(`${refused}/v2/project-7/faces?token=QUERY-TOKEN`, { operation: 'frs.addFace' })));
+
+      const text = out.text();
+      for (const secret of [
+        'project-7',
+        'set-9',
+        '/v2',
+        'QUERY-TOKEN',
+        'HEADER-SECRET',
+        'HEADER-VALUE',
+        'BODY-BYTES',
+        'SIGNATURE-VALUE',
+      ]) {
+        expect(text).not.toContain(secret);
+      }
+      const lines = text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const host = new URL(server.origin).host;
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            msg: 'vendor request attempt',
+            providerId: 'test-provider',
+            operation: 'frs.addFace',
+            method: 'POST',
+            host,
+            attempt: 1,
+            status: 429,
+            vendorRequestId: 'VENDOR-REQ-429',
+          }),
+          expect.objectContaining({ msg: 'retrying vendor request', host, status: 429, retryInMs: expect.any(Number) }),
+          expect.objectContaining({
+            msg: 'vendor request attempt',
+            attempt: 2,
+            status: 200,
+            vendorRequestId: 'VENDOR-REQ-200',
+          }),
+          expect.objectContaining({ msg: 'vendor request failed', failure: 'NOT_SENT', attempts: 3 }),
+        ]),
+      );
+      expect(lines.find((l) => l.status === 200)?.ms).toEqual(expect.any(Number));
+    },
+  );
 
   it('refuses to send once closed', async () => {
     const server = await startServer(replies({ status: 200 }));

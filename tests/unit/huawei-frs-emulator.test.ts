@@ -201,7 +201,8 @@ function multipart(
   if (file) {
     parts.push(
       Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="face.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; ` +
+          `filename="face.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
       ),
     );
     parts.push(file.data, Buffer.from('\r\n'));
@@ -332,68 +333,71 @@ describe('AK/SK authentication (SDK-HMAC-SHA256)', () => {
     }
   });
 
-  it('accepts requests signed by the official signer (JSON POST, GET with query, DELETE with body, multipart)', async () => {
-    const host = new URL(emu.endpoint).host;
-    const officialCall = async (
-      method: string,
-      p: string,
-      query: Record<string, string>,
-      headers: Record<string, string>,
-      data?: unknown,
-      raw?: Buffer,
-    ) => {
-      const signed = AKSKSigner.sign(
-        { method, endpoint: `${emu.endpoint}${p}`, headers, queryParams: query, data },
-        officialCredential(AK, SK),
+  it(
+    'accepts requests signed by the official signer (JSON POST, ' + 'GET with query, DELETE with body, multipart)',
+    async () => {
+      const host = new URL(emu.endpoint).host;
+      const officialCall = async (
+        method: string,
+        p: string,
+        query: Record<string, string>,
+        headers: Record<string, string>,
+        data?: unknown,
+        raw?: Buffer,
+      ) => {
+        const signed = AKSKSigner.sign(
+          { method, endpoint: `${emu.endpoint}${p}`, headers, queryParams: query, data },
+          officialCredential(AK, SK),
+        );
+        expect(signed['host']).toBe(host);
+        const qs = Object.keys(query).length ? `?${new URLSearchParams(query).toString()}` : '';
+        // like the SDK's request builder: the request headers plus what the signer returns (for
+        // multipart the signer leaves the unsigned content-type out of its result)
+        return send(
+          emu,
+          method,
+          p + qs,
+          { ...headers, ...signed },
+          raw ?? (data === undefined ? undefined : JSON.stringify(data)),
+        );
+      };
+      const base = { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT };
+      const created = await officialCall('POST', `/v2/${PROJECT}/face-sets`, {}, base, {
+        face_set_name: 'official',
+        ...PEOPLE_FIELDS,
+      });
+      expect(created.status).toBe(200);
+      const listed = await officialCall(
+        'GET',
+        `/v2/${PROJECT}/face-sets/official/faces`,
+        { offset: '0', limit: '3' },
+        base,
       );
-      expect(signed['host']).toBe(host);
-      const qs = Object.keys(query).length ? `?${new URLSearchParams(query).toString()}` : '';
-      // like the SDK's request builder: the request headers plus what the signer returns (for
-      // multipart the signer leaves the unsigned content-type out of its result)
-      return send(
-        emu,
-        method,
-        p + qs,
-        { ...headers, ...signed },
-        raw ?? (data === undefined ? undefined : JSON.stringify(data)),
+      expect(listed.status).toBe(200);
+      const form = multipart(
+        { external_image_id: 'via-official', external_fields: '{"age":3}' },
+        { name: 'image_file', data: await face(1) },
       );
-    };
-    const base = { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT };
-    const created = await officialCall('POST', `/v2/${PROJECT}/face-sets`, {}, base, {
-      face_set_name: 'official',
-      ...PEOPLE_FIELDS,
-    });
-    expect(created.status).toBe(200);
-    const listed = await officialCall(
-      'GET',
-      `/v2/${PROJECT}/face-sets/official/faces`,
-      { offset: '0', limit: '3' },
-      base,
-    );
-    expect(listed.status).toBe(200);
-    const form = multipart(
-      { external_image_id: 'via-official', external_fields: '{"age":3}' },
-      { name: 'image_file', data: await face(1) },
-    );
-    const added = await officialCall(
-      'POST',
-      `/v2/${PROJECT}/face-sets/official/faces`,
-      {},
-      { 'content-type': form.contentType, 'X-Project-Id': PROJECT, 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' },
-      undefined,
-      form.body,
-    );
-    expect(added.status).toBe(200);
-    expect(added.json.faces[0].external_image_id).toBe('via-official');
-    const batch = await officialCall('DELETE', `/v2/${PROJECT}/face-sets/official/faces/batch`, {}, base, {
-      filter: 'age:3',
-    });
-    expect(batch.status).toBe(200);
-    expect(batch.json.face_number).toBe(1);
-    expect(emu.requests.slice(-4).every((r) => r.auth === 'aksk' && r.authenticated && r.accessKeyId === AK)).toBe(
-      true,
-    );
-  });
+      const added = await officialCall(
+        'POST',
+        `/v2/${PROJECT}/face-sets/official/faces`,
+        {},
+        { 'content-type': form.contentType, 'X-Project-Id': PROJECT, 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+        undefined,
+        form.body,
+      );
+      expect(added.status).toBe(200);
+      expect(added.json.faces[0].external_image_id).toBe('via-official');
+      const batch = await officialCall('DELETE', `/v2/${PROJECT}/face-sets/official/faces/batch`, {}, base, {
+        filter: 'age:3',
+      });
+      expect(batch.status).toBe(200);
+      expect(batch.json.face_number).toBe(1);
+      expect(emu.requests.slice(-4).every((r) => r.auth === 'aksk' && r.authenticated && r.accessKeyId === AK)).toBe(
+        true,
+      );
+    },
+  );
 
   function officialSigned(method = 'GET', date?: string, ak = AK, sk = SK): Record<string, string> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Project-Id': PROJECT };

@@ -492,7 +492,8 @@ describe('Huawei SDK-HMAC-SHA256 signer: building blocks', () => {
     expect(details.signedHeaders).toBe('host;x-sdk-date');
     expect(details.canonicalRequest.endsWith(`\n${EMPTY_SHA256}`)).toBe(true);
     expect(details.canonicalRequest).toBe(
-      `GET\n/v2/${PROJECT}/face-sets/\n\nhost:face.cn-north-4.myhuaweicloud.com\nx-sdk-date:20261122T021310Z\n\nhost;x-sdk-date\n${EMPTY_SHA256}`,
+      `GET\n/v2/${PROJECT}/face-sets/\n\nhost:face.cn-north-4.myhuaweicloud.com\n` +
+        `x-sdk-date:20261122T021310Z\n\nhost;x-sdk-date\n${EMPTY_SHA256}`,
     );
     expect(details.stringToSign).toBe(
       `SDK-HMAC-SHA256\n20261122T021310Z\n${createHash('sha256').update(details.canonicalRequest).digest('hex')}`,
@@ -577,7 +578,8 @@ describe('Huawei SDK-HMAC-SHA256 signer: fixed vectors', () => {
       request: req('GET', `${FRS}/v2/${PROJECT}/face-sets`, { 'Content-Type': 'application/json' }),
       projectId: PROJECT,
       authorization:
-        'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=9ed5f62ef0c7fcaa5920a68b8b7f9f6fb9aaf2b6b3e8acf5bacd4456583b3245',
+        'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, SignedHeaders=content-type;host;x-project-id;x-sdk-date, ' +
+        'Signature=9ed5f62ef0c7fcaa5920a68b8b7f9f6fb9aaf2b6b3e8acf5bacd4456583b3245',
     },
     {
       name: 'POST search, JSON body with unicode, query',
@@ -589,7 +591,8 @@ describe('Huawei SDK-HMAC-SHA256 signer: fixed vectors', () => {
       ),
       projectId: PROJECT,
       authorization:
-        'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=2bcb2531d812ff45715f40e11c77791d9eea58865471e2648696ac3fc62372cc',
+        'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, SignedHeaders=content-type;host;x-project-id;x-sdk-date, ' +
+        'Signature=2bcb2531d812ff45715f40e11c77791d9eea58865471e2648696ac3fc62372cc',
     },
     {
       name: 'POST add faces, multipart',
@@ -601,7 +604,9 @@ describe('Huawei SDK-HMAC-SHA256 signer: fixed vectors', () => {
       ),
       projectId: PROJECT,
       authorization:
-        'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, SignedHeaders=host;x-project-id;x-sdk-content-sha256;x-sdk-date, Signature=010d0b4abb69729d9da5210e3137f97871cb35fc898aa0e99288438b19d1b26c',
+        'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, ' +
+        'SignedHeaders=host;x-project-id;x-sdk-content-sha256;x-sdk-date, ' +
+        'Signature=010d0b4abb69729d9da5210e3137f97871cb35fc898aa0e99288438b19d1b26c',
     },
     {
       name: 'DELETE by external id, no project id header',
@@ -609,7 +614,8 @@ describe('Huawei SDK-HMAC-SHA256 signer: fixed vectors', () => {
         'Content-Type': 'application/json',
       }),
       authorization:
-        'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, SignedHeaders=content-type;host;x-sdk-date, Signature=3548427be63e8b0bdcaafb60fca845986e2b1ef06e89e4ad1288473dafc87dfd',
+        'SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK0000001, SignedHeaders=content-type;host;x-sdk-date, ' +
+        'Signature=3548427be63e8b0bdcaafb60fca845986e2b1ef06e89e4ad1288473dafc87dfd',
     },
   ];
   it.each(vectors)('$name', ({ request, projectId, authorization }) => {
@@ -708,24 +714,27 @@ describe('Huawei SDK-HMAC-SHA256 signer against the official Node SDK signer', (
     }
   });
 
-  it('differs from the SDK only by the url.parse double-escaping of path characters like a space (known SDK quirk)', async () => {
-    // AKSKSigner runs the path through Node's legacy url.parse(), which escapes ' ', '"', "'", '<', '>',
-    // '^', '`', '{', '|', '}' to %XX, and then encodes the '%' again: a space is signed as %2520 while
-    // %20 goes on the wire. The Python SDK and the APIG signers (decode, then encode) sign %20, as we do;
-    // FRS path values (project ids, face-set names [A-Za-z0-9_-]) never contain these characters.
-    const rng = new Rng(0x0dd_ba11);
-    let quirky = 0;
-    for (let i = 0; i < 80; i++) {
-      const c = generateCase(rng, i, URL_PARSE_ESCAPED);
-      const sdk = await sdkSign(c.endpoint, c.credentials, c.projectId, c.sdk, c.now);
-      const ours = computeSignature(c.wire, c.credentials, { projectId: c.projectId, now: c.now });
-      const lines = sdk.canonicalRequest.split('\n');
-      const doubleEscaped = /%25(20|22|27|3C|3E|5E|60|7B|7C|7D)/g;
-      if (doubleEscaped.test(lines[1]!)) quirky++;
-      lines[1] = lines[1]!.replace(doubleEscaped, '%$1');
-      expect(ours.canonicalRequest).toBe(lines.join('\n'));
-      expect(signedHeadersOf(ours.headers.Authorization)).toBe(signedHeadersOf(sdk.headers.Authorization));
-    }
-    expect(quirky).toBeGreaterThan(40);
-  });
+  it(
+    'differs from the SDK only by the url.parse double-escaping ' + 'of path characters like a space (known SDK quirk)',
+    async () => {
+      // AKSKSigner runs the path through Node's legacy url.parse(), which escapes ' ', '"', "'", '<', '>',
+      // '^', '`', '{', '|', '}' to %XX, and then encodes the '%' again: a space is signed as %2520 while
+      // %20 goes on the wire. The Python SDK and the APIG signers (decode, then encode) sign %20, as we do;
+      // FRS path values (project ids, face-set names [A-Za-z0-9_-]) never contain these characters.
+      const rng = new Rng(0x0dd_ba11);
+      let quirky = 0;
+      for (let i = 0; i < 80; i++) {
+        const c = generateCase(rng, i, URL_PARSE_ESCAPED);
+        const sdk = await sdkSign(c.endpoint, c.credentials, c.projectId, c.sdk, c.now);
+        const ours = computeSignature(c.wire, c.credentials, { projectId: c.projectId, now: c.now });
+        const lines = sdk.canonicalRequest.split('\n');
+        const doubleEscaped = /%25(20|22|27|3C|3E|5E|60|7B|7C|7D)/g;
+        if (doubleEscaped.test(lines[1]!)) quirky++;
+        lines[1] = lines[1]!.replace(doubleEscaped, '%$1');
+        expect(ours.canonicalRequest).toBe(lines.join('\n'));
+        expect(signedHeadersOf(ours.headers.Authorization)).toBe(signedHeadersOf(sdk.headers.Authorization));
+      }
+      expect(quirky).toBeGreaterThan(40);
+    },
+  );
 });

@@ -260,24 +260,27 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       ]);
     });
 
-    it('deletes a library with its persons, faces, face fields and idempotency keys and returns the faces removed', async () => {
-      const a = await library('a');
-      const keep = await library('keep');
-      const p = await person(a.rowId, 'p1');
-      await face(a.rowId, 'f1', { personRowId: p.rowId, fields: { dept: 'x' } });
-      await face(a.rowId, 'f2', { fields: { level: 2 } });
-      await ledger.insertFace(registration(a.rowId, 'f3'), { providerId: 'local', key: 'k1', requestHash: 'h1' });
-      const kept = await face(keep.rowId, 'k1', { fields: { dept: 'x' } });
+    it(
+      'deletes a library with its persons, faces, ' + 'face fields and idempotency keys and returns the faces removed',
+      async () => {
+        const a = await library('a');
+        const keep = await library('keep');
+        const p = await person(a.rowId, 'p1');
+        await face(a.rowId, 'f1', { personRowId: p.rowId, fields: { dept: 'x' } });
+        await face(a.rowId, 'f2', { fields: { level: 2 } });
+        await ledger.insertFace(registration(a.rowId, 'f3'), { providerId: 'local', key: 'k1', requestHash: 'h1' });
+        const kept = await face(keep.rowId, 'k1', { fields: { dept: 'x' } });
 
-      expect(await ledger.deleteLibrary(a.rowId)).toBe(3);
+        expect(await ledger.deleteLibrary(a.rowId)).toBe(3);
 
-      expect(await ledger.librariesByRowId([a.rowId])).toEqual([null]);
-      expect(await ledger.personsByRowId([p.rowId])).toEqual([null]);
-      expect(await ledger.getIdempotency('local', 'k1')).toBeNull();
-      expect(await countRows('SELECT count(*) AS n FROM faces')).toBe(1);
-      expect(await countRows('SELECT count(*) AS n FROM face_fields')).toBe(1);
-      expect(await ledger.facesByRowId([kept.rowId])).toEqual([kept]);
-    });
+        expect(await ledger.librariesByRowId([a.rowId])).toEqual([null]);
+        expect(await ledger.personsByRowId([p.rowId])).toEqual([null]);
+        expect(await ledger.getIdempotency('local', 'k1')).toBeNull();
+        expect(await countRows('SELECT count(*) AS n FROM faces')).toBe(1);
+        expect(await countRows('SELECT count(*) AS n FROM face_fields')).toBe(1);
+        expect(await ledger.facesByRowId([kept.rowId])).toEqual([kept]);
+      },
+    );
 
     it('refuses to delete a library that does not exist', async () => {
       expect(await errorOf(ledger.deleteLibrary(12345))).toMatchObject({
@@ -365,33 +368,36 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(next[0]).toMatchObject({ hasNextPage: false, totalCount: 3 });
     });
 
-    it('pages the persons of several libraries backward at once, in one statement plus one for the totals', async () => {
-      const a = await library('a');
-      const b = await library('b');
-      const empty = await library('empty');
-      const aPersons = [];
-      for (let i = 0; i < 3; i++) aPersons.push(await person(a.rowId, `a${i}`));
-      await person(b.rowId, 'b0');
-      const summary = (pages: Page<PersonRecord>[]) =>
-        pages.map((p) => [p.items.map((x) => x.externalId), p.hasPreviousPage, p.hasNextPage, p.totalCount]);
+    it(
+      'pages the persons of several libraries backward at once, ' + 'in one statement plus one for the totals',
+      async () => {
+        const a = await library('a');
+        const b = await library('b');
+        const empty = await library('empty');
+        const aPersons = [];
+        for (let i = 0; i < 3; i++) aPersons.push(await person(a.rowId, `a${i}`));
+        await person(b.rowId, 'b0');
+        const summary = (pages: Page<PersonRecord>[]) =>
+          pages.map((p) => [p.items.map((x) => x.externalId), p.hasPreviousPage, p.hasNextPage, p.totalCount]);
 
-      const before = ledger.queryCount();
-      const newest = await ledger.listPersons([b.rowId, a.rowId, empty.rowId], { last: 2 });
-      expect(ledger.queryCount() - before).toBe(2);
-      expect(summary(newest)).toEqual([
-        [['b0'], false, false, 1],
-        [['a1', 'a2'], true, false, 3],
-        [[], false, false, 0],
-      ]);
+        const before = ledger.queryCount();
+        const newest = await ledger.listPersons([b.rowId, a.rowId, empty.rowId], { last: 2 });
+        expect(ledger.queryCount() - before).toBe(2);
+        expect(summary(newest)).toEqual([
+          [['b0'], false, false, 1],
+          [['a1', 'a2'], true, false, 3],
+          [[], false, false, 0],
+        ]);
 
-      const older = await ledger.listPersons([a.rowId], { last: 2, beforeRowId: aPersons[1].rowId });
-      expect(summary(older)).toEqual([[['a0'], false, true, 3]]);
-      const forward = await ledger.listPersons([a.rowId, b.rowId], { first: 1, afterRowId: aPersons[0].rowId });
-      expect(summary(forward)).toEqual([
-        [['a1'], true, true, 3],
-        [['b0'], false, false, 1],
-      ]);
-    });
+        const older = await ledger.listPersons([a.rowId], { last: 2, beforeRowId: aPersons[1].rowId });
+        expect(summary(older)).toEqual([[['a0'], false, true, 3]]);
+        const forward = await ledger.listPersons([a.rowId, b.rowId], { first: 1, afterRowId: aPersons[0].rowId });
+        expect(summary(forward)).toEqual([
+          [['a1'], true, true, 3],
+          [['b0'], false, false, 1],
+        ]);
+      },
+    );
 
     it('lists persons of 20 libraries with as many statements as for 2', async () => {
       const libs = [];
@@ -645,29 +651,33 @@ describe.each(LEDGER_BACKENDS)('the %s ledger', (backend) => {
       expect(await ledger.findFaces(lib.rowId, { fields: { dept: 'x' } })).toEqual([]);
     });
 
-    it("never gives a new face the row id of a deleted one: not after a delete here, a cascade, or another connection's", async () => {
-      const lib = await library();
-      const seen: number[] = [];
-      const fresh = async (name: string) => {
-        const f = await face(lib.rowId, name);
-        expect(seen.every((id) => f.rowId > id)).toBe(true);
-        seen.push(f.rowId);
-        return f;
-      };
-      const newest = await fresh('a');
-      await ledger.deleteFaces([newest.rowId]);
-      const p = await person(lib.rowId, 'p');
-      await ledger.insertFace(registration(lib.rowId, 'b', { personRowId: p.rowId })).then((f) => seen.push(f.rowId));
-      await testLedger.sql(`DELETE FROM persons WHERE row_id = ?`, [p.rowId]); // cascades to its newest face
-      const c = await fresh('c');
-      await testLedger.sql(`DELETE FROM faces WHERE row_id = ?`, [c.rowId]);
-      await fresh('d');
-      const other2 = await library('other');
-      const e = await ledger.insertFace(registration(other2.rowId, 'e'));
-      seen.push(e.rowId);
-      await ledger.deleteLibrary(other2.rowId);
-      await fresh('f');
-    });
+    it(
+      'never gives a new face the row id of a deleted one: not after a delete here, ' +
+        "a cascade, or another connection's",
+      async () => {
+        const lib = await library();
+        const seen: number[] = [];
+        const fresh = async (name: string) => {
+          const f = await face(lib.rowId, name);
+          expect(seen.every((id) => f.rowId > id)).toBe(true);
+          seen.push(f.rowId);
+          return f;
+        };
+        const newest = await fresh('a');
+        await ledger.deleteFaces([newest.rowId]);
+        const p = await person(lib.rowId, 'p');
+        await ledger.insertFace(registration(lib.rowId, 'b', { personRowId: p.rowId })).then((f) => seen.push(f.rowId));
+        await testLedger.sql(`DELETE FROM persons WHERE row_id = ?`, [p.rowId]); // cascades to its newest face
+        const c = await fresh('c');
+        await testLedger.sql(`DELETE FROM faces WHERE row_id = ?`, [c.rowId]);
+        await fresh('d');
+        const other2 = await library('other');
+        const e = await ledger.insertFace(registration(other2.rowId, 'e'));
+        seen.push(e.rowId);
+        await ledger.deleteLibrary(other2.rowId);
+        await fresh('f');
+      },
+    );
 
     it('removes the faces of a person when the person row is deleted', async () => {
       const lib = await library();

@@ -119,18 +119,21 @@ describe.each(LEDGER_BACKENDS)('LOCAL descriptor files (%s ledger)', (backend) =
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('the first search writes the file; the next run searches from it and reads only the newest face again', async () => {
-    const first = await firstSearch(dataDir);
-    expect(first.rowsRead).toBe(60);
-    const stored = await new DescriptorFiles(path.join(dataDir, 'descriptors')).load(library.rowId);
-    expect(stored!.rowIds).toEqual(faceIds);
-    expect(stored!.matrix.subarray(59 * D, 60 * D)).toEqual(descriptor(159));
+  it(
+    'the first search writes the file; ' + 'the next run searches from it and reads only the newest face again',
+    async () => {
+      const first = await firstSearch(dataDir);
+      expect(first.rowsRead).toBe(60);
+      const stored = await new DescriptorFiles(path.join(dataDir, 'descriptors')).load(library.rowId);
+      expect(stored!.rowIds).toEqual(faceIds);
+      expect(stored!.matrix.subarray(59 * D, 60 * D)).toEqual(descriptor(159));
 
-    const again = await firstSearch(dataDir);
-    expect(again.rowsRead).toBe(1);
-    expect(again.matches).toEqual(first.matches);
-    expect(again.matches).toHaveLength(20);
-  });
+      const again = await firstSearch(dataDir);
+      expect(again.rowsRead).toBe(1);
+      expect(again.matches).toEqual(first.matches);
+      expect(again.matches).toHaveLength(20);
+    },
+  );
 
   it('faces added and deleted since the file was written are found and left out as the ledger says', async () => {
     await firstSearch(dataDir);

@@ -339,7 +339,8 @@ export class RpcVerifier {
         error: new MtsError(
           400,
           'SignatureDoesNotMatch',
-          'Specified signature is not matched with our calculation. x-acs-content-sha256 does not match the request body.',
+          'Specified signature is not matched with our calculation. ' +
+            'x-acs-content-sha256 does not match the request body.',
         ),
         accessKeyId,
       };

@@ -265,7 +265,9 @@ export async function startMtsEmulator(options: MtsEmulatorOptions): Promise<Mts
             : { RequestId: requestId, ...result.body };
         if ('error' in result) log.code = result.error.code;
         if (format === 'xml') {
-          payload = `<?xml version="1.0" encoding="UTF-8"?>${toXml('error' in result ? 'Error' : `${actionName}Response`, full)}`;
+          payload =
+            `<?xml version="1.0" encoding="UTF-8"?>` +
+            `${toXml('error' in result ? 'Error' : `${actionName}Response`, full)}`;
           type = XML_TYPE;
         } else payload = JSON.stringify(full);
       }

@@ -60,7 +60,8 @@ export const Errors = {
     e(
       403,
       'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      'The request signature we calculated does not match the signature you provided. ' +
+        'Check your key and signing method.',
       {
         StringToSign: stringToSign,
         SignatureProvided: provided,
@@ -97,5 +98,8 @@ export function errorXml(error: OssError, requestId: string, hostId: string): st
     ['HostId', hostId],
     ...Object.entries(error.extra),
   ];
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n${fields.map(([k, v]) => `  <${k}>${xmlEscape(v)}</${k}>`).join('\n')}\n</Error>\n`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<Error>\n${fields.map(([k, v]) => `  <${k}>${xmlEscape(v)}</${k}>`).join('\n')}\n</Error>\n`
+  );
 }

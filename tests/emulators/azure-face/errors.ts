@@ -28,7 +28,10 @@ export class AzureError extends Error {
 
 const bad = (message: string): AzureError => new AzureError(400, 'BadArgument', message);
 
-/** Texts that differ between PersonGroup and LargePersonGroup (ERR-DOC "Person Group" / "Large Person Group" tables). */
+/**
+ * Texts that differ between PersonGroup and LargePersonGroup (ERR-DOC "Person Group" / "Large Person Group"
+ * tables).
+ */
 export function groupTexts(kind: GroupKind) {
   const large = kind === 'LargePersonGroup';
   const prefix = large ? 'LargePersonGroup' : 'PersonGroup';
@@ -72,7 +75,8 @@ export const Errors = {
     new AzureError(
       400,
       'InvalidURL',
-      'Invalid image URL or error downloading from target server. Remote server error returned: "An error occurred while sending the request."',
+      'Invalid image URL or error downloading from target server. ' +
+        'Remote server error returned: "An error occurred while sending the request."',
     ),
   decoding: () => new AzureError(400, 'InvalidImage', 'Decoding error, image format unsupported.'),
   noFace: () => new AzureError(400, 'InvalidImage', 'No face detected in the image.'),
@@ -133,7 +137,9 @@ export const Errors = {
 // gateway / Limited Access shapes (notes §2.5, §9.2, §10)
 
 export const ACCESS_DENIED_MESSAGE =
-  'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.';
+  'Access denied due to invalid subscription key or wrong API endpoint. ' +
+  'Make sure to provide a valid key for an active subscription ' +
+  'and use a correct regional API endpoint for your resource.';
 
 export const unauthorized = (): AzureError => new AzureError(401, '401', ACCESS_DENIED_MESSAGE);
 
@@ -145,7 +151,8 @@ export const LIMITED_ACCESS_BODY = {
     innererror: {
       code: 'UnsupportedFeature',
       message:
-        'Feature is not supported, missing approval for one or more of the following features: Identification,Verification. Please apply for access at https://aka.ms/facerecognition',
+        'Feature is not supported, missing approval for one or more of the following ' +
+        'features: Identification,Verification. Please apply for access at https://aka.ms/facerecognition',
     },
   },
 };

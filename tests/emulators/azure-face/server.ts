@@ -35,7 +35,10 @@ import { EmulatorState } from './state';
 export interface AzureFaceEmulatorOptions extends EmulatorBaseOptions {
   /** accepted `Ocp-Apim-Subscription-Key` values */
   subscriptionKeys: string[];
-  /** Limited Access approval; false → identify (and detect with returnFaceId=true) answer 403 UnsupportedFeature (default true) */
+  /**
+   * Limited Access approval; false → identify (and detect with returnFaceId=true) answer 403 UnsupportedFeature
+   * (default true)
+   */
   identifyAllowed?: boolean;
   /** how long a training stays "running" (default 50 ms) */
   trainingMs?: number;

@@ -40,7 +40,10 @@ export function sniffFormat(bytes: Buffer): ImageFormat | undefined {
   return undefined;
 }
 
-/** Decodes to RGB (BMP by the built-in decoder, the rest by sharp, first frame only); `fail` throws the vendor's error. */
+/**
+ * Decodes to RGB (BMP by the built-in decoder, the rest by sharp, first frame only); `fail` throws the vendor's
+ * error.
+ */
 export async function decodeImage(bytes: Buffer, format: ImageFormat, fail: (why: string) => never): Promise<RawImage> {
   if (format === 'bmp') return decodeBmp(bytes, fail);
   let decoded: { data: Buffer; info: sharp.OutputInfo };
