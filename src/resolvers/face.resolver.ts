@@ -117,7 +117,7 @@ export class FaceResolver {
       DeleteFacesResult,
       'DeleteFacesSuccess',
       async () => {
-        const outcome = await ctx.services.faces.deleteFaces(libraryId, filter, dryRun ?? false);
+        const outcome = await ctx.services.faceDeletion.deleteFaces(libraryId, filter, dryRun ?? false);
         const ids = (faces: FaceRecord[]) => faces.map((f) => faceId(f.providerId, f.libraryName, f.vendorFaceId));
         return {
           dryRun: outcome.dryRun,

@@ -27,6 +27,7 @@ import {
   TrainLibraryResult,
 } from '../schema/result.types';
 import { trainingStatusOf, type TrainingStatus } from '../services/training';
+import { resolveFaceFilter } from '../services/face-filter';
 import { pageArgs, toConnection, userInputError, wantsTotal } from './connection';
 import type { RequestContext } from './context';
 import { findVisibleProvider, visible } from './visibility';
@@ -116,7 +117,7 @@ export class LibraryResolver {
   ) {
     const page = pageArgs(paging, info);
     const resolved = filter
-      ? await orGraphQLError(() => ctx.services.faces.resolveFilter(library, filter, { allowEmpty: true }))
+      ? await orGraphQLError(() => resolveFaceFilter(ctx.services.ledger, library, filter, { allowEmpty: true }))
       : null;
     const key = { parentRowId: library.rowId, page, filter: resolved?.filter ?? {}, withTotal: wantsTotal(info) };
     return toConnection(await ctx.loaders.facesOfLibrary.load(key));

@@ -1,22 +1,7 @@
-import {
-  FaceGraphError,
-  invalidInput,
-  isFaceGraphError,
-  notFound,
-  unsupported,
-  type ErrorDetail,
-} from '../domain/errors';
+import { FaceGraphError, invalidInput, unsupported } from '../domain/errors';
 import { validateFieldValues } from '../domain/fields';
-import { decodeGlobalId, faceId as faceGlobalId } from '../domain/global-id';
-import type {
-  FaceRecord,
-  FieldValues,
-  LibraryRecord,
-  PersonRecord,
-  ResolvedFaceFilter,
-  Support,
-} from '../domain/model';
-import type { DeletedFace, LedgerStore, NewFace } from '../datasources/ledger/ledger-store';
+import type { FaceRecord, FieldValues, LibraryRecord, PersonRecord } from '../domain/model';
+import type { LedgerStore, NewFace } from '../datasources/ledger/ledger-store';
 import type { VendorImage } from '../datasources/images/image';
 import {
   checkVendorFetchedUrl,
@@ -25,7 +10,7 @@ import {
   type ReceivedImageInput,
 } from '../datasources/images';
 import type { FaceVendor } from '../datasources/vendors/face-vendor';
-import { KeyedGate } from './keyed-gate';
+import type { KeyedGate } from './keyed-gate';
 import { KeyedMutex } from './keyed-mutex';
 import { markNeedsTraining } from './training';
 import { LIMITS, optionalText } from './input-rules';
@@ -34,8 +19,6 @@ import type { ProviderRegistry } from './provider-registry';
 import type { FaceEvents } from './face-events';
 import type { StoredImages } from './stored-images';
 import type {
-  DeleteFacesOutcome,
-  FaceFilterRequest,
   ImagePolicy,
   ReceivedRegistration,
   RegisterFaceRequest,
@@ -57,13 +40,9 @@ const DEFAULT_TOP_N = 5;
 const MAX_TOP_N = 100;
 const DEFAULT_THRESHOLD = 0.6;
 
-/** Faces deleted one vendor call at a time are sent this many at once. */
-const DELETE_CONCURRENCY = 4;
-
+/** registerFace (with its idempotency across replicas), updateFace and searchFaces; deleteFaces is face-deletion.ts. */
 export class FaceService {
   private readonly idempotencyLocks = new KeyedMutex();
-  /** Per library: registrations (vendor call, then ledger row) share it; a native filter delete holds it alone. */
-  private readonly libraryWrites = new KeyedGate();
 
   constructor(
     private readonly ledger: LedgerStore,
@@ -71,6 +50,8 @@ export class FaceService {
     private readonly imagePolicy: ImagePolicy,
     private readonly storedImages: StoredImages,
     private readonly events: FaceEvents,
+    /** Per library: registrations share it; FaceDeletion's native filter delete holds it alone. */
+    private readonly libraryWrites: KeyedGate,
   ) {}
 
   async registerFace(
@@ -274,127 +255,6 @@ export class FaceService {
     return updated;
   }
 
-  async deleteFaces(libraryRawId: string, filterReq: FaceFilterRequest, dryRun: boolean): Promise<DeleteFacesOutcome> {
-    const library = await requireLibrary(this.ledger, libraryRawId, 'libraryId');
-    const vendor = this.providers.get(library.providerId);
-    const { filter, unknownFaceIds } = await this.resolveFilter(library, filterReq);
-    const byIdOnly = filter.vendorFaceIds !== undefined && Object.keys(filter).length === 1;
-    const capability = byIdOnly ? vendor.capabilities.deleteFaces : vendor.capabilities.deleteFacesByFilter;
-    if (capability === 'UNSUPPORTED') throw unsupported(vendor.kind, byIdOnly ? 'deleteFaces' : 'deleteFacesByFilter');
-
-    const notFoundFailures = unknownFaceIds.map((id) => ({ faceId: id, error: notFound('FACE', id).detail }));
-    // A filter is one vendor call when the vendor can take it whole; anything else (and any filter naming faces) is
-    // one vendor call per face. The plan says what the capabilities say: faces named by id are deleted the way
-    // capabilities.deleteFaces tells, a filter NATIVE only when it is one vendor call.
-    const native =
-      filter.vendorFaceIds === undefined &&
-      vendor.deleteFacesByFilter !== undefined &&
-      (vendor.canDeleteNatively ? vendor.canDeleteNatively(filter, library) : capability === 'NATIVE');
-    const byIds = filter.vendorFaceIds !== undefined;
-    const strategy: Support = byIds ? vendor.capabilities.deleteFaces : native ? 'NATIVE' : 'EMULATED';
-
-    const run = async (): Promise<DeleteFacesOutcome & { removed: DeletedFace[] }> => {
-      const matched = await this.ledger.findFaces(library.rowId, filter);
-      const plan = { strategy, vendorCalls: native ? Math.min(1, matched.length) : matched.length };
-      if (dryRun || matched.length === 0) {
-        const failures = notFoundFailures;
-        return { dryRun, matched, deleted: [], failures, plan, vendorDeletedCount: null, removed: [] };
-      }
-      const failures = [...notFoundFailures];
-      let goneAtVendor = matched;
-      let vendorDeletedCount: number | null = null;
-      if (native) vendorDeletedCount = (await vendor.deleteFacesByFilter!(library, filter)) ?? null;
-      else goneAtVendor = await this.deleteOneByOne(library, vendor, matched, failures);
-      // Only the rows this call removed are its deletions: a concurrent call may have removed some of them first.
-      const removed = await this.ledger.deleteFaces(goneAtVendor.map((f) => f.rowId));
-      const removedRowIds = new Set(removed.map((r) => r.rowId));
-      const deleted = matched.filter((f) => removedRowIds.has(f.rowId));
-      this.events.deleted(deleted);
-      return { dryRun, matched, deleted, failures, plan, vendorDeletedCount, removed };
-    };
-    // One vendor call removes whatever matches at the vendor when it runs: no registration through this gateway may
-    // land in the library between the ledger read and that call, or its acknowledged face would go unrecorded.
-    const key = String(library.rowId);
-    const { removed, ...outcome } = native && !dryRun ? await this.libraryWrites.exclusive(key, run) : await run();
-    if (outcome.deleted.length > 0) await markNeedsTraining(this.ledger, vendor, library);
-    await this.storedImages.releaseUnreferenced(
-      vendor,
-      removed.map((r) => r.imageSha256),
-    );
-    return outcome;
-  }
-
-  /** One vendor call per face; returns the faces gone at the vendor, and adds the others to `failures`. */
-  private async deleteOneByOne(
-    library: LibraryRecord,
-    vendor: FaceVendor,
-    faces: FaceRecord[],
-    failures: DeleteFacesOutcome['failures'],
-  ): Promise<FaceRecord[]> {
-    const gone: FaceRecord[] = [];
-    await forEachLimited(faces, DELETE_CONCURRENCY, async (face) => {
-      try {
-        await vendor.deleteFace(library, face);
-        gone.push(face);
-      } catch (e) {
-        // Already gone at the vendor is what we wanted; anything else stays in the ledger and is reported.
-        if (isFaceGraphError(e) && e.detail.type === 'NotFoundError' && e.detail.resource === 'FACE') {
-          gone.push(face);
-        } else {
-          const faceId = faceGlobalId(library.providerId, library.name, face.vendorFaceId);
-          failures.push({ faceId, error: errorDetailOf(e, library.providerId) });
-        }
-      }
-    });
-    return gone;
-  }
-
-  /** Decodes the filter's IDs against the library; unknown face IDs are returned apart, to be reported. */
-  async resolveFilter(
-    library: LibraryRecord,
-    req: FaceFilterRequest,
-    options: { allowEmpty?: boolean } = {},
-  ): Promise<{ filter: ResolvedFaceFilter; unknownFaceIds: string[] }> {
-    const filter: ResolvedFaceFilter = {};
-    const unknownFaceIds: string[] = [];
-    if (req.faceIds != null) {
-      filter.vendorFaceIds = [];
-      req.faceIds.forEach((raw, i) => {
-        const id = decodeGlobalId(raw, 'Face', `filter.faceIds[${i}]`);
-        if (id.providerId !== library.providerId || id.library !== library.name) {
-          throw invalidInput(
-            `filter.faceIds[${i}]`,
-            `filter.faceIds[${i}] is a face of another library; give faces of library '${library.name}'.`,
-            'SAME_LIBRARY',
-          );
-        }
-        filter.vendorFaceIds!.push(id.face);
-      });
-      if (filter.vendorFaceIds.length > 0) {
-        const known = await this.ledger.facesByKey(
-          filter.vendorFaceIds.map((vendorFaceId) => ({ libraryRowId: library.rowId, vendorFaceId })),
-        );
-        known.forEach((face, i) => face === null && unknownFaceIds.push(req.faceIds![i]));
-      }
-    }
-    if (req.externalImageId != null) filter.externalImageId = req.externalImageId;
-    if (req.personId != null) {
-      const person = await requirePersonOf(this.ledger, library, req.personId, 'filter.personId');
-      filter.personRowId = person.rowId;
-      filter.personExternalId = person.externalId;
-    }
-    if (req.fields != null) filter.fields = validateFieldValues(library.fieldSchema, req.fields, 'filter.fields');
-    if (Object.keys(filter).length === 0 && !options.allowEmpty) {
-      throw invalidInput(
-        'filter',
-        'The filter is empty: give at least one of faceIds, externalImageId, personId or fields ' +
-          '(deleting a whole library is deleteLibrary).',
-        'AT_LEAST_ONE',
-      );
-    }
-    return { filter, unknownFaceIds };
-  }
-
   async searchFaces(req: SearchFacesRequest): Promise<{ matches: { face: FaceRecord; similarity: number }[] }> {
     const received = await receiveImageInput(req.image, this.imagePolicy.limits);
     const library = await requireLibrary(this.ledger, req.libraryId, 'libraryId');
@@ -431,23 +291,4 @@ function mergeFields(library: LibraryRecord, current: FieldValues, change: unkno
   }
   for (const name of removals) delete merged[name];
   return validateFieldValues(library.fieldSchema, merged, 'input.fields');
-}
-
-function errorDetailOf(e: unknown, providerId: string): ErrorDetail {
-  if (e instanceof FaceGraphError) return e.detail;
-  // Adapters report vendor failures as FaceGraphError; anything else is unexpected but must not hide the other results.
-  return {
-    type: 'VendorUnavailableError',
-    message: 'The vendor call failed unexpectedly; the face was not deleted.',
-    retryable: true,
-    vendor: { providerId },
-  };
-}
-
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  });
-  await Promise.all(lanes);
 }

@@ -2,7 +2,9 @@ import type { LedgerStore } from '../datasources/ledger/ledger-store';
 import { ApiKeyService } from './api-key.service';
 import { FaceImageService, type FaceImageSettings } from './face-images.service';
 import { FaceEvents } from './face-events';
+import { FaceDeletion } from './face-deletion';
 import { FaceService, type ImagePolicy } from './face.service';
+import { KeyedGate } from './keyed-gate';
 import { LibraryRecordsByVersion } from './library-records';
 import { LibraryService } from './library.service';
 import { PersonService } from './person.service';
@@ -15,6 +17,8 @@ export interface Services {
   providers: ProviderRegistry;
   libraries: LibraryService;
   faces: FaceService;
+  /** deleteFaces, and the filters it and a library's faces connection take. */
+  faceDeletion: FaceDeletion;
   persons: PersonService;
   sync: SyncService;
   apiKeys: ApiKeyService;
@@ -37,11 +41,14 @@ export function createServices(
 ): Services {
   const decoding = imagePolicy.limits.decoding;
   const storedImages = new StoredImages(ledger, providers, { keep: faceImageSettings.keep, decoding });
+  // Registrations share a library's gate; a delete of a whole filter in one vendor call holds it alone.
+  const libraryWrites = new KeyedGate();
   return {
     ledger,
     providers,
     libraries: new LibraryService(ledger, providers, storedImages, faceEvents),
-    faces: new FaceService(ledger, providers, imagePolicy, storedImages, faceEvents),
+    faces: new FaceService(ledger, providers, imagePolicy, storedImages, faceEvents, libraryWrites),
+    faceDeletion: new FaceDeletion(ledger, providers, storedImages, faceEvents, libraryWrites),
     persons: new PersonService(ledger, providers, storedImages, faceEvents),
     sync: new SyncService(ledger, providers, storedImages),
     apiKeys: new ApiKeyService(
