@@ -26,7 +26,7 @@ export class FaceDeletion {
     private readonly providers: ProviderRegistry,
     private readonly storedImages: StoredImages,
     private readonly events: FaceEvents,
-    /** Per library: shared by registrations (FaceService); a native filter delete holds it alone. */
+    /** The per-library gate createServices shares with FaceService (see there). */
     private readonly libraryWrites: KeyedGate,
   ) {}
 

@@ -50,7 +50,7 @@ export class FaceService {
     private readonly imagePolicy: ImagePolicy,
     private readonly storedImages: StoredImages,
     private readonly events: FaceEvents,
-    /** Per library: registrations share it; FaceDeletion's native filter delete holds it alone. */
+    /** The per-library gate createServices shares with FaceDeletion (see there). */
     private readonly libraryWrites: KeyedGate,
   ) {}
 

@@ -17,7 +17,7 @@ export interface Services {
   providers: ProviderRegistry;
   libraries: LibraryService;
   faces: FaceService;
-  /** deleteFaces, and the filters it and a library's faces connection take. */
+  /** deleteFaces: which faces a filter names, how the vendor deletes them, the ledger rows removed after. */
   faceDeletion: FaceDeletion;
   persons: PersonService;
   sync: SyncService;
